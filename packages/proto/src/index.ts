@@ -1,0 +1,10 @@
+export { xen } from "../gen/xen.cjs";
+export * from "./errors.js";
+export * from "./framing.js";
+export * from "./limits.js";
+export * from "./xen/errno.js";
+export * from "./xen/event_channel.js";
+export * from "./xen/grant_table.js";
+export * from "./xen/xen.js";
+export * from "./xen/xenbus.js";
+export * from "./xen/xs_wire.js";

@@ -1,0 +1,36 @@
+// xen/include/public/xen.h, memory.h, domctl.h
+
+export const XEN_PAGE_SHIFT = 12;
+export const XEN_PAGE_SIZE = 1 << XEN_PAGE_SHIFT;
+
+export const DOMID = {
+  FIRST_RESERVED: 0x7ff0,
+  SELF: 0x7ff0,
+  IO: 0x7ff1,
+  XEN: 0x7ff2,
+  COW: 0x7ff3,
+  INVALID: 0x7ff4,
+  IDLE: 0x7fff,
+} as const;
+
+/** Guests get domids 1 … DOMID_FIRST_RESERVED − 1; dom0 is 0. */
+export const DOMID_MAX_GUEST = DOMID.FIRST_RESERVED - 1;
+
+export const XENMEM = {
+  increase_reservation: 0,
+  decrease_reservation: 1,
+  populate_physmap: 6,
+} as const;
+
+/** The subset of XEN_DOMCTL_* the toolstack uses. */
+export const XEN_DOMCTL = {
+  createdomain: 1,
+  destroydomain: 2,
+  pausedomain: 3,
+  unpausedomain: 4,
+  getdomaininfo: 5,
+  max_mem: 11,
+} as const;
+
+export const DOMAIN_STATES = ["running", "paused", "dying", "zombie", "dead"] as const;
+export type DomainStateName = (typeof DOMAIN_STATES)[number];

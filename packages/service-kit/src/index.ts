@@ -1,0 +1,6 @@
+export * from "./env.js";
+export * from "./http.js";
+export * from "./http-json.js";
+export * from "./logger.js";
+export * from "./metrics.js";
+export * from "./shutdown.js";

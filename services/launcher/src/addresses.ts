@@ -1,0 +1,43 @@
+// Printed once when the host is up: where to look (dashboard, admin APIs, metrics) and where
+// each service's log is, so a newcomer can open them without reading the code.
+import { renderColumns } from "./columns.js";
+import { displayPath } from "./display-path.js";
+import { LOOPBACK, type Role, type ServiceSpec } from "./plan.js";
+
+export interface HostDescription {
+  readonly services: readonly { readonly spec: ServiceSpec; readonly logPath: string }[];
+  readonly skipped: readonly { readonly name: string; readonly reason: string }[];
+  readonly exportDir: string;
+}
+
+const ADMIN_PATHS: Readonly<Record<Role, readonly string[]>> = {
+  hypervisor: ["/api/domains", "/api/memory"],
+  dom0: ["/api/cache"],
+  guest: ["/fs/", "/api/mount"],
+};
+
+export function describeHost(host: HostDescription, cwd?: string): string[] {
+  const rows = host.services.map(({ spec, logPath }) => {
+    const origin = `http://${LOOPBACK}:${spec.port}`;
+    return [
+      spec.name,
+      [...ADMIN_PATHS[spec.role], "/metrics"].map((p) => origin + p).join("  "),
+      displayPath(logPath, cwd),
+    ];
+  });
+  const hypervisor = host.services.find((s) => s.spec.role === "hypervisor")?.spec;
+  return [
+    ...(hypervisor ? [`dashboard  http://${LOOPBACK}:${hypervisor.port}/`] : []),
+    `export     ${displayPath(host.exportDir, cwd)}`,
+    "",
+    ...renderColumns(
+      [
+        { header: "SERVICE", align: "left" },
+        { header: "ADDRESSES", align: "left" },
+        { header: "LOG", align: "left" },
+      ],
+      rows,
+    ),
+    ...host.skipped.map((s) => `skipped ${s.name}: ${s.reason}`),
+  ];
+}

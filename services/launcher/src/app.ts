@@ -1,0 +1,101 @@
+// The composition root: from launch options to a running host. Prepares the export (the
+// sample tree unless --export is given), plans the processes with fresh tokens, skips services
+// that are not in this tree yet, checks the ports and starts everything in order.
+import { randomBytes } from "node:crypto";
+import { mkdir, stat } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { OptionError, ServiceMissingError } from "./errors.js";
+import { type Launchable, type RunningHost, startHost } from "./host.js";
+import type { LaunchOptions } from "./options.js";
+import { type HostPlan, planHost, type Role, SERVICE_FOLDERS } from "./plan.js";
+import { assertPortsFree } from "./ports.js";
+import { ensureSampleTree } from "./sample-tree.js";
+import { findServiceEntry, REPO_ROOT } from "./service-entry.js";
+
+export interface HostOptions extends LaunchOptions {
+  /** Holds `export/` (the sample tree) and `logs/`. */
+  readonly runDir: string;
+  readonly readyTimeoutMs?: number;
+  readonly stopDeadlineMs?: number;
+  readonly onProgress?: (message: string) => void;
+  /** Where services/ is; the repository this launcher belongs to unless a test says otherwise. */
+  readonly repoRoot?: string;
+}
+
+export interface SkippedService {
+  readonly name: string;
+  readonly reason: string;
+}
+
+export interface Host extends RunningHost {
+  readonly plan: HostPlan;
+  readonly exportDir: string;
+  readonly logDir: string;
+  readonly skipped: readonly SkippedService[];
+}
+
+export const DEFAULT_RUN_DIR = join(REPO_ROOT, "run");
+// Unbuilt services compile through tsx on two shared cores: give them time.
+const READY_TIMEOUT_MS = 60_000;
+const STOP_DEADLINE_MS = 10_000;
+
+export async function runHost(options: HostOptions): Promise<Host> {
+  const exportDir = await prepareExport(options);
+  const logDir = join(options.runDir, "logs");
+  const plan = planHost(options, exportDir, {
+    cluster: randomBytes(24).toString("base64url"),
+    dom0: randomBytes(24).toString("base64url"),
+  });
+  const { launchable, skipped } = selectPresent(plan, options.repoRoot);
+  await assertPortsFree(launchable.flat().map(({ spec }) => spec.port));
+  await mkdir(logDir, { recursive: true });
+  const running = await startHost(launchable, {
+    logDir,
+    readyTimeoutMs: options.readyTimeoutMs ?? READY_TIMEOUT_MS,
+    stopDeadlineMs: options.stopDeadlineMs ?? STOP_DEADLINE_MS,
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  });
+  return { ...running, plan, exportDir, logDir, skipped };
+}
+
+async function prepareExport(options: HostOptions): Promise<string> {
+  if (options.exportDir === undefined) {
+    const dir = join(options.runDir, "export");
+    await ensureSampleTree(dir);
+    return dir;
+  }
+  const dir = resolve(options.exportDir);
+  const info = await stat(dir).catch(() => undefined);
+  if (!info?.isDirectory()) throw new OptionError(`--export ${options.exportDir} is not a directory`);
+  return dir;
+}
+
+/**
+ * The hypervisor is required. Without dom0 there is nothing for guests to mount, so a missing
+ * dom0 skips the guests too; the host still runs, to show what exists.
+ */
+function selectPresent(
+  plan: HostPlan,
+  repoRoot: string | undefined,
+): { launchable: Launchable[][]; skipped: SkippedService[] } {
+  const hypervisor = findServiceEntry("hypervisor", repoRoot);
+  if (hypervisor === undefined) throw new ServiceMissingError(`services/${SERVICE_FOLDERS.hypervisor}`);
+  const dom0 = findServiceEntry("dom0", repoRoot);
+  const guest = dom0 && findServiceEntry("guest", repoRoot);
+  const guestSkipReason = dom0 ? notInTree("guest") : "needs dom0, which is not in this tree";
+  return {
+    launchable: [
+      [{ spec: plan.hypervisor, entry: hypervisor }],
+      ...(dom0 ? [[{ spec: plan.dom0, entry: dom0 }]] : []),
+      ...(guest && plan.guests.length > 0 ? [plan.guests.map((spec) => ({ spec, entry: guest }))] : []),
+    ],
+    skipped: [
+      ...(dom0 ? [] : [{ name: plan.dom0.name, reason: notInTree("dom0") }]),
+      ...(guest ? [] : plan.guests.map((spec) => ({ name: spec.name, reason: guestSkipReason }))),
+    ],
+  };
+}
+
+function notInTree(role: Role): string {
+  return `services/${SERVICE_FOLDERS[role]} is not in this tree yet`;
+}

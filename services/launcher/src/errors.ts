@@ -1,0 +1,63 @@
+// Every failure the launcher reports carries a stable `code`, so tests and scripts match on it
+// rather than on wording.
+
+export class LauncherError extends Error {
+  override readonly name: string = "LauncherError";
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A command-line option is missing, malformed or out of range. */
+export class OptionError extends LauncherError {
+  override readonly name = "OptionError";
+  constructor(message: string) {
+    super("EOPTION", message);
+  }
+}
+
+/** A port the host needs is already taken on this machine. */
+export class PortInUseError extends LauncherError {
+  override readonly name = "PortInUseError";
+  constructor(readonly port: number) {
+    super("EPORTINUSE", `port ${port} is already in use (another launcher running? try --base-port)`);
+  }
+}
+
+/** A service the host cannot run without is not in this tree. */
+export class ServiceMissingError extends LauncherError {
+  override readonly name = "ServiceMissingError";
+  constructor(readonly service: string) {
+    super("ENOSERVICE", `${service} has neither dist/main.js nor src/main.ts`);
+  }
+}
+
+/** A child process ended while it was supposed to be running. */
+export class ChildExitedError extends LauncherError {
+  override readonly name = "ChildExitedError";
+  constructor(
+    readonly service: string,
+    readonly exitCode: number | null,
+    readonly signal: NodeJS.Signals | null,
+    readonly logPath: string,
+    readonly logTail: readonly string[],
+  ) {
+    super("ECHILDEXIT", `${service} exited early (${signal ?? `code ${exitCode}`})`);
+  }
+}
+
+/** A child process kept running but never answered GET /readyz with 200. */
+export class NotReadyError extends LauncherError {
+  override readonly name = "NotReadyError";
+  constructor(
+    readonly service: string,
+    readonly timeoutMs: number,
+    readonly logPath: string,
+    readonly logTail: readonly string[],
+  ) {
+    super("ENOTREADY", `${service} was not ready within ${timeoutMs / 1000}s`);
+  }
+}

@@ -1,0 +1,5 @@
+export * from "./app.js";
+export * from "./errors.js";
+export * from "./options.js";
+export * from "./plan.js";
+export * from "./sample-tree.js";

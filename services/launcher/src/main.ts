@@ -1,0 +1,95 @@
+#!/usr/bin/env node
+// `pnpm start`: a whole XenFS host on this machine until Ctrl-C (or --duration), with its
+// addresses and a live status. Exit 0 after a clean stop, 1 when a service fails, 2 on a bad
+// command line. A second Ctrl-C stops at once (the children are killed as the launcher exits).
+import { setTimeout as sleep } from "node:timers/promises";
+import { CommanderError } from "commander";
+import { describeHost } from "./addresses.js";
+import { DEFAULT_RUN_DIR, type Host, runHost } from "./app.js";
+import { OptionError } from "./errors.js";
+import { describeFailure } from "./failure-report.js";
+import { type LaunchOptions, parseOptions } from "./options.js";
+import { startStatus } from "./status.js";
+
+function readOptions(): LaunchOptions | number {
+  try {
+    return parseOptions(process.argv.slice(2));
+  } catch (error) {
+    if (error instanceof OptionError) {
+      console.error(`xenfs-launcher: ${error.message}\nRun with --help to see the options.`);
+      return 2;
+    }
+    if (error instanceof CommanderError) return error.exitCode; // --help was printed
+    throw error;
+  }
+}
+
+function stopSignal(): Promise<NodeJS.Signals> {
+  let received = false;
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (received) {
+        console.error(`\n${signal} again: killing every service now`);
+        process.exit(130);
+      }
+      received = true;
+      resolve(signal);
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  });
+}
+
+type Outcome =
+  | { kind: "signal"; signal: NodeJS.Signals }
+  | { kind: "duration" }
+  | { kind: "failure"; error: Error };
+
+async function run(options: LaunchOptions): Promise<number> {
+  // With --json, stdout carries only the status objects; everything for people goes to stderr.
+  const say = options.status === "json" ? console.error : console.log;
+  const signal = stopSignal();
+  const startedAt = performance.now();
+  let host: Host;
+  try {
+    host = await runHost({ ...options, runDir: DEFAULT_RUN_DIR, onProgress: say });
+  } catch (error) {
+    for (const line of describeFailure(error)) console.error(line);
+    return 1;
+  }
+  say(["", ...describeHost(host), ""].join("\n"));
+  const status =
+    options.status === "quiet"
+      ? undefined
+      : startStatus({
+          style: options.status,
+          out: process.stdout,
+          startedAt,
+          endpoints: {
+            hypervisorPort: host.plan.hypervisor.port,
+            dom0Port: host.services.some((s) => s.spec.role === "dom0") ? host.plan.dom0.port : undefined,
+            guests: host.services.filter((s) => s.spec.role === "guest").map((s) => s.spec),
+          },
+        });
+  const outcome = await Promise.race<Outcome>([
+    signal.then((s) => ({ kind: "signal", signal: s })),
+    host.failure.then((error) => ({ kind: "failure", error })),
+    ...(options.durationSeconds === undefined
+      ? []
+      : [sleep(options.durationSeconds * 1000).then((): Outcome => ({ kind: "duration" }))]),
+  ]);
+  await status?.stop();
+  if (outcome.kind === "failure") {
+    for (const line of describeFailure(outcome.error)) console.error(line);
+  }
+  say(outcome.kind === "signal" ? `\n${outcome.signal}: stopping the host` : "stopping the host");
+  await host.stop();
+  say("stopped");
+  return outcome.kind === "failure" ? 1 : 0;
+}
+
+const options = readOptions();
+const code = typeof options === "number" ? options : await run(options);
+// Exit explicitly: idle HTTP keep-alive sockets of the status poller would otherwise hold the
+// process open for seconds. Waiting for the write callback lets piped stdout drain first.
+process.stdout.write("", () => process.exit(code));

@@ -1,0 +1,139 @@
+// The launcher's command line: what a host looks like (guests, export, memory, ports) and how
+// its status is shown. Parsing validates every value up front so a typo fails before any
+// process starts.
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { OptionError } from "./errors.js";
+
+export const GUEST_MODES = ["shared", "copy"] as const;
+export type GuestMode = (typeof GUEST_MODES)[number];
+
+export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export type StatusStyle = "table" | "json" | "quiet";
+
+/** Guests listen from base port + GUEST_PORT_OFFSET (7100, 7101, … for the default base). */
+export const GUEST_PORT_OFFSET = 100;
+export const MAX_GUESTS = 32;
+
+export interface LaunchOptions {
+  readonly guests: number;
+  /** Directory dom0 exports; undefined means the generated sample tree. */
+  readonly exportDir: string | undefined;
+  /** Seconds to run before stopping by itself; undefined means until a signal. */
+  readonly durationSeconds: number | undefined;
+  readonly mode: GuestMode;
+  readonly memoryMb: number;
+  readonly cacheMb: number;
+  readonly basePort: number;
+  readonly logLevel: LogLevel;
+  readonly status: StatusStyle;
+}
+
+function integerIn(min: number, max: number): (raw: string) => number {
+  return (raw) => {
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw) || value < min || value > max) {
+      throw new InvalidArgumentError(`must be an integer from ${min} to ${max}.`);
+    }
+    return value;
+  };
+}
+
+function positiveSeconds(raw: string): number {
+  const value = Number(raw);
+  if (raw.trim() === "" || !Number.isFinite(value) || value <= 0) {
+    throw new InvalidArgumentError("must be a number of seconds greater than 0.");
+  }
+  return value;
+}
+
+export function buildCli(): Command {
+  return new Command("xenfs-launcher")
+    .description("Run a whole XenFS host on this machine: hypervisor, dom0 and guests as processes.")
+    .addOption(
+      new Option("-g, --guests <n>", "number of guests").argParser(integerIn(0, MAX_GUESTS)).default(3),
+    )
+    .addOption(new Option("-e, --export <dir>", "directory dom0 exports (default: a generated sample tree)"))
+    .addOption(
+      new Option(
+        "-d, --duration <seconds>",
+        "stop by itself after this long (default: until Ctrl-C)",
+      ).argParser(positiveSeconds),
+    )
+    .addOption(
+      new Option("-m, --mode <mode>", "the guests' XenFS mode").choices(GUEST_MODES).default("shared"),
+    )
+    .addOption(
+      new Option("--memory-mb <mib>", "machine memory of the hypervisor")
+        .argParser(integerIn(16, 65536))
+        .default(256),
+    )
+    .addOption(
+      new Option("--cache-mb <mib>", "dom0's page-cache budget").argParser(integerIn(1, 65536)).default(64),
+    )
+    .addOption(
+      new Option("-p, --base-port <port>", "hypervisor port; dom0 on +1, guests from +100")
+        .argParser(integerIn(1024, 65535))
+        .default(7000),
+    )
+    .addOption(
+      new Option("--log-level <level>", "LOG_LEVEL of every service").choices(LOG_LEVELS).default("warn"),
+    )
+    .addOption(new Option("-q, --quiet", "no status table, only addresses and errors").conflicts("json"))
+    .addOption(new Option("--json", "status as one JSON object per line"));
+}
+
+interface RawOptions {
+  guests: number;
+  export?: string;
+  duration?: number;
+  mode: GuestMode;
+  memoryMb: number;
+  cacheMb: number;
+  basePort: number;
+  logLevel: LogLevel;
+  quiet?: true;
+  json?: true;
+}
+
+/**
+ * Parses `args` (without the node and script paths). Throws OptionError on a bad command line;
+ * `--help` and `--version` surface as a CommanderError with exitCode 0, for main to honour.
+ */
+export function parseOptions(args: readonly string[], cli: Command = buildCli()): LaunchOptions {
+  cli.exitOverride().configureOutput({ writeErr: () => {} });
+  try {
+    cli.parse(args, { from: "user" });
+  } catch (error) {
+    if (error instanceof CommanderError && error.exitCode !== 0) {
+      throw new OptionError(error.message.replace(/^error: /, ""));
+    }
+    throw error;
+  }
+  const raw = cli.opts<RawOptions>();
+  return checkCombination({
+    guests: raw.guests,
+    exportDir: raw.export,
+    durationSeconds: raw.duration,
+    mode: raw.mode,
+    memoryMb: raw.memoryMb,
+    cacheMb: raw.cacheMb,
+    basePort: raw.basePort,
+    logLevel: raw.logLevel,
+    status: raw.json ? "json" : raw.quiet ? "quiet" : "table",
+  });
+}
+
+function checkCombination(options: LaunchOptions): LaunchOptions {
+  const lastGuestPort = options.basePort + GUEST_PORT_OFFSET + Math.max(options.guests, 1) - 1;
+  if (lastGuestPort > 65535) {
+    throw new OptionError(
+      `--base-port ${options.basePort} leaves no room for guest ports up to ${lastGuestPort}`,
+    );
+  }
+  if (options.cacheMb >= options.memoryMb) {
+    throw new OptionError(`--cache-mb ${options.cacheMb} must be less than --memory-mb ${options.memoryMb}`);
+  }
+  return options;
+}

@@ -1,0 +1,30 @@
+// How to run a service: its built dist/main.js when there is one (what `pnpm start` produces),
+// else its TypeScript source through tsx, so the launcher also works in an unbuilt checkout.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Role, SERVICE_FOLDERS } from "./plan.js";
+
+/** The monorepo root: this file is services/launcher/{src,dist}/service-entry.{ts,js}. */
+export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+
+export interface ServiceEntry {
+  /** The service's folder; the child runs there so `--import tsx` resolves from the workspace. */
+  readonly cwd: string;
+  /** Arguments to `node`. */
+  readonly args: readonly string[];
+}
+
+export function serviceDir(role: Role, root: string = REPO_ROOT): string {
+  return join(root, "services", SERVICE_FOLDERS[role]);
+}
+
+/** undefined when the service is not in this tree (neither built nor written yet). */
+export function findServiceEntry(role: Role, root: string = REPO_ROOT): ServiceEntry | undefined {
+  const cwd = serviceDir(role, root);
+  if (existsSync(join(cwd, "dist", "main.js"))) return { cwd, args: ["dist/main.js"] };
+  if (existsSync(join(cwd, "src", "main.ts"))) {
+    return { cwd, args: ["--conditions=@xenfs/source", "--import", "tsx", "src/main.ts"] };
+  }
+  return undefined;
+}

@@ -1,0 +1,105 @@
+// Three renderings of a Snapshot: a table for a terminal, one compact line per tick for a log
+// or pipe, and one JSON object per tick for scripts. Throughput needs the previous snapshot.
+import { renderColumns } from "./columns.js";
+import { readRate, type Snapshot } from "./status-model.js";
+import { bytes, count, MISSING, percent, rate, uptime } from "./units.js";
+
+function totalRate(previous: Snapshot | undefined, current: Snapshot): number | undefined {
+  const rates = current.guests.map((g) => readRate(previous, current, g.name));
+  const known = rates.filter((r): r is number => r !== undefined);
+  return known.length === 0 ? undefined : known.reduce((a, b) => a + b, 0);
+}
+
+function totalRead(current: Snapshot): number | undefined {
+  const known = current.guests.flatMap((g) => (g.mount?.bytesRead === undefined ? [] : [g.mount.bytesRead]));
+  return known.length === 0 ? undefined : known.reduce((a, b) => a + b, 0);
+}
+
+function memorySummary(s: Snapshot): string {
+  const m = s.memory;
+  return `machine frames ${count(m?.used)} used of ${count(m?.total)}, ${count(m?.shared)} shared, ${count(m?.free)} free`;
+}
+
+function cacheSummary(s: Snapshot): string {
+  const c = s.cache;
+  const lookups = c?.hits === undefined || c.misses === undefined ? undefined : c.hits + c.misses;
+  return (
+    `page cache ${count(c?.frames)} frames, ${count(c?.hits)} hits, ${count(c?.misses)} misses ` +
+    `(${percent(c?.hits, lookups)} hit), ${count(c?.evictions)} evictions`
+  );
+}
+
+export function tableView(current: Snapshot, previous: Snapshot | undefined): string[] {
+  const domains = renderColumns(
+    [
+      { header: "DOMID", align: "right" },
+      { header: "NAME", align: "left" },
+      { header: "STATE", align: "left" },
+      { header: "FRAMES", align: "right" },
+    ],
+    (current.domains ?? []).map((d) => [
+      count(d.domid),
+      d.name ?? MISSING,
+      d.state ?? MISSING,
+      count(d.frames),
+    ]),
+  );
+  const guests = renderColumns(
+    [
+      { header: "GUEST", align: "left" },
+      { header: "PORT", align: "right" },
+      { header: "MODE", align: "left" },
+      { header: "PAGES", align: "right" },
+      { header: "REQUESTS", align: "right" },
+      { header: "READ", align: "right" },
+      { header: "THROUGHPUT", align: "right" },
+    ],
+    [
+      ...current.guests.map((g) => [
+        g.name,
+        String(g.port),
+        g.mount?.mode ?? MISSING,
+        count(g.mount?.pagesHeld),
+        count(g.mount?.requests),
+        bytes(g.mount?.bytesRead),
+        rate(readRate(previous, current, g.name)),
+      ]),
+      ...(current.guests.length > 1
+        ? [["all guests", "", "", "", "", bytes(totalRead(current)), rate(totalRate(previous, current))]]
+        : []),
+    ],
+  );
+  return [
+    `XenFS host, up ${uptime(current.at)}`,
+    memorySummary(current),
+    cacheSummary(current),
+    "",
+    ...(current.domains === undefined ? ["domains: -"] : domains),
+    ...(current.guests.length > 0 ? ["", ...guests] : []),
+  ];
+}
+
+export function lineView(current: Snapshot, previous: Snapshot | undefined): string {
+  const guests = current.guests.map(
+    (g) =>
+      `${g.name} ${g.mount?.mode ?? MISSING} read ${bytes(g.mount?.bytesRead)} at ${rate(readRate(previous, current, g.name))}`,
+  );
+  return [
+    `[${uptime(current.at)}] domains ${count(current.domains?.length)}`,
+    memorySummary(current),
+    cacheSummary(current),
+    ...guests,
+  ].join(" | ");
+}
+
+export function jsonView(current: Snapshot, previous: Snapshot | undefined): string {
+  const status = {
+    uptimeSeconds: current.at / 1000,
+    domains: current.domains,
+    memory: current.memory,
+    cache: current.cache,
+    guests: current.guests.map((g) => ({ ...g, bytesPerSecond: readRate(previous, current, g.name) })),
+  };
+  // Unknown values stay visible to scripts as null instead of vanishing from the object.
+  return JSON.stringify(status, (_key, value: unknown) => value ?? null);
+}

@@ -31,13 +31,16 @@ function play(session: Session, step: Step): void {
     case "take":
     case "answer":
     case "reap":
-      return session[step.op](step.n);
+      session[step.op](step.n);
+      break;
     case "pushRequests":
     case "pushResponses":
-      return session[step.op]();
+      session[step.op]();
+      break;
     case "frontSleep":
     case "backSleep":
-      return session[step.op](step.race);
+      session[step.op](step.race);
+      break;
   }
 }
 

@@ -1,0 +1,356 @@
+import type { BigIntStats } from "node:fs";
+import {
+  chmod,
+  type FileHandle,
+  lstat,
+  mkdir,
+  readdir,
+  readlink,
+  rename,
+  rmdir,
+  statfs,
+  symlink,
+  unlink,
+} from "node:fs/promises";
+import { syncDir } from "./durable.js";
+import { type ErrnoName, ExportError, guarded } from "./errors.js";
+import { exportRoot } from "./export-root.js";
+import { readAt, writeAllAt } from "./file-io.js";
+import { OpenFileTable } from "./open-files.js";
+import { CREATE_EXCLUSIVE, CREATE_ONLY, type OpenFlags, parseOpenFlags } from "./open-flags.js";
+import { openInExport } from "./open-in-export.js";
+import { checkCookie, type ReaddirPage, readdirPage } from "./readdir-page.js";
+import { type ExportEntry, resolveEntry, resolveInExport } from "./resolve.js";
+import { entryType, type FileStat, identityKey, toFileStat } from "./stat.js";
+import { checkSymlinkTarget } from "./symlink-target.js";
+import { requireInteger, requireMode, requireOffset } from "./validate.js";
+import { FileVersions } from "./versions.js";
+
+export const DEFAULT_MAX_OPEN_FILES_PER_GUEST = 256;
+/** The most one read returns: a read allocates its buffer before it knows the file's size. */
+export const DEFAULT_MAX_IO_BYTES = 1 << 20;
+
+export interface ExportFsOptions {
+  readonly maxOpenFilesPerGuest?: number;
+  readonly maxIoBytes?: number;
+}
+
+/** The export's filesystem, from statfs(2). */
+export interface ExportStatFs {
+  readonly blockSize: number;
+  readonly totalBytes: number;
+  readonly freeBytes: number;
+  /** Free to an unprivileged user (what `df` shows as available). */
+  readonly availableBytes: number;
+  readonly totalInodes: number;
+  readonly freeInodes: number;
+}
+
+interface OpenFile {
+  readonly handle: FileHandle;
+  readonly guestPath: string;
+  readonly key: string;
+  close(): Promise<void>;
+}
+
+/** An entry that is not the root, so it has a directory to sync. */
+type ChildEntry = ExportEntry & { readonly parent: string };
+
+/**
+ * The exported directory as XenFS sees it: every operation takes a guest path (resolve.ts), returns
+ * plain data, and fails with an ExportError carrying a Node errno name, the guest path and why.
+ * Writes and namespace changes are on disk (fdatasync, directory fsync) before their promise
+ * resolves, so an acknowledged change survives a crash.
+ */
+export class ExportFs {
+  /** The export's realpath. */
+  readonly root: string;
+  readonly maxIoBytes: number;
+  readonly #files: OpenFileTable<OpenFile>;
+  readonly #versions = new FileVersions();
+
+  constructor(root: string, options: ExportFsOptions = {}) {
+    this.root = exportRoot(root);
+    this.#files = new OpenFileTable(options.maxOpenFilesPerGuest ?? DEFAULT_MAX_OPEN_FILES_PER_GUEST);
+    this.maxIoBytes = requireInteger(options.maxIoBytes ?? DEFAULT_MAX_IO_BYTES, "maxIoBytes", 1, 1 << 30, {
+      syscall: "export",
+      path: root,
+    });
+  }
+
+  // --- by path ---------------------------------------------------------------------------------
+
+  /** Attributes of what `path` names, symlinks followed. */
+  stat(path: string): Promise<FileStat> {
+    return guarded("stat", path, async () => {
+      // lstat of the symlink-free result: a link swapped in meanwhile is reported, never followed.
+      return this.#fileStat(await lstat(await resolveInExport(this.root, path, "stat"), { bigint: true }));
+    });
+  }
+
+  /** Attributes of the entry itself (a symlink is not followed). */
+  lstat(path: string): Promise<FileStat> {
+    return guarded("lstat", path, async () => {
+      const entry = await resolveEntry(this.root, path, "lstat");
+      return this.#fileStat(await lstat(entry.hostPath, { bigint: true }));
+    });
+  }
+
+  /**
+   * A page of the directory's entries, sorted by name. Start without a cookie; pass each page's
+   * `nextCookie` for the next, until it is null. `maxEntries` defaults to the whole rest.
+   */
+  readdir(path: string, cookie?: string | null, maxEntries?: number): Promise<ReaddirPage> {
+    return guarded("readdir", path, async () => {
+      const at = { syscall: "readdir", path };
+      const after = checkCookie(cookie, "readdir", path);
+      const max =
+        maxEntries === undefined
+          ? Number.POSITIVE_INFINITY
+          : requireInteger(maxEntries, "maxEntries", 1, 1 << 20, at);
+      const host = await resolveInExport(this.root, path, "readdir");
+      const dirents = await readdir(host, { withFileTypes: true });
+      return readdirPage(
+        dirents.map((dirent) => ({ name: dirent.name, type: entryType(dirent) })),
+        after,
+        max,
+      );
+    });
+  }
+
+  readlink(path: string): Promise<string> {
+    return guarded("readlink", path, async () =>
+      readlink((await resolveEntry(this.root, path, "readlink")).hostPath),
+    );
+  }
+
+  /** Create a symlink at `path`; a target that would lead out of the export is refused (EXDEV). */
+  symlink(target: string, path: string): Promise<void> {
+    return guarded("symlink", path, async () => {
+      const entry = await this.#child(path, "symlink", "EEXIST");
+      await symlink(
+        checkSymlinkTarget(target, entry.parentComponents.length, "symlink", path),
+        entry.hostPath,
+      );
+      await syncDir(entry.parent);
+    });
+  }
+
+  /** `mode` is subject to dom0's umask, as for any Node program. */
+  mkdir(path: string, mode = 0o777): Promise<void> {
+    return guarded("mkdir", path, async () => {
+      const perm = requireMode(mode, { syscall: "mkdir", path });
+      const entry = await this.#child(path, "mkdir", "EEXIST");
+      await mkdir(entry.hostPath, perm);
+      await syncDir(entry.parent);
+    });
+  }
+
+  rmdir(path: string): Promise<void> {
+    return guarded("rmdir", path, async () => {
+      const entry = await this.#child(path, "rmdir", "EBUSY");
+      await rmdir(entry.hostPath);
+      await syncDir(entry.parent);
+    });
+  }
+
+  /** Remove a name; a symlink is removed itself, never what it points to. */
+  unlink(path: string): Promise<void> {
+    return guarded("unlink", path, async () => {
+      const entry = await this.#child(path, "unlink", "EISDIR");
+      await unlink(entry.hostPath);
+      await syncDir(entry.parent);
+    });
+  }
+
+  rename(from: string, to: string): Promise<void> {
+    return guarded("rename", from, async () => {
+      const source = await this.#child(from, "rename", "EBUSY");
+      const target = await this.#child(to, "rename", "EBUSY");
+      await rename(source.hostPath, target.hostPath);
+      await syncDir(source.parent);
+      if (target.parent !== source.parent) await syncDir(target.parent);
+    });
+  }
+
+  /**
+   * Change permission bits of what `path` names. Path-based (Linux has no lchmod, and opening the
+   * file would need read access), so unlike the descriptor operations it has the window that
+   * README.md describes.
+   */
+  chmod(path: string, mode: number): Promise<void> {
+    return guarded("chmod", path, async () => {
+      const perm = requireMode(mode, { syscall: "chmod", path });
+      await chmod(await resolveInExport(this.root, path, "chmod"), perm);
+    });
+  }
+
+  truncate(path: string, size: number): Promise<void> {
+    return guarded("truncate", path, async () => {
+      const length = requireOffset(size, "size", { syscall: "truncate", path });
+      const opened = await openInExport(this.root, path, parseOpenFlags("r+", "truncate", path), 0);
+      try {
+        await this.#truncate(opened.handle, opened.key, length);
+      } finally {
+        await opened.handle.close();
+      }
+    });
+  }
+
+  /**
+   * Create a regular file. Exclusive: EEXIST if the name exists. Otherwise an existing file is left
+   * as it is (NFS's UNCHECKED create). Returns the file's attributes.
+   */
+  create(path: string, mode: number, options: { readonly exclusive: boolean }): Promise<FileStat> {
+    return guarded("create", path, async () => {
+      const perm = requireMode(mode, { syscall: "create", path });
+      const opened = await openInExport(
+        this.root,
+        path,
+        options.exclusive ? CREATE_EXCLUSIVE : CREATE_ONLY,
+        perm,
+      );
+      try {
+        if (opened.changed) this.#versions.bump(opened.key);
+        return this.#fileStat(await opened.handle.stat({ bigint: true }));
+      } finally {
+        await opened.handle.close();
+      }
+    });
+  }
+
+  statfs(): Promise<ExportStatFs> {
+    return guarded("statfs", "", async () => {
+      const fs = await statfs(this.root, { bigint: true });
+      return {
+        blockSize: Number(fs.bsize),
+        totalBytes: Number(fs.blocks * fs.bsize),
+        freeBytes: Number(fs.bfree * fs.bsize),
+        availableBytes: Number(fs.bavail * fs.bsize),
+        totalInodes: Number(fs.files),
+        freeInodes: Number(fs.ffree),
+      };
+    });
+  }
+
+  // --- by open-file id, per guest --------------------------------------------------------------
+
+  /**
+   * Open `path` for guest `domid` and return the id its later calls name it by. `mode` applies
+   * when the open creates the file. EMFILE when the guest has its limit open.
+   */
+  async open(domid: number, path: string, flags: OpenFlags, mode = 0o666): Promise<number> {
+    const openMode = parseOpenFlags(flags, "open", path);
+    const perm = requireMode(mode, { syscall: "open", path });
+    const id = this.#files.reserve(domid, "open", path);
+    try {
+      const opened = await openInExport(this.root, path, openMode, perm);
+      if (opened.changed) this.#versions.bump(opened.key);
+      const { handle, key } = opened;
+      await this.#files.fill(
+        domid,
+        id,
+        { handle, key, guestPath: path, close: () => handle.close() },
+        "open",
+        path,
+      );
+      return id;
+    } catch (err) {
+      this.#files.cancel(domid, id);
+      throw err;
+    }
+  }
+
+  async close(domid: number, id: number): Promise<void> {
+    const file = this.#files.take(domid, id, "close");
+    return guarded("close", file.guestPath, () => file.close());
+  }
+
+  /** Up to `length` bytes at `position` (fewer only at end of file). */
+  async read(domid: number, id: number, position: number, length: number): Promise<Buffer> {
+    const file = this.#files.get(domid, id, "read");
+    return guarded("read", file.guestPath, async () => {
+      const at = { syscall: "read", path: file.guestPath };
+      const offset = requireOffset(position, "position", at);
+      const count = requireInteger(length, "length", 0, this.maxIoBytes, at);
+      return readAt(file.handle, offset, count);
+    });
+  }
+
+  /** Write `data` at `position`; resolves once the data is on disk (fdatasync), with the bytes written. */
+  async write(domid: number, id: number, position: number, data: Uint8Array): Promise<number> {
+    const file = this.#files.get(domid, id, "write");
+    return guarded("write", file.guestPath, async () => {
+      const offset = requireOffset(position, "position", { syscall: "write", path: file.guestPath });
+      if (!(data instanceof Uint8Array)) {
+        throw new ExportError("EINVAL", {
+          syscall: "write",
+          path: file.guestPath,
+          reason: "data is not bytes",
+        });
+      }
+      const written = await writeAllAt(file.handle, offset, data);
+      await file.handle.datasync();
+      // Bumped only once the bytes are in the file: a read racing with the write may cache new
+      // bytes under the old version (wasted), never old bytes under the new one (wrong).
+      this.#versions.bump(file.key);
+      return written;
+    });
+  }
+
+  async fstat(domid: number, id: number): Promise<FileStat> {
+    const file = this.#files.get(domid, id, "fstat");
+    return guarded("fstat", file.guestPath, async () =>
+      this.#fileStat(await file.handle.stat({ bigint: true })),
+    );
+  }
+
+  async ftruncate(domid: number, id: number, size: number): Promise<void> {
+    const file = this.#files.get(domid, id, "ftruncate");
+    return guarded("ftruncate", file.guestPath, async () => {
+      const length = requireOffset(size, "size", { syscall: "ftruncate", path: file.guestPath });
+      await this.#truncate(file.handle, file.key, length);
+    });
+  }
+
+  /** fsync: data and metadata of the open file. */
+  async sync(domid: number, id: number): Promise<void> {
+    const file = this.#files.get(domid, id, "fsync");
+    return guarded("fsync", file.guestPath, () => file.handle.sync());
+  }
+
+  /** How many files `domid` has open. */
+  openFileCount(domid: number): number {
+    return this.#files.count(domid);
+  }
+
+  /** Close every file of a guest that went away; returns how many were open. */
+  closeGuest(domid: number): Promise<number> {
+    return this.#files.closeGuest(domid);
+  }
+
+  // --- helpers ---------------------------------------------------------------------------------
+
+  #fileStat(stats: BigIntStats): FileStat {
+    return toFileStat(stats, this.#versions.get(identityKey(stats)));
+  }
+
+  async #truncate(handle: FileHandle, key: string, size: number): Promise<void> {
+    await handle.truncate(size);
+    await handle.datasync();
+    this.#versions.bump(key);
+  }
+
+  /** The entry at `path`, which must not be the export's root (`rootError` if it is). */
+  async #child(path: string, syscall: string, rootError: ErrnoName): Promise<ChildEntry> {
+    const entry = await resolveEntry(this.root, path, syscall);
+    if (entry.parent === null) {
+      throw new ExportError(rootError, {
+        syscall,
+        path,
+        reason: "the export's root itself cannot be changed",
+      });
+    }
+    return { ...entry, parent: entry.parent };
+  }
+}

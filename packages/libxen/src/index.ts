@@ -1,0 +1,29 @@
+export type { AtomicWidth } from "./atomic.js";
+export { XenDomain } from "./domain.js";
+export { type DomainInfo, type DomainStateName, Domctl } from "./domctl.js";
+export { XenError } from "./errors.js";
+export { EventChannel, type EventHandler, type EvtchnStatName, type EvtchnStatus } from "./event-channel.js";
+export { FrameCache, FrameCopy, type UpdateListener } from "./frame-cache.js";
+export { FramePage, type SharedPage } from "./frame-page.js";
+export {
+  decodeGrantEntry,
+  encodeGrantEntry,
+  entryLocation,
+  flagsWord,
+  type GrantEntryV1,
+} from "./grant-entry.js";
+export { GNTTAB_RESERVED } from "./grant-refs.js";
+export {
+  type CopySide,
+  GRANT_IN_USE,
+  type GrantMapping,
+  type GrantRevokeEvent,
+  GrantTable,
+  type GrantTableEvents,
+  type TransferStatus,
+} from "./grant-table.js";
+export type { XenLogger } from "./logger.js";
+export { Memory } from "./memory.js";
+export { type CallHooks, MulticallBatcher } from "./multicall.js";
+export { type SessionEvents, type UpcallListener, XenSession, type XenSessionOptions } from "./session.js";
+export { type WatchCallback, XenStoreClient, type XsOps, type XsPerm } from "./xenstore.js";

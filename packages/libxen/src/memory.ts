@@ -1,0 +1,228 @@
+// memory.h and the loads/stores a process makes through the hypervisor, over the coherent
+// local copies of the frames the domain reads.
+import { XEN_PAGE_SIZE } from "@xenfs/proto";
+import { type AtomicWidth, checkAtomic, decodeWord, encodeWord, wrappingAdd } from "./atomic.js";
+import { XenError } from "./errors.js";
+import { FrameCache, type FrameCopy } from "./frame-cache.js";
+import { FramePage } from "./frame-page.js";
+import { checkGpfn, checkRange } from "./range.js";
+import type { XenSession } from "./session.js";
+import type { Reply } from "./wire.js";
+
+const NO_BYTES = new Uint8Array(0);
+
+export class Memory {
+  readonly #cache = new FrameCache();
+  readonly #fetches = new Map<number, Promise<FrameCopy>>();
+  /** Frames mapped from a read-only grant: writes are refused here, as the MMU would. */
+  readonly #readonly = new Set<number>();
+  /** The last fire-and-forget write; replies come in order, so its settling means all have. */
+  #lastQueued: Promise<void> = Promise.resolve();
+  /** A fire-and-forget write's failure, thrown by the next awaited call. */
+  #deferred: Error | undefined;
+
+  constructor(private readonly session: XenSession) {
+    session.onUpcall("frameUpdate", (u) =>
+      this.#cache.applyUpdate(u.gpfn ?? 0, u.offset ?? 0, u.data ?? NO_BYTES),
+    );
+    session.onUpcall("frameInvalidate", (u) => this.drop(u.gpfn ?? 0));
+  }
+
+  /** XENMEM_populate_physmap: `count` new frames of this domain's reservation. */
+  async populatePhysmap(count: number): Promise<number[]> {
+    if (!Number.isInteger(count) || count < 1)
+      throw XenError.errno("EINVAL", "populate_physmap", `count ${count}`);
+    this.#takeDeferred();
+    const reply = await this.session.call({ populatePhysmap: { nrExtents: count } });
+    return reply.populatePhysmap?.gpfns ?? [];
+  }
+
+  /** XENMEM_decrease_reservation: gives frames back; returns how many went. */
+  async decreaseReservation(gpfns: readonly number[]): Promise<number> {
+    for (const gpfn of gpfns) checkGpfn("decrease_reservation", gpfn);
+    this.#takeDeferred();
+    const reply = await this.session.call(
+      { decreaseReservation: { gpfns: [...gpfns] } },
+      {
+        onReply: (r) => {
+          if (!r.status) for (const gpfn of gpfns) this.drop(gpfn);
+        },
+      },
+    );
+    return reply.decreaseReservation?.nrDone ?? 0;
+  }
+
+  /** Bytes of a frame: from the local copy when held, else fetched once and kept coherent. */
+  async read(gpfn: number, offset: number, length: number): Promise<Uint8Array> {
+    checkGpfn("mem_read", gpfn);
+    checkRange("mem_read", offset, length);
+    this.#takeDeferred();
+    return (await this.#held(gpfn)).read(offset, length);
+  }
+
+  async write(gpfn: number, offset: number, data: Uint8Array): Promise<void> {
+    this.#takeDeferred();
+    await this.#issueWrite(gpfn, offset, data);
+  }
+
+  /** Atomic compare-and-exchange of a little-endian word; returns the old value. */
+  async cmpxchg(
+    gpfn: number,
+    offset: number,
+    width: AtomicWidth,
+    expected: bigint,
+    desired: bigint,
+  ): Promise<bigint> {
+    this.#checkWritable("mem_cmpxchg", gpfn);
+    checkAtomic("mem_cmpxchg", offset, width, expected, desired);
+    this.#takeDeferred();
+    const desiredBytes = encodeWord(desired, width);
+    const call = { gpfn, offset, width, operand: encodeWord(expected, width), desired: desiredBytes };
+    const reply = await this.session.call(
+      { memCmpxchg: call },
+      {
+        onReply: (r) =>
+          this.#applyAtomic(r, gpfn, offset, width, (old) => (old === expected ? desired : old)),
+      },
+    );
+    return decodeWord(reply.memAtomic?.old ?? NO_BYTES, width);
+  }
+
+  /** Atomic add to a little-endian word (wrapping); returns the old value. */
+  async add(gpfn: number, offset: number, width: AtomicWidth, addend: bigint): Promise<bigint> {
+    this.#checkWritable("mem_add", gpfn);
+    checkAtomic("mem_add", offset, width, addend);
+    this.#takeDeferred();
+    const reply = await this.session.call(
+      { memAdd: { gpfn, offset, width, operand: encodeWord(addend, width) } },
+      { onReply: (r) => this.#applyAtomic(r, gpfn, offset, width, (old) => wrappingAdd(old, addend, width)) },
+    );
+    return decodeWord(reply.memAtomic?.old ?? NO_BYTES, width);
+  }
+
+  /** Stops keeping copies of these frames (and receiving their updates). */
+  async forget(gpfns: readonly number[]): Promise<void> {
+    for (const gpfn of gpfns) checkGpfn("mem_forget", gpfn);
+    this.#takeDeferred();
+    for (const gpfn of gpfns) this.#cache.drop(gpfn);
+    await this.session.call({ memForget: { gpfns: [...gpfns] } });
+  }
+
+  /** A synchronous view of a frame the domain holds; fetches it once. */
+  async page(gpfn: number): Promise<FramePage> {
+    checkGpfn("mem_read", gpfn);
+    this.#takeDeferred();
+    const copy = await this.#held(gpfn);
+    return new FramePage(gpfn, copy, (g, offset, data) => this.#queueWrite(g, offset, data));
+  }
+
+  /** Waits until every write queued by a FramePage is answered; throws the first refusal. */
+  async flush(): Promise<void> {
+    await this.#lastQueued;
+    this.#takeDeferred();
+  }
+
+  /** Refetches a held frame that was written behind the copy's back (a grant copy into it). */
+  async refresh(gpfn: number): Promise<void> {
+    checkGpfn("mem_read", gpfn);
+    const copy = this.#cache.get(gpfn);
+    if (!copy) return;
+    await this.session.call(
+      { memRead: { gpfn, offset: 0, length: XEN_PAGE_SIZE, cache: true } },
+      {
+        onReply: (r) => {
+          if (!r.status) copy.load(r.memRead?.data ?? NO_BYTES);
+        },
+      },
+    );
+  }
+
+  /** Whether a coherent copy of the frame is held. */
+  holds(gpfn: number): boolean {
+    return this.#cache.get(gpfn)?.loaded === true;
+  }
+
+  /** A grant mapping put a frame at `gpfn`; read-only ones refuse local writes. */
+  noteMapped(gpfn: number, readonly: boolean): void {
+    if (readonly) this.#readonly.add(gpfn);
+    else this.#readonly.delete(gpfn);
+  }
+
+  /** The frame left this domain's p2m (unmapped, transferred, freed, invalidated). */
+  drop(gpfn: number): void {
+    this.#readonly.delete(gpfn);
+    this.#cache.drop(gpfn);
+  }
+
+  #held(gpfn: number): Promise<FrameCopy> {
+    const copy = this.#cache.get(gpfn);
+    if (copy?.loaded) return Promise.resolve(copy);
+    const inflight = this.#fetches.get(gpfn);
+    if (inflight) return inflight;
+    const tracked = this.#cache.track(gpfn);
+    const fetch = this.session
+      .call(
+        { memRead: { gpfn, offset: 0, length: XEN_PAGE_SIZE, cache: true } },
+        {
+          onReply: (r) =>
+            r.status ? this.#cache.drop(gpfn, tracked) : tracked.load(r.memRead?.data ?? NO_BYTES),
+          onFail: () => this.#cache.drop(gpfn, tracked),
+        },
+      )
+      .then(() => tracked)
+      .finally(() => this.#fetches.delete(gpfn));
+    this.#fetches.set(gpfn, fetch);
+    return fetch;
+  }
+
+  #issueWrite(gpfn: number, offset: number, data: Uint8Array): Promise<Reply> {
+    this.#checkWritable("mem_write", gpfn);
+    checkRange("mem_write", offset, data.length);
+    // Copied now: the caller may reuse its buffer before the frame leaves.
+    const bytes = data.slice();
+    const copy = this.#cache.get(gpfn);
+    const pending = copy?.beginWrite(offset, bytes);
+    const hooks =
+      copy && pending
+        ? {
+            onReply: (r: Reply) => (r.status ? copy.discardWrite(pending) : copy.commitWrite(pending)),
+            onFail: () => copy.discardWrite(pending),
+          }
+        : undefined;
+    return this.session.call({ memWrite: { gpfn, offset, data: bytes } }, hooks);
+  }
+
+  #queueWrite(gpfn: number, offset: number, data: Uint8Array): void {
+    const done = this.#issueWrite(gpfn, offset, data);
+    this.#lastQueued = done.then(
+      () => undefined,
+      (error: Error) => {
+        this.#deferred ??= error;
+        this.session.reportError(error);
+      },
+    );
+  }
+
+  #applyAtomic(
+    reply: Reply,
+    gpfn: number,
+    offset: number,
+    width: AtomicWidth,
+    next: (old: bigint) => bigint,
+  ): void {
+    const old = reply.memAtomic?.old;
+    if (reply.status || old?.length !== width) return;
+    this.#cache.get(gpfn)?.applyOwn(offset, encodeWord(next(decodeWord(old, width)), width));
+  }
+
+  #checkWritable(op: string, gpfn: number): void {
+    checkGpfn(op, gpfn);
+    if (this.#readonly.has(gpfn)) throw XenError.errno("EACCES", op, `frame ${gpfn} is mapped read-only`);
+  }
+
+  #takeDeferred(): void {
+    const error = this.#deferred;
+    this.#deferred = undefined;
+    if (error) throw error;
+  }
+}

@@ -1,0 +1,443 @@
+// One domain's hypervisor session: join, sequenced calls, in-order processing of every
+// hypervisor frame, acks, and resume after a dropped socket or a lost frame.
+import { EventEmitter } from "node:events";
+import {
+  DEFAULT_WIRE_LIMITS,
+  decodeEnvelope,
+  type Envelope,
+  type EnvelopeInit,
+  encodeEnvelope,
+  type UpcallKind,
+  type WireLimits,
+} from "@xenfs/proto";
+import WebSocket from "ws";
+import { XenError } from "./errors.js";
+import { SILENT_LOGGER, type XenLogger } from "./logger.js";
+import { type Batch, type CallHooks, MulticallBatcher } from "./multicall.js";
+import { type Hypercall, type Reply, type Upcall, upcallKind } from "./wire.js";
+
+export interface XenSessionOptions {
+  /** `ws://host:port/hypercall` */
+  url: string;
+  /** `XEN_CLUSTER_TOKEN` for a guest, `XEN_DOM0_TOKEN` for dom0. */
+  token: string;
+  name: string;
+  /** Reservation asked for; the hypervisor's default when absent. */
+  maxFrames?: number;
+  logger?: XenLogger;
+  /** A call unanswered this long is taken for a lost frame and the session resumes. */
+  callTimeoutMs?: number;
+  limits?: WireLimits;
+}
+
+export interface SessionEvents {
+  /** A failure nobody awaits: a queued write refused, a frame that did not decode. */
+  error: [error: Error];
+  /** The lease ran out (or the hypervisor refused the resume): the domain is gone. */
+  lost: [error: XenError];
+  resumed: [info: { lastCallSeq: number }];
+}
+
+export type UpcallBody<K extends UpcallKind> = NonNullable<Upcall[K]>;
+export type UpcallListener<K extends UpcallKind> = (body: UpcallBody<K>) => void;
+
+const DEFAULT_CALL_TIMEOUT_MS = 5_000;
+/** Ack once this many hypervisor frames are unacknowledged (and on every housekeeping tick). */
+const ACK_EVERY = 64;
+const BACKOFF_MIN_MS = 25;
+const BACKOFF_MAX_MS = 1_000;
+/** Frames held while waiting for a missing one; beyond this the session resumes at once. */
+const EARLY_LIMIT = 1_024;
+
+/** Marks a frame in the reorder buffer that was already handled (a handshake reply). */
+const HANDLED = Symbol("handled");
+
+type State = "connecting" | "open" | "resuming" | "closed" | "lost";
+
+interface Inflight {
+  readonly batch: Batch;
+  readonly bytes: Uint8Array;
+  sentAt: number;
+}
+
+interface Handshake {
+  readonly seq: number;
+  resolve(reply: Reply): void;
+  reject(error: Error): void;
+}
+
+export class XenSession extends EventEmitter<SessionEvents> {
+  readonly #options: XenSessionOptions;
+  readonly #logger: XenLogger;
+  readonly #callTimeoutMs: number;
+  readonly #upcalls = new Map<UpcallKind, Set<(body: never) => void>>();
+  /** Calls sent (or waiting to be) and not answered, in seq order. */
+  readonly #inflight = new Map<number, Inflight>();
+  /** Hypervisor frames that arrived ahead of a missing one, by seq. */
+  readonly #early = new Map<number, Envelope | typeof HANDLED>();
+  #limits: WireLimits;
+  #batcher: MulticallBatcher;
+  #ws: WebSocket | undefined;
+  #state: State = "connecting";
+  #handshake: Handshake | undefined;
+  #domid = -1;
+  #sessionKey: Uint8Array = new Uint8Array(0);
+  #leaseMs = 0;
+  #maxFrames = 0;
+  #nextSeq = 1;
+  #lastSeen = 0;
+  #lastAcked = 0;
+  #gapSince = 0;
+  #droppedAt = 0;
+  #attempt = 0;
+  #endError: XenError | undefined;
+  readonly #housekeeping: NodeJS.Timeout;
+
+  private constructor(options: XenSessionOptions) {
+    super();
+    this.#options = options;
+    this.#logger = options.logger ?? SILENT_LOGGER;
+    this.#callTimeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+    this.#limits = options.limits ?? DEFAULT_WIRE_LIMITS;
+    this.#batcher = new MulticallBatcher((batch) => this.#dispatch(batch), this.#limits);
+    const tick = Math.min(1_000, Math.max(20, this.#callTimeoutMs / 4));
+    this.#housekeeping = setInterval(() => this.#tick(), tick).unref();
+  }
+
+  /** Connects, presents the token and becomes a domain. */
+  static async join(options: XenSessionOptions): Promise<XenSession> {
+    const session = new XenSession(options);
+    try {
+      await session.#join();
+    } catch (error) {
+      session.#end(error as XenError, "closed");
+      throw error;
+    }
+    return session;
+  }
+
+  get domid(): number {
+    return this.#domid;
+  }
+  get name(): string {
+    return this.#options.name;
+  }
+  get leaseMs(): number {
+    return this.#leaseMs;
+  }
+  get maxFrames(): number {
+    return this.#maxFrames;
+  }
+  get connected(): boolean {
+    return this.#state === "open";
+  }
+
+  /** Issues a hypercall; calls issued in the same tick share one frame. Rejects with XenError. */
+  call(call: Hypercall, hooks?: CallHooks): Promise<Reply> {
+    if (this.#endError) return Promise.reject(this.#endError);
+    return this.#batcher.submit(call, hooks);
+  }
+
+  /** Listens to one upcall kind. Listeners run in frame order, synchronously, before later frames. */
+  onUpcall<K extends UpcallKind>(kind: K, listener: UpcallListener<K>): () => void {
+    let set = this.#upcalls.get(kind);
+    if (!set) {
+      set = new Set();
+      this.#upcalls.set(kind, set);
+    }
+    const entry = listener as (body: never) => void;
+    set.add(entry);
+    return () => set.delete(entry);
+  }
+
+  /** Emits 'error' when someone listens, else logs: a fire-and-forget failure never crashes. */
+  reportError(error: Error): void {
+    if (this.listenerCount("error") > 0) this.emit("error", error);
+    else this.#logger.warn({ err: error, domid: this.#domid }, "unobserved hypercall failure");
+  }
+
+  /** Ends the session; unanswered calls reject with `ENOTCONN`. */
+  async close(): Promise<void> {
+    const ws = this.#ws;
+    this.#ws = undefined; // closed gracefully below, not terminated by #end
+    this.#end(XenError.errno("ENOTCONN", "session", "session closed"), "closed");
+    if (!ws || ws.readyState === WebSocket.CLOSED) return;
+    await new Promise<void>((resolve) => {
+      const force = setTimeout(() => ws.terminate(), 1_000).unref();
+      ws.once("close", () => {
+        clearTimeout(force);
+        resolve();
+      });
+      ws.close(1000, "session closed");
+    });
+  }
+
+  async #join(): Promise<void> {
+    const { token, name, maxFrames } = this.#options;
+    const reply = await this.#handshakeOn(this.#connect(), this.#nextSeq++, {
+      join: { token, name, maxFrames: maxFrames ?? 0 },
+    });
+    const result = reply.join;
+    if (!result) throw XenError.errno("EBADMSG", "join", "reply carries no join result");
+    this.#domid = result.domid ?? 0;
+    this.#sessionKey = result.sessionKey ?? new Uint8Array(0);
+    this.#leaseMs = result.leaseMs ?? 0;
+    this.#maxFrames = result.maxFrames ?? 0;
+    if (result.maxPayload && result.maxPayload < this.#limits.maxFrameBytes) {
+      this.#limits = { ...this.#limits, maxFrameBytes: result.maxPayload };
+      this.#batcher = new MulticallBatcher((batch) => this.#dispatch(batch), this.#limits);
+    }
+    this.#state = "open";
+    this.#logger.info({ domid: this.#domid, leaseMs: this.#leaseMs }, "joined");
+  }
+
+  #connect(): WebSocket {
+    const ws = new WebSocket(this.#options.url, {
+      perMessageDeflate: false,
+      maxPayload: this.#limits.maxFrameBytes,
+    });
+    this.#ws = ws;
+    ws.on("message", (data: Buffer, isBinary: boolean) => {
+      if (ws === this.#ws) this.#onMessage(data, isBinary);
+    });
+    ws.on("error", (error) => this.#logger.debug({ err: error, domid: this.#domid }, "socket error"));
+    ws.on("close", (code, reason) => {
+      if (ws !== this.#ws) return;
+      this.#handshake?.reject(XenError.errno("ENOTCONN", "session", `socket closed (${code} ${reason})`));
+      this.#handshake = undefined;
+      if (this.#state === "open" || this.#state === "resuming") this.#drop(`socket closed (${code})`);
+    });
+    return ws;
+  }
+
+  /** Sends the first frame of a connection (join or resume) and waits for its reply. */
+  #handshakeOn(ws: WebSocket, seq: number, call: Hypercall): Promise<Reply> {
+    const op = call.join ? "join" : "resume";
+    return new Promise<Reply>((resolve, reject) => {
+      // The reply itself may be lost to a fault: give up on this connection after a while.
+      const timer = setTimeout(() => {
+        this.#handshake?.reject(XenError.errno("ETIMEDOUT", "session", `no reply to ${op}`));
+      }, this.#callTimeoutMs).unref();
+      this.#handshake = {
+        seq,
+        resolve: (reply) => {
+          clearTimeout(timer);
+          resolve(reply);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          this.#handshake = undefined;
+          reject(error);
+        },
+      };
+      ws.once("open", () => ws.send(encodeEnvelope({ seq, call }, this.#limits)));
+    }).then((reply) => {
+      if (reply.status) throw XenError.fromStatus(op, reply.status, reply.code, reply.message);
+      return reply;
+    });
+  }
+
+  #onMessage(data: Buffer, isBinary: boolean): void {
+    let envelope: Envelope;
+    try {
+      if (!isBinary) throw XenError.errno("EBADMSG", "session", "text frame from the hypervisor");
+      envelope = decodeEnvelope(data, this.#limits);
+    } catch (error) {
+      // The frame's seq is unknown; if it mattered, the gap it leaves makes the session resume.
+      this.reportError(error as Error);
+      return;
+    }
+    this.#receive(envelope);
+  }
+
+  /** Processes hypervisor frames strictly in seq order, once each. */
+  #receive(envelope: Envelope): void {
+    const seq = envelope.seq;
+    if (this.#isHandshakeReply(envelope)) {
+      // Answered at once, wherever it falls among replayed frames; its seq only fills the gap.
+      this.#completeHandshake(envelope);
+      if (seq === 0 || seq <= this.#lastSeen) return;
+      if (seq > this.#lastSeen + 1) {
+        this.#early.set(seq, HANDLED);
+        return;
+      }
+      this.#lastSeen = seq;
+    } else if (seq === 0) {
+      this.#process(envelope);
+      return;
+    } else if (seq <= this.#lastSeen || this.#early.has(seq)) {
+      return; // duplicate
+    } else if (seq > this.#lastSeen + 1) {
+      if (this.#early.size === 0) this.#gapSince = Date.now();
+      this.#early.set(seq, envelope);
+      if (this.#early.size > EARLY_LIMIT) this.#drop(`gap after frame ${this.#lastSeen}`);
+      return;
+    } else {
+      this.#lastSeen = seq;
+      this.#process(envelope);
+    }
+    for (let next = this.#early.get(this.#lastSeen + 1); next; next = this.#early.get(this.#lastSeen + 1)) {
+      this.#early.delete(++this.#lastSeen);
+      if (next !== HANDLED) this.#process(next);
+    }
+    if (this.#early.size > 0) this.#gapSince = Date.now();
+    if (this.#lastSeen - this.#lastAcked >= ACK_EVERY) this.#ack();
+  }
+
+  #process(envelope: Envelope): void {
+    switch (envelope.body) {
+      case "reply":
+      case "multicallReply":
+        this.#onReply(envelope);
+        return;
+      case "upcalls":
+        for (const upcall of envelope.upcalls?.upcalls ?? []) this.#dispatchUpcall(upcall);
+        return;
+      default:
+        this.reportError(XenError.errno("EBADMSG", "session", `unexpected ${envelope.body} frame`));
+    }
+  }
+
+  #isHandshakeReply(envelope: Envelope): boolean {
+    return this.#handshake !== undefined && envelope.replyTo === this.#handshake.seq && !!envelope.reply;
+  }
+
+  #completeHandshake(envelope: Envelope): void {
+    const handshake = this.#handshake;
+    this.#handshake = undefined;
+    if (handshake && envelope.reply) handshake.resolve(envelope.reply);
+  }
+
+  #onReply(envelope: Envelope): void {
+    const inflight = this.#inflight.get(envelope.replyTo);
+    if (inflight) {
+      this.#inflight.delete(envelope.replyTo);
+      inflight.batch.settle(envelope);
+    } else if (envelope.reply?.status) {
+      const { status, code, message } = envelope.reply;
+      this.reportError(XenError.fromStatus("session", status, code, message));
+    }
+  }
+
+  #dispatchUpcall(upcall: Upcall): void {
+    const kind = upcallKind(upcall);
+    const body = kind && upcall[kind];
+    if (!kind || !body) return;
+    for (const listener of this.#upcalls.get(kind) ?? []) {
+      try {
+        (listener as (body: unknown) => void)(body);
+      } catch (error) {
+        this.reportError(error as Error);
+      }
+    }
+  }
+
+  #dispatch(batch: Batch): void {
+    if (this.#endError) {
+      batch.fail(this.#endError);
+      return;
+    }
+    const seq = this.#nextSeq++;
+    let bytes: Uint8Array;
+    try {
+      bytes = encodeEnvelope({ seq, ...batch.body() } as EnvelopeInit, this.#limits);
+    } catch (error) {
+      batch.fail(error as Error);
+      return;
+    }
+    this.#inflight.set(seq, { batch, bytes, sentAt: Date.now() });
+    if (this.#state === "open") this.#ws?.send(bytes);
+  }
+
+  #ack(): void {
+    if (this.#state !== "open" || this.#lastSeen === this.#lastAcked) return;
+    this.#lastAcked = this.#lastSeen;
+    this.#ws?.send(encodeEnvelope({ seq: 0, ack: { lastSeq: this.#lastSeen } }, this.#limits));
+  }
+
+  #tick(): void {
+    if (this.#state !== "open") return;
+    const now = Date.now();
+    const oldest = this.#inflight.values().next().value;
+    if (oldest && now - oldest.sentAt > this.#callTimeoutMs) this.#drop("call unanswered");
+    else if (this.#early.size > 0 && now - this.#gapSince > this.#callTimeoutMs / 2) {
+      this.#drop(`frame ${this.#lastSeen + 1} missing`);
+    } else this.#ack();
+  }
+
+  /** The connection is unusable: leave it and resume on a new one. */
+  #drop(reason: string): void {
+    if (this.#state !== "open" && this.#state !== "resuming") return;
+    this.#logger.warn({ domid: this.#domid, reason }, "session dropped; resuming");
+    if (this.#state === "open") {
+      this.#droppedAt = Date.now();
+      this.#attempt = 0;
+    }
+    this.#state = "resuming";
+    this.#discardSocket();
+    const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** this.#attempt++);
+    setTimeout(() => void this.#resume(), this.#attempt === 1 ? 0 : delay).unref();
+  }
+
+  async #resume(): Promise<void> {
+    if (this.#state !== "resuming") return;
+    if (this.#leaseMs > 0 && Date.now() - this.#droppedAt > this.#leaseMs) {
+      this.#lose(XenError.errno("ESRCH", "resume", "session lease expired; the domain is gone"));
+      return;
+    }
+    let reply: Reply;
+    try {
+      reply = await this.#handshakeOn(this.#connect(), 0, {
+        resume: { domid: this.#domid, sessionKey: this.#sessionKey, lastSeq: this.#lastSeen },
+      });
+    } catch (error) {
+      if (error instanceof XenError && error.op === "resume") {
+        this.#lose(
+          new XenError("ESRCH", error.status, "resume", `hypervisor refused the resume: ${error.message}`),
+        );
+      } else this.#drop((error as Error).message);
+      return;
+    }
+    if (this.#state !== "resuming") return;
+    const lastCallSeq = reply.resume?.lastCallSeq ?? 0;
+    this.#state = "open";
+    this.#attempt = 0;
+    const now = Date.now();
+    for (const [seq, inflight] of this.#inflight) {
+      if (seq <= lastCallSeq) continue;
+      inflight.sentAt = now;
+      this.#ws?.send(inflight.bytes);
+    }
+    this.#logger.info({ domid: this.#domid, lastCallSeq, lastSeen: this.#lastSeen }, "session resumed");
+    this.emit("resumed", { lastCallSeq });
+  }
+
+  #lose(error: XenError): void {
+    this.#logger.error({ domid: this.#domid, err: error }, "session lost");
+    this.#end(error, "lost");
+    this.emit("lost", error);
+  }
+
+  #end(error: XenError, state: "closed" | "lost"): void {
+    if (this.#endError) return;
+    this.#endError = error;
+    this.#state = state;
+    clearInterval(this.#housekeeping);
+    this.#handshake?.reject(error);
+    this.#handshake = undefined;
+    const inflight = [...this.#inflight.values()];
+    this.#inflight.clear();
+    for (const { batch } of inflight) batch.fail(error);
+    this.#discardSocket();
+  }
+
+  #discardSocket(): void {
+    const ws = this.#ws;
+    this.#ws = undefined;
+    this.#early.clear();
+    if (!ws) return;
+    ws.removeAllListeners("message");
+    ws.removeAllListeners("close");
+    ws.terminate();
+  }
+}

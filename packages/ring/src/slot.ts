@@ -13,15 +13,7 @@ export function copySlot<T>(sring: Sring, idx: number, codec: SlotCodec<T>): Con
   try {
     return { ok: true, value: codec.decode(copy) };
   } catch (cause) {
-    const error =
-      cause instanceof SlotError
-        ? cause
-        : new SlotError(
-            `slot ${idx} does not decode: ${cause instanceof Error ? cause.message : String(cause)}`,
-            {
-              cause,
-            },
-          );
+    const error = asSlotError(idx, cause);
     const rawId = readRawId(codec, copy);
     return rawId === undefined ? { ok: false, error } : { ok: false, error, rawId };
   }
@@ -35,6 +27,12 @@ export function putSlot<T>(sring: Sring, idx: number, codec: SlotCodec<T>, value
   const entry = new Uint8Array(sring.entrySize);
   codec.encode(value, entry.subarray(0, codec.size));
   sring.page.write(sring.entryOffset(idx), entry);
+}
+
+function asSlotError(idx: number, cause: unknown): SlotError {
+  if (cause instanceof SlotError) return cause;
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new SlotError(`slot ${idx} does not decode: ${reason}`, { cause });
 }
 
 function readRawId<T>(codec: SlotCodec<T>, copy: Uint8Array): number | undefined {

@@ -1,0 +1,83 @@
+// op → handler, and running one hypercall into one Reply (status 0 or Xen's status + code).
+import { hypercallOp, type xen } from "@xenfs/proto";
+import type { Domain } from "./domain/domain.js";
+import { domctl } from "./domctl.js";
+import { errno, HypercallError } from "./errors.js";
+import {
+  evtchnAllocUnbound,
+  evtchnBindInterdomain,
+  evtchnBindVirq,
+  evtchnClose,
+  evtchnMask,
+  evtchnSend,
+  evtchnStatus,
+  evtchnUnmask,
+} from "./event-channel/ops.js";
+import { fault } from "./fault-op.js";
+import { gnttabCopy } from "./grant-table/copy.js";
+import { gnttabMapGrantRef, gnttabUnmapGrantRef } from "./grant-table/map.js";
+import { gnttabRevoke } from "./grant-table/revoke.js";
+import { gnttabQuerySize, gnttabSetupTable } from "./grant-table/setup.js";
+import { gnttabTransfer } from "./grant-table/transfer.js";
+import type { Handler, HandlerTable, OpArgs } from "./handler.js";
+import { memAdd, memCmpxchg } from "./memory/atomic.js";
+import { decreaseReservation, memForget, memRead, memWrite, populatePhysmap } from "./memory/ops.js";
+import type { Xen } from "./xen.js";
+import { xs } from "./xs.js";
+
+export const HANDLERS: HandlerTable = {
+  populatePhysmap,
+  decreaseReservation,
+  memRead,
+  memWrite,
+  memCmpxchg,
+  memAdd,
+  memForget,
+  gnttabSetupTable,
+  gnttabQuerySize,
+  gnttabMapGrantRef,
+  gnttabUnmapGrantRef,
+  gnttabCopy,
+  gnttabTransfer,
+  gnttabRevoke,
+  evtchnAllocUnbound,
+  evtchnBindInterdomain,
+  evtchnBindVirq,
+  evtchnSend,
+  evtchnClose,
+  evtchnStatus,
+  evtchnUnmask,
+  evtchnMask,
+  domctl,
+  xs,
+  fault,
+};
+
+/** "gnttabMapGrantRef" → "gnttab_map_grant_ref", the metric label and log name. */
+export function opName(op: string): string {
+  return op.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+export function failure(error: HypercallError): xen.Reply.$Properties {
+  return { status: error.status, code: error.code, message: error.message };
+}
+
+/** Runs one hypercall for `caller`; never throws. */
+export function runHypercall(xen: Xen, caller: Domain, call: xen.Hypercall): xen.Reply.$Properties {
+  const op = hypercallOp(call);
+  if (op === undefined) return failure(errno("EINVAL", "hypercall without an op"));
+  if (op === "join" || op === "resume")
+    return failure(errno("EISCONN", `${op} on a session that is already a domain`));
+  if (!caller.session.bucket.take())
+    return failure(errno("EAGAIN", "hypercall rate limit exceeded; retry later"));
+  xen.config.counters.hypercalls.inc({ op: opName(op) });
+  if (xen.config.faults.countHypercall()) xen.config.crash();
+  const handler = HANDLERS[op] as Handler<typeof op>;
+  try {
+    return { status: 0, ...handler(xen, caller, call[op] as OpArgs[typeof op]) };
+  } catch (error) {
+    if (error instanceof HypercallError) return failure(error);
+    xen.logger.error({ err: error, domid: caller.domid, op }, "hypercall handler failed");
+    return failure(errno("EIO", `internal error in ${opName(op)}`));
+  }
+}

@@ -1,0 +1,45 @@
+// A domain: identity, lifecycle state, reservation, p2m, grant table, maptrack, event
+// channels, its session (which outlives any one WebSocket) and its XenStore connection.
+import type { DomainStateName } from "@xenfs/proto";
+import { EventChannels } from "../event-channel/ports.js";
+import { GrantTable } from "../grant-table/grant-table.js";
+import { Maptrack } from "../grant-table/maptrack.js";
+import type { Frame } from "../memory/frame-pool.js";
+import { P2m } from "../memory/p2m.js";
+import type { Session } from "../session/session.js";
+import type { XsConnection } from "../xenstore-port.js";
+
+export type DomainState = Exclude<DomainStateName, "dead">;
+
+export class Domain {
+  state: DomainState = "running";
+  readonly p2m = new P2m();
+  readonly grantTable = new GrantTable();
+  readonly maptrack = new Maptrack();
+  readonly evtchn = new EventChannels();
+  /** Frames this domain owns (RAM and grant-table frames); a zombie's are the still-mapped ones. */
+  readonly owned = new Set<Frame>();
+  xs: XsConnection | undefined;
+  leaseTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly domid: number,
+    readonly name: string,
+    readonly sessionKey: Uint8Array,
+    public maxFrames: number,
+    readonly session: Session,
+  ) {}
+
+  get privileged(): boolean {
+    return this.domid === 0;
+  }
+
+  get live(): boolean {
+    return this.state === "running" || this.state === "paused";
+  }
+
+  /** Frames of other domains this domain has mapped. */
+  get sharedPages(): number {
+    return this.maptrack.size;
+  }
+}

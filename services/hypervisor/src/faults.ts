@@ -1,0 +1,139 @@
+// Fault injection (XEN_FAULTS and the dom0-only `fault` hypercall). Grammar, documented in
+// README.md:  spec = rule *("," rule);  rule = kind "=" value ["@" domid]
+//   drop=P  dup=P        probability 0…1 that an outbound frame is dropped / sent twice
+//   delay=T | delay=A..B  hold each outbound frame T (or uniformly A…B) ms; units ms or s
+//   crash_after=N         kill the hypervisor process after N more hypercalls (global)
+// A rule without @domid applies to every domain; with it, to that domain only (and wins).
+
+export type FaultKind = "drop" | "dup" | "delay" | "crash_after";
+
+export type FaultRule =
+  | { kind: "drop" | "dup"; p: number; domid?: number }
+  | { kind: "delay"; minMs: number; maxMs: number; domid?: number }
+  | { kind: "crash_after"; n: number };
+
+export class FaultSpecError extends Error {
+  override readonly name = "FaultSpecError";
+  readonly code = "EINVAL";
+}
+
+const MAX_DELAY_MS = 60_000;
+const MAX_DOMID = 0x7fef;
+
+function parseProbability(text: string, rule: string): number {
+  const p = /^(?:0|1|0?\.\d+|1\.0*)$/.test(text) ? Number(text) : Number.NaN;
+  if (!(p >= 0 && p <= 1)) throw new FaultSpecError(`${rule}: probability must be in [0, 1]`);
+  return p;
+}
+
+function parseMs(text: string, rule: string): number {
+  const m = /^(\d{1,6})(ms|s)?$/.exec(text);
+  const ms = m ? Number(m[1]) * (m[2] === "s" ? 1000 : 1) : Number.NaN;
+  if (!(ms >= 0 && ms <= MAX_DELAY_MS))
+    throw new FaultSpecError(`${rule}: delay must be 0…${MAX_DELAY_MS}ms`);
+  return ms;
+}
+
+/** Parses a spec; throws FaultSpecError naming the first bad rule. "" is no faults. */
+export function parseFaults(spec: string): FaultRule[] {
+  const rules: FaultRule[] = [];
+  const seen = new Set<string>();
+  for (const raw of spec.split(",")) {
+    const rule = raw.trim();
+    if (rule === "") continue;
+    const m = /^([a-z_]+)=([^@]+)(?:@(\d{1,5}))?$/.exec(rule);
+    if (!m) throw new FaultSpecError(`"${rule}": expected kind=value[@domid]`);
+    const [, kind = "", value = "", at] = m;
+    const domid = at === undefined ? undefined : Number(at);
+    if (domid !== undefined && domid > MAX_DOMID) throw new FaultSpecError(`"${rule}": domid out of range`);
+    const scope = domid === undefined ? {} : { domid };
+    const key = `${kind}@${domid ?? "*"}`;
+    if (seen.has(key)) throw new FaultSpecError(`"${rule}": ${kind} given twice for the same scope`);
+    seen.add(key);
+    switch (kind) {
+      case "drop":
+      case "dup":
+        rules.push({ kind, p: parseProbability(value, rule), ...scope });
+        break;
+      case "delay": {
+        const [a = "", b] = value.split("..");
+        const unit = /(ms|s)$/.exec(b ?? a)?.[1] ?? "";
+        const minMs = parseMs(/(ms|s)$/.test(a) ? a : `${a}${unit}`, rule);
+        const maxMs = b === undefined ? minMs : parseMs(b, rule);
+        if (maxMs < minMs) throw new FaultSpecError(`"${rule}": delay range is backwards`);
+        rules.push({ kind, minMs, maxMs, ...scope });
+        break;
+      }
+      case "crash_after": {
+        if (domid !== undefined) throw new FaultSpecError(`"${rule}": crash_after is global, no @domid`);
+        const n = /^\d{1,9}$/.test(value) ? Number(value) : 0;
+        if (n < 1) throw new FaultSpecError(`"${rule}": crash_after needs a count ≥ 1`);
+        rules.push({ kind, n });
+        break;
+      }
+      default:
+        throw new FaultSpecError(`"${rule}": unknown fault ${kind} (drop, dup, delay, crash_after)`);
+    }
+  }
+  return rules;
+}
+
+/** What to do with one outbound frame. */
+export interface FramePlan {
+  readonly drop: boolean;
+  readonly copies: 1 | 2;
+  readonly delayMs: number;
+}
+
+const CLEAN: FramePlan = { drop: false, copies: 1, delayMs: 0 };
+
+export class Faults {
+  private rules: FaultRule[] = [];
+  private crashCountdown: number | undefined;
+
+  constructor(
+    spec: string,
+    private readonly random: () => number = Math.random,
+  ) {
+    this.apply(parseFaults(spec));
+  }
+
+  /** The `fault` hypercall: rules scoped to `domid` are replaced by `spec` (rules in it without @ get @domid). */
+  replace(domid: number, spec: string): void {
+    const incoming = parseFaults(spec).map((r) =>
+      r.kind === "crash_after" || "domid" in r ? r : { ...r, domid },
+    );
+    this.rules = this.rules.filter((r) => r.kind === "crash_after" || !("domid" in r) || r.domid !== domid);
+    this.apply(incoming);
+  }
+
+  /** Counts one hypercall; true when the process must crash now. */
+  countHypercall(): boolean {
+    if (this.crashCountdown === undefined) return false;
+    return --this.crashCountdown <= 0;
+  }
+
+  plan(domid: number): FramePlan {
+    if (this.rules.length === 0) return CLEAN;
+    const rule = (kind: FaultKind) => {
+      const scoped = this.rules.filter((r) => r.kind === kind);
+      return scoped.find((r) => "domid" in r && r.domid === domid) ?? scoped.find((r) => !("domid" in r));
+    };
+    const drop = rule("drop") as (FaultRule & { kind: "drop" }) | undefined;
+    const dup = rule("dup") as (FaultRule & { kind: "dup" }) | undefined;
+    const delay = rule("delay") as (FaultRule & { kind: "delay" }) | undefined;
+    return {
+      drop: drop !== undefined && this.random() < drop.p,
+      copies: dup !== undefined && this.random() < dup.p ? 2 : 1,
+      delayMs:
+        delay === undefined ? 0 : delay.minMs + Math.floor(this.random() * (delay.maxMs - delay.minMs + 1)),
+    };
+  }
+
+  private apply(incoming: FaultRule[]): void {
+    for (const r of incoming) {
+      if (r.kind === "crash_after") this.crashCountdown = r.n;
+      else this.rules.push(r);
+    }
+  }
+}

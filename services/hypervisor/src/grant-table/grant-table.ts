@@ -1,0 +1,48 @@
+// A domain's v1 grant table: frames of entries the domain writes itself, plus what only Xen
+// knows: how many mappings each entry has (to keep GTF_reading/GTF_writing right).
+import { GRANT_ENTRIES_PER_FRAME, GRANT_ENTRY_V1_SIZE } from "@xenfs/proto";
+import type { Frame } from "../memory/frame-pool.js";
+import { type GrantEntryV1, readGrantEntry } from "./entry.js";
+
+/** Xen's default max_grant_frames. */
+export const MAX_GRANT_FRAMES = 32;
+
+export interface ActiveGrant {
+  readers: number;
+  writers: number;
+}
+
+export class GrantTable {
+  readonly frames: { frame: Frame; gpfn: number }[] = [];
+  /** ref → mappings of that entry. */
+  readonly active = new Map<number, ActiveGrant>();
+
+  get nrEntries(): number {
+    return this.frames.length * GRANT_ENTRIES_PER_FRAME;
+  }
+
+  validRef(ref: number): boolean {
+    return Number.isInteger(ref) && ref >= 0 && ref < this.nrEntries;
+  }
+
+  /** The frame holding `ref` and the entry's byte offset in it. */
+  locate(ref: number): { frame: Frame; offset: number } {
+    const slot = this.frames[Math.floor(ref / GRANT_ENTRIES_PER_FRAME)];
+    if (!slot) throw new RangeError(`grant ref ${ref} past the table`);
+    return { frame: slot.frame, offset: (ref % GRANT_ENTRIES_PER_FRAME) * GRANT_ENTRY_V1_SIZE };
+  }
+
+  entry(ref: number): GrantEntryV1 {
+    const { frame, offset } = this.locate(ref);
+    return readGrantEntry(frame.data, offset / GRANT_ENTRY_V1_SIZE);
+  }
+
+  /** Refs whose permit_access entries point at `gpfn` (a granted frame cannot be transferred). */
+  grantsFrame(gpfn: number, isPermit: (e: GrantEntryV1) => boolean): boolean {
+    for (let ref = 0; ref < this.nrEntries; ref++) {
+      const e = this.entry(ref);
+      if (e.frame === gpfn && isPermit(e)) return true;
+    }
+    return false;
+  }
+}

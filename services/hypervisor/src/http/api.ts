@@ -1,0 +1,36 @@
+// JSON views of the machine for operators, the toolstack and tests.
+import { type Route, sendJson } from "@xenfs/service-kit";
+import type { Xen } from "../xen.js";
+
+export function domainsView(xen: Xen) {
+  return xen.domains.all().map((d) => {
+    return {
+      domid: d.domid,
+      name: d.name,
+      state: d.state,
+      frames: d.owned.size,
+      maxFrames: d.maxFrames,
+      grants: d.grantTable.active.size,
+      maps: d.maptrack.size,
+      ports: d.evtchn.open,
+      connected: d.session.connected,
+    };
+  });
+}
+
+export function memoryView(xen: Xen) {
+  const { pool } = xen;
+  return {
+    frames: { total: pool.total, used: pool.used, shared: pool.shared, free: pool.free },
+    domains: xen.domains
+      .all()
+      .map((d) => ({ domid: d.domid, name: d.name, frames: d.owned.size, mapped: d.maptrack.size })),
+  };
+}
+
+export function apiRoutes(xen: Xen): Route[] {
+  return [
+    { method: "GET", path: "/api/domains", handler: (_q, res) => sendJson(res, 200, domainsView(xen)) },
+    { method: "GET", path: "/api/memory", handler: (_q, res) => sendJson(res, 200, memoryView(xen)) },
+  ];
+}

@@ -1,0 +1,63 @@
+// The hypervisor process: configuration from the environment, JSON logs, graceful signals.
+import {
+  ConfigError,
+  createLogger,
+  durationMs,
+  int,
+  LOG_LEVELS,
+  oneOf,
+  onShutdown,
+  port,
+  readConfig,
+  str,
+} from "@xenfs/service-kit";
+import { MAX_MEMORY_MB, startHypervisor } from "./app.js";
+import type { XsBackend } from "./xenstore-port.js";
+
+const spec = {
+  PORT: port({ default: 7000 }),
+  HOST: str({ default: "127.0.0.1" }),
+  XEN_MEMORY_MB: int({ min: 1, max: MAX_MEMORY_MB, default: 256 }),
+  XEN_CLUSTER_TOKEN: str({ secret: true }),
+  XEN_DOM0_TOKEN: str({ secret: true }),
+  XEN_SESSION_LEASE_MS: durationMs({ min: 1, default: 10_000 }),
+  XEN_FAULTS: str({ default: "" }),
+  LOG_LEVEL: oneOf(LOG_LEVELS, { default: "info" }),
+  XENSTORED_PATH: str({ optional: true }),
+};
+
+async function main(): Promise<void> {
+  const env = readConfig(spec);
+  const logger = createLogger({ service: "hypervisor", level: env.LOG_LEVEL });
+
+  // ---- XenStore backend: created here (src/xenstore/index.ts exports XenStore and
+  // startXenstoredSocket(store, path, logger?)). Until it is wired, xs ops answer −ENOSYS and
+  // XENSTORED_PATH is ignored.
+  const xenstore: XsBackend | undefined = undefined;
+  if (env.XENSTORED_PATH)
+    logger.warn({ path: env.XENSTORED_PATH }, "XenStore not wired yet; socket not opened");
+  // ----
+
+  const hypervisor = await startHypervisor({
+    host: env.HOST,
+    port: env.PORT,
+    memoryMb: env.XEN_MEMORY_MB,
+    clusterToken: env.XEN_CLUSTER_TOKEN,
+    dom0Token: env.XEN_DOM0_TOKEN,
+    sessionLeaseMs: env.XEN_SESSION_LEASE_MS,
+    faults: env.XEN_FAULTS,
+    logger,
+    ...(xenstore ? { xenstore } : {}),
+  });
+  logger.info({ url: hypervisor.url, dashboard: `${hypervisor.httpUrl}/` }, "hypervisor ready");
+  onShutdown(() => hypervisor.close(), { logger });
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    console.error(`hypervisor: ${error.message}`);
+    process.exit(2);
+  }
+  console.error("hypervisor: failed to start", error);
+  process.exit(1);
+});

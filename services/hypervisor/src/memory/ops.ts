@@ -1,0 +1,87 @@
+// memory.h (populate_physmap, decrease_reservation) and the access a process needs in place of
+// load/store: mem_read, mem_write, mem_cmpxchg, mem_add, mem_forget.
+import { XEN_PAGE_SIZE } from "@xenfs/proto";
+import type { Domain } from "../domain/domain.js";
+import { errno } from "../errors.js";
+import type { Handler } from "../handler.js";
+import { P2m, type P2mEntry } from "./p2m.js";
+
+/** The caller's p2m entry at `gpfn`, or −EINVAL. */
+export function entryAt(caller: Domain, gpfn: number): P2mEntry {
+  const entry = P2m.valid(gpfn) ? caller.p2m.get(gpfn) : undefined;
+  if (!entry) throw errno("EINVAL", `gpfn ${gpfn} is not populated`);
+  return entry;
+}
+
+function checkSpan(offset: number, length: number): void {
+  if (offset + length > XEN_PAGE_SIZE) {
+    throw errno("EINVAL", `offset ${offset} + length ${length} crosses the ${XEN_PAGE_SIZE}-byte frame`);
+  }
+}
+
+function writable(entry: P2mEntry, gpfn: number): void {
+  if (entry.readonly) throw errno("EACCES", `gpfn ${gpfn} is mapped read-only`);
+}
+
+export const populatePhysmap: Handler<"populatePhysmap"> = (xen, caller, { nrExtents }) => {
+  if (caller.owned.size + nrExtents > caller.maxFrames) {
+    throw errno(
+      "ENOMEM",
+      `${nrExtents} frames exceed the reservation (${caller.owned.size}/${caller.maxFrames})`,
+    );
+  }
+  const frames = xen.pool.alloc(nrExtents, caller.domid, "ram");
+  if (!frames) throw errno("ENOMEM", `${nrExtents} frames wanted, ${xen.pool.free} free in the machine`);
+  const gpfns = frames.map((frame) => {
+    caller.owned.add(frame);
+    const gpfn = caller.p2m.insert({ frame, foreign: false, readonly: false });
+    if (gpfn === undefined) throw new Error("p2m space exhausted below the machine size");
+    return gpfn;
+  });
+  return { populatePhysmap: { gpfns } };
+};
+
+export const decreaseReservation: Handler<"decreaseReservation"> = (xen, caller, { gpfns }) => {
+  if (new Set(gpfns).size !== gpfns.length) throw errno("EINVAL", "a gpfn is listed twice");
+  const entries = gpfns.map((gpfn) => {
+    const entry = entryAt(caller, gpfn);
+    if (entry.foreign || entry.frame.type !== "ram") {
+      throw errno("EINVAL", `gpfn ${gpfn} is not the domain's own RAM (unmap grants, keep the grant table)`);
+    }
+    return entry;
+  });
+  gpfns.forEach((gpfn, i) => {
+    const frame = entries[i]!.frame;
+    caller.p2m.delete(gpfn);
+    xen.forget(caller, frame, gpfn);
+    xen.releaseOwned(caller, frame);
+  });
+  return { decreaseReservation: { nrDone: gpfns.length } };
+};
+
+export const memRead: Handler<"memRead"> = (_xen, caller, { gpfn, offset, length, cache }) => {
+  const { frame } = entryAt(caller, gpfn);
+  checkSpan(offset, length);
+  if (cache) {
+    const gpfns = frame.cachers.get(caller.domid) ?? new Set<number>();
+    frame.cachers.set(caller.domid, gpfns.add(gpfn));
+  }
+  return { memRead: { data: frame.data.slice(offset, offset + length) } };
+};
+
+export const memWrite: Handler<"memWrite"> = (xen, caller, { gpfn, offset, data }) => {
+  const entry = entryAt(caller, gpfn);
+  writable(entry, gpfn);
+  checkSpan(offset, data.length);
+  xen.writeFrame(entry.frame, offset, data, { domid: caller.domid, gpfn });
+  return undefined;
+};
+
+export const memForget: Handler<"memForget"> = (xen, caller, { gpfns }) => {
+  for (const gpfn of gpfns) if (!P2m.valid(gpfn)) throw errno("EINVAL", `gpfn ${gpfn} out of range`);
+  for (const gpfn of gpfns) {
+    const entry = caller.p2m.get(gpfn);
+    if (entry) xen.forget(caller, entry.frame, gpfn);
+  }
+  return undefined;
+};

@@ -1,0 +1,17 @@
+// The boundary between the hypervisor and XenStore (implemented in ./xenstore/). A domain's
+// `xs` hypercalls go through its connection; watch events come back as xs_watch_event upcalls.
+
+export interface XsConnection {
+  /** One xs_wire request (io/xs_wire.h); answers with the reply's type and payload. */
+  request(type: number, txId: number, payload: Uint8Array): { type: number; payload: Uint8Array };
+  close(): void;
+}
+
+export interface XsBackend {
+  /** Privileged iff domid 0. */
+  connect(domid: number, onWatchEvent: (path: string, token: string) => void): XsConnection;
+  /** On join: writes /local/domain/<id>/{name,domid}, fires @introduceDomain. */
+  introduceDomain(domid: number, name: string): void;
+  /** On death: removes them, fires @releaseDomain. */
+  releaseDomain(domid: number): void;
+}

@@ -1,0 +1,23 @@
+export { type DirentType, DT, isDirentType } from "./dirent.js";
+export { errnoNameOf, FS_ERRNO, FS_STRERROR, type FsErrnoName, statusOf } from "./errno.js";
+export { FsProtocolError, type FsProtocolErrorCode } from "./errors.js";
+export { FsError, type FsErrorContext } from "./fs-error.js";
+export { type GrefSet, grefCount } from "./layout/gref-set.js";
+export type { PageArg } from "./layout/page-arg.js";
+export {
+  STAT_RECORD_SIZE,
+  STATFS_RECORD_SIZE,
+  type StatFsRecord,
+  type StatRecord,
+} from "./layout/records.js";
+export * from "./limits.js";
+export { O, O_ACCMODE } from "./open-flags.js";
+export { FS_OPS, FSIF_REQ, type FsOp, opOfType } from "./ops.js";
+export { type DirEntry, dirListCodec, fitDirEntries } from "./pages/dir-list.js";
+export { grefListCodec } from "./pages/gref-list.js";
+export { pathCodec } from "./pages/path.js";
+export { fsRequestCodec } from "./request-codec.js";
+export type { FsRequest, FsRequestOf } from "./requests.js";
+export { fsResponseCodec } from "./response-codec.js";
+export type { FsFailedResponse, FsOkResponseOf, FsResponse } from "./responses.js";
+export type { PageCodec, SlotCodec } from "./slot-codec.js";

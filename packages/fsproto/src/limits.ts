@@ -1,0 +1,29 @@
+import { XEN_PAGE_SIZE } from "@xenfs/proto";
+
+export const PAGE_SIZE = XEN_PAGE_SIZE;
+
+/**
+ * Bytes per ring slot. A ring page holds (4096 − 64) / size entries rounded down to a power of
+ * two: fsif's 64-byte slots give 32 entries and leave half the page unused, so any size up to
+ * 126 bytes still gives 32. 120 bytes (8-aligned) costs no ring depth, carries a whole stat
+ * record in the response and 23 grant references inline. 128 would halve the ring to 16.
+ */
+export const FSIF_SLOT_SIZE = 120;
+
+/** Request and response header: `type, pad, id, pad` / `id, type, pad, status`. */
+export const FSIF_HEADER_SIZE = 8;
+
+/** Grant references carried inline by read, write and map_pages (fsif's FSIF_NR_READ_GNTS). */
+export const FSIF_NR_GNTS = 23;
+
+/** Grant references carried inline by release_pages, which has no other arguments. */
+export const FSIF_NR_RELEASE_GNTS = 27;
+
+/** Grant references in one indirect gref-list page: a 4-byte header, then u32 refs. */
+export const GREF_LIST_MAX = (PAGE_SIZE - 4) / 4;
+
+/** Longest path in bytes, without a terminator (Linux PATH_MAX counts the NUL). */
+export const PATH_MAX = 4095;
+
+/** Longest directory entry name in bytes (Linux NAME_MAX). */
+export const NAME_MAX = 255;

@@ -1,0 +1,92 @@
+import { FsProtocolError } from "./errors.js";
+import { body } from "./layout/body.js";
+import { bool, checkedU32, u64, uint, type ValueOf } from "./layout/field.js";
+import { grefCount, grefSet } from "./layout/gref-set.js";
+import { pageArg } from "./layout/page-arg.js";
+import { FSIF_NR_GNTS, FSIF_NR_RELEASE_GNTS, GREF_LIST_MAX, PAGE_SIZE, PATH_MAX } from "./limits.js";
+import { openFlagsProblem } from "./open-flags.js";
+import type { FsOp } from "./ops.js";
+
+const fd = uint("fd", 0, 4);
+const path = pageArg("path", 0, PATH_MAX);
+const mode = (offset: number) => uint("mode", offset, 4, 0o7777);
+
+/** Copy-mode data: `len` bytes at file `offset`, in the granted pages, each from its byte 0. */
+const copyIo = (name: string) =>
+  body(
+    name,
+    {
+      fd,
+      len: uint("len", 4, 4, GREF_LIST_MAX * PAGE_SIZE),
+      offset: u64("offset", 8),
+      pages: grefSet("pages", 16, FSIF_NR_GNTS),
+    },
+    ({ len, pages }) => {
+      if (len > grefCount(pages) * PAGE_SIZE) {
+        throw new FsProtocolError("FSIF_BAD_LENGTH", `${name}: ${len} bytes in ${grefCount(pages)} pages`);
+      }
+    },
+  );
+
+/** Each op's request body; the request types below are derived from these layouts. */
+export const REQUEST_BODIES = {
+  open: body("open", {
+    path,
+    flags: checkedU32("flags", 8, openFlagsProblem),
+    mode: mode(12),
+  }),
+  close: body("close", { fd }),
+  read: copyIo("read"),
+  write: copyIo("write"),
+  fstat: body("fstat", { fd }),
+  ftruncate: body("ftruncate", { fd, length: u64("length", 8) }),
+  unlink: body("unlink", { path }),
+  rename: body("rename", {
+    oldPath: pageArg("oldPath", 0, PATH_MAX),
+    newPath: pageArg("newPath", 8, PATH_MAX),
+  }),
+  create: body("create", { path, mode: mode(8), directory: bool("directory", 12) }),
+  readdir: body("readdir", {
+    path,
+    buf: pageArg("buf", 8),
+    cookie: u64("cookie", 16),
+  }),
+  chmod: body("chmod", { path, mode: mode(8) }),
+  statfs: body("statfs", {}),
+  sync: body("sync", { fd }),
+  stat: body("stat", { path }),
+  lstat: body("lstat", { path }),
+  truncate: body("truncate", { path, length: u64("length", 8) }),
+  rmdir: body("rmdir", { path }),
+  readlink: body("readlink", { path, buf: pageArg("buf", 8) }),
+  symlink: body("symlink", {
+    target: pageArg("target", 0, PATH_MAX),
+    path: pageArg("path", 8, PATH_MAX),
+  }),
+  map_pages: body(
+    "map_pages",
+    {
+      fd,
+      count: uint("count", 4, 4, GREF_LIST_MAX, 1),
+      first: u64("first", 8),
+      indirect: bool("indirect", 16),
+      listGref: uint("listGref", 20, 4),
+    },
+    ({ count, indirect, listGref }) => {
+      if (!indirect && listGref !== 0) {
+        throw new FsProtocolError("FSIF_RESERVED", "map_pages: listGref set without indirect");
+      }
+      if (!indirect && count > FSIF_NR_GNTS) {
+        throw new FsProtocolError("FSIF_OUT_OF_RANGE", `map_pages: ${count} pages need an indirect list`);
+      }
+    },
+  ),
+  release_pages: body("release_pages", { pages: grefSet("pages", 0, FSIF_NR_RELEASE_GNTS) }),
+} as const satisfies Record<FsOp, unknown>;
+
+type Bodies = typeof REQUEST_BODIES;
+
+export type FsRequestOf<K extends FsOp> = { readonly op: K; readonly id: number } & ValueOf<Bodies[K]>;
+
+/** One request as it sits in a ring slot. */
+export type FsRequest = { [K in FsOp]: FsRequestOf<K> }[FsOp];

@@ -1,3 +1,4 @@
+export { XsClient } from "./client.js";
 export type { WatchMatch, XsChange } from "./database.js";
 export { XsError } from "./errors.js";
 export { domainPath, resolvePath } from "./paths.js";

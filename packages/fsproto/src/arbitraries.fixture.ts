@@ -154,7 +154,10 @@ export function responseOf(op: FsOp): fc.Arbitrary<FsResponse> {
 }
 
 export const anyRequest = fc.oneof(...OPS.map(requestOf));
-export const anyResponse = fc.oneof(...OPS.map(responseOf));
+const undecoded = fc
+  .tuple(id, fc.constantFrom(...(Object.keys(FS_ERRNO) as FsErrnoName[])))
+  .map(([id, code]): FsResponse => ({ op: null, id, ok: false, code }));
+export const anyResponse = fc.oneof(...OPS.map(responseOf), undecoded);
 
 /** Asserts that `run` throws FsProtocolError with `code`. */
 export function expectProtocolError(run: () => unknown, code: FsProtocolErrorCode): void {

@@ -101,6 +101,12 @@ describe("fsRequestCodec refuses invalid slots", () => {
     }
   });
 
+  it("while keeping the raw id readable for the error response", () => {
+    const bad = edited(openReq, (v) => v.setUint8(0, 200));
+    expect(fsRequestCodec.rawId?.(bad)).toBe(7);
+    expect(fsRequestCodec.rawId?.(new Uint8Array(FSIF_SLOT_SIZE - 1))).toBeUndefined();
+  });
+
   it("with undefined open flags or access mode 3", () => {
     expectProtocolError(
       () => fsRequestCodec.decode(edited(openReq, (v) => v.setUint32(16, 0o4, true))),

@@ -40,4 +40,8 @@ export const fsRequestCodec: SlotCodec<FsRequest> = {
     }
     return { ...layoutOf(op).read(view, 0), op, id: view.getUint16(ID, true) } as FsRequest;
   },
+
+  rawId(slot) {
+    return slot.length === FSIF_SLOT_SIZE ? slotView(slot).getUint16(ID, true) : undefined;
+  },
 };

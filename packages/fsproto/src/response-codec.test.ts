@@ -47,6 +47,12 @@ describe("fsResponseCodec round trips", () => {
     );
   });
 
+  it("answers a request that did not decode with type 0 and no op", () => {
+    const undecoded: FsResponse = { op: null, id: 12, ok: false, code: "EPROTO" };
+    expect(encoded(undecoded)[2]).toBe(0);
+    expect(fsResponseCodec.decode(encoded(undecoded))).toEqual(undecoded);
+  });
+
   it("echoes the id and type, and puts -errno in the status", () => {
     const view = new DataView(encoded(enoent).buffer);
     expect(view.getUint16(0, true)).toBe(9);
@@ -84,6 +90,17 @@ describe("fsResponseCodec refuses invalid slots", () => {
       () => fsResponseCodec.decode(edited(enoent, (v) => v.setUint8(3, 1))),
       "FSIF_RESERVED",
     );
+  });
+
+  it("with success for an undecoded request", () => {
+    const ok = edited({ op: "close", id: 1, ok: true }, (v) => v.setUint8(2, 0));
+    expectProtocolError(() => fsResponseCodec.decode(ok), "FSIF_UNKNOWN_OP");
+  });
+
+  it("keeps the raw id readable when the slot does not decode", () => {
+    const bad = edited(enoent, (v) => v.setUint8(3, 1));
+    expect(fsResponseCodec.rawId?.(bad)).toBe(9);
+    expect(fsResponseCodec.rawId?.(new Uint8Array(3))).toBeUndefined();
   });
 
   it.each([1, -3, -4096, 2 ** 31 - 1])("with status %i, which is neither 0 nor a known -errno", (status) => {

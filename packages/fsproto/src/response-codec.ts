@@ -8,10 +8,11 @@ import { FAILED_BODY, type FsResponse, RESPONSE_BODIES } from "./responses.js";
 import type { SlotCodec } from "./slot-codec.js";
 
 // Header: id u16 @0 (as fsif_response), then the request type u8 @2 so a response decodes on
-// its own, pad u8 @3, status i32 @4 (0 or −errno).
+// its own (0 answering a request that did not decode), pad u8 @3, status i32 @4 (0 or −errno).
 const ID = 0;
 const TYPE = 2;
 const STATUS = 4;
+const UNDECODED = 0;
 
 // Each op's layout reads and writes that op's body; the codec adds the header fields and the
 // cast to FsResponse is sound because the table is keyed by the same op.
@@ -22,7 +23,7 @@ export const fsResponseCodec: SlotCodec<FsResponse> = {
 
   encode(response, slot) {
     const view = slotView(slot);
-    const type = FS_OPS[response.op] as number | undefined;
+    const type = response.op === null ? UNDECODED : (FS_OPS[response.op] as number | undefined);
     if (type === undefined) throw new FsProtocolError("FSIF_UNKNOWN_OP", `unknown op ${String(response.op)}`);
     if (!Number.isInteger(response.id) || response.id < 0 || response.id > 0xffff) {
       throw new FsProtocolError("FSIF_OUT_OF_RANGE", `response id ${response.id} is not a u16`);
@@ -39,18 +40,25 @@ export const fsResponseCodec: SlotCodec<FsResponse> = {
 
   decode(slot) {
     const view = slotView(slot);
-    const op = opOfType(view.getUint8(TYPE));
-    if (op === undefined)
-      throw new FsProtocolError("FSIF_UNKNOWN_OP", `unknown response type ${view.getUint8(TYPE)}`);
+    const type = view.getUint8(TYPE);
+    const op = type === UNDECODED ? null : opOfType(type);
+    if (op === undefined) throw new FsProtocolError("FSIF_UNKNOWN_OP", `unknown response type ${type}`);
     if (view.getUint8(3) !== 0)
       throw new FsProtocolError("FSIF_RESERVED", "response header padding is not zero");
     const id = view.getUint16(ID, true);
     const status = view.getInt32(STATUS, true);
-    if (status === 0) return { ...layoutOf(op).read(view, 0), op, id, ok: true } as FsResponse;
+    if (status === 0) {
+      if (op === null) throw new FsProtocolError("FSIF_UNKNOWN_OP", "success answering an undecoded request");
+      return { ...layoutOf(op).read(view, 0), op, id, ok: true } as FsResponse;
+    }
     const code = errnoNameOf(status);
     if (code === undefined)
       throw new FsProtocolError("FSIF_OUT_OF_RANGE", `status ${status} is not a known -errno`);
     FAILED_BODY.read(view, 0);
     return { op, id, ok: false, code };
+  },
+
+  rawId(slot) {
+    return slot.length === FSIF_SLOT_SIZE ? slotView(slot).getUint16(ID, true) : undefined;
   },
 };

@@ -60,7 +60,8 @@ export type FsOkResponseOf<K extends FsOp> = {
 } & ValueOf<Bodies[K]>;
 
 export interface FsFailedResponse {
-  readonly op: FsOp;
+  /** null answers a request that did not decode (type byte 0): its op is not known. */
+  readonly op: FsOp | null;
   readonly id: number;
   readonly ok: false;
   /** The status on the wire is the negated errno of this name. */

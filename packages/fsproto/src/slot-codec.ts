@@ -6,6 +6,8 @@ export interface SlotCodec<T> {
   readonly size: number;
   encode(value: T, slot: Uint8Array): void;
   decode(slot: Uint8Array): T;
+  /** The id in a slot that does not decode, so the backend can still answer it. */
+  rawId?(slot: Uint8Array): number | undefined;
 }
 
 /** A payload that travels in a granted page instead of the slot (paths, listings, gref lists). */

@@ -26,7 +26,8 @@ export class PendingCall {
     readonly call: Hypercall,
     private readonly hooks: CallHooks = {},
   ) {
-    const op = hypercallOp(call);
+    // A plain object has no oneof getter; the message class tells which op is set.
+    const op = hypercallOp(xen.Hypercall.create(call));
     if (op === undefined) throw XenError.errno("EINVAL", "hypercall", "no op set");
     this.op = op;
     this.size = xen.Hypercall.encode(call).finish().length + ENTRY_OVERHEAD;

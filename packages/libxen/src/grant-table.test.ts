@@ -1,0 +1,122 @@
+// Against the real hypervisor: dom0 shares a page with a guest the way Xen guests do.
+import type { Hypervisor } from "@xenfs/hypervisor";
+import { GNTST } from "@xenfs/proto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { joinDom0, joinGuest, startTestHypervisor } from "../test/host.js";
+import type { XenDomain } from "./domain.js";
+import { GRANT_IN_USE } from "./grant-table.js";
+
+const text = new TextEncoder();
+
+describe("grant tables between dom0 and a guest", () => {
+  let hv: Hypervisor;
+  let dom0: XenDomain;
+  let guest: XenDomain;
+  let page: number;
+
+  beforeAll(async () => {
+    hv = await startTestHypervisor();
+    dom0 = await joinDom0(hv);
+    guest = await joinGuest(hv, "guest-grants");
+    await dom0.grants.setup(1);
+    [page] = (await dom0.memory.populatePhysmap(1)) as [number];
+  });
+  afterAll(async () => {
+    await guest?.close();
+    await dom0?.close();
+    await hv?.close();
+  });
+
+  it("the guest maps a granted page, reads it, and sees dom0's later writes", async () => {
+    await dom0.memory.write(page, 0, text.encode("hello, guest"));
+    const ref = await dom0.grants.grantAccess(guest.domid, page, { readonly: true });
+    const { handle, gpfn } = await guest.grants.mapGrantRef(0, ref, { readonly: true });
+    const view = await guest.memory.page(gpfn);
+    expect(new TextDecoder().decode(view.read(0, 12))).toBe("hello, guest");
+
+    const updated = new Promise<[number, number]>((resolve) => view.onUpdate((o, l) => resolve([o, l])));
+    await dom0.memory.write(page, 7, text.encode("world"));
+    expect(await updated).toEqual([7, 5]);
+    expect(new TextDecoder().decode(view.read(0, 12))).toBe("hello, world");
+
+    // Read-only mapping: the guest's store faults here, before anything is sent.
+    expect(() => view.write(0, text.encode("x"))).toThrow(expect.objectContaining({ code: "EACCES" }));
+    await expect(guest.memory.write(gpfn, 0, text.encode("x"))).rejects.toMatchObject({ code: "EACCES" });
+
+    // Mapped: dom0 cannot end access; after the unmap it can, and the ref is free again.
+    await expect(dom0.grants.endAccess(ref)).rejects.toMatchObject({ code: GRANT_IN_USE, status: -16 });
+    await guest.grants.unmapGrantRef(handle);
+    expect(view.valid).toBe(false);
+    const free = dom0.grants.freeRefs;
+    await dom0.grants.endAccess(ref);
+    expect(dom0.grants.freeRefs).toBe(free + 1);
+  });
+
+  it("answers a bad gref, a bad handle and a forbidden map with their GNTST codes", async () => {
+    const past = dom0.grants.nrEntries + 5;
+    await expect(guest.grants.mapGrantRef(0, past, { readonly: true })).rejects.toMatchObject({
+      name: "XenError",
+      code: "GNTST_bad_gntref",
+      status: GNTST.bad_gntref,
+    });
+    await expect(guest.grants.unmapGrantRef(0xdead)).rejects.toMatchObject({
+      code: "GNTST_bad_handle",
+      status: GNTST.bad_handle,
+    });
+    // Granted read-only: a writable map is refused (Xen's "write-mapping a readonly grant").
+    const ref = await dom0.grants.grantAccess(guest.domid, page, { readonly: true });
+    await expect(guest.grants.mapGrantRef(0, ref)).rejects.toMatchObject({ code: "GNTST_general_error" });
+    await dom0.grants.endAccess(ref);
+    // Ended: the entry no longer names the guest.
+    await expect(guest.grants.mapGrantRef(0, ref, { readonly: true })).rejects.toMatchObject({
+      code: "GNTST_general_error",
+    });
+    await expect(dom0.grants.endAccess(ref)).rejects.toMatchObject({ code: "GNTST_bad_gntref" });
+  });
+
+  it("a writable mapping carries the guest's synchronous page writes back to dom0", async () => {
+    const ref = await dom0.grants.grantAccess(guest.domid, page);
+    const { handle, gpfn } = await guest.grants.mapGrantRef(0, ref);
+    const mine = await dom0.memory.page(page);
+    const view = await guest.memory.page(gpfn);
+    const seen = new Promise<void>((resolve) => mine.onUpdate((offset) => offset === 100 && resolve()));
+    view.writeU32(96, 0xdeadbeef);
+    view.write(100, Uint8Array.of(1, 2, 3));
+    expect(view.readU32(96)).toBe(0xdeadbeef);
+    await seen;
+    expect(mine.readU32(96)).toBe(0xdeadbeef);
+    expect(Array.from(mine.read(100, 3))).toEqual([1, 2, 3]);
+    await guest.memory.flush();
+    await guest.grants.unmapGrantRef(handle);
+    await dom0.grants.endAccess(ref);
+  });
+
+  it("copies between a grant and an own frame, and refuses a copy across the page end", async () => {
+    await dom0.memory.write(page, 200, text.encode("copied"));
+    const ref = await dom0.grants.grantAccess(guest.domid, page, { readonly: true });
+    const [buffer] = (await guest.memory.populatePhysmap(1)) as [number];
+    const view = await guest.memory.page(buffer);
+    await guest.grants.copy({ ref, domid: 0, offset: 200 }, { gpfn: buffer, offset: 10 }, 6);
+    expect(new TextDecoder().decode(view.read(10, 6))).toBe("copied");
+    await expect(
+      guest.grants.copy({ ref, domid: 0, offset: 4095 }, { gpfn: buffer, offset: 0 }, 2),
+    ).rejects.toMatchObject({
+      code: "GNTST_bad_copy_arg",
+    });
+    await dom0.grants.endAccess(ref);
+  });
+
+  it("transfers a frame into an accept_transfer entry", async () => {
+    const ref = await guest.grants.setup(1).then(() => guest.grants.acceptTransfer(0));
+    const [gift] = (await dom0.memory.populatePhysmap(1)) as [number];
+    await dom0.memory.write(gift, 0, text.encode("flipped"));
+    await dom0.grants.transfer(gift, guest.domid, ref);
+    await expect(dom0.memory.read(gift, 0, 1)).rejects.toMatchObject({ code: "EINVAL", status: -22 });
+    // Xen writes the result into the guest's table frame; the update arrives in order.
+    await guest.grants.querySize();
+    const result = guest.grants.transferResult(ref);
+    expect(result).toMatchObject({ committed: true, completed: true });
+    expect(new TextDecoder().decode(await guest.memory.read(result.frame, 0, 7))).toBe("flipped");
+    await guest.grants.endAccess(ref);
+  });
+});

@@ -8,6 +8,7 @@ export interface HostDescription {
   readonly services: readonly { readonly spec: ServiceSpec; readonly logPath: string }[];
   readonly skipped: readonly { readonly name: string; readonly reason: string }[];
   readonly exportDir: string;
+  readonly xenstoredPath: string;
 }
 
 const ADMIN_PATHS: Readonly<Record<Role, readonly string[]>> = {
@@ -17,27 +18,27 @@ const ADMIN_PATHS: Readonly<Record<Role, readonly string[]>> = {
 };
 
 export function describeHost(host: HostDescription, cwd?: string): string[] {
-  const rows = host.services.map(({ spec, logPath }) => {
-    const origin = `http://${LOOPBACK}:${spec.port}`;
-    return [
-      spec.name,
-      [...ADMIN_PATHS[spec.role], "/metrics"].map((p) => origin + p).join("  "),
-      displayPath(logPath, cwd),
-    ];
-  });
   const hypervisor = host.services.find((s) => s.spec.role === "hypervisor")?.spec;
   return [
     ...(hypervisor ? [`dashboard  http://${LOOPBACK}:${hypervisor.port}/`] : []),
     `export     ${displayPath(host.exportDir, cwd)}`,
+    `xenstore   XENSTORED_PATH=${displayPath(host.xenstoredPath, cwd)} xenstore-ls`,
     "",
     ...renderColumns(
       [
         { header: "SERVICE", align: "left" },
-        { header: "ADDRESSES", align: "left" },
+        { header: "ADDRESS", align: "left" },
+        { header: "ADMIN API", align: "left" },
         { header: "LOG", align: "left" },
       ],
-      rows,
+      host.services.map(({ spec, logPath }) => [
+        spec.name,
+        `http://${LOOPBACK}:${spec.port}`,
+        ADMIN_PATHS[spec.role].join(" "),
+        displayPath(logPath, cwd),
+      ]),
     ),
+    "every service also answers /metrics (Prometheus), /livez and /readyz",
     ...host.skipped.map((s) => `skipped ${s.name}: ${s.reason}`),
   ];
 }

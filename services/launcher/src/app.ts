@@ -30,6 +30,7 @@ export interface SkippedService {
 export interface Host extends RunningHost {
   readonly plan: HostPlan;
   readonly exportDir: string;
+  readonly xenstoredPath: string;
   readonly logDir: string;
   readonly skipped: readonly SkippedService[];
 }
@@ -42,10 +43,15 @@ const STOP_DEADLINE_MS = 10_000;
 export async function runHost(options: HostOptions): Promise<Host> {
   const exportDir = await prepareExport(options);
   const logDir = join(options.runDir, "logs");
-  const plan = planHost(options, exportDir, {
-    cluster: randomBytes(24).toString("base64url"),
-    dom0: randomBytes(24).toString("base64url"),
-  });
+  const xenstoredPath = join(options.runDir, "xenstored.sock");
+  const plan = planHost(
+    options,
+    { exportDir, xenstoredPath },
+    {
+      cluster: randomBytes(24).toString("base64url"),
+      dom0: randomBytes(24).toString("base64url"),
+    },
+  );
   const { launchable, skipped } = selectPresent(plan, options.repoRoot);
   await assertPortsFree(launchable.flat().map(({ spec }) => spec.port));
   await mkdir(logDir, { recursive: true });
@@ -55,7 +61,7 @@ export async function runHost(options: HostOptions): Promise<Host> {
     stopDeadlineMs: options.stopDeadlineMs ?? STOP_DEADLINE_MS,
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
-  return { ...running, plan, exportDir, logDir, skipped };
+  return { ...running, plan, exportDir, xenstoredPath, logDir, skipped };
 }
 
 async function prepareExport(options: HostOptions): Promise<string> {

@@ -33,12 +33,20 @@ export interface HostPlan {
   readonly guests: readonly ServiceSpec[];
 }
 
+/** Where the host keeps things on disk. */
+export interface HostPaths {
+  /** The directory dom0 exports. */
+  readonly exportDir: string;
+  /** The hypervisor's xenstored-compatible unix socket, for Xen's own xenstore-* tools. */
+  readonly xenstoredPath: string;
+}
+
 export type PlanOptions = Pick<
   LaunchOptions,
   "guests" | "mode" | "memoryMb" | "cacheMb" | "basePort" | "logLevel"
 >;
 
-export function planHost(options: PlanOptions, exportDir: string, tokens: HostTokens): HostPlan {
+export function planHost(options: PlanOptions, paths: HostPaths, tokens: HostTokens): HostPlan {
   const hypervisorPort = options.basePort;
   const shared = {
     HOST: LOOPBACK,
@@ -56,11 +64,12 @@ export function planHost(options: PlanOptions, exportDir: string, tokens: HostTo
     hypervisor: spec("hypervisor", "hypervisor", hypervisorPort, {
       XEN_CLUSTER_TOKEN: tokens.cluster,
       XEN_DOM0_TOKEN: tokens.dom0,
+      XENSTORED_PATH: paths.xenstoredPath,
     }),
     dom0: spec("dom0", "dom0", hypervisorPort + 1, {
       XEN_CLUSTER_TOKEN: tokens.cluster,
       XEN_DOM0_TOKEN: tokens.dom0,
-      XENFS_EXPORT: exportDir,
+      XENFS_EXPORT: paths.exportDir,
       XENFS_CACHE_MB: String(options.cacheMb),
     }),
     guests: Array.from({ length: options.guests }, (_, i) =>

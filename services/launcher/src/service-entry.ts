@@ -19,12 +19,18 @@ export function serviceDir(role: Role, root: string = REPO_ROOT): string {
   return join(root, "services", SERVICE_FOLDERS[role]);
 }
 
+/** Runs src/main.ts through tsx, resolving workspace packages to their sources too. */
+export function sourceEntry(role: Role, root: string = REPO_ROOT): ServiceEntry {
+  return {
+    cwd: serviceDir(role, root),
+    args: ["--conditions=@xenfs/source", "--import", "tsx", "src/main.ts"],
+  };
+}
+
 /** undefined when the service is not in this tree (neither built nor written yet). */
 export function findServiceEntry(role: Role, root: string = REPO_ROOT): ServiceEntry | undefined {
   const cwd = serviceDir(role, root);
   if (existsSync(join(cwd, "dist", "main.js"))) return { cwd, args: ["dist/main.js"] };
-  if (existsSync(join(cwd, "src", "main.ts"))) {
-    return { cwd, args: ["--conditions=@xenfs/source", "--import", "tsx", "src/main.ts"] };
-  }
+  if (existsSync(join(cwd, "src", "main.ts"))) return sourceEntry(role, root);
   return undefined;
 }

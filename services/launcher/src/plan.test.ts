@@ -1,0 +1,65 @@
+import { describe, expect, it } from "vitest";
+import { parseOptions } from "./options.js";
+import { planHost } from "./plan.js";
+
+const paths = { exportDir: "/srv/export", xenstoredPath: "/run/xen/xenstored.sock" };
+const tokens = { cluster: "cluster-secret", dom0: "dom0-secret" };
+
+describe("planHost", () => {
+  it("puts the hypervisor on the base port, dom0 on the next, guests from base + 100", () => {
+    const plan = planHost(parseOptions(["--guests", "3", "--base-port", "9000"]), paths, tokens);
+    expect(plan.hypervisor).toMatchObject({ name: "hypervisor", role: "hypervisor", port: 9000 });
+    expect(plan.dom0).toMatchObject({ name: "dom0", role: "dom0", port: 9001 });
+    expect(plan.guests.map((g) => [g.name, g.port])).toEqual([
+      ["guest-1", 9100],
+      ["guest-2", 9101],
+      ["guest-3", 9102],
+    ]);
+  });
+
+  it("gives every service the environment of DESIGN §1", () => {
+    const plan = planHost(
+      parseOptions(["--guests", "1", "--mode", "copy", "--memory-mb", "128", "--cache-mb", "16"]),
+      paths,
+      tokens,
+    );
+    const shared = {
+      HOST: "127.0.0.1",
+      XEN_HYPERVISOR_URL: "ws://127.0.0.1:7000/hypercall",
+      XEN_MEMORY_MB: "128",
+      LOG_LEVEL: "warn",
+    };
+    expect(plan.hypervisor.env).toEqual({
+      ...shared,
+      PORT: "7000",
+      XEN_CLUSTER_TOKEN: "cluster-secret",
+      XEN_DOM0_TOKEN: "dom0-secret",
+      XENSTORED_PATH: "/run/xen/xenstored.sock",
+    });
+    expect(plan.dom0.env).toEqual({
+      ...shared,
+      PORT: "7001",
+      XEN_CLUSTER_TOKEN: "cluster-secret",
+      XEN_DOM0_TOKEN: "dom0-secret",
+      XENFS_EXPORT: "/srv/export",
+      XENFS_CACHE_MB: "16",
+    });
+    expect(plan.guests[0]?.env).toEqual({
+      ...shared,
+      PORT: "7100",
+      XEN_CLUSTER_TOKEN: "cluster-secret",
+      XEN_DOMAIN_NAME: "guest-1",
+      XENFS_MODE: "copy",
+      XENFS_WORKLOAD: "demo",
+    });
+  });
+
+  it("never hands the dom0 token to a guest", () => {
+    const plan = planHost(parseOptions(["--guests", "4"]), paths, tokens);
+    for (const guest of plan.guests) expect(Object.values(guest.env)).not.toContain("dom0-secret");
+  });
+
+  it("plans no guests for --guests 0", () => {
+    expect(planHost(parseOptions(["--guests", "0"]), paths, tokens).guests).toEqual([]);
+  });
+});

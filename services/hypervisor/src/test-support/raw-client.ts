@@ -85,11 +85,11 @@ export class RawClient {
     await this.call({ gnttabQuerySize: { dom: 0x7ff0 } });
   }
 
-  /** Waits for an upcall matching `match` (bounded by the test's timeout), removing it. */
-  async upcall<T>(match: (u: xen.Upcall) => T | undefined): Promise<T> {
+  /** Waits for an upcall for which `match` gives a value (not null/undefined), removing it. */
+  async upcall<T>(match: (u: xen.Upcall) => T | null | undefined): Promise<T> {
     for (;;) {
-      const i = this.upcalls.findIndex((u) => match(u) !== undefined);
-      if (i >= 0) return match(this.upcalls.splice(i, 1)[0]!)!;
+      const i = this.upcalls.findIndex((u) => (match(u) ?? undefined) !== undefined);
+      if (i >= 0) return match(this.upcalls.splice(i, 1)[0]!) as T;
       await new Promise<void>((resolve) => {
         const wake = () => {
           this.upcallWaiters.delete(wake);

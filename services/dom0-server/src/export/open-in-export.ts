@@ -65,6 +65,10 @@ export function openInExport(
         // Devices, FIFOs and sockets are not file data; a device node would even reach dom0's disks.
         throw new ExportError("EACCES", { syscall: "open", path: guestPath, reason: "not a regular file" });
       }
+      if (mode.create && stats.isDirectory()) {
+        // What Linux answers for O_CREAT on a directory; a write-mode open already failed the same way.
+        throw new ExportError("EISDIR", { syscall: "open", path: guestPath, reason: "is a directory" });
+      }
       if (mode.truncate) {
         await handle.truncate(0);
         await handle.datasync();

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ExportFs } from "./export-fs.js";
-import type { DirEntry } from "./readdir-page.js";
+import type { DirEntry } from "./readdir.js";
 
 const MANY = 1_050;
 let base: string;

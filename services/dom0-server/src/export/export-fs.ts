@@ -1,28 +1,15 @@
 import type { BigIntStats } from "node:fs";
-import {
-  chmod,
-  type FileHandle,
-  lstat,
-  mkdir,
-  readdir,
-  readlink,
-  rename,
-  rmdir,
-  statfs,
-  symlink,
-  unlink,
-} from "node:fs/promises";
-import { syncDir } from "./durable.js";
-import { type ErrnoName, ExportError, guarded } from "./errors.js";
+import { chmod, type FileHandle, lstat, readlink, statfs } from "node:fs/promises";
+import { ExportError, guarded } from "./errors.js";
 import { exportRoot } from "./export-root.js";
 import { readAt, writeAllAt } from "./file-io.js";
+import { mkdirIn, renameIn, rmdirIn, symlinkIn, unlinkIn } from "./namespace.js";
 import { OpenFileTable } from "./open-files.js";
 import { CREATE_EXCLUSIVE, CREATE_ONLY, type OpenFlags, parseOpenFlags } from "./open-flags.js";
 import { openInExport } from "./open-in-export.js";
-import { checkCookie, type ReaddirPage, readdirPage } from "./readdir-page.js";
-import { type ExportEntry, resolveEntry, resolveInExport } from "./resolve.js";
-import { entryType, type FileStat, identityKey, toFileStat } from "./stat.js";
-import { checkSymlinkTarget } from "./symlink-target.js";
+import { type ReaddirPage, readdirIn } from "./readdir.js";
+import { resolveEntry, resolveInExport } from "./resolve.js";
+import { type FileStat, identityKey, toFileStat } from "./stat.js";
 import { requireInteger, requireMode, requireOffset } from "./validate.js";
 import { FileVersions } from "./versions.js";
 
@@ -53,14 +40,12 @@ interface OpenFile {
   close(): Promise<void>;
 }
 
-/** An entry that is not the root, so it has a directory to sync. */
-type ChildEntry = ExportEntry & { readonly parent: string };
-
 /**
  * The exported directory as XenFS sees it: every operation takes a guest path (resolve.ts), returns
  * plain data, and fails with an ExportError carrying a Node errno name, the guest path and why.
- * Writes and namespace changes are on disk (fdatasync, directory fsync) before their promise
- * resolves, so an acknowledged change survives a crash.
+ * Writes, truncates, creates and namespace changes are on disk (fdatasync, directory fsync) before
+ * their promise resolves, so an acknowledged change survives a crash; chmod is left to the
+ * filesystem's journal.
  */
 export class ExportFs {
   /** The export's realpath. */
@@ -96,26 +81,9 @@ export class ExportFs {
     });
   }
 
-  /**
-   * A page of the directory's entries, sorted by name. Start without a cookie; pass each page's
-   * `nextCookie` for the next, until it is null. `maxEntries` defaults to the whole rest.
-   */
+  /** A page of the directory's entries, sorted by name (readdir.ts). */
   readdir(path: string, cookie?: string | null, maxEntries?: number): Promise<ReaddirPage> {
-    return guarded("readdir", path, async () => {
-      const at = { syscall: "readdir", path };
-      const after = checkCookie(cookie, "readdir", path);
-      const max =
-        maxEntries === undefined
-          ? Number.POSITIVE_INFINITY
-          : requireInteger(maxEntries, "maxEntries", 1, 1 << 20, at);
-      const host = await resolveInExport(this.root, path, "readdir");
-      const dirents = await readdir(host, { withFileTypes: true });
-      return readdirPage(
-        dirents.map((dirent) => ({ name: dirent.name, type: entryType(dirent) })),
-        after,
-        max,
-      );
-    });
+    return readdirIn(this.root, path, cookie, maxEntries);
   }
 
   readlink(path: string): Promise<string> {
@@ -126,51 +94,25 @@ export class ExportFs {
 
   /** Create a symlink at `path`; a target that would lead out of the export is refused (EXDEV). */
   symlink(target: string, path: string): Promise<void> {
-    return guarded("symlink", path, async () => {
-      const entry = await this.#child(path, "symlink", "EEXIST");
-      await symlink(
-        checkSymlinkTarget(target, entry.parentComponents.length, "symlink", path),
-        entry.hostPath,
-      );
-      await syncDir(entry.parent);
-    });
+    return symlinkIn(this.root, target, path);
   }
 
   /** `mode` is subject to dom0's umask, as for any Node program. */
   mkdir(path: string, mode = 0o777): Promise<void> {
-    return guarded("mkdir", path, async () => {
-      const perm = requireMode(mode, { syscall: "mkdir", path });
-      const entry = await this.#child(path, "mkdir", "EEXIST");
-      await mkdir(entry.hostPath, perm);
-      await syncDir(entry.parent);
-    });
+    return mkdirIn(this.root, path, mode);
   }
 
   rmdir(path: string): Promise<void> {
-    return guarded("rmdir", path, async () => {
-      const entry = await this.#child(path, "rmdir", "EBUSY");
-      await rmdir(entry.hostPath);
-      await syncDir(entry.parent);
-    });
+    return rmdirIn(this.root, path);
   }
 
   /** Remove a name; a symlink is removed itself, never what it points to. */
   unlink(path: string): Promise<void> {
-    return guarded("unlink", path, async () => {
-      const entry = await this.#child(path, "unlink", "EISDIR");
-      await unlink(entry.hostPath);
-      await syncDir(entry.parent);
-    });
+    return unlinkIn(this.root, path);
   }
 
   rename(from: string, to: string): Promise<void> {
-    return guarded("rename", from, async () => {
-      const source = await this.#child(from, "rename", "EBUSY");
-      const target = await this.#child(to, "rename", "EBUSY");
-      await rename(source.hostPath, target.hostPath);
-      await syncDir(source.parent);
-      if (target.parent !== source.parent) await syncDir(target.parent);
-    });
+    return renameIn(this.root, from, to);
   }
 
   /**
@@ -188,7 +130,13 @@ export class ExportFs {
   truncate(path: string, size: number): Promise<void> {
     return guarded("truncate", path, async () => {
       const length = requireOffset(size, "size", { syscall: "truncate", path });
-      const opened = await openInExport(this.root, path, parseOpenFlags("r+", "truncate", path), 0);
+      const opened = await openInExport(
+        this.root,
+        path,
+        parseOpenFlags("r+", "truncate", path),
+        0,
+        "truncate",
+      );
       try {
         await this.#truncate(opened.handle, opened.key, length);
       } finally {
@@ -204,12 +152,8 @@ export class ExportFs {
   create(path: string, mode: number, options: { readonly exclusive: boolean }): Promise<FileStat> {
     return guarded("create", path, async () => {
       const perm = requireMode(mode, { syscall: "create", path });
-      const opened = await openInExport(
-        this.root,
-        path,
-        options.exclusive ? CREATE_EXCLUSIVE : CREATE_ONLY,
-        perm,
-      );
+      const openMode = options.exclusive ? CREATE_EXCLUSIVE : CREATE_ONLY;
+      const opened = await openInExport(this.root, path, openMode, perm, "create");
       try {
         if (opened.changed) this.#versions.bump(opened.key);
         return this.#fileStat(await opened.handle.stat({ bigint: true }));
@@ -339,18 +283,5 @@ export class ExportFs {
     await handle.truncate(size);
     await handle.datasync();
     this.#versions.bump(key);
-  }
-
-  /** The entry at `path`, which must not be the export's root (`rootError` if it is). */
-  async #child(path: string, syscall: string, rootError: ErrnoName): Promise<ChildEntry> {
-    const entry = await resolveEntry(this.root, path, syscall);
-    if (entry.parent === null) {
-      throw new ExportError(rootError, {
-        syscall,
-        path,
-        reason: "the export's root itself cannot be changed",
-      });
-    }
-    return { ...entry, parent: entry.parent };
   }
 }

@@ -30,17 +30,23 @@ interface RawOpen {
  * resolved parent. A non-exclusive create through a dangling symlink is refused (ELOOP) rather
  * than followed.
  */
-async function rawOpen(root: string, guestPath: string, mode: OpenMode, perm: number): Promise<RawOpen> {
+async function rawOpen(
+  root: string,
+  guestPath: string,
+  mode: OpenMode,
+  perm: number,
+  syscall: string,
+): Promise<RawOpen> {
   const flags = mode.flags | O_NOFOLLOW | O_NONBLOCK;
   if (!mode.exclusive) {
     try {
-      const hostPath = await resolveInExport(root, guestPath, "open");
+      const hostPath = await resolveInExport(root, guestPath, syscall);
       return { handle: await open(hostPath, flags), createdIn: null };
     } catch (err) {
       if (!mode.create || !(err instanceof ExportError) || err.code !== "ENOENT") throw err;
     }
   }
-  const entry = await resolveEntry(root, guestPath, "open");
+  const entry = await resolveEntry(root, guestPath, syscall);
   const handle = await open(entry.hostPath, flags | O_CREAT | (mode.exclusive ? O_EXCL : 0), perm);
   return { handle, createdIn: entry.parent ?? root };
 }
@@ -55,19 +61,20 @@ export function openInExport(
   guestPath: string,
   mode: OpenMode,
   perm: number,
+  syscall = "open",
 ): Promise<OpenedFile> {
-  return guarded("open", guestPath, async () => {
-    const { handle, createdIn } = await rawOpen(root, guestPath, mode, perm);
+  return guarded(syscall, guestPath, async () => {
+    const { handle, createdIn } = await rawOpen(root, guestPath, mode, perm, syscall);
     try {
-      await assertOpenedInside(root, handle, guestPath, "open");
+      await assertOpenedInside(root, handle, guestPath, syscall);
       const stats = await handle.stat({ bigint: true });
       if (!stats.isFile() && !stats.isDirectory()) {
         // Devices, FIFOs and sockets are not file data; a device node would even reach dom0's disks.
-        throw new ExportError("EACCES", { syscall: "open", path: guestPath, reason: "not a regular file" });
+        throw new ExportError("EACCES", { syscall, path: guestPath, reason: "not a regular file" });
       }
       if (mode.create && stats.isDirectory()) {
         // What Linux answers for O_CREAT on a directory; a write-mode open already failed the same way.
-        throw new ExportError("EISDIR", { syscall: "open", path: guestPath, reason: "is a directory" });
+        throw new ExportError("EISDIR", { syscall, path: guestPath, reason: "is a directory" });
       }
       if (mode.truncate) {
         await handle.truncate(0);

@@ -72,9 +72,13 @@ describe("read and write", () => {
     expect(await readFile(join(root, "file"), "utf8")).toBe("0123456789");
   });
 
-  it("sync succeeds on an open file", async () => {
+  it("sync flushes an open file, and answers EBADF once it is closed", async () => {
     const id = await fs.open(DOM, "file", "r+");
+    await fs.write(DOM, id, 0, Buffer.from("S"));
     await fs.sync(DOM, id);
+    expect(await readFile(join(root, "file"), "utf8")).toBe("S123456789");
+    await fs.close(DOM, id);
+    expect(await codeOf(fs.sync(DOM, id))).toBe("EBADF");
   });
 });
 

@@ -65,8 +65,8 @@ describe("rowOf", () => {
       spread: m.mbPerSec,
     });
     expect(rowOf(m, "opsPerSec")).toMatchObject({ value: 20, unit: "ops/s" });
-    const p50 = rowOf(m, "p50Ms");
-    expect(p50).toMatchObject({ value: 0.2, unit: "ms", latency: m.latency });
+    const p50 = rowOf(m, "p50Ms", { name: "m p50" });
+    expect(p50).toMatchObject({ name: "m p50", value: 0.2, unit: "ms", latency: m.latency });
     expect("spread" in p50).toBe(false);
   });
 

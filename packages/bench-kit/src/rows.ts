@@ -53,11 +53,11 @@ const METRIC_UNIT = { mbPerSec: "MB/s", opsPerSec: "ops/s", p50Ms: "ms" } as con
   string
 >;
 
-/** A row whose headline is one metric of a measurement. */
+/** A row whose headline is one metric of a measurement; `extra.name` renames it. */
 export function rowOf(
   measurement: Measurement,
   metric: Metric,
-  extra: Pick<ResultRow, "calibration" | "baseline" | "frames" | "target"> = {},
+  extra: Partial<Pick<ResultRow, "name" | "calibration" | "baseline" | "frames" | "target">> = {},
 ): ResultRow {
   const spread = metric === "p50Ms" ? undefined : measurement[metric];
   const value = metric === "p50Ms" ? measurement.latency?.p50Ms : spread?.median;

@@ -1,6 +1,6 @@
 import { XS, XSD_ERRORS, type XsdError } from "@xenfs/proto";
+import type { XsConnection } from "../xenstore-port.js";
 import { XsError } from "./errors.js";
-import type { XsConnection } from "./port.js";
 import { payloadStrings, strings } from "./requests.js";
 
 const encoder = new TextEncoder();

@@ -1,6 +1,9 @@
 import { XS, type XsdError } from "@xenfs/proto";
+import type { XsConnection } from "../xenstore-port.js";
 import { XsError } from "./errors.js";
-import type { XsReply } from "./port.js";
+
+/** A reply as XsConnection.request returns it. */
+export type XsReply = ReturnType<XsConnection["request"]>;
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
 const encoder = new TextEncoder();

@@ -3,7 +3,7 @@ import { createServer, type Socket } from "node:net";
 import { dirname } from "node:path";
 import { XS } from "@xenfs/proto";
 import type { Logger } from "pino";
-import type { XsBackend } from "./port.js";
+import type { XsBackend } from "../xenstore-port.js";
 import { strings } from "./requests.js";
 import { encodeXsdSockmsg, type XsdSockmsg, XsdSockmsgDecoder } from "./wire.js";
 

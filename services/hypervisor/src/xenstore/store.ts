@@ -1,4 +1,5 @@
 import { XENSTORE_PAYLOAD_MAX, XS_SPECIAL_WATCH } from "@xenfs/proto";
+import type { XsBackend } from "../xenstore-port.js";
 import { StoreConnection } from "./connection.js";
 import { type XsChange, XsDatabase } from "./database.js";
 import { checkDomid, DomainTable } from "./domains.js";
@@ -6,9 +7,8 @@ import { XsError } from "./errors.js";
 import { type RequestContext, XS_HANDLERS } from "./handlers.js";
 import { domainPath } from "./paths.js";
 import type { XsCaller, XsPerms } from "./permissions.js";
-import type { XsBackend, XsReply } from "./port.js";
 import { DEFAULT_XS_QUOTAS, type XsQuotas } from "./quotas.js";
-import { errorReply, replyForError } from "./requests.js";
+import { errorReply, replyForError, type XsReply } from "./requests.js";
 import type { XsOperation, XsTransaction } from "./transactions.js";
 import { newNode, storeAt } from "./tree.js";
 import { eventPath, watchFires, watchPermitted } from "./watches.js";

@@ -8,8 +8,8 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { XS } from "@xenfs/proto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { XsBackend } from "../xenstore-port.js";
 import { XsClient } from "./client.js";
-import type { XsBackend } from "./port.js";
 import { startXenstoredSocket, type XenstoredSocket } from "./socket-server.js";
 import { XenStore } from "./store.js";
 

@@ -1,5 +1,7 @@
 // A real hypervisor on an ephemeral port, and domains joined to it, for integration tests.
 import { type Hypervisor, type HypervisorOptions, startHypervisor } from "@xenfs/hypervisor";
+// The store the hypervisor's main.ts plugs in; @xenfs/hypervisor does not export it (yet).
+import { XenStore } from "../../../services/hypervisor/src/xenstore/index.js";
 import { XenDomain } from "../src/domain.js";
 import type { XenSessionOptions } from "../src/session.js";
 
@@ -12,6 +14,7 @@ export function startTestHypervisor(options: Partial<HypervisorOptions> = {}): P
     memoryMb: 16,
     clusterToken: CLUSTER_TOKEN,
     dom0Token: DOM0_TOKEN,
+    xenstore: new XenStore(),
     ...options,
   });
 }

@@ -18,6 +18,7 @@ export interface HostOptions extends LaunchOptions {
   readonly readyTimeoutMs?: number;
   readonly stopDeadlineMs?: number;
   readonly onProgress?: (message: string) => void;
+  readonly abort?: AbortSignal;
   /** Where services/ is; the repository this launcher belongs to unless a test says otherwise. */
   readonly repoRoot?: string;
 }
@@ -60,6 +61,7 @@ export async function runHost(options: HostOptions): Promise<Host> {
     readyTimeoutMs: options.readyTimeoutMs ?? READY_TIMEOUT_MS,
     stopDeadlineMs: options.stopDeadlineMs ?? STOP_DEADLINE_MS,
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(options.abort ? { abort: options.abort } : {}),
   });
   return { ...running, plan, exportDir, xenstoredPath, logDir, skipped };
 }

@@ -45,7 +45,7 @@ export class ChildExitedError extends LauncherError {
     readonly logPath: string,
     readonly logTail: readonly string[],
   ) {
-    super("ECHILDEXIT", `${service} exited early (${signal ?? `code ${exitCode}`})`);
+    super("ECHILDEXIT", `${service} exited unexpectedly (${signal ?? `code ${exitCode}`})`);
   }
 }
 
@@ -59,5 +59,13 @@ export class NotReadyError extends LauncherError {
     readonly logTail: readonly string[],
   ) {
     super("ENOTREADY", `${service} was not ready within ${timeoutMs / 1000}s`);
+  }
+}
+
+/** Start-up was interrupted (Ctrl-C) before every service was ready; what had started is stopped. */
+export class StartAbortedError extends LauncherError {
+  override readonly name = "StartAbortedError";
+  constructor() {
+    super("EABORTED", "start-up interrupted");
   }
 }

@@ -8,7 +8,7 @@ describe("describeFailure", () => {
       '{"msg":"bad XENFS_EXPORT"}',
     ]);
     expect(describeFailure(error, "/work")).toEqual([
-      "error: dom0 exited early (code 1); last lines of run/logs/dom0.log:",
+      "error: dom0 exited unexpectedly (code 1); last lines of run/logs/dom0.log:",
       '  {"msg":"bad XENFS_EXPORT"}',
     ]);
   });
@@ -20,7 +20,7 @@ describe("describeFailure", () => {
       "  (the log is empty)",
     ]);
     expect(new ChildExitedError("guest-2", null, "SIGKILL", "/x", []).message).toBe(
-      "guest-2 exited early (SIGKILL)",
+      "guest-2 exited unexpectedly (SIGKILL)",
     );
   });
 

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ChildExitedError, NotReadyError } from "./errors.js";
+import { ChildExitedError, NotReadyError, StartAbortedError } from "./errors.js";
 import { type Launchable, type RunningHost, startHost } from "./host.js";
 import type { Role } from "./plan.js";
 import { isReady } from "./readiness.js";
@@ -97,6 +97,24 @@ describe("startHost", () => {
     }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(NotReadyError);
     expect(failure).toMatchObject({ code: "ENOTREADY", service: "hypervisor" });
+  });
+
+  it("stops what has started when start-up is aborted, and says it was aborted", async () => {
+    const hypervisor = await fake("hypervisor", "hypervisor");
+    const slow = await fake("dom0", "dom0", { FAKE_NEVER_READY: "1" });
+    const abort = new AbortController();
+    const failure = await startHost([[hypervisor], [slow], [await fake("guest-1", "guest")]], {
+      logDir: dir,
+      readyTimeoutMs: 60_000,
+      stopDeadlineMs: 3000,
+      abort: abort.signal,
+      onProgress: (message) => {
+        if (message === `starting dom0 on port ${slow.spec.port}`) abort.abort();
+      },
+    }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(StartAbortedError);
+    expect(await isReady(hypervisor.spec.port)).toBe(false);
+    await expect(readFile(join(dir, "guest-1.log"))).rejects.toMatchObject({ code: "ENOENT" });
   });
 
   it("reports through `failure` a service that exits while the host runs", async () => {

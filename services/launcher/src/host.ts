@@ -1,6 +1,6 @@
 // A running host: services started tier by tier (each tier ready before the next starts) and
 // stopped in reverse. A service that dies on its own is reported through `failure`.
-import type { ChildExitedError } from "./errors.js";
+import { type ChildExitedError, StartAbortedError } from "./errors.js";
 import type { ServiceSpec } from "./plan.js";
 import { type ServiceProcess, spawnService } from "./processes.js";
 import { exitError, waitReady } from "./readiness.js";
@@ -17,6 +17,8 @@ export interface StartOptions {
   /** How long each tier may take to exit after SIGTERM before it is killed. */
   readonly stopDeadlineMs: number;
   readonly onProgress?: (message: string) => void;
+  /** Aborting stops what has started and makes startHost reject with StartAbortedError. */
+  readonly abort?: AbortSignal;
 }
 
 export interface RunningHost {
@@ -42,8 +44,10 @@ export async function startHost(
     })();
     return stopped;
   };
+  options.abort?.addEventListener("abort", stop);
   try {
     for (const tier of tiers) {
+      if (options.abort?.aborted) throw new StartAbortedError();
       const processes = tier.map(({ spec, entry }) => spawnService(spec, entry, options.logDir));
       started.push(processes);
       await Promise.all(
@@ -56,7 +60,10 @@ export async function startHost(
     }
   } catch (error) {
     await stop();
-    throw error;
+    // Services stopped by the abort fail their readiness wait: that is not their fault.
+    throw options.abort?.aborted ? new StartAbortedError() : error;
+  } finally {
+    options.abort?.removeEventListener("abort", stop);
   }
   const services = started.flat();
   const failure = Promise.race(

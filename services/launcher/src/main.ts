@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 // `pnpm start`: a whole XenFS host on this machine until Ctrl-C (or --duration), with its
 // addresses and a live status. Exit 0 after a clean stop, 1 when a service fails, 2 on a bad
-// command line. A second Ctrl-C stops at once (the children are killed as the launcher exits).
+// command line.
 import { setTimeout as sleep } from "node:timers/promises";
 import { CommanderError } from "commander";
 import { describeHost } from "./addresses.js";
 import { DEFAULT_RUN_DIR, type Host, runHost } from "./app.js";
-import { OptionError } from "./errors.js";
+import { OptionError, StartAbortedError } from "./errors.js";
 import { describeFailure } from "./failure-report.js";
 import { type LaunchOptions, parseOptions } from "./options.js";
 import { startStatus } from "./status.js";
@@ -24,7 +24,12 @@ function readOptions(): LaunchOptions | number {
   }
 }
 
-function stopSignal(): Promise<NodeJS.Signals> {
+/**
+ * Resolves on the first SIGINT, SIGTERM or SIGHUP (a closed terminal: the children are in
+ * their own process group and would not hear it) and aborts `startup`. A second signal exits
+ * at once; the children are killed as the launcher exits.
+ */
+function stopSignal(startup: AbortController): Promise<NodeJS.Signals> {
   let received = false;
   return new Promise((resolve) => {
     const onSignal = (signal: NodeJS.Signals): void => {
@@ -33,10 +38,10 @@ function stopSignal(): Promise<NodeJS.Signals> {
         process.exit(130);
       }
       received = true;
+      startup.abort();
       resolve(signal);
     };
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
+    for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, onSignal);
   });
 }
 
@@ -48,12 +53,17 @@ type Outcome =
 async function run(options: LaunchOptions): Promise<number> {
   // With --json, stdout carries only the status objects; everything for people goes to stderr.
   const say = options.status === "json" ? console.error : console.log;
-  const signal = stopSignal();
+  const startup = new AbortController();
+  const signal = stopSignal(startup);
   const startedAt = performance.now();
   let host: Host;
   try {
-    host = await runHost({ ...options, runDir: DEFAULT_RUN_DIR, onProgress: say });
+    host = await runHost({ ...options, runDir: DEFAULT_RUN_DIR, onProgress: say, abort: startup.signal });
   } catch (error) {
+    if (error instanceof StartAbortedError) {
+      say("interrupted during start-up; stopped");
+      return 0;
+    }
     for (const line of describeFailure(error)) console.error(line);
     return 1;
   }

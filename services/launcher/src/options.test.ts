@@ -62,6 +62,10 @@ describe("parseOptions", () => {
     expect(parseOptions(["--guests", "0"]).guests).toBe(0);
   });
 
+  it("ignores the leading -- that `pnpm start -- ...` passes on", () => {
+    expect(parseOptions(["--", "--guests", "2"]).guests).toBe(2);
+  });
+
   it.each([
     [["--guests", "three"], /--guests.*'three' is invalid.*integer from 0 to 32/],
     [["--guests", "33"], /integer from 0 to 32/],
@@ -78,6 +82,7 @@ describe("parseOptions", () => {
     [["--quiet", "--json"], /'-q, --quiet' cannot be used with option '--json'/],
     [["--frobnicate"], /unknown option '--frobnicate'/],
     [["--guests"], /argument missing/],
+    [["extra"], /too many arguments/],
   ])("refuses %j with a clear OptionError", (args, message) => {
     const error = parseError(args);
     expect(error.code).toBe("EOPTION");

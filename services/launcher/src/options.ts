@@ -104,7 +104,8 @@ interface RawOptions {
 export function parseOptions(args: readonly string[], cli: Command = buildCli()): LaunchOptions {
   cli.exitOverride().configureOutput({ writeErr: () => {} });
   try {
-    cli.parse(args, { from: "user" });
+    // `pnpm start -- --guests 5` hands the script a literal leading "--": not an operand here.
+    cli.parse(args[0] === "--" ? args.slice(1) : [...args], { from: "user" });
   } catch (error) {
     if (error instanceof CommanderError && error.exitCode !== 0) {
       throw new OptionError(error.message.replace(/^error: /, ""));

@@ -94,7 +94,7 @@ export function lineView(current: Snapshot, previous: Snapshot | undefined): str
 
 export function jsonView(current: Snapshot, previous: Snapshot | undefined): string {
   const status = {
-    uptimeSeconds: current.at / 1000,
+    uptimeSeconds: Math.round(current.at / 100) / 10,
     domains: current.domains,
     memory: current.memory,
     cache: current.cache,

@@ -14,8 +14,8 @@ interface CapturedOutput {
   waitFor(done: (text: string) => boolean): Promise<void>;
 }
 
-function capture(tty: boolean): CapturedOutput {
-  const stream = Object.assign(new PassThrough(), { isTTY: tty, columns: 40 });
+function capture(tty: boolean, columns = 40): CapturedOutput {
+  const stream = Object.assign(new PassThrough(), { isTTY: tty, columns });
   let text = "";
   const waiters: (() => void)[] = [];
   stream.on("data", (chunk: Buffer) => {
@@ -61,6 +61,13 @@ describe("startStatus", () => {
         .slice(first.length)
         .startsWith(`${ESC}${height}F${ESC}J${first.split("\n")[0]!.slice(0, 15)}`),
     ).toBe(true);
+  });
+
+  it("cuts nothing on a terminal that reports no width", async () => {
+    const { out, text, waitFor } = capture(true, 0);
+    loop = startStatus({ endpoints, style: "table", out, startedAt: performance.now() });
+    await waitFor((t) => t.includes("GUEST"));
+    expect(text()).toContain("machine frames - used of -, - shared, - free\n");
   });
 
   it("prints JSON lines with --json, and nothing after stop", async () => {

@@ -43,7 +43,8 @@ export function startStatus(options: StatusOptions): StatusLoop {
     } else {
       // Lines cut to the terminal width never wrap, so moving up `drawnLines` erases exactly
       // the previous table.
-      const width = out.columns ?? Number.POSITIVE_INFINITY;
+      // A pseudo-terminal without a size reports 0 columns: then nothing is cut.
+      const width = out.columns || Number.POSITIVE_INFINITY;
       const lines = tableView(current, previous).map((line) => line.slice(0, width));
       const erase = drawnLines > 0 ? `\x1b[${drawnLines}F\x1b[J` : "";
       out.write(`${erase}${lines.join("\n")}\n`);

@@ -12,7 +12,7 @@ import {
   str,
 } from "@xenfs/service-kit";
 import { MAX_MEMORY_MB, startHypervisor } from "./app.js";
-import type { XsBackend } from "./xenstore-port.js";
+import { startXenstoredSocket, XenStore } from "./xenstore/index.js";
 
 const spec = {
   PORT: port({ default: 7000 }),
@@ -30,13 +30,10 @@ async function main(): Promise<void> {
   const env = readConfig(spec);
   const logger = createLogger({ service: "hypervisor", level: env.LOG_LEVEL });
 
-  // ---- XenStore backend: created here (src/xenstore/index.ts exports XenStore and
-  // startXenstoredSocket(store, path, logger?)). Until it is wired, xs ops answer −ENOSYS and
-  // XENSTORED_PATH is ignored.
-  const xenstore: XsBackend | undefined = undefined;
-  if (env.XENSTORED_PATH)
-    logger.warn({ path: env.XENSTORED_PATH }, "XenStore not wired yet; socket not opened");
-  // ----
+  // XenStore: one store, reached by domains through `xs` hypercalls and, when XENSTORED_PATH is
+  // set, by Xen's xenstore-* tools through a xenstored-compatible unix socket.
+  const xenstore = new XenStore();
+  const xenstored = env.XENSTORED_PATH ? await startXenstoredSocket(xenstore, env.XENSTORED_PATH, logger) : undefined;
 
   const hypervisor = await startHypervisor({
     host: env.HOST,
@@ -47,10 +44,16 @@ async function main(): Promise<void> {
     sessionLeaseMs: env.XEN_SESSION_LEASE_MS,
     faults: env.XEN_FAULTS,
     logger,
-    ...(xenstore ? { xenstore } : {}),
+    xenstore,
   });
   logger.info({ url: hypervisor.url, dashboard: `${hypervisor.httpUrl}/` }, "hypervisor ready");
-  onShutdown(() => hypervisor.close(), { logger });
+  onShutdown(
+    async () => {
+      await xenstored?.close();
+      await hypervisor.close();
+    },
+    { logger },
+  );
 }
 
 main().catch((error: unknown) => {

@@ -1,0 +1,72 @@
+import { describe, expect, it } from "vitest";
+import { ok } from "./test-support/guest-ops.js";
+import { startTestHost } from "./test-support/host.js";
+import { Faults, FaultSpecError, parseFaults } from "./faults.js";
+
+describe("XEN_FAULTS grammar", () => {
+  it("parses rules with values, ranges, units and @domid scopes", () => {
+    expect(parseFaults("drop=0.01,delay=5..20ms,dup=0.02@3,crash_after=1000")).toEqual([
+      { kind: "drop", p: 0.01 },
+      { kind: "delay", minMs: 5, maxMs: 20 },
+      { kind: "dup", p: 0.02, domid: 3 },
+      { kind: "crash_after", n: 1000 },
+    ]);
+    expect(parseFaults(" delay=1s , drop=1@0 ")).toEqual([
+      { kind: "delay", minMs: 1000, maxMs: 1000 },
+      { kind: "drop", p: 1, domid: 0 },
+    ]);
+    expect(parseFaults("")).toEqual([]);
+  });
+
+  it.each([
+    ["drop", /kind=value/],
+    ["drop=1.5", /probability/],
+    ["drop=-0.1", /probability/],
+    ["drop=abc", /probability/],
+    ["delay=20..5ms", /backwards/],
+    ["delay=10h", /delay/],
+    ["delay=999999999", /delay/],
+    ["crash_after=0", /count/],
+    ["crash_after=5@1", /global/],
+    ["reorder=0.1", /unknown fault/],
+    ["drop=0.1@99999", /domid/],
+    ["drop=0.1,drop=0.2", /twice/],
+  ])("refuses %j", (spec, reason) => {
+    expect(() => parseFaults(spec)).toThrow(FaultSpecError);
+    expect(() => parseFaults(spec)).toThrow(reason);
+  });
+
+  it("plans per frame: a domain's own rule wins over the global one", () => {
+    const faults = new Faults("drop=1,dup=1@2,delay=7ms@2", () => 0.5);
+    expect(faults.plan(1)).toEqual({ drop: true, copies: 1, delayMs: 0 });
+    expect(faults.plan(2)).toEqual({ drop: true, copies: 2, delayMs: 7 });
+    faults.replace(2, "drop=0");
+    expect(faults.plan(2)).toEqual({ drop: false, copies: 1, delayMs: 0 });
+  });
+
+  it("counts hypercalls down to a crash", () => {
+    const faults = new Faults("crash_after=2");
+    expect([faults.countHypercall(), faults.countHypercall()]).toEqual([false, true]);
+  });
+});
+
+describe("the fault hypercall", () => {
+  it("lets dom0 duplicate a guest's outbound frames, refuses a bad spec, and clears with an empty one", async () => {
+    const host = await startTestHost();
+    const dom0 = await host.dom0();
+    const guest = await host.guest("victim");
+    const seen: number[] = [];
+    guest.socket.on("message", () => seen.push(guest.lastSeq));
+
+    expect((await dom0.call({ fault: { spec: "dup=2", domid: guest.domid } })).code).toBe("EINVAL");
+    await ok(dom0.call({ fault: { spec: "dup=1", domid: guest.domid } }));
+    await guest.sync();
+    expect(seen).toHaveLength(2);
+    expect(seen[0]).toBe(seen[1]); // the same frame, twice
+    await ok(dom0.call({ fault: { spec: "", domid: guest.domid } }));
+    seen.length = 0;
+    await guest.sync();
+    expect(seen).toHaveLength(1);
+    await host.hv.close();
+  });
+});

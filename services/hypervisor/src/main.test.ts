@@ -1,0 +1,79 @@
+// The hypervisor as a real process: configuration errors, XenStore wired through, signals, and
+// the crash_after fault.
+import { type ChildProcess, spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { XS } from "@xenfs/proto";
+import { describe, expect, it } from "vitest";
+import { ok } from "./test-support/guest-ops.js";
+import { RawClient } from "./test-support/raw-client.js";
+
+const MAIN = fileURLToPath(new URL("./main.ts", import.meta.url));
+const TOKENS = { XEN_CLUSTER_TOKEN: "cluster-secret", XEN_DOM0_TOKEN: "dom0-secret" };
+
+interface Running {
+  proc: ChildProcess;
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
+  /** The hypercall URL once the process logs "hypervisor ready". */
+  ready: Promise<string>;
+}
+
+function run(env: Record<string, string>): Running {
+  const proc = spawn(process.execPath, ["--conditions=@xenfs/source", "--import", "tsx", MAIN], {
+    env: { PATH: process.env["PATH"] ?? "", PORT: "0", LOG_LEVEL: "info", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stderr = "";
+  proc.stderr?.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) =>
+    proc.on("exit", (code, signal) => resolve({ code, signal, stderr })),
+  );
+  const ready = new Promise<string>((resolve, reject) => {
+    let out = "";
+    proc.stdout?.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+      const line = out.split("\n").find((l) => l.includes('"hypervisor ready"'));
+      if (line) resolve(JSON.parse(line).url as string);
+    });
+    exit.then((e) => reject(new Error(`exited ${e.code}: ${e.stderr}`)));
+  });
+  ready.catch(() => undefined); // a process expected to fail never becomes ready
+  return { proc, exit, ready };
+}
+
+describe("main.ts", () => {
+  it("exits 2 naming every bad variable, secrets unset or not, without printing secret values", async () => {
+    const missing = await run({ XEN_MEMORY_MB: "lots" }).exit;
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/XEN_CLUSTER_TOKEN: is required/);
+    expect(missing.stderr).toMatch(/XEN_DOM0_TOKEN: is required/);
+    expect(missing.stderr).toMatch(/XEN_MEMORY_MB/);
+    const badFaults = await run({ ...TOKENS, XEN_FAULTS: "drop=2" }).exit;
+    expect(badFaults.code).toBe(2);
+    expect(badFaults.stderr).toMatch(/XEN_FAULTS: .*probability/);
+    expect(badFaults.stderr).not.toContain("dom0-secret");
+  });
+
+  it("serves XenStore over xs hypercalls and stops cleanly on SIGTERM", async () => {
+    const hv = run(TOKENS);
+    const url = await hv.ready;
+    const dom0 = await RawClient.join(url, TOKENS.XEN_DOM0_TOKEN, "Domain-0");
+    const guest = await RawClient.join(url, TOKENS.XEN_CLUSTER_TOKEN, "web");
+    const path = new TextEncoder().encode(`/local/domain/${guest.domid}/name\0`);
+    const read = await ok(dom0.call({ xs: { type: XS.READ, txId: 0, payload: path } }));
+    expect(read.xs?.type).toBe(XS.READ);
+    expect(new TextDecoder().decode(read.xs?.payload ?? new Uint8Array())).toBe("web");
+    hv.proc.kill("SIGTERM");
+    expect((await hv.exit).code).toBe(0);
+  });
+
+  it("crash_after=N kills the process at the Nth hypercall", async () => {
+    const hv = run({ ...TOKENS, XEN_FAULTS: "crash_after=3" });
+    const guest = await RawClient.join(await hv.ready, TOKENS.XEN_CLUSTER_TOKEN, "doomed");
+    await ok(guest.call({ populatePhysmap: { nrExtents: 1 } }));
+    await ok(guest.call({ populatePhysmap: { nrExtents: 1 } }));
+    await expect(guest.call({ populatePhysmap: { nrExtents: 1 } })).rejects.toThrow(/closed/);
+    expect((await hv.exit).signal).toBe("SIGKILL");
+  });
+});

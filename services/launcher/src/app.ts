@@ -32,7 +32,6 @@ export interface Host extends RunningHost {
   readonly plan: HostPlan;
   readonly exportDir: string;
   readonly xenstoredPath: string;
-  readonly logDir: string;
   readonly skipped: readonly SkippedService[];
 }
 
@@ -63,7 +62,7 @@ export async function runHost(options: HostOptions): Promise<Host> {
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...(options.abort ? { abort: options.abort } : {}),
   });
-  return { ...running, plan, exportDir, xenstoredPath, logDir, skipped };
+  return { ...running, plan, exportDir, xenstoredPath, skipped };
 }
 
 async function prepareExport(options: HostOptions): Promise<string> {

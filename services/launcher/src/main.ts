@@ -9,7 +9,9 @@ import { DEFAULT_RUN_DIR, type Host, runHost } from "./app.js";
 import { OptionError, StartAbortedError } from "./errors.js";
 import { describeFailure } from "./failure-report.js";
 import { type LaunchOptions, parseOptions } from "./options.js";
+import type { Role } from "./plan.js";
 import { startStatus } from "./status.js";
+import type { StatusEndpoints } from "./status-fetch.js";
 
 function readOptions(): LaunchOptions | number {
   try {
@@ -45,6 +47,16 @@ function stopSignal(startup: AbortController): Promise<NodeJS.Signals> {
   });
 }
 
+/** What the status view polls: only the services that are actually running. */
+function statusEndpoints(host: Host): StatusEndpoints {
+  const running = (role: Role) => host.services.filter((s) => s.spec.role === role).map((s) => s.spec);
+  return {
+    hypervisorPort: host.plan.hypervisor.port,
+    dom0Port: running("dom0")[0]?.port,
+    guests: running("guest"),
+  };
+}
+
 type Outcome =
   | { kind: "signal"; signal: NodeJS.Signals }
   | { kind: "duration" }
@@ -75,11 +87,7 @@ async function run(options: LaunchOptions): Promise<number> {
           style: options.status,
           out: process.stdout,
           startedAt,
-          endpoints: {
-            hypervisorPort: host.plan.hypervisor.port,
-            dom0Port: host.services.some((s) => s.spec.role === "dom0") ? host.plan.dom0.port : undefined,
-            guests: host.services.filter((s) => s.spec.role === "guest").map((s) => s.spec),
-          },
+          endpoints: statusEndpoints(host),
         });
   const outcome = await Promise.race<Outcome>([
     signal.then((s) => ({ kind: "signal", signal: s })),

@@ -1,7 +1,7 @@
 // One service as one child process: stdout and stderr go to its log file, it can be stopped
 // with SIGTERM (SIGKILL after a deadline), and it never outlives the launcher.
 import { type ChildProcess, spawn } from "node:child_process";
-import { closeSync, openSync } from "node:fs";
+import { appendFileSync, closeSync, openSync } from "node:fs";
 import { join } from "node:path";
 import type { ServiceSpec } from "./plan.js";
 import type { ServiceEntry } from "./service-entry.js";
@@ -50,6 +50,13 @@ export function spawnService(spec: ServiceSpec, entry: ServiceEntry, logDir: str
     child.once("exit", (code, signal) => {
       live.delete(child);
       resolve({ code, signal });
+    });
+    // Spawning itself failed (say, the service folder vanished): there will be no "exit".
+    child.on("error", (error) => {
+      if (child.pid !== undefined) return;
+      live.delete(child);
+      appendFileSync(logPath, `launcher: could not start ${spec.name}: ${error.message}\n`);
+      resolve({ code: null, signal: null });
     });
   });
   let stopping = false;

@@ -90,11 +90,14 @@ describe("startHost", () => {
 
   it("reports a service that cannot even be spawned, with the reason in its log", async () => {
     const ghost = await fake("hypervisor", "hypervisor");
-    const failure = await startHost([[{ ...ghost, entry: { cwd: join(dir, "no-such-folder"), args: [FAKE] } }]], {
-      logDir: dir,
-      readyTimeoutMs: 20_000,
-      stopDeadlineMs: 3000,
-    }).catch((error: unknown) => error);
+    const failure = await startHost(
+      [[{ ...ghost, entry: { cwd: join(dir, "no-such-folder"), args: [FAKE] } }]],
+      {
+        logDir: dir,
+        readyTimeoutMs: 20_000,
+        stopDeadlineMs: 3000,
+      },
+    ).catch((error: unknown) => error);
     expect(failure).toMatchObject({ code: "ECHILDEXIT", service: "hypervisor" });
     expect((failure as ChildExitedError).logTail.join("\n")).toMatch(/could not start hypervisor: .*ENOENT/);
   });

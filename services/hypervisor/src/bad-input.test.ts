@@ -13,7 +13,10 @@ let host: TestHost;
 let guest: RawClient;
 let snapshot: unknown;
 
-const state = async () => ({ memory: await host.api("/api/memory"), domains: await host.api("/api/domains") });
+const state = async () => ({
+  memory: await host.api("/api/memory"),
+  domains: await host.api("/api/domains"),
+});
 
 beforeAll(async () => {
   host = await startTestHost({ limits: { maxPayload: MAX_PAYLOAD } });
@@ -39,7 +42,9 @@ const bytes = fc.uint8Array({ maxLength: 64 });
 const badCall: fc.Arbitrary<xen.Hypercall.$Properties> = fc.oneof(
   fc.record({ memRead: fc.record({ gpfn: badGpfn, offset: u32, length: u32 }) }),
   crossing.map(([offset, length]) => ({ memRead: { gpfn: 2, offset, length } })),
-  crossing.map(([offset, length]) => ({ memWrite: { gpfn: 2, offset, data: new Uint8Array(Math.min(length, 4097)) } })),
+  crossing.map(([offset, length]) => ({
+    memWrite: { gpfn: 2, offset, data: new Uint8Array(Math.min(length, 4097)) },
+  })),
   fc.record({ memWrite: fc.record({ gpfn: badGpfn, offset: u32, data: bytes }) }),
   fc.record({
     memAdd: fc.record({
@@ -49,16 +54,37 @@ const badCall: fc.Arbitrary<xen.Hypercall.$Properties> = fc.oneof(
       operand: bytes,
     }),
   }),
-  fc.record({ memCmpxchg: fc.record({ gpfn: badGpfn, offset: u32, width: fc.constantFrom(4, 8), operand: bytes, desired: bytes }) }),
+  fc.record({
+    memCmpxchg: fc.record({
+      gpfn: badGpfn,
+      offset: u32,
+      width: fc.constantFrom(4, 8),
+      operand: bytes,
+      desired: bytes,
+    }),
+  }),
   fc.record({ populatePhysmap: fc.record({ nrExtents: fc.integer({ min: 12, max: 0xffffffff }) }) }),
   fc.record({ decreaseReservation: fc.record({ gpfns: fc.array(badGpfn, { minLength: 1, maxLength: 8 }) }) }),
-  fc.record({ memForget: fc.record({ gpfns: fc.array(fc.oneof(fc.constant(0), fc.integer({ min: 1 << 20 })), { minLength: 1 }) }) }),
+  fc.record({
+    memForget: fc.record({
+      gpfns: fc.array(fc.oneof(fc.constant(0), fc.integer({ min: 1 << 20 })), { minLength: 1 }),
+    }),
+  }),
   fc.record({ gnttabSetupTable: fc.record({ nrFrames: fc.integer({ min: 33, max: 0xffffffff }) }) }),
   fc.record({ gnttabQuerySize: fc.record({ dom: noDomain }) }),
-  fc.record({ gnttabMapGrantRef: fc.record({ hostGpfn: u32, flags: u32, ref: badRef, dom: fc.constantFrom(0, DOMID.SELF) }) }),
+  fc.record({
+    gnttabMapGrantRef: fc.record({
+      hostGpfn: u32,
+      flags: u32,
+      ref: badRef,
+      dom: fc.constantFrom(0, DOMID.SELF),
+    }),
+  }),
   fc.record({ gnttabMapGrantRef: fc.record({ hostGpfn: u32, flags: u32, ref: u32, dom: noDomain }) }),
   fc.record({ gnttabUnmapGrantRef: fc.record({ handle: u32, hostGpfn: u32 }) }),
-  crossing.map(([offset, len]) => ({ gnttabCopy: { source: { offset }, dest: { offset: 0 }, len, flags: 3 } })),
+  crossing.map(([offset, len]) => ({
+    gnttabCopy: { source: { offset }, dest: { offset: 0 }, len, flags: 3 },
+  })),
   fc.record({ gnttabTransfer: fc.record({ mfn: badGpfn, domid: u32, ref: u32 }) }),
   fc.record({ gnttabRevoke: fc.record({ ref: badRef, deadlineMs: u32 }) }),
   fc.record({ evtchnAllocUnbound: fc.record({ dom: noDomain, remoteDom: u32 }) }),
@@ -69,7 +95,12 @@ const badCall: fc.Arbitrary<xen.Hypercall.$Properties> = fc.oneof(
   fc.record({ evtchnClose: fc.record({ port: badPort }) }),
   fc.record({ evtchnUnmask: fc.record({ port: badPort }) }),
   fc.record({ evtchnMask: fc.record({ port: badPort }) }),
-  fc.record({ evtchnStatus: fc.record({ dom: fc.constant(DOMID.SELF), port: fc.oneof(fc.constant(0), fc.integer({ min: 4096 })) }) }),
+  fc.record({
+    evtchnStatus: fc.record({
+      dom: fc.constant(DOMID.SELF),
+      port: fc.oneof(fc.constant(0), fc.integer({ min: 4096 })),
+    }),
+  }),
   fc.record({ domctl: fc.record({ cmd: u32, domain: u32, maxFrames: u32 }) }),
   fc.record({ fault: fc.record({ spec: fc.string(), domid: u32 }) }),
   fc.record({ xs: fc.record({ type: u32, txId: u32, payload: bytes }) }),
@@ -85,10 +116,15 @@ const badFirstFrame: fc.Arbitrary<Uint8Array | string> = fc.oneof(
   fc.uint8Array({ maxLength: 256 }),
   fc.integer({ min: 0, max: joinFrame.length - 1 }).map((cut) => joinFrame.slice(0, cut)),
   fc.integer({ min: 1, max: 4096 }).map((extra) => new Uint8Array(MAX_PAYLOAD + extra)),
-  fc.record({ domid: fc.constantFrom(0, 1, 2, 3), sessionKey: fc.uint8Array({ minLength: 32, maxLength: 32 }) }).map((resume) =>
-    encodeEnvelope({ seq: 1, call: { resume } }),
-  ),
-  fc.string({ minLength: 1 }).map((name) => encodeEnvelope({ seq: 1, call: { join: { token: DOM0_TOKEN, name } } })),
+  fc
+    .record({
+      domid: fc.constantFrom(0, 1, 2, 3),
+      sessionKey: fc.uint8Array({ minLength: 32, maxLength: 32 }),
+    })
+    .map((resume) => encodeEnvelope({ seq: 1, call: { resume } })),
+  fc
+    .string({ minLength: 1 })
+    .map((name) => encodeEnvelope({ seq: 1, call: { join: { token: DOM0_TOKEN, name } } })),
   fc.string().map((token) => encodeEnvelope({ seq: 1, call: { join: { token, name: "x" } } })),
   badCall.map((call) => encodeEnvelope({ seq: 1, call })),
   fc.string({ minLength: 1, maxLength: 32 }),

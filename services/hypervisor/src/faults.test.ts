@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { FaultSpecError, Faults, parseFaults } from "./faults.js";
 import { ok } from "./test-support/guest-ops.js";
 import { startTestHost } from "./test-support/host.js";
-import { Faults, FaultSpecError, parseFaults } from "./faults.js";
 
 describe("XEN_FAULTS grammar", () => {
   it("parses rules with values, ranges, units and @domid scopes", () => {

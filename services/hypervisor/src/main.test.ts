@@ -19,15 +19,15 @@ interface Running {
 
 function run(env: Record<string, string>): Running {
   const proc = spawn(process.execPath, ["--conditions=@xenfs/source", "--import", "tsx", MAIN], {
-    env: { PATH: process.env["PATH"] ?? "", PORT: "0", LOG_LEVEL: "info", ...env },
+    env: { PATH: process.env.PATH ?? "", PORT: "0", LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stderr = "";
   proc.stderr?.on("data", (chunk: Buffer) => {
     stderr += chunk.toString();
   });
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) =>
-    proc.on("exit", (code, signal) => resolve({ code, signal, stderr })),
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>(
+    (resolve) => proc.on("exit", (code, signal) => resolve({ code, signal, stderr })),
   );
   const ready = new Promise<string>((resolve, reject) => {
     let out = "";

@@ -33,7 +33,9 @@ async function main(): Promise<void> {
   // XenStore: one store, reached by domains through `xs` hypercalls and, when XENSTORED_PATH is
   // set, by Xen's xenstore-* tools through a xenstored-compatible unix socket.
   const xenstore = new XenStore();
-  const xenstored = env.XENSTORED_PATH ? await startXenstoredSocket(xenstore, env.XENSTORED_PATH, logger) : undefined;
+  const xenstored = env.XENSTORED_PATH
+    ? await startXenstoredSocket(xenstore, env.XENSTORED_PATH, logger)
+    : undefined;
 
   const hypervisor = await startHypervisor({
     host: env.HOST,

@@ -11,27 +11,21 @@ import type { Xen } from "./xen.js";
 
 export function receive(xen: Xen, domain: Domain, envelope: Envelope): void {
   const session = domain.session;
-  if (envelope.body === "ack") return session.ack(envelope.ack?.lastSeq ?? 0);
-  if (envelope.body !== "call" && envelope.body !== "multicall") {
-    return session.close(
-      WS_CLOSE.policy,
-      `EPROTO: a domain sends calls, multicalls and acks, not ${envelope.body}`,
-    );
+  if (envelope.body === "ack") {
+    session.ack(envelope.ack?.lastSeq ?? 0);
+  } else if (envelope.body !== "call" && envelope.body !== "multicall") {
+    session.close(WS_CLOSE.policy, `EPROTO: a domain sends calls, multicalls and acks, not ${envelope.body}`);
+  } else if (envelope.seq <= session.lastCallSeq) {
+    const stale = `call seq ${envelope.seq} is not above ${session.lastCallSeq}; it was already accepted`;
+    session.replyNow(envelope.seq, failure(errno("EINVAL", stale)));
+  } else if (domain.state === "paused" && session.heldCalls.length >= session.limits.maxInflight) {
+    const busy = `${session.heldCalls.length} calls already queued while paused`;
+    session.replyNow(envelope.seq, failure(errno("EBUSY", busy)));
+  } else {
+    session.lastCallSeq = envelope.seq;
+    if (domain.state === "paused") session.heldCalls.push(envelope);
+    else serve(xen, domain, envelope);
   }
-  if (envelope.seq <= session.lastCallSeq) {
-    const stale = errno(
-      "EINVAL",
-      `call seq ${envelope.seq} is not above ${session.lastCallSeq}; it was already accepted`,
-    );
-    return session.replyNow(envelope.seq, failure(stale));
-  }
-  if (domain.state === "paused" && session.heldCalls.length >= session.limits.maxInflight) {
-    const busy = errno("EBUSY", `${session.heldCalls.length} calls already queued while paused`);
-    return session.replyNow(envelope.seq, failure(busy));
-  }
-  session.lastCallSeq = envelope.seq;
-  if (domain.state === "paused") session.heldCalls.push(envelope);
-  else serve(xen, domain, envelope);
 }
 
 function serve(xen: Xen, domain: Domain, envelope: Envelope): void {

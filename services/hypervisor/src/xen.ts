@@ -33,6 +33,7 @@ export class Xen {
   readonly pool: FramePool;
   readonly domains = new DomainRegistry();
   private readonly timers = new Set<NodeJS.Timeout>();
+  private closed = false;
 
   constructor(readonly config: XenConfig) {
     this.pool = new FramePool(config.totalFrames);
@@ -95,7 +96,10 @@ export class Xen {
   unpin(frame: Frame): void {
     this.pool.unpin(frame);
     if (frame.mapCount > 0) return;
-    if (frame.owner === null) return this.pool.release(frame);
+    if (frame.owner === null) {
+      this.pool.release(frame);
+      return;
+    }
     const owner = this.domains.get(frame.owner);
     if (owner?.state !== "zombie") return;
     owner.owned.delete(frame);
@@ -245,11 +249,13 @@ export class Xen {
 
   /** Starts the lease after a session drops; past it the domain dies. */
   startLease(domain: Domain): void {
+    if (this.closed) return; // sockets closing because the hypervisor stops start no lease
     clearTimeout(domain.leaseTimer);
     domain.leaseTimer = setTimeout(() => this.destroy(domain, "session lease expired"), this.config.leaseMs);
   }
 
   close(): void {
+    this.closed = true;
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     for (const domain of this.domains.all()) {

@@ -29,7 +29,8 @@ afterAll(() => host.hv.close());
 
 /** Waits, one VIRQ_DOM_EXC on dom0 at a time, until `done` holds (bounded by the test timeout). */
 async function untilDomainException(done: () => Promise<boolean>): Promise<void> {
-  while (!(await done())) await dom0.upcall((u) => (u.eventPending?.ports?.includes(domExc) ? true : undefined));
+  while (!(await done()))
+    await dom0.upcall((u) => (u.eventPending?.ports?.includes(domExc) ? true : undefined));
 }
 
 const destroy = (domain: number) => ok(dom0.call({ domctl: { cmd: XEN_DOMCTL.destroydomain, domain } }));
@@ -59,7 +60,8 @@ describe("domctl", () => {
       [XEN_DOMCTL.createdomain, 0, "EOPNOTSUPP"],
       [77, 0, "ENOSYS"],
     ];
-    for (const [cmd, domain, code] of cases) expect((await dom0.call({ domctl: { cmd, domain } })).code).toBe(code);
+    for (const [cmd, domain, code] of cases)
+      expect((await dom0.call({ domctl: { cmd, domain } })).code).toBe(code);
     await destroy(guest.domid);
   });
 });
@@ -94,16 +96,21 @@ describe("death and release", () => {
     const [page] = await populate(guest, 2);
     await ok(guest.call({ memWrite: { gpfn: page!, offset: 0, data: new Uint8Array([0xab]) } }));
     await grant(guest, table, 3, GTF.permit_access, 0, page!);
-    const mapped = await ok(dom0.call({ gnttabMapGrantRef: { flags: GNTMAP.host_map, ref: 3, dom: guest.domid } }));
+    const mapped = await ok(
+      dom0.call({ gnttabMapGrantRef: { flags: GNTMAP.host_map, ref: 3, dom: guest.domid } }),
+    );
     const { handle, hostGpfn } = mapped.gnttabMapGrantRef!;
 
     await destroy(guest.domid);
-    expect((await domains()).find((d) => d.domid === guest.domid)).toMatchObject({ state: "zombie", frames: 1 });
+    expect((await domains()).find((d) => d.domid === guest.domid)).toMatchObject({
+      state: "zombie",
+      frames: 1,
+    });
     expect(await used()).toBe(baseline + 1);
     // The mapper still sees the page, and a new guest cannot take the zombie's domid.
-    expect((await ok(dom0.call({ memRead: { gpfn: hostGpfn!, offset: 0, length: 1 } }))).memRead?.data).toEqual(
-      new Uint8Array([0xab]),
-    );
+    expect(
+      (await ok(dom0.call({ memRead: { gpfn: hostGpfn!, offset: 0, length: 1 } }))).memRead?.data,
+    ).toEqual(new Uint8Array([0xab]));
     const next = await host.guest("successor");
     expect(next.domid).not.toBe(guest.domid);
     await destroy(next.domid);
@@ -118,7 +125,11 @@ describe("death and release", () => {
     const table = await setupTable(guest);
     const [page] = await populate(guest, 1);
     await grant(guest, table, 1, GTF.permit_access | GTF.readonly, 0, page!);
-    const mapped = await ok(dom0.call({ gnttabMapGrantRef: { flags: GNTMAP.host_map | GNTMAP.readonly, ref: 1, dom: guest.domid } }));
+    const mapped = await ok(
+      dom0.call({
+        gnttabMapGrantRef: { flags: GNTMAP.host_map | GNTMAP.readonly, ref: 1, dom: guest.domid },
+      }),
+    );
     const before = await used();
     await ok(guest.call({ decreaseReservation: { gpfns: [page!] } }));
     expect(await used()).toBe(before);

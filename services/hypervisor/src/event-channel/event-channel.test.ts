@@ -28,13 +28,21 @@ describe("event channels", () => {
     const [pa, pb] = await connectPorts(a, b);
     expect(await delivered(b)).toEqual([pb]);
     const status = await ok(a.call({ evtchnStatus: { dom: DOMID.SELF, port: pa } }));
-    expect(status.evtchnStatus).toMatchObject({ status: EVTCHNSTAT.interdomain, remoteDom: b.domid, remotePort: pb });
+    expect(status.evtchnStatus).toMatchObject({
+      status: EVTCHNSTAT.interdomain,
+      remoteDom: b.domid,
+      remotePort: pb,
+    });
   });
 
   it("coalesces: sends to an already pending port raise one upcall", async () => {
     const [pa, pb] = await connectPorts(a, b);
     await delivered(b);
-    await a.multicall([{ evtchnSend: { port: pa } }, { evtchnSend: { port: pa } }, { evtchnSend: { port: pa } }]);
+    await a.multicall([
+      { evtchnSend: { port: pa } },
+      { evtchnSend: { port: pa } },
+      { evtchnSend: { port: pa } },
+    ]);
     expect(await delivered(b)).toEqual([pb]);
   });
 

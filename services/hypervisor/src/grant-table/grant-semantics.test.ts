@@ -21,7 +21,8 @@ beforeAll(async () => {
 });
 afterAll(() => host.hv.close());
 
-const word = (flags: number, domid: number) => new Uint8Array([flags & 0xff, flags >> 8, domid & 0xff, domid >> 8]);
+const word = (flags: number, domid: number) =>
+  new Uint8Array([flags & 0xff, flags >> 8, domid & 0xff, domid >> 8]);
 
 describe("grant mapping", () => {
   it("sets GTF_reading|GTF_writing while mapped, refuses end_access until the last unmap, and clears them", async () => {
@@ -33,7 +34,13 @@ describe("grant mapping", () => {
     // End access as a guest does: cmpxchg {flags, domid} from the granted value to 0.
     const endAccess = () =>
       a.call({
-        memCmpxchg: { gpfn: tableA[0]!, offset: 80, width: 4, operand: word(GTF.permit_access, b.domid), desired: new Uint8Array(4) },
+        memCmpxchg: {
+          gpfn: tableA[0]!,
+          offset: 80,
+          width: 4,
+          operand: word(GTF.permit_access, b.domid),
+          desired: new Uint8Array(4),
+        },
       });
     const refused = await ok(endAccess());
     expect(refused.memAtomic?.old).toEqual(word(GTF.permit_access | GTF.reading | GTF.writing, b.domid));
@@ -69,13 +76,19 @@ describe("grant mapping", () => {
   it("a read-only mapping refuses writes with −EACCES and leaves the frame unchanged", async () => {
     const [page] = await populate(a, 1);
     await grant(a, tableA, 12, GTF.permit_access | GTF.readonly, b.domid, page!);
-    const mapped = await ok(b.call({ gnttabMapGrantRef: { flags: GNTMAP.host_map | GNTMAP.readonly, ref: 12, dom: 0 } }));
+    const mapped = await ok(
+      b.call({ gnttabMapGrantRef: { flags: GNTMAP.host_map | GNTMAP.readonly, ref: 12, dom: 0 } }),
+    );
     const gpfn = mapped.gnttabMapGrantRef!.hostGpfn!;
     const write = await b.call({ memWrite: { gpfn, offset: 0, data: new Uint8Array([9]) } });
     expect(write.code).toBe("EACCES");
-    const add = await b.call({ memAdd: { gpfn, offset: 0, width: 4, operand: new Uint8Array([1, 0, 0, 0]) } });
+    const add = await b.call({
+      memAdd: { gpfn, offset: 0, width: 4, operand: new Uint8Array([1, 0, 0, 0]) },
+    });
     expect(add.code).toBe("EACCES");
-    expect((await ok(a.call({ memRead: { gpfn: page!, offset: 0, length: 4 } }))).memRead?.data).toEqual(new Uint8Array(4));
+    expect((await ok(a.call({ memRead: { gpfn: page!, offset: 0, length: 4 } }))).memRead?.data).toEqual(
+      new Uint8Array(4),
+    );
   });
 });
 
@@ -99,10 +112,28 @@ describe("grant copy and transfer", () => {
       new Uint8Array([7, 7, 7]),
     );
     const [own] = await populate(c, 1);
-    await ok(c.call({ gnttabCopy: { source: { ref: 20, domid: 0, offset: 8 }, dest: { gmfn: own!, domid: DOMID.SELF }, len: 3, flags: GNTCOPY.source_gref } }));
-    expect((await ok(c.call({ memRead: { gpfn: own!, offset: 0, length: 3 } }))).memRead?.data).toEqual(new Uint8Array([7, 7, 7]));
+    await ok(
+      c.call({
+        gnttabCopy: {
+          source: { ref: 20, domid: 0, offset: 8 },
+          dest: { gmfn: own!, domid: DOMID.SELF },
+          len: 3,
+          flags: GNTCOPY.source_gref,
+        },
+      }),
+    );
+    expect((await ok(c.call({ memRead: { gpfn: own!, offset: 0, length: 3 } }))).memRead?.data).toEqual(
+      new Uint8Array([7, 7, 7]),
+    );
     // Writing through a read-only grant is refused.
-    const refused = await c.call({ gnttabCopy: { source: { gmfn: own!, domid: DOMID.SELF }, dest: { ref: 20, domid: 0 }, len: 1, flags: GNTCOPY.dest_gref } });
+    const refused = await c.call({
+      gnttabCopy: {
+        source: { gmfn: own!, domid: DOMID.SELF },
+        dest: { ref: 20, domid: 0 },
+        len: 1,
+        flags: GNTCOPY.dest_gref,
+      },
+    });
     expect(refused.code).toBe("GNTST_general_error");
   });
 
@@ -114,7 +145,9 @@ describe("grant copy and transfer", () => {
     await ok(b.call({ gnttabTransfer: { mfn: page!, domid: c.domid, ref: 5 } }));
     const entry = await readEntry(c, tableC, 5);
     expect(entry.flags).toBe(GTF.accept_transfer | GTF.transfer_committed | GTF.transfer_completed);
-    expect((await ok(c.call({ memRead: { gpfn: entry.frame, offset: 0, length: 1 } }))).memRead?.data).toEqual(new Uint8Array([42]));
+    expect(
+      (await ok(c.call({ memRead: { gpfn: entry.frame, offset: 0, length: 1 } }))).memRead?.data,
+    ).toEqual(new Uint8Array([42]));
     expect((await b.call({ memRead: { gpfn: page!, offset: 0, length: 1 } })).code).toBe("EINVAL");
     const after = await host.api<{ domid: number; frames: number }[]>("/api/domains");
     const frames = (list: typeof before, domid: number) => list.find((d) => d.domid === domid)!.frames;
@@ -122,7 +155,9 @@ describe("grant copy and transfer", () => {
     expect(frames(after, c.domid)).toBe(frames(before, c.domid) + 1);
     // The entry is committed: a second transfer into it is refused.
     const [another] = await populate(b, 1);
-    expect((await b.call({ gnttabTransfer: { mfn: another!, domid: c.domid, ref: 5 } })).code).toBe("GNTST_general_error");
+    expect((await b.call({ gnttabTransfer: { mfn: another!, domid: c.domid, ref: 5 } })).code).toBe(
+      "GNTST_general_error",
+    );
     expect(tableB.length).toBe(1);
   });
 });
@@ -136,7 +171,10 @@ describe("grant revoke", () => {
     const revoke = await ok(a.call({ gnttabRevoke: { ref: 30, deadlineMs: 50 } }));
     expect(revoke.gnttabRevoke?.mappers).toBe(1);
     expect(await b.upcall((u) => u.grantRevoke)).toMatchObject({ dom: 0, ref: 30, handle, forced: false });
-    expect(await b.upcall((u) => (u.grantRevoke?.forced ? u.grantRevoke : undefined))).toMatchObject({ handle, forced: true });
+    expect(await b.upcall((u) => (u.grantRevoke?.forced ? u.grantRevoke : undefined))).toMatchObject({
+      handle,
+      forced: true,
+    });
     expect(await b.upcall((u) => u.frameInvalidate)).toMatchObject({ gpfn: hostGpfn });
     expect((await b.call({ gnttabUnmapGrantRef: { handle: handle! } })).code).toBe("GNTST_bad_handle");
     expect((await readEntry(a, tableA, 30)).flags).toBe(GTF.permit_access);

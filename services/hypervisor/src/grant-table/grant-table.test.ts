@@ -1,6 +1,6 @@
 import { DOMID, GNTCOPY, GNTMAP, GNTST, GTF } from "@xenfs/proto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectPorts, grant, ok, populate, readEntry, setupTable } from "../test-support/guest-ops.js";
+import { grant, populate, readEntry, setupTable } from "../test-support/guest-ops.js";
 import { startTestHost, type TestHost } from "../test-support/host.js";
 import type { RawClient } from "../test-support/raw-client.js";
 import { MAX_MAPTRACK } from "./maptrack.js";
@@ -32,8 +32,16 @@ beforeAll(async () => {
 afterAll(() => host.hv.close());
 
 describe("GNTST status codes", () => {
-  const cases: { name: string; status: keyof typeof GNTST; run: () => Promise<{ status: number; code: string }> }[] = [
-    { name: "map a valid grant", status: "okay", run: () => b.call({ gnttabMapGrantRef: { flags: MAP, ref: 1, dom: 0 } }) },
+  const cases: {
+    name: string;
+    status: keyof typeof GNTST;
+    run: () => Promise<{ status: number; code: string }>;
+  }[] = [
+    {
+      name: "map a valid grant",
+      status: "okay",
+      run: () => b.call({ gnttabMapGrantRef: { flags: MAP, ref: 1, dom: 0 } }),
+    },
     {
       name: "map a grant made for another domain",
       status: "general_error",
@@ -44,7 +52,11 @@ describe("GNTST status codes", () => {
       status: "general_error",
       run: () => b.call({ gnttabMapGrantRef: { flags: MAP, ref: 2, dom: 0 } }),
     },
-    { name: "map an invalid entry", status: "general_error", run: () => b.call({ gnttabMapGrantRef: { flags: MAP, ref: 5, dom: 0 } }) },
+    {
+      name: "map an invalid entry",
+      status: "general_error",
+      run: () => b.call({ gnttabMapGrantRef: { flags: MAP, ref: 5, dom: 0 } }),
+    },
     {
       name: "map a grant naming a gpfn the granter lacks",
       status: "general_error",
@@ -55,10 +67,26 @@ describe("GNTST status codes", () => {
       status: "general_error",
       run: () => b.call({ gnttabMapGrantRef: { flags: MAP, ref: 6, dom: 0 } }),
     },
-    { name: "map from an unknown domain", status: "bad_domain", run: () => b.call({ gnttabMapGrantRef: { flags: MAP, ref: 1, dom: 999 } }) },
-    { name: "map a ref past the table", status: "bad_gntref", run: () => b.call({ gnttabMapGrantRef: { flags: MAP, ref: 512, dom: 0 } }) },
-    { name: "map without host_map/device_map", status: "bad_gntref", run: () => b.call({ gnttabMapGrantRef: { flags: 0, ref: 1, dom: 0 } }) },
-    { name: "unmap an unknown handle", status: "bad_handle", run: () => b.call({ gnttabUnmapGrantRef: { handle: 9999 } }) },
+    {
+      name: "map from an unknown domain",
+      status: "bad_domain",
+      run: () => b.call({ gnttabMapGrantRef: { flags: MAP, ref: 1, dom: 999 } }),
+    },
+    {
+      name: "map a ref past the table",
+      status: "bad_gntref",
+      run: () => b.call({ gnttabMapGrantRef: { flags: MAP, ref: 512, dom: 0 } }),
+    },
+    {
+      name: "map without host_map/device_map",
+      status: "bad_gntref",
+      run: () => b.call({ gnttabMapGrantRef: { flags: 0, ref: 1, dom: 0 } }),
+    },
+    {
+      name: "unmap an unknown handle",
+      status: "bad_handle",
+      run: () => b.call({ gnttabUnmapGrantRef: { handle: 9999 } }),
+    },
     {
       name: "map at a gpfn out of the p2m",
       status: "bad_virt_addr",
@@ -72,13 +100,33 @@ describe("GNTST status codes", () => {
     {
       name: "copy from another domain's frame by gpfn as a guest",
       status: "permission_denied",
-      run: () => b.call({ gnttabCopy: { source: { gmfn: pages[0]!, domid: 0 }, dest: { ref: 1, domid: 0 }, len: 8, flags: GNTCOPY.dest_gref } }),
+      run: () =>
+        b.call({
+          gnttabCopy: {
+            source: { gmfn: pages[0]!, domid: 0 },
+            dest: { ref: 1, domid: 0 },
+            len: 8,
+            flags: GNTCOPY.dest_gref,
+          },
+        }),
     },
-    { name: "query an unknown domain", status: "bad_domain", run: () => a.call({ gnttabQuerySize: { dom: 4242 } }) },
+    {
+      name: "query an unknown domain",
+      status: "bad_domain",
+      run: () => a.call({ gnttabQuerySize: { dom: 4242 } }),
+    },
     {
       name: "copy from a gpfn that is not populated",
       status: "bad_page",
-      run: () => b.call({ gnttabCopy: { source: { gmfn: 777, domid: DOMID.SELF }, dest: { ref: 1, domid: 0 }, len: 8, flags: GNTCOPY.dest_gref } }),
+      run: () =>
+        b.call({
+          gnttabCopy: {
+            source: { gmfn: 777, domid: DOMID.SELF },
+            dest: { ref: 1, domid: 0 },
+            len: 8,
+            flags: GNTCOPY.dest_gref,
+          },
+        }),
     },
     {
       name: "transfer a frame that is granted",
@@ -88,7 +136,15 @@ describe("GNTST status codes", () => {
     {
       name: "copy across the end of a page",
       status: "bad_copy_arg",
-      run: () => b.call({ gnttabCopy: { source: { ref: 1, domid: 0, offset: 4000 }, dest: { ref: 1, domid: 0 }, len: 200, flags: 3 } }),
+      run: () =>
+        b.call({
+          gnttabCopy: {
+            source: { ref: 1, domid: 0, offset: 4000 },
+            dest: { ref: 1, domid: 0 },
+            len: 200,
+            flags: 3,
+          },
+        }),
     },
   ];
   for (const { name, status, run } of cases) {
@@ -108,7 +164,9 @@ describe("GNTST status codes", () => {
   });
 
   it(`no_device_space: the ${MAX_MAPTRACK + 1}th mapping`, async () => {
-    const batch = Array.from({ length: 1024 }, () => ({ gnttabMapGrantRef: { flags: MAP | GNTMAP.readonly, ref: 2, dom: 0 } }));
+    const batch = Array.from({ length: 1024 }, () => ({
+      gnttabMapGrantRef: { flags: MAP | GNTMAP.readonly, ref: 2, dom: 0 },
+    }));
     const handles: number[] = [];
     while (handles.length < MAX_MAPTRACK) {
       const replies = await b.multicall(batch);

@@ -34,7 +34,9 @@ export const gnttabMapGrantRef: Handler<"gnttabMapGrantRef"> = (
     throw gntst("general_error", `ref ${ref} names gpfn ${entry.frame}, not RAM of dom${granterId}`);
   }
   const mapped = { frame: target.frame, foreign: true, readonly };
-  const gpfn = hostGpfn !== 0 ? (caller.p2m.set(hostGpfn, mapped), hostGpfn) : caller.p2m.insert(mapped);
+  let gpfn: number | undefined = hostGpfn;
+  if (hostGpfn !== 0) caller.p2m.set(hostGpfn, mapped);
+  else gpfn = caller.p2m.insert(mapped);
   if (gpfn === undefined) throw gntst("bad_virt_addr", "no free gpfn");
   xen.pool.pin(target.frame);
   const active = granter.grantTable.active.get(ref) ?? { readers: 0, writers: 0 };

@@ -46,7 +46,9 @@ describe("memory", () => {
 
   it("reads and writes within one frame; crossing the boundary or an unpopulated gpfn is −EINVAL", async () => {
     await ok(g.call({ memWrite: { gpfn: 1, offset: 4090, data: le(1, 2, 3, 4, 5, 6) } }));
-    expect((await ok(g.call({ memRead: { gpfn: 1, offset: 4092, length: 4 } }))).memRead?.data).toEqual(le(3, 4, 5, 6));
+    expect((await ok(g.call({ memRead: { gpfn: 1, offset: 4092, length: 4 } }))).memRead?.data).toEqual(
+      le(3, 4, 5, 6),
+    );
     const cases: [Parameters<RawClient["call"]>[0], string][] = [
       [{ memWrite: { gpfn: 1, offset: 4095, data: le(1, 2) } }, "EINVAL"],
       [{ memRead: { gpfn: 1, offset: 4000, length: 97 } }, "EINVAL"],
@@ -66,20 +68,33 @@ describe("memory", () => {
 
   it("cmpxchg and add work on aligned 4/8-byte little-endian words and return the old value", async () => {
     const word = { gpfn: 3, offset: 8, width: 8 };
-    expect((await ok(g.call({ memAdd: { ...word, operand: le(0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0) } }))).memAtomic?.old).toEqual(
-      new Uint8Array(8),
-    );
+    expect(
+      (await ok(g.call({ memAdd: { ...word, operand: le(0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0) } }))).memAtomic
+        ?.old,
+    ).toEqual(new Uint8Array(8));
     const added = await ok(g.call({ memAdd: { ...word, operand: le(1, 0, 0, 0, 0, 0, 0, 0) } }));
     expect(added.memAtomic?.old).toEqual(le(0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0));
-    expect((await ok(g.call({ memRead: { gpfn: 3, offset: 8, length: 8 } }))).memRead?.data).toEqual(le(0, 0, 0, 0, 1, 0, 0, 0));
-    const miss = await ok(g.call({ memCmpxchg: { ...word, operand: le(9, 0, 0, 0, 0, 0, 0, 0), desired: le(7, 7, 7, 7, 7, 7, 7, 7) } }));
+    expect((await ok(g.call({ memRead: { gpfn: 3, offset: 8, length: 8 } }))).memRead?.data).toEqual(
+      le(0, 0, 0, 0, 1, 0, 0, 0),
+    );
+    const miss = await ok(
+      g.call({
+        memCmpxchg: { ...word, operand: le(9, 0, 0, 0, 0, 0, 0, 0), desired: le(7, 7, 7, 7, 7, 7, 7, 7) },
+      }),
+    );
     expect(miss.memAtomic?.old).toEqual(le(0, 0, 0, 0, 1, 0, 0, 0));
-    const hit = await ok(g.call({ memCmpxchg: { ...word, operand: le(0, 0, 0, 0, 1, 0, 0, 0), desired: le(7, 7, 7, 7, 7, 7, 7, 7) } }));
+    const hit = await ok(
+      g.call({
+        memCmpxchg: { ...word, operand: le(0, 0, 0, 0, 1, 0, 0, 0), desired: le(7, 7, 7, 7, 7, 7, 7, 7) },
+      }),
+    );
     expect(hit.memAtomic?.old).toEqual(le(0, 0, 0, 0, 1, 0, 0, 0));
     // 4-byte add wraps modulo 2^32.
     await ok(g.call({ memWrite: { gpfn: 3, offset: 0, data: le(0xff, 0xff, 0xff, 0xff) } }));
     await ok(g.call({ memAdd: { gpfn: 3, offset: 0, width: 4, operand: le(2, 0, 0, 0) } }));
-    expect((await ok(g.call({ memRead: { gpfn: 3, offset: 0, length: 4 } }))).memRead?.data).toEqual(le(1, 0, 0, 0));
+    expect((await ok(g.call({ memRead: { gpfn: 3, offset: 0, length: 4 } }))).memRead?.data).toEqual(
+      le(1, 0, 0, 0),
+    );
     for (const bad of [
       { gpfn: 3, offset: 4, width: 8, operand: new Uint8Array(8) },
       { gpfn: 3, offset: 0, width: 2, operand: new Uint8Array(2) },

@@ -1,13 +1,16 @@
 import { encodeEnvelope, XEN_DOMCTL } from "@xenfs/proto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLUSTER_TOKEN, DOM0_TOKEN, startTestHost, type TestHost } from "../test-support/host.js";
 import { ok, populate } from "../test-support/guest-ops.js";
+import { CLUSTER_TOKEN, DOM0_TOKEN, startTestHost, type TestHost } from "../test-support/host.js";
 import { RawClient } from "../test-support/raw-client.js";
 
 let host: TestHost;
 let dom0: RawClient;
 beforeAll(async () => {
-  host = await startTestHost({ sessionLeaseMs: 60_000, limits: { maxInflight: 2, ratePerSec: 1, burst: 40 } });
+  host = await startTestHost({
+    sessionLeaseMs: 60_000,
+    limits: { maxInflight: 2, ratePerSec: 1, burst: 40 },
+  });
   dom0 = await host.dom0();
 });
 afterAll(() => host.hv.close());
@@ -72,7 +75,9 @@ describe("sessions", () => {
 
     const wrongKey = new Uint8Array(sessionKey);
     wrongKey[0]! ^= 1;
-    expect((await refused({ resume: { domid, sessionKey: wrongKey, lastSeq: 0 } })).reply.code).toBe("EACCES");
+    expect((await refused({ resume: { domid, sessionKey: wrongKey, lastSeq: 0 } })).reply.code).toBe(
+      "EACCES",
+    );
     expect((await refused({ resume: { domid: 0, sessionKey, lastSeq: 0 } })).reply.code).toBe("EACCES");
 
     const back = await RawClient.connect(host.hv.url);
@@ -84,11 +89,15 @@ describe("sessions", () => {
     expect(resumed.resume?.lastCallSeq).toBe(3);
     expect(replayed).toEqual([2, 3, 4]);
 
-    const frames = (await host.api<{ domid: number; frames: number }[]>("/api/domains")).find((d) => d.domid === domid);
+    const frames = (await host.api<{ domid: number; frames: number }[]>("/api/domains")).find(
+      (d) => d.domid === domid,
+    );
     // A re-sent call at or below last_call_seq does not run again.
     const again = await back.call({ populatePhysmap: { nrExtents: 1 } }, 2);
     expect(again.code).toBe("EINVAL");
-    const after = (await host.api<{ domid: number; frames: number }[]>("/api/domains")).find((d) => d.domid === domid);
+    const after = (await host.api<{ domid: number; frames: number }[]>("/api/domains")).find(
+      (d) => d.domid === domid,
+    );
     expect(after?.frames).toBe(frames?.frames);
     await back.close();
   });
@@ -97,7 +106,10 @@ describe("sessions", () => {
     const admin = dom0;
     const guest = await host.guest("pausable");
     await ok(admin.call({ domctl: { cmd: XEN_DOMCTL.pausedomain, domain: guest.domid } }));
-    const held = [guest.call({ populatePhysmap: { nrExtents: 2 } }), guest.call({ populatePhysmap: { nrExtents: 3 } })];
+    const held = [
+      guest.call({ populatePhysmap: { nrExtents: 2 } }),
+      guest.call({ populatePhysmap: { nrExtents: 3 } }),
+    ];
     const busy = await guest.call({ populatePhysmap: { nrExtents: 1 } });
     expect(busy.code).toBe("EBUSY");
     const info = await ok(admin.call({ domctl: { cmd: XEN_DOMCTL.getdomaininfo, domain: guest.domid } }));
@@ -112,7 +124,9 @@ describe("sessions", () => {
 
   it("rate-limits with a token bucket: calls over the burst get −EAGAIN and do not run", async () => {
     const guest = await host.guest("flooder");
-    const results = await guest.multicall(Array.from({ length: 60 }, () => ({ evtchnStatus: { dom: 0x7ff0, port: 1 } })));
+    const results = await guest.multicall(
+      Array.from({ length: 60 }, () => ({ evtchnStatus: { dom: 0x7ff0, port: 1 } })),
+    );
     expect(results.filter((r) => r.code === "EAGAIN").length).toBeGreaterThanOrEqual(15);
     expect(results[0]?.status).toBe(0);
     await guest.close();

@@ -3,7 +3,9 @@
 import { DOMID, GRANT_ENTRIES_PER_FRAME, GRANT_ENTRY_V1_SIZE } from "@xenfs/proto";
 import type { RawClient } from "./raw-client.js";
 
-export async function ok<T extends { status: number; code: string; message: string }>(reply: Promise<T>): Promise<T> {
+export async function ok<T extends { status: number; code: string; message: string }>(
+  reply: Promise<T>,
+): Promise<T> {
   const r = await reply;
   if (r.status !== 0) throw new Error(`expected success, got ${r.code}: ${r.message}`);
   return r;
@@ -29,7 +31,14 @@ export function entryBytes(flags: number, domid: number, frame: number): Uint8Ar
 }
 
 /** Writes grant entry `ref` (all 8 bytes in one write, which is atomic). */
-export async function grant(client: RawClient, table: number[], ref: number, flags: number, domid: number, frame: number) {
+export async function grant(
+  client: RawClient,
+  table: number[],
+  ref: number,
+  flags: number,
+  domid: number,
+  frame: number,
+) {
   const gpfn = table[Math.floor(ref / GRANT_ENTRIES_PER_FRAME)]!;
   const offset = (ref % GRANT_ENTRIES_PER_FRAME) * GRANT_ENTRY_V1_SIZE;
   await ok(client.call({ memWrite: { gpfn, offset, data: entryBytes(flags, domid, frame) } }));
@@ -39,7 +48,11 @@ export async function readEntry(client: RawClient, table: number[], ref: number)
   const gpfn = table[Math.floor(ref / GRANT_ENTRIES_PER_FRAME)]!;
   const offset = (ref % GRANT_ENTRIES_PER_FRAME) * GRANT_ENTRY_V1_SIZE;
   const reply = await ok(client.call({ memRead: { gpfn, offset, length: GRANT_ENTRY_V1_SIZE } }));
-  const view = new DataView(reply.memRead!.data!.buffer, reply.memRead!.data!.byteOffset, GRANT_ENTRY_V1_SIZE);
+  const view = new DataView(
+    reply.memRead!.data!.buffer,
+    reply.memRead!.data!.byteOffset,
+    GRANT_ENTRY_V1_SIZE,
+  );
   return { flags: view.getUint16(0, true), domid: view.getUint16(2, true), frame: view.getUint32(4, true) };
 }
 

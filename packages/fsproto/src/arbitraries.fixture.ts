@@ -7,6 +7,7 @@ import type { GrefSet } from "./layout/gref-set.js";
 import { FSIF_NR_GNTS, FSIF_NR_RELEASE_GNTS, GREF_LIST_MAX, PAGE_SIZE, PATH_MAX } from "./limits.js";
 import { O } from "./open-flags.js";
 import type { FsOp } from "./ops.js";
+import { ATTR_RECORDS_PER_PAGE } from "./pages/attr-record.js";
 import type { FsRequest } from "./requests.js";
 import type { FsResponse } from "./responses.js";
 
@@ -99,7 +100,7 @@ const bytes = fc.record({ bytes: fc.integer({ min: 0, max: GREF_LIST_MAX * PAGE_
 const done = fc.constant({});
 
 const RESPONSE_BODIES = {
-  open: fc.record({ fd }),
+  open: fc.record({ fd, attrGref: u32, attrIndex: fc.integer({ min: 0, max: ATTR_RECORDS_PER_PAGE - 1 }) }),
   close: done,
   read: bytes,
   write: bytes,

@@ -13,6 +13,14 @@ export {
 export * from "./limits.js";
 export { O, O_ACCMODE } from "./open-flags.js";
 export { FS_OPS, FSIF_REQ, type FsOp, opOfType } from "./ops.js";
+export {
+  ATTR,
+  ATTR_RECORD_SIZE,
+  ATTR_RECORDS_PER_PAGE,
+  type AttrRecord,
+  attrRecordCodec,
+  attrRecordOffset,
+} from "./pages/attr-record.js";
 export { type DirEntry, dirListCodec, fitDirEntries } from "./pages/dir-list.js";
 export { grefListCodec } from "./pages/gref-list.js";
 export { pathCodec } from "./pages/path.js";

@@ -60,6 +60,16 @@ describe("fsResponseCodec round trips", () => {
     expect(view.getInt32(4, true)).toBe(-2);
   });
 
+  it("carries fd, attrGref and attrIndex in an open response", () => {
+    const open: FsResponse = { op: "open", id: 4, ok: true, fd: 17, attrGref: 0xfeed, attrIndex: 63 };
+    const view = new DataView(encoded(open).buffer);
+    expect([view.getUint32(8, true), view.getUint32(12, true), view.getUint16(16, true)]).toEqual([
+      17, 0xfeed, 63,
+    ]);
+    expect(fsResponseCodec.decode(encoded(open))).toEqual(open);
+    expectProtocolError(() => encoded({ ...open, attrIndex: 64 }), "FSIF_OUT_OF_RANGE");
+  });
+
   it("carries a whole stat record in the slot", () => {
     const view = new DataView(encoded(statRsp).buffer);
     expect(view.getUint32(8, true)).toBe(0o100644);

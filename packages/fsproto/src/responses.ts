@@ -5,6 +5,7 @@ import { grefSet } from "./layout/gref-set.js";
 import { statFsRecord, statRecord } from "./layout/records.js";
 import { FSIF_NR_GNTS, GREF_LIST_MAX, PAGE_SIZE, PATH_MAX } from "./limits.js";
 import type { FsOp } from "./ops.js";
+import { ATTR_RECORDS_PER_PAGE } from "./pages/attr-record.js";
 
 const done = (name: string) => body(name, {});
 const bytes = (name: string) => body(name, { bytes: uint("bytes", 0, 4, GREF_LIST_MAX * PAGE_SIZE) });
@@ -12,7 +13,13 @@ const stat = (name: string) => body(name, { stat: statRecord(0) });
 
 /** Each op's response body on success; a failed response's body is all zero. */
 export const RESPONSE_BODIES = {
-  open: body("open", { fd: uint("fd", 0, 4) }),
+  // The file's record in an attribute page (pages/attr-record.ts): map `attrGref` read-only once,
+  // then read record `attrIndex` locally.
+  open: body("open", {
+    fd: uint("fd", 0, 4),
+    attrGref: uint("attrGref", 4, 4),
+    attrIndex: uint("attrIndex", 8, 2, ATTR_RECORDS_PER_PAGE - 1),
+  }),
   close: done("close"),
   read: bytes("read"),
   write: bytes("write"),

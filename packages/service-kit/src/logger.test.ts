@@ -28,7 +28,7 @@ describe("createLogger", () => {
       name: "web",
       level: 30,
     });
-    expect(lines[0]?.["token"]).toBe("[redacted]");
+    expect(lines[0]).toMatchObject({ token: "[redacted]" });
     expect(JSON.stringify(lines)).not.toContain("hunter2");
   });
 });

@@ -130,8 +130,4 @@ export class FrameCache {
     held.invalidate();
     this.#frames.delete(gpfn);
   }
-
-  get size(): number {
-    return this.#frames.size;
-  }
 }

@@ -4,7 +4,7 @@ import { GNTST } from "@xenfs/proto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { joinDom0, joinGuest, startTestHypervisor } from "../test/host.js";
 import type { XenDomain } from "./domain.js";
-import { GRANT_IN_USE } from "./grant-table.js";
+import { GRANT_IN_USE, type GrantRevokeEvent } from "./grant-table.js";
 
 const text = new TextEncoder();
 
@@ -118,5 +118,47 @@ describe("grant tables between dom0 and a guest", () => {
     expect(result).toMatchObject({ committed: true, completed: true });
     expect(new TextDecoder().decode(await guest.memory.read(result.frame, 0, 7))).toBe("flipped");
     await guest.grants.endAccess(ref);
+  });
+  it("unmaps on a polite revoke when nobody listens, so the granter can end access", async () => {
+    const ref = await dom0.grants.grantAccess(guest.domid, page, { readonly: true });
+    await guest.grants.mapGrantRef(0, ref, { readonly: true });
+    expect(await dom0.grants.revoke(ref, 60_000)).toBe(1);
+    // The guest unmaps as it handles the upcall; each round trip lets that finish.
+    let ended = false;
+    for (let attempt = 0; attempt < 20 && !ended; attempt++) {
+      ended = await dom0.grants.endAccess(ref).then(
+        () => true,
+        (error) => {
+          expect(error).toMatchObject({ code: GRANT_IN_USE });
+          return guest.grants.querySize().then(() => false);
+        },
+      );
+    }
+    expect(ended).toBe(true);
+    await guest.grants.querySize(); // behind the reply to the guest's unmap
+    expect(guest.grants.mappings.size).toBe(0);
+  });
+
+  it("takes the mapping by force past the deadline when the guest's listener keeps it", async () => {
+    const ref = await dom0.grants.grantAccess(guest.domid, page, { readonly: true });
+    const { handle, gpfn } = await guest.grants.mapGrantRef(0, ref, { readonly: true });
+    const view = await guest.memory.page(gpfn);
+    const events: GrantRevokeEvent[] = [];
+    const forced = new Promise<void>((resolve) => {
+      guest.grants.on("revoke", (event) => {
+        events.push(event);
+        if (event.forced) resolve();
+      });
+    });
+    await dom0.grants.revoke(ref, 20);
+    await forced;
+    guest.grants.removeAllListeners("revoke");
+    expect(events.map((e) => [e.forced, e.handle, e.ref])).toEqual([
+      [false, handle, ref],
+      [true, handle, ref],
+    ]);
+    expect(view.valid).toBe(false);
+    expect(() => view.read(0, 1)).toThrow(expect.objectContaining({ code: "EFAULT" }));
+    await dom0.grants.endAccess(ref);
   });
 });

@@ -12,6 +12,7 @@ import {
 } from "@xenfs/proto";
 import WebSocket from "ws";
 import { XenError } from "./errors.js";
+import { InboundOrder } from "./inbound-order.js";
 import { SILENT_LOGGER, type XenLogger } from "./logger.js";
 import { type Batch, type CallHooks, MulticallBatcher } from "./multicall.js";
 import { type Hypercall, type Reply, type Upcall, upcallKind } from "./wire.js";
@@ -49,9 +50,6 @@ const BACKOFF_MAX_MS = 1_000;
 /** Frames held while waiting for a missing one; beyond this the session resumes at once. */
 const EARLY_LIMIT = 1_024;
 
-/** Marks a frame in the reorder buffer that was already handled (a handshake reply). */
-const HANDLED = Symbol("handled");
-
 type State = "connecting" | "open" | "resuming" | "closed" | "lost";
 
 interface Inflight {
@@ -73,8 +71,7 @@ export class XenSession extends EventEmitter<SessionEvents> {
   readonly #upcalls = new Map<UpcallKind, Set<(body: never) => void>>();
   /** Calls sent (or waiting to be) and not answered, in seq order. */
   readonly #inflight = new Map<number, Inflight>();
-  /** Hypervisor frames that arrived ahead of a missing one, by seq. */
-  readonly #early = new Map<number, Envelope | typeof HANDLED>();
+  readonly #inbound = new InboundOrder<Envelope>();
   #limits: WireLimits;
   #batcher: MulticallBatcher;
   #ws: WebSocket | undefined;
@@ -85,9 +82,7 @@ export class XenSession extends EventEmitter<SessionEvents> {
   #leaseMs = 0;
   #maxFrames = 0;
   #nextSeq = 1;
-  #lastSeen = 0;
   #lastAcked = 0;
-  #gapSince = 0;
   #droppedAt = 0;
   #attempt = 0;
   #endError: XenError | undefined;
@@ -203,9 +198,10 @@ export class XenSession extends EventEmitter<SessionEvents> {
     ws.on("error", (error) => this.#logger.debug({ err: error, domid: this.#domid }, "socket error"));
     ws.on("close", (code, reason) => {
       if (ws !== this.#ws) return;
-      this.#handshake?.reject(XenError.errno("ENOTCONN", "session", `socket closed (${code} ${reason})`));
-      this.#handshake = undefined;
-      if (this.#state === "open" || this.#state === "resuming") this.#drop(`socket closed (${code})`);
+      const closed = XenError.errno("ENOTCONN", "session", `socket closed (${code} ${reason})`);
+      // During join or resume the handshake's owner decides what comes next.
+      if (this.#handshake) this.#handshake.reject(closed);
+      else if (this.#state === "open" || this.#state === "resuming") this.#drop(closed.message);
     });
     return ws;
   }
@@ -252,36 +248,19 @@ export class XenSession extends EventEmitter<SessionEvents> {
 
   /** Processes hypervisor frames strictly in seq order, once each. */
   #receive(envelope: Envelope): void {
-    const seq = envelope.seq;
+    let ready: Envelope[];
     if (this.#isHandshakeReply(envelope)) {
-      // Answered at once, wherever it falls among replayed frames; its seq only fills the gap.
+      // Answered at once, wherever it falls among replayed frames; its seq only fills its place.
       this.#completeHandshake(envelope);
-      if (seq === 0 || seq <= this.#lastSeen) return;
-      if (seq > this.#lastSeen + 1) {
-        this.#early.set(seq, HANDLED);
-        return;
-      }
-      this.#lastSeen = seq;
-    } else if (seq === 0) {
-      this.#process(envelope);
-      return;
-    } else if (seq <= this.#lastSeen || this.#early.has(seq)) {
-      return; // duplicate
-    } else if (seq > this.#lastSeen + 1) {
-      if (this.#early.size === 0) this.#gapSince = Date.now();
-      this.#early.set(seq, envelope);
-      if (this.#early.size > EARLY_LIMIT) this.#drop(`gap after frame ${this.#lastSeen}`);
-      return;
+      ready = envelope.seq === 0 ? [] : this.#inbound.skip(envelope.seq);
+    } else if (envelope.seq === 0) {
+      ready = [envelope];
     } else {
-      this.#lastSeen = seq;
-      this.#process(envelope);
+      ready = this.#inbound.accept(envelope.seq, envelope);
     }
-    for (let next = this.#early.get(this.#lastSeen + 1); next; next = this.#early.get(this.#lastSeen + 1)) {
-      this.#early.delete(++this.#lastSeen);
-      if (next !== HANDLED) this.#process(next);
-    }
-    if (this.#early.size > 0) this.#gapSince = Date.now();
-    if (this.#lastSeen - this.#lastAcked >= ACK_EVERY) this.#ack();
+    for (const frame of ready) this.#process(frame);
+    if (this.#inbound.held > EARLY_LIMIT) this.#drop(`frame ${this.#inbound.lastSeen + 1} missing`);
+    else if (this.#inbound.lastSeen - this.#lastAcked >= ACK_EVERY) this.#ack();
   }
 
   #process(envelope: Envelope): void {
@@ -350,18 +329,19 @@ export class XenSession extends EventEmitter<SessionEvents> {
   }
 
   #ack(): void {
-    if (this.#state !== "open" || this.#lastSeen === this.#lastAcked) return;
-    this.#lastAcked = this.#lastSeen;
-    this.#ws?.send(encodeEnvelope({ seq: 0, ack: { lastSeq: this.#lastSeen } }, this.#limits));
+    if (this.#state !== "open" || this.#inbound.lastSeen === this.#lastAcked) return;
+    this.#lastAcked = this.#inbound.lastSeen;
+    this.#ws?.send(encodeEnvelope({ seq: 0, ack: { lastSeq: this.#inbound.lastSeen } }, this.#limits));
   }
 
   #tick(): void {
     if (this.#state !== "open") return;
     const now = Date.now();
     const oldest = this.#inflight.values().next().value;
+    const gapSince = this.#inbound.gapSince;
     if (oldest && now - oldest.sentAt > this.#callTimeoutMs) this.#drop("call unanswered");
-    else if (this.#early.size > 0 && now - this.#gapSince > this.#callTimeoutMs / 2) {
-      this.#drop(`frame ${this.#lastSeen + 1} missing`);
+    else if (gapSince !== undefined && now - gapSince > this.#callTimeoutMs / 2) {
+      this.#drop(`frame ${this.#inbound.lastSeen + 1} missing`);
     } else this.#ack();
   }
 
@@ -388,7 +368,7 @@ export class XenSession extends EventEmitter<SessionEvents> {
     let reply: Reply;
     try {
       reply = await this.#handshakeOn(this.#connect(), 0, {
-        resume: { domid: this.#domid, sessionKey: this.#sessionKey, lastSeq: this.#lastSeen },
+        resume: { domid: this.#domid, sessionKey: this.#sessionKey, lastSeq: this.#inbound.lastSeen },
       });
     } catch (error) {
       if (error instanceof XenError && error.op === "resume") {
@@ -408,7 +388,10 @@ export class XenSession extends EventEmitter<SessionEvents> {
       inflight.sentAt = now;
       this.#ws?.send(inflight.bytes);
     }
-    this.#logger.info({ domid: this.#domid, lastCallSeq, lastSeen: this.#lastSeen }, "session resumed");
+    this.#logger.info(
+      { domid: this.#domid, lastCallSeq, lastSeen: this.#inbound.lastSeen },
+      "session resumed",
+    );
     this.emit("resumed", { lastCallSeq });
   }
 
@@ -434,7 +417,7 @@ export class XenSession extends EventEmitter<SessionEvents> {
   #discardSocket(): void {
     const ws = this.#ws;
     this.#ws = undefined;
-    this.#early.clear();
+    this.#inbound.reset();
     if (!ws) return;
     ws.removeAllListeners("message");
     ws.removeAllListeners("close");

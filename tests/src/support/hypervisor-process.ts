@@ -1,0 +1,31 @@
+// services/hypervisor/src/main.ts as a real process on an ephemeral loopback port.
+import { JsonLinesProcess } from "./json-lines-process.js";
+
+export const CLUSTER_TOKEN = "tests-cluster-token";
+export const DOM0_TOKEN = "tests-dom0-token";
+
+export interface HypervisorProcess {
+  readonly process: JsonLinesProcess;
+  /** ws://127.0.0.1:<port>/hypercall */
+  readonly url: string;
+  /** http://127.0.0.1:<port> */
+  readonly httpUrl: string;
+}
+
+export async function startHypervisorProcess(env: Record<string, string> = {}): Promise<HypervisorProcess> {
+  const process = JsonLinesProcess.start("hypervisor", "services/hypervisor/src/main.ts", {
+    PORT: "0",
+    HOST: "127.0.0.1",
+    XEN_MEMORY_MB: "16",
+    XEN_CLUSTER_TOKEN: CLUSTER_TOKEN,
+    XEN_DOM0_TOKEN: DOM0_TOKEN,
+    LOG_LEVEL: "info",
+    ...env,
+  });
+  // pino's line: {"msg":"hypervisor ready","url":"ws://…","dashboard":"http://…/"}
+  const ready = await process.waitFor<{ url: string; dashboard: string }>(
+    "hypervisor ready",
+    (m) => m.msg === "hypervisor ready",
+  );
+  return { process, url: ready.url, httpUrl: ready.dashboard.replace(/\/$/, "") };
+}

@@ -85,7 +85,7 @@ export class XenSession extends EventEmitter<SessionEvents> {
   #lastAcked = 0;
   #droppedAt = 0;
   #attempt = 0;
-  #endError: XenError | undefined;
+  #endError: Error | undefined;
   readonly #housekeeping: NodeJS.Timeout;
 
   private constructor(options: XenSessionOptions) {
@@ -105,7 +105,7 @@ export class XenSession extends EventEmitter<SessionEvents> {
     try {
       await session.#join();
     } catch (error) {
-      session.#end(error as XenError, "closed");
+      session.#end(error as Error, "closed");
       throw error;
     }
     return session;
@@ -356,7 +356,8 @@ export class XenSession extends EventEmitter<SessionEvents> {
     this.#state = "resuming";
     this.#discardSocket();
     const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** this.#attempt++);
-    setTimeout(() => void this.#resume(), this.#attempt === 1 ? 0 : delay).unref();
+    // Not unref'd: a process whose session is between attempts must not exit for want of work.
+    setTimeout(() => void this.#resume(), this.#attempt === 1 ? 0 : delay);
   }
 
   async #resume(): Promise<void> {
@@ -372,9 +373,8 @@ export class XenSession extends EventEmitter<SessionEvents> {
       });
     } catch (error) {
       if (error instanceof XenError && error.op === "resume") {
-        this.#lose(
-          new XenError("ESRCH", error.status, "resume", `hypervisor refused the resume: ${error.message}`),
-        );
+        const why = `hypervisor refused the resume (${error.code}); the domain is gone`;
+        this.#lose(XenError.errno("ESRCH", "resume", why, { cause: error }));
       } else this.#drop((error as Error).message);
       return;
     }
@@ -401,7 +401,7 @@ export class XenSession extends EventEmitter<SessionEvents> {
     this.emit("lost", error);
   }
 
-  #end(error: XenError, state: "closed" | "lost"): void {
+  #end(error: Error, state: "closed" | "lost"): void {
     if (this.#endError) return;
     this.#endError = error;
     this.#state = state;

@@ -45,13 +45,14 @@ export class FramePage implements SharedPage {
     this.writer(this.gpfn, offset, data);
   }
 
+  /** Stores the u32 bit pattern of `value`; an int32 (from `|`, `<<`) is taken as its u32. */
   writeU32(offset: number, value: number): void {
-    if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) {
-      throw XenError.errno("EINVAL", "mem_write", `${value} is not a u32`);
+    if (!Number.isInteger(value) || value < -0x80000000 || value > 0xffffffff) {
+      throw XenError.errno("EINVAL", "mem_write", `${value} is not a 32-bit value`);
     }
     checkRange("mem_write", offset, 4);
     const bytes = new Uint8Array(4);
-    new DataView(bytes.buffer).setUint32(0, value, true);
+    new DataView(bytes.buffer).setUint32(0, value >>> 0, true);
     this.writer(this.gpfn, offset, bytes);
   }
 

@@ -40,6 +40,9 @@ describe("memory", () => {
     await guest.memory.write(gpfn, 16, Uint8Array.of(0xff, 0xff, 0xff, 0xff));
     expect(await guest.memory.add(gpfn, 16, 4, 2n)).toBe(0xffffffffn);
     expect(page.readU32(16)).toBe(1);
+    page.writeU32(20, -1); // an int32 stores its u32 bit pattern
+    await guest.memory.flush();
+    expect(await guest.memory.cmpxchg(gpfn, 20, 4, 0xffffffffn, 0n)).toBe(0xffffffffn);
   });
 
   it("refuses bad input before sending anything, and leaves the frame as it was", async () => {
@@ -50,7 +53,8 @@ describe("memory", () => {
     await expect(guest.memory.write(gpfn, 4090, new Uint8Array(8))).rejects.toMatchObject({ code: "EINVAL" });
     await expect(guest.memory.read(gpfn, -1, 2)).rejects.toMatchObject({ code: "EINVAL" });
     const page = await guest.memory.page(gpfn);
-    expect(() => page.writeU32(0, -1)).toThrow(expect.objectContaining({ code: "EINVAL" }));
+    expect(() => page.writeU32(0, 2 ** 32)).toThrow(expect.objectContaining({ code: "EINVAL" }));
+    expect(() => page.writeU32(0, 1.5)).toThrow(expect.objectContaining({ code: "EINVAL" }));
     expect(() => page.readU32(4093)).toThrow(expect.objectContaining({ code: "EINVAL" }));
     expect(await guest.memory.read(gpfn, 0, 4096)).toEqual(before);
   });

@@ -1,0 +1,71 @@
+// dom0's echo driver: each guest's ring is mapped on connect, and every request is answered
+// with its own payload.
+
+import type { XenDomain } from "@xenfs/libxen";
+import { XEN_ERRNO } from "@xenfs/proto";
+import type { BackendDriver, FrontendInfo } from "../drivers.js";
+import { XenbusError } from "../errors.js";
+import { XenbusKey } from "../paths.js";
+import { RingBack } from "../ring-back.js";
+import { ECHO_MAX_PAYLOAD, type EchoRequest, type EchoResponse, echoRing } from "./protocol.js";
+
+export interface EchoBackendOptions {
+  /** Called once per request answered (tests count them). */
+  onServed?: (frontendDomid: number, id: number) => void;
+}
+
+const NO_PAYLOAD = new Uint8Array(0);
+
+export class EchoBackend implements BackendDriver {
+  readonly #rings = new Map<number, RingBack<EchoRequest, EchoResponse>>();
+  /** Requests answered, over every guest and connection. */
+  served = 0;
+
+  constructor(
+    private readonly dom0: XenDomain,
+    private readonly options: EchoBackendOptions = {},
+  ) {}
+
+  features(): Record<string, string> {
+    return { "feature-max-payload": String(ECHO_MAX_PAYLOAD) };
+  }
+
+  async connect(frontend: FrontendInfo): Promise<void> {
+    const ringRef = parseKey(frontend, XenbusKey.ringRef);
+    const port = parseKey(frontend, XenbusKey.eventChannel);
+    const ring = await RingBack.attach(this.dom0, frontend.domid, ringRef, port, echoRing);
+    this.#rings.set(frontend.domid, ring);
+    ring.onRequests(() => this.#serve(frontend.domid, ring));
+  }
+
+  async disconnect(frontendDomid: number): Promise<void> {
+    const ring = this.#rings.get(frontendDomid);
+    this.#rings.delete(frontendDomid);
+    await ring?.destroy();
+  }
+
+  #serve(domid: number, back: RingBack<EchoRequest, EchoResponse>): void {
+    let answered = 0;
+    for (let got = back.ring.consumeRequest(); got; got = back.ring.consumeRequest()) {
+      if (got.ok) {
+        back.ring.produceResponse({ id: got.value.id, status: 0, payload: got.value.payload });
+        this.served++;
+        this.options.onServed?.(domid, got.value.id);
+      } else {
+        // Copied out, failed to decode: answered with an error, never acted on.
+        back.ring.produceResponse({ id: got.rawId ?? 0, status: -XEN_ERRNO.EINVAL, payload: NO_PAYLOAD });
+      }
+      answered++;
+    }
+    if (answered > 0) back.push().catch((error: Error) => this.dom0.session.reportError(error));
+  }
+}
+
+function parseKey(frontend: FrontendInfo, key: string): number {
+  const text = frontend.keys[key];
+  const value = Number(text);
+  if (text === undefined || !/^\d+$/.test(text) || !Number.isSafeInteger(value)) {
+    throw new XenbusError("EPROTO", `frontend ${frontend.domid} published ${key}=${JSON.stringify(text)}`);
+  }
+  return value;
+}

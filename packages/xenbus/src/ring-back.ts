@@ -1,0 +1,64 @@
+// The backend's half: the frontend's ring frame mapped writable, and its port bound.
+import type { GrantMapping, XenDomain } from "@xenfs/libxen";
+import { BackRing, type RingTypes } from "@xenfs/ring";
+import { DrainLoop } from "./drain-loop.js";
+import { finalCheckForRequests, pushResponsesAndCheckNotify } from "./ring-barriers.js";
+import { tolerate } from "./tolerate.js";
+
+export class RingBack<Req, Rsp> {
+  #detach: (() => void) | undefined;
+
+  private constructor(
+    private readonly domain: XenDomain,
+    private readonly mapping: GrantMapping,
+    readonly ring: BackRing<Req, Rsp>,
+    /** This end's port, bound to the frontend's `event-channel`. */
+    readonly port: number,
+  ) {}
+
+  /** Maps `ringRef` of `frontendDomid` and binds to its `remotePort`. */
+  static async attach<Req, Rsp>(
+    domain: XenDomain,
+    frontendDomid: number,
+    ringRef: number,
+    remotePort: number,
+    types: RingTypes<Req, Rsp>,
+  ): Promise<RingBack<Req, Rsp>> {
+    const mapping = await domain.grants.mapGrantRef(frontendDomid, ringRef);
+    try {
+      const page = await domain.memory.page(mapping.gpfn);
+      const ring = BackRing.attach(page, types);
+      const port = await domain.events.bindInterdomain(frontendDomid, remotePort);
+      return new RingBack(domain, mapping, ring, port);
+    } catch (error) {
+      await tolerate(domain.grants.unmapGrantRef(mapping.handle));
+      throw error;
+    }
+  }
+
+  /** Publishes produced responses; notifies the frontend if it asked to be woken by them. */
+  async push(): Promise<void> {
+    if (await pushResponsesAndCheckNotify(this.ring, this.domain.memory))
+      await this.domain.events.send(this.port);
+  }
+
+  /** Runs `handler` (which consumes requests) on each event and after each final check that finds more. */
+  onRequests(handler: () => void): void {
+    this.#detach?.();
+    const loop = new DrainLoop(
+      handler,
+      () => finalCheckForRequests(this.ring, this.domain.memory),
+      (error) => this.domain.session.reportError(error),
+    );
+    this.#detach = this.domain.events.on(this.port, () => loop.kick());
+    loop.kick();
+  }
+
+  /** Unbinds and unmaps; a frontend that is already gone refuses nothing that matters. */
+  async destroy(): Promise<void> {
+    this.#detach?.();
+    this.#detach = undefined;
+    await tolerate(this.domain.events.close(this.port));
+    await tolerate(this.domain.grants.unmapGrantRef(this.mapping.handle));
+  }
+}

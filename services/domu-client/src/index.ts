@@ -1,0 +1,1 @@
+export { MountError, type MountOptions, mount } from "./xenfs.js";

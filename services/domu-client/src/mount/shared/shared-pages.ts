@@ -1,0 +1,150 @@
+// Shared mode: reads are served from dom0's page-cache frames, mapped read-only and kept. The
+// attribute record gives the file's size, so a read of pages the guest holds makes no request;
+// missing pages are mapped with map_pages, with read-ahead.
+import { ATTR, type AttrRecord, FSIF_NR_GNTS, FsError, PAGE_SIZE } from "@xenfs/fsproto";
+import type { MountCounters } from "../counters.js";
+import type { DataPath } from "../data-path.js";
+import type { OpenFile } from "../open-file.js";
+import type { OpenResult, Remote } from "../remote.js";
+import type { AttrPages } from "./attr-pages.js";
+import type { PageTable } from "./page-table.js";
+import { readaheadEnd } from "./readahead.js";
+
+/** Rounds of mapping a read may take when pages keep being revoked under it. */
+const MAX_ROUNDS = 4;
+
+export class SharedPages implements DataPath {
+  readonly mode = "shared";
+  readonly #inflight = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly remote: Remote,
+    private readonly pages: PageTable,
+    private readonly attrs: AttrPages,
+    private readonly counters: MountCounters,
+  ) {}
+
+  get pagesHeld(): number {
+    return this.pages.size;
+  }
+
+  async opened(file: OpenFile, open: OpenResult): Promise<void> {
+    await this.attrs.acquire(open.attrGref);
+    const record = this.attrs.record(open.attrGref, open.attrIndex);
+    file.attr = { gref: open.attrGref, index: open.attrIndex, generation: record?.generation ?? 0 };
+    file.ino = record?.ino ?? (await this.remote.fstat(file)).ino;
+  }
+
+  async closed(file: OpenFile): Promise<void> {
+    const attr = file.attr;
+    file.attr = undefined;
+    if (attr) await this.attrs.release(attr.gref);
+  }
+
+  reusable(file: OpenFile): boolean {
+    const record = this.#record(file);
+    return record !== undefined && (record.flags & ATTR.ATTR_NAME_STALE) === 0;
+  }
+
+  async size(file: OpenFile): Promise<number> {
+    return (this.#record(file) ?? (await this.remote.fstat(file))).size;
+  }
+
+  async read(file: OpenFile, target: Uint8Array, position: number): Promise<number> {
+    let requested = false;
+    for (let round = 0; ; round++) {
+      const record = this.#record(file);
+      if (!record) requested = true;
+      const { size } = record ?? (await this.remote.fstat(file));
+      const length = Math.min(target.length, size - position);
+      if (length <= 0) return 0;
+      const ino = file.ino as number;
+      const first = Math.floor(position / PAGE_SIZE);
+      const last = Math.floor((position + length - 1) / PAGE_SIZE);
+      const held = range(first, last).map((index) => this.pages.get(ino, index));
+      const missing = held.indexOf(undefined);
+      if (missing >= 0) {
+        if (round === MAX_ROUNDS) throw new FsError("EIO", { syscall: "read", path: file.path });
+        requested = true;
+        const end = readaheadEnd(file, first, last, Math.floor((size - 1) / PAGE_SIZE));
+        await this.#map(file, first + missing, end);
+        continue;
+      }
+      const chunks = await Promise.all(
+        held.map((page, i) => {
+          const start = i === 0 ? position % PAGE_SIZE : 0;
+          const end = first + i === last ? ((position + length - 1) % PAGE_SIZE) + 1 : PAGE_SIZE;
+          return this.pages.read(page as NonNullable<typeof page>, start, end - start);
+        }),
+      );
+      if (chunks.some((chunk) => chunk === undefined)) continue; // revoked meanwhile
+      let at = 0;
+      for (const chunk of chunks as Uint8Array[]) {
+        target.set(chunk, at);
+        at += chunk.length;
+      }
+      file.nextPage = last + 1;
+      if (!requested) this.counters.readsLocal += 1;
+      return length;
+    }
+  }
+
+  async reset(): Promise<void> {
+    this.#inflight.clear();
+    await this.attrs.clear();
+    await this.pages.clear(false);
+  }
+
+  async close(): Promise<void> {
+    await this.attrs.clear();
+    await this.pages.clear(true);
+  }
+
+  #record(file: OpenFile): AttrRecord | undefined {
+    const slot = file.attr;
+    const record = slot && this.attrs.record(slot.gref, slot.index);
+    if (!record || !(record.flags & ATTR.ATTR_VALID) || record.generation !== slot?.generation)
+      return undefined;
+    return record;
+  }
+
+  /** Maps pages [from, to], FSIF_NR_GNTS per request, joining mappings already under way. */
+  async #map(file: OpenFile, from: number, to: number): Promise<void> {
+    const ino = file.ino as number;
+    const work: Promise<void>[] = [];
+    let run: number[] = [];
+    const flush = () => {
+      if (run.length === 0) return;
+      const keys = run.map((index) => `${ino}:${index}`);
+      const mapping: Promise<void> = this.#mapRun(file, run[0] as number, run.length).finally(() => {
+        for (const key of keys) if (this.#inflight.get(key) === mapping) this.#inflight.delete(key);
+      });
+      for (const key of keys) this.#inflight.set(key, mapping);
+      work.push(mapping);
+      run = [];
+    };
+    for (let index = from; index <= to; index++) {
+      const under = this.#inflight.get(`${ino}:${index}`);
+      if (under) {
+        flush();
+        // Another reader's mapping: its failure is that reader's; this one checks again.
+        work.push(under.catch(() => {}));
+      } else {
+        run.push(index);
+        if (run.length === FSIF_NR_GNTS) flush();
+      }
+    }
+    flush();
+    await Promise.all(work);
+  }
+
+  async #mapRun(file: OpenFile, first: number, count: number): Promise<void> {
+    const rsp = await this.remote.mapPages(file, first, count);
+    const grefs = "grefs" in rsp.pages ? rsp.pages.grefs : [];
+    await this.pages.install(file.ino as number, first, grefs);
+  }
+}
+
+function range(first: number, last: number): number[] {
+  return Array.from({ length: last - first + 1 }, (_, i) => first + i);
+}

@@ -1,0 +1,149 @@
+// mount(): the XenFS device of a guest, from xenbus handshake to an fs/promises-shaped object.
+import { O } from "@xenfs/fsproto";
+import type { GrantRevokeEvent, XenDomain } from "@xenfs/libxen";
+import { GRANT_ENTRIES_PER_FRAME } from "@xenfs/proto";
+import { XenbusFrontend, xenbusStateName } from "@xenfs/xenbus";
+import { XenfsFrontendDriver } from "./frontend/driver.js";
+import { GrantedPagePool } from "./frontend/granted-pages.js";
+import type { XenfsMode } from "./frontend/modes.js";
+import { RequestClient } from "./frontend/request-client.js";
+import { CopyPages } from "./mount/copy/copy-pages.js";
+import { OwnPageCache } from "./mount/copy/own-page-cache.js";
+import { MountCounters } from "./mount/counters.js";
+import type { DataPath } from "./mount/data-path.js";
+import { Files } from "./mount/files.js";
+import { HandleCache } from "./mount/handle-cache.js";
+import { XenfsMount } from "./mount/mount.js";
+import { Remote } from "./mount/remote.js";
+import { AttrPages } from "./mount/shared/attr-pages.js";
+import { PageTable } from "./mount/shared/page-table.js";
+import { SharedPages } from "./mount/shared/shared-pages.js";
+
+export interface MountOptions {
+  readonly mode?: XenfsMode;
+  readonly devid?: number;
+  /** Longest a request waits for its answer, backend reconnects included. */
+  readonly requestTimeoutMs?: number;
+  /** Longest mount() waits for the backend to connect. */
+  readonly connectTimeoutMs?: number;
+  /** Frames of file data kept: mapped (shared) or the guest's own (copy). */
+  readonly maxPagesHeld?: number;
+  /** Files kept open by path (shared mode). */
+  readonly handleCacheSize?: number;
+  /** Failures nobody awaits (an unmap refused, a broken ring). */
+  readonly onError?: (error: Error) => void;
+}
+
+const DEFAULTS = {
+  mode: "shared",
+  devid: 0,
+  requestTimeoutMs: 15_000,
+  connectTimeoutMs: 15_000,
+  maxPagesHeld: 2048,
+  handleCacheSize: 64,
+  onError: () => {},
+} as const satisfies Required<MountOptions>;
+
+/** dom0 serves XenFS. */
+const BACKEND_DOMID = 0;
+/** Argument pages (read-only) and result pages (writable) kept granted. */
+const POOLS = { args: 64, results: 8 } as const;
+/** Copy-mode frames beyond the budget, for requests in flight (a full ring of largest reads). */
+const COPY_HEADROOM = 32 * 23;
+
+export class MountError extends Error {
+  override readonly name = "MountError";
+  readonly code = "ENOTCONN";
+}
+
+export async function mount(domain: XenDomain, options: MountOptions = {}): Promise<XenfsMount> {
+  const o = { ...DEFAULTS, ...options };
+  const counters = new MountCounters();
+  const client = new RequestClient({
+    deadlineMs: o.requestTimeoutMs,
+    onRequest: (op) => counters.request(op),
+    onError: o.onError,
+  });
+  const copyPool = o.mode === "copy" ? o.maxPagesHeld + COPY_HEADROOM : 0;
+  await ensureGrantEntries(domain, POOLS.args + POOLS.results + copyPool + 1);
+  const pool = (readonly: boolean, max: number) =>
+    new GrantedPagePool(domain, { backendDomid: BACKEND_DOMID, readonly, max });
+  const pools = { args: pool(true, POOLS.args), results: pool(false, POOLS.results) };
+  const remote = new Remote(domain, client, pools);
+
+  let data: DataPath;
+  let onRevoke = (_event: GrantRevokeEvent) => false;
+  let closePool = async () => {};
+  if (o.mode === "shared") {
+    const pages = new PageTable(domain, {
+      backendDomid: BACKEND_DOMID,
+      maxPages: o.maxPagesHeld,
+      release: (grefs) => remote.releasePages(grefs),
+      onError: o.onError,
+    });
+    const attrs = new AttrPages(domain, BACKEND_DOMID, o.onError);
+    data = new SharedPages(remote, pages, attrs, counters);
+    onRevoke = (event) => pages.onRevoke(event) || attrs.onRevoke(event);
+  } else {
+    const frames = pool(false, copyPool);
+    data = new CopyPages(domain, remote, new OwnPageCache(frames, o.maxPagesHeld));
+    closePool = () => frames.close();
+  }
+  const files = new Files(remote, data, counters);
+  const handles =
+    o.mode === "shared"
+      ? new HandleCache(o.handleCacheSize, {
+          open: (path) => files.open(path, O.O_RDONLY, 0),
+          close: (file) => files.close(file),
+          reusable: (file) => file.epoch === remote.epoch && data.reusable(file),
+        })
+      : undefined;
+
+  const revoke = (event: GrantRevokeEvent) => {
+    // Not XenFS's: do what libxen does with no listener, honour it.
+    if (!onRevoke(event) && !event.forced) domain.grants.unmapGrantRef(event.handle).catch(o.onError);
+  };
+  domain.grants.on("revoke", revoke);
+
+  const driver = new XenfsFrontendDriver(domain, client, o.mode);
+  driver.on("disconnected", () => {
+    // fds, mappings and attribute pages belonged to that backend.
+    void handles?.clear(false);
+    data.reset().catch(o.onError);
+  });
+  const frontend = new XenbusFrontend(domain, { type: "xenfs", devid: o.devid }, driver);
+  const unmount = async () => {
+    await handles?.clear(true);
+    await data.close();
+    await frontend.close();
+    client.close();
+    domain.grants.off("revoke", revoke);
+    await Promise.all([pools.args.close(), pools.results.close(), closePool()]);
+  };
+
+  const connected = new Promise<void>((resolve) => driver.once("connected", () => resolve()));
+  await frontend.start();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(() => resolve("timeout"), o.connectTimeoutMs);
+  });
+  const outcome = await Promise.race([connected, deadline]);
+  clearTimeout(timer);
+  if (outcome === "timeout") {
+    await unmount();
+    throw new MountError(`no XenFS backend connected within ${o.connectTimeoutMs}ms`);
+  }
+  return new XenfsMount({
+    remote,
+    files,
+    counters,
+    handles,
+    lifecycle: { state: () => xenbusStateName(frontend.state), unmount },
+  });
+}
+
+/** A grant table big enough for the pools; set up once, before the ring takes its entry. */
+async function ensureGrantEntries(domain: XenDomain, entries: number): Promise<void> {
+  const frames = Math.ceil(entries / GRANT_ENTRIES_PER_FRAME);
+  if (domain.grants.nrEntries < frames * GRANT_ENTRIES_PER_FRAME) await domain.grants.setup(frames);
+}

@@ -4,6 +4,7 @@ import { BackRing, type RingTypes } from "@xenfs/ring";
 import { DrainLoop } from "./drain-loop.js";
 import { finalCheckForRequests, pushResponsesAndCheckNotify } from "./ring-barriers.js";
 import { tolerate } from "./tolerate.js";
+import { WriteCombiningPage } from "./write-combining-page.js";
 
 export class RingBack<Req, Rsp> {
   #detach: (() => void) | undefined;
@@ -11,6 +12,7 @@ export class RingBack<Req, Rsp> {
   private constructor(
     private readonly domain: XenDomain,
     private readonly mapping: GrantMapping,
+    private readonly page: WriteCombiningPage,
     readonly ring: BackRing<Req, Rsp>,
     /** This end's port, bound to the frontend's `event-channel`. */
     readonly port: number,
@@ -26,10 +28,10 @@ export class RingBack<Req, Rsp> {
   ): Promise<RingBack<Req, Rsp>> {
     const mapping = await domain.grants.mapGrantRef(frontendDomid, ringRef);
     try {
-      const page = await domain.memory.page(mapping.gpfn);
+      const page = new WriteCombiningPage(await domain.memory.page(mapping.gpfn), domain.memory);
       const ring = BackRing.attach(page, types);
       const port = await domain.events.bindInterdomain(frontendDomid, remotePort);
-      return new RingBack(domain, mapping, ring, port);
+      return new RingBack(domain, mapping, page, ring, port);
     } catch (error) {
       await tolerate(domain.grants.unmapGrantRef(mapping.handle));
       throw error;
@@ -38,7 +40,7 @@ export class RingBack<Req, Rsp> {
 
   /** Publishes produced responses; notifies the frontend if it asked to be woken by them. */
   async push(): Promise<void> {
-    if (await pushResponsesAndCheckNotify(this.ring, this.domain.memory))
+    if (await pushResponsesAndCheckNotify(this.ring, () => this.page.barrier()))
       await this.domain.events.send(this.port);
   }
 
@@ -47,7 +49,7 @@ export class RingBack<Req, Rsp> {
     this.#detach?.();
     const loop = new DrainLoop(
       handler,
-      () => finalCheckForRequests(this.ring, this.domain.memory),
+      () => finalCheckForRequests(this.ring, () => this.page.barrier()),
       (error) => this.domain.session.reportError(error),
     );
     this.#detach = this.domain.events.on(this.port, () => loop.kick());

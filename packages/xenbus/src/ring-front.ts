@@ -1,17 +1,18 @@
 // The frontend's half of a split driver's transport: a ring on a frame of its own, granted to
 // the backend, and an unbound event channel the backend binds.
-import { type FramePage, type XenDomain, XenError } from "@xenfs/libxen";
+import { type XenDomain, XenError } from "@xenfs/libxen";
 import { FrontRing, type RingTypes } from "@xenfs/ring";
 import { DrainLoop } from "./drain-loop.js";
 import { finalCheckForResponses, pushRequestsAndCheckNotify } from "./ring-barriers.js";
 import { tolerate } from "./tolerate.js";
+import { WriteCombiningPage } from "./write-combining-page.js";
 
 export class RingFront<Req, Rsp> {
   #detach: (() => void) | undefined;
 
   private constructor(
     private readonly domain: XenDomain,
-    private readonly page: FramePage,
+    private readonly page: WriteCombiningPage,
     readonly ring: FrontRing<Req, Rsp>,
     /** The grant reference published as `ring-ref`. */
     readonly ringRef: number,
@@ -29,10 +30,10 @@ export class RingFront<Req, Rsp> {
     const [gpfn] = await domain.memory.populatePhysmap(1);
     if (gpfn === undefined) throw XenError.errno("ENOMEM", "populate_physmap", "no frame for the ring");
     try {
-      const page = await domain.memory.page(gpfn);
+      const page = new WriteCombiningPage(await domain.memory.page(gpfn), domain.memory);
       const ring = FrontRing.init(page, types);
       // SHARED_RING_INIT reaches the frame before the backend can map it.
-      await domain.memory.flush();
+      await page.barrier();
       const ringRef = await domain.grants.grantAccess(backendDomid, gpfn);
       const port = await domain.events.allocUnbound(backendDomid).catch(async (error: unknown) => {
         await domain.grants.endAccess(ringRef);
@@ -47,7 +48,7 @@ export class RingFront<Req, Rsp> {
 
   /** Publishes produced requests; notifies the backend if it asked to be woken by them. */
   async push(): Promise<void> {
-    if (await pushRequestsAndCheckNotify(this.ring, this.domain.memory))
+    if (await pushRequestsAndCheckNotify(this.ring, () => this.page.barrier()))
       await this.domain.events.send(this.port);
   }
 
@@ -59,7 +60,7 @@ export class RingFront<Req, Rsp> {
     this.#detach?.();
     const loop = new DrainLoop(
       handler,
-      () => finalCheckForResponses(this.ring, this.domain.memory),
+      () => finalCheckForResponses(this.ring, () => this.page.barrier()),
       (error) => this.domain.session.reportError(error),
     );
     this.#detach = this.domain.events.on(this.port, () => loop.kick());
@@ -76,7 +77,7 @@ export class RingFront<Req, Rsp> {
     this.#detach = undefined;
     await tolerate(this.domain.events.close(this.port));
     const ended = await tolerate(this.domain.grants.endAccess(this.ringRef));
-    if (ended) await tolerate(this.domain.memory.decreaseReservation([this.page.gpfn]));
+    if (ended) await tolerate(this.domain.memory.decreaseReservation([this.page.frame.gpfn]));
   }
 }
 

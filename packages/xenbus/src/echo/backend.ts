@@ -3,6 +3,7 @@
 
 import type { XenDomain } from "@xenfs/libxen";
 import { XEN_ERRNO } from "@xenfs/proto";
+import type { Consumed } from "@xenfs/ring";
 import type { BackendDriver, FrontendInfo } from "../drivers.js";
 import { XenbusError } from "../errors.js";
 import { XenbusKey } from "../paths.js";
@@ -44,9 +45,12 @@ export class EchoBackend implements BackendDriver {
     await ring?.destroy();
   }
 
+  /** Takes every waiting request first, then answers them all: the answers go out as one write. */
   #serve(domid: number, back: RingBack<EchoRequest, EchoResponse>): void {
-    let answered = 0;
-    for (let got = back.ring.consumeRequest(); got; got = back.ring.consumeRequest()) {
+    const taken: Consumed<EchoRequest>[] = [];
+    for (let got = back.ring.consumeRequest(); got; got = back.ring.consumeRequest()) taken.push(got);
+    if (taken.length === 0) return;
+    for (const got of taken) {
       if (got.ok) {
         back.ring.produceResponse({ id: got.value.id, status: 0, payload: got.value.payload });
         this.served++;
@@ -55,9 +59,8 @@ export class EchoBackend implements BackendDriver {
         // Copied out, failed to decode: answered with an error, never acted on.
         back.ring.produceResponse({ id: got.rawId ?? 0, status: -XEN_ERRNO.EINVAL, payload: NO_PAYLOAD });
       }
-      answered++;
     }
-    if (answered > 0) back.push().catch((error: Error) => this.dom0.session.reportError(error));
+    back.push().catch((error: Error) => this.dom0.session.reportError(error));
   }
 }
 

@@ -1,0 +1,169 @@
+// The xenbus handshake between a dom0 and a guest joined to a real hypervisor, read back from
+// the state nodes in XenStore at each step.
+import type { Hypervisor } from "@xenfs/hypervisor";
+import type { XenDomain } from "@xenfs/libxen";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { eventually, getJson, joinDom0, joinGuest, startTestHypervisor } from "../test/host.js";
+import { XenbusBackend } from "./backend.js";
+import type { BackendInfo, FrontendInfo } from "./drivers.js";
+import { EchoBackend } from "./echo/backend.js";
+import { EchoFrontend } from "./echo/frontend.js";
+import { ECHO_DEVICE } from "./echo/protocol.js";
+import { XenbusFrontend } from "./frontend.js";
+import { backendDir, frontendDir } from "./paths.js";
+import { XenbusState } from "./xenbus-state.js";
+import { readOptional } from "./xs-read.js";
+
+interface DomainView {
+  domid: number;
+  state: string;
+  grants: number;
+  maps: number;
+  ports: number;
+}
+
+describe("xenbus handshake", () => {
+  let hv: Hypervisor;
+  let dom0: XenDomain;
+  let guest: XenDomain;
+  let back: string;
+  let front: string;
+  /** Both state nodes at each driver step: [step, frontend, backend]. */
+  let seen: [string, string | undefined, string | undefined][];
+
+  const states = async (step: string) => {
+    seen.push([
+      step,
+      await readOptional(dom0.xs, `${front}/state`),
+      await readOptional(dom0.xs, `${back}/state`),
+    ]);
+  };
+
+  /** The echo drivers, with the state nodes read as each step begins. */
+  class ObservedEchoFrontend extends EchoFrontend {
+    override async initialise(backend: BackendInfo) {
+      await states("frontend initialise");
+      return super.initialise(backend);
+    }
+    override connected() {
+      void states("frontend connected");
+      super.connected();
+    }
+  }
+  class ObservedEchoBackend extends EchoBackend {
+    override async connect(frontend: FrontendInfo) {
+      await states("backend connect");
+      return super.connect(frontend);
+    }
+  }
+
+  beforeEach(async () => {
+    seen = [];
+    hv = await startTestHypervisor();
+    dom0 = await joinDom0(hv);
+    guest = await joinGuest(hv, "guest-hs");
+    back = backendDir(0, guest.domid, ECHO_DEVICE);
+    front = frontendDir(guest.domid, ECHO_DEVICE);
+  });
+  afterEach(async () => {
+    await guest?.close();
+    await dom0?.close();
+    await hv?.close();
+  });
+
+  it("goes Initialising → InitWait → Initialised → Connected, as the state nodes show", async () => {
+    const backend = new XenbusBackend(dom0, ECHO_DEVICE.type, new ObservedEchoBackend(dom0));
+    await backend.start();
+    await states("device created");
+    const echo = new ObservedEchoFrontend(guest);
+    const frontend = new XenbusFrontend(guest, ECHO_DEVICE, echo);
+    await frontend.start();
+
+    expect(await echo.echo(new TextEncoder().encode("ping"))).toEqual(new TextEncoder().encode("ping"));
+    await eventually(async () => (seen.length === 4 ? true : undefined), "the connected step");
+    const { Initialising, InitWait, Initialised, Connected } = XenbusState;
+    expect(seen).toEqual([
+      ["device created", String(Initialising), String(InitWait)],
+      ["frontend initialise", String(Initialising), String(InitWait)],
+      ["backend connect", String(Initialised), String(InitWait)],
+      ["frontend connected", String(Connected), String(Connected)],
+    ]);
+    expect(frontend.state).toBe(Connected);
+    expect(await dom0.xs.read(`${front}/state`)).toBe(String(Connected));
+    await backend.close();
+  });
+
+  it("lays out both directories with the toolstack's keys and permissions", async () => {
+    const backend = new XenbusBackend(dom0, ECHO_DEVICE.type, new EchoBackend(dom0));
+    await backend.start();
+    const g = guest.domid;
+
+    expect(await guest.xs.read(`${back}/frontend`)).toBe(front);
+    expect(await guest.xs.read(`${back}/frontend-id`)).toBe(String(g));
+    expect(await guest.xs.read(`${back}/feature-max-payload`)).toBe("48");
+    expect(await guest.xs.read(`${front}/backend`)).toBe(back);
+    expect(await guest.xs.read(`${front}/backend-id`)).toBe("0");
+    expect(await dom0.xs.getPerms(back)).toEqual(["n0", `r${g}`]);
+    expect(await dom0.xs.getPerms(`${back}/state`)).toEqual(["n0", `r${g}`]);
+    expect(await dom0.xs.getPerms(front)).toEqual([`n${g}`, "r0"]);
+    expect(await dom0.xs.getPerms(`${front}/state`)).toEqual([`n${g}`, "r0"]);
+    // The guest reads the backend's keys but cannot change them.
+    await expect(guest.xs.write(`${back}/state`, "4")).rejects.toMatchObject({ code: "EACCES" });
+
+    const frontend = new XenbusFrontend(guest, ECHO_DEVICE, new EchoFrontend(guest));
+    await frontend.start();
+    await eventually(
+      async () => ((await readOptional(dom0.xs, `${back}/state`)) === "4" ? true : undefined),
+      "Connected",
+    );
+    const ringRef = Number(await dom0.xs.read(`${front}/ring-ref`));
+    const port = Number(await dom0.xs.read(`${front}/event-channel`));
+    expect(ringRef).toBeGreaterThanOrEqual(8); // refs below GNTTAB_NR_RESERVED_ENTRIES are the toolstack's
+    expect(await guest.events.status(port)).toMatchObject({ status: "interdomain", remoteDom: 0 });
+    await backend.close();
+  });
+
+  it("closes: frontend Closing → backend Closed → frontend Closed, ring and port released", async () => {
+    const backend = new XenbusBackend(dom0, ECHO_DEVICE.type, new EchoBackend(dom0));
+    await backend.start();
+    const echo = new EchoFrontend(guest);
+    const frontend = new XenbusFrontend(guest, ECHO_DEVICE, echo);
+    await frontend.start();
+    await echo.echo(new Uint8Array([7]));
+    const port = Number(await guest.xs.read(`${front}/event-channel`));
+
+    await frontend.close();
+    expect(frontend.state).toBe(XenbusState.Closed);
+    expect(await dom0.xs.read(`${front}/state`)).toBe(String(XenbusState.Closed));
+    expect(await dom0.xs.read(`${back}/state`)).toBe(String(XenbusState.Closed));
+    expect((await guest.events.status(port)).status).toBe("closed");
+    const view = await getJson<DomainView[]>(hv, "/api/domains");
+    expect(view.find((d) => d.domid === 0)).toMatchObject({ maps: 0 });
+    expect(view.find((d) => d.domid === guest.domid)).toMatchObject({ grants: 0 });
+    await backend.close();
+  });
+
+  it("cleans up after a guest that dies: backend directory gone, no grant, map or port left", async () => {
+    const backend = new XenbusBackend(dom0, ECHO_DEVICE.type, new EchoBackend(dom0));
+    await backend.start();
+    const before = await getJson<{ frames: { used: number } }>(hv, "/api/memory");
+    const doomed = await joinGuest(hv, "guest-doomed");
+    const echo = new EchoFrontend(doomed);
+    await new XenbusFrontend(doomed, ECHO_DEVICE, echo).start();
+    await echo.echo(new Uint8Array([1, 2, 3]));
+    expect(backend.devices.get(doomed.domid)?.state).toBe(XenbusState.Connected);
+
+    await doomed.close(); // the session ends; after the lease the hypervisor destroys the domain
+    await eventually(async () => {
+      const domains = await getJson<DomainView[]>(hv, "/api/domains");
+      return domains.some((d) => d.domid === doomed.domid) ? undefined : domains;
+    }, "the dead guest to be reaped (not left a zombie by dom0's mapping)");
+    const domains = await getJson<DomainView[]>(hv, "/api/domains");
+    expect(domains.find((d) => d.domid === 0)).toMatchObject({ maps: 0, ports: 0 });
+    expect(await readOptional(dom0.xs, backendDir(0, doomed.domid, ECHO_DEVICE))).toBeUndefined();
+    expect(backend.devices.has(doomed.domid)).toBe(false);
+    const after = await getJson<{ frames: { used: number } }>(hv, "/api/memory");
+    expect(after.frames.used).toBe(before.frames.used);
+    await backend.close();
+  });
+});

@@ -1,0 +1,35 @@
+// The hypervisor-core suite: event channels, hypercalls, grants and memory reads against a real
+// hypervisor process, each figure beside the raw WebSocket it rides on (DESIGN §9).
+import { calibrate, type ResultRow, type WrittenReport, writeReport } from "@xenfs/bench-kit";
+import { XenDomain } from "@xenfs/libxen";
+import { grantRows } from "./core/grant-rate.js";
+import { joinGuests } from "./core/guests.js";
+import { hypercallRateRows } from "./core/hypercall-rate.js";
+import { DOM0_TOKEN, startHypervisorProcess } from "./core/hypervisor-process.js";
+import { memReadRows } from "./core/mem-read.js";
+import { pingPongRows } from "./core/ping-pong.js";
+
+export async function runCoreBench(resultsDir: string): Promise<WrittenReport> {
+  const calibration = await calibrate();
+  const hv = await startHypervisorProcess();
+  const rows: ResultRow[] = [];
+  try {
+    // Crossing processes is the point here: both ends are domain processes of their own.
+    rows.push(...(await pingPongRows(hv, calibration)));
+    // Rates: this process drives, as dom0 and as a few guests.
+    const dom0 = await XenDomain.join({ url: hv.url, token: DOM0_TOKEN, name: "Domain-0" });
+    const guests = await joinGuests(hv.url);
+    try {
+      rows.push(...(await hypercallRateRows(guests, await hv.framesUsed())));
+      rows.push(...(await grantRows(dom0, guests, hv.framesUsed)));
+      rows.push(...(await memReadRows(guests, calibration, hv.framesUsed)));
+    } finally {
+      await Promise.all([dom0, ...guests].map((domain) => domain.close()));
+    }
+  } finally {
+    await hv.stop();
+  }
+  const written = await writeReport({ suite: "core", calibration, rows }, resultsDir);
+  console.log(written.table);
+  return written;
+}

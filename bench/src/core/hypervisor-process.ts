@@ -1,0 +1,37 @@
+// services/hypervisor/src/main.ts as its own process on an ephemeral loopback port.
+import { ChildScript } from "./child-process.js";
+
+export const CLUSTER_TOKEN = "bench-cluster-token";
+export const DOM0_TOKEN = "bench-dom0-token";
+
+export interface HypervisorProcess {
+  /** ws://127.0.0.1:<port>/hypercall */
+  readonly url: string;
+  /** Machine frames in use now (/api/memory). */
+  framesUsed(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export async function startHypervisorProcess(): Promise<HypervisorProcess> {
+  const child = ChildScript.start("hypervisor", "services/hypervisor/src/main.ts", {
+    PORT: "0",
+    HOST: "127.0.0.1",
+    XEN_MEMORY_MB: "64",
+    XEN_CLUSTER_TOKEN: CLUSTER_TOKEN,
+    XEN_DOM0_TOKEN: DOM0_TOKEN,
+    LOG_LEVEL: "info",
+  });
+  const ready = await child.take<{ url: string; dashboard: string }>(
+    "hypervisor ready",
+    (m) => m.msg === "hypervisor ready",
+  );
+  const memoryUrl = new URL("api/memory", ready.dashboard);
+  return {
+    url: ready.url,
+    async framesUsed() {
+      const view = (await (await fetch(memoryUrl)).json()) as { frames: { used: number } };
+      return view.frames.used;
+    },
+    stop: () => child.stop(),
+  };
+}

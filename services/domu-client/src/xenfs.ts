@@ -9,7 +9,7 @@ import type { XenfsMode } from "./frontend/modes.js";
 import { RequestClient } from "./frontend/request-client.js";
 import { CopyPages } from "./mount/copy/copy-pages.js";
 import { OwnPageCache } from "./mount/copy/own-page-cache.js";
-import { MountCounters } from "./mount/counters.js";
+import { MountCounters, type MountObserver } from "./mount/counters.js";
 import type { DataPath } from "./mount/data-path.js";
 import { Files } from "./mount/files.js";
 import { HandleCache } from "./mount/handle-cache.js";
@@ -32,6 +32,8 @@ export interface MountOptions {
   readonly handleCacheSize?: number;
   /** Failures nobody awaits (an unmap refused, a broken ring). */
   readonly onError?: (error: Error) => void;
+  /** Sees each request and each byte read as it happens (metrics). */
+  readonly observer?: MountObserver;
 }
 
 const DEFAULTS = {
@@ -42,6 +44,7 @@ const DEFAULTS = {
   maxPagesHeld: 2048,
   handleCacheSize: 64,
   onError: () => {},
+  observer: {},
 } as const satisfies Required<MountOptions>;
 
 /** dom0 serves XenFS. */
@@ -58,7 +61,7 @@ export class MountError extends Error {
 
 export async function mount(domain: XenDomain, options: MountOptions = {}): Promise<XenfsMount> {
   const o = { ...DEFAULTS, ...options };
-  const counters = new MountCounters();
+  const counters = new MountCounters(o.observer);
   const client = new RequestClient({
     deadlineMs: o.requestTimeoutMs,
     onRequest: (op) => counters.request(op),

@@ -1,5 +1,10 @@
-// What a mount has done, for /api/mount and /metrics.
+// What a mount has done, for /api/mount; an observer (the service's metrics) sees it as it happens.
 import type { FsOp } from "@xenfs/fsproto";
+
+export interface MountObserver {
+  request?(op: FsOp): void;
+  bytesRead?(bytes: number): void;
+}
 
 export class MountCounters {
   readonly requestsByOp = new Map<FsOp, number>();
@@ -9,8 +14,16 @@ export class MountCounters {
   /** Reads answered from pages the guest held, with no request. */
   readsLocal = 0;
 
+  constructor(private readonly observer: MountObserver = {}) {}
+
   request(op: FsOp): void {
     this.requests += 1;
     this.requestsByOp.set(op, (this.requestsByOp.get(op) ?? 0) + 1);
+    this.observer.request?.(op);
+  }
+
+  read(bytes: number): void {
+    this.bytesRead += bytes;
+    this.observer.bytesRead?.(bytes);
   }
 }

@@ -51,7 +51,7 @@ export class Files {
 
   async read(file: OpenFile, target: Uint8Array, position: number): Promise<number> {
     const bytes = await this.withFd(file, () => this.data.read(file, target, position));
-    this.counters.bytesRead += bytes;
+    this.counters.read(bytes);
     return bytes;
   }
 

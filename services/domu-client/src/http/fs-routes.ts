@@ -1,0 +1,87 @@
+// /fs/<path>: the guest's mount over HTTP. GET reads a file (its bytes) or lists a directory
+// (JSON), PUT writes the body (201 created, 204 replaced), DELETE removes (`?recursive=1` for trees).
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { HttpError, type Route, type RouteContext, sendJson } from "@xenfs/service-kit";
+import type { XenfsDirent } from "../mount/dirent.js";
+import type { XenfsMount } from "../mount/mount.js";
+import { httpErrorOf } from "./fs-errors.js";
+
+/** Largest PUT body taken into memory. */
+export const MAX_PUT_BYTES = 64 * 1024 * 1024;
+
+type FsHandler = (
+  path: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: RouteContext,
+) => Promise<void>;
+
+export function fsRoutes(fs: XenfsMount): Route[] {
+  // One prefix route per method: `/fs` and `/fs/` are the root, `/fs/a/b` is `a/b`.
+  const route = (method: string, handler: FsHandler): Route => ({
+    method,
+    path: "/fs",
+    prefix: true,
+    handler: async (req, res, ctx) => {
+      try {
+        await handler(guestPath(ctx.rest), req, res, ctx);
+      } catch (error) {
+        throw error instanceof HttpError ? error : httpErrorOf(error);
+      }
+    },
+  });
+  return [
+    route("GET", async (path, _req, res) => {
+      if ((await fs.stat(path)).isDirectory()) {
+        const entries = await fs.readdir(path, { withFileTypes: true });
+        return sendJson(
+          res,
+          200,
+          entries.map((entry) => ({ name: entry.name, type: typeOf(entry) })),
+        );
+      }
+      const data = await fs.readFile(path);
+      res.writeHead(200, { "content-type": "application/octet-stream", "content-length": data.length });
+      res.end(data);
+    }),
+    route("PUT", async (path, req, res) => {
+      const body = await readBody(req);
+      const existed = await fs.exists(path);
+      await fs.writeFile(path, body);
+      res.writeHead(existed ? 204 : 201).end();
+    }),
+    route("DELETE", async (path, _req, res, ctx) => {
+      const recursive = ctx.url.searchParams.get("recursive") === "1";
+      if (recursive) await fs.rm(path, { recursive: true });
+      else if ((await fs.lstat(path)).isDirectory()) await fs.rmdir(path);
+      else await fs.unlink(path);
+      res.writeHead(204).end();
+    }),
+  ];
+}
+
+/** The URL's path below /fs, percent-decoding each segment; "" is the export's root. */
+function guestPath(rest: string): string {
+  try {
+    return rest.split("/").map(decodeURIComponent).join("/") || ".";
+  } catch {
+    throw new HttpError(400, "EINVAL", "bad percent-encoding in the path");
+  }
+}
+
+function typeOf(entry: XenfsDirent): "file" | "directory" | "symlink" | "other" {
+  if (entry.isFile()) return "file";
+  if (entry.isDirectory()) return "directory";
+  return entry.isSymbolicLink() ? "symlink" : "other";
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_PUT_BYTES) throw new HttpError(413, "EFBIG", `body exceeds ${MAX_PUT_BYTES} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}

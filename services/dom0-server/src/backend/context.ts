@@ -1,0 +1,30 @@
+import type { FsOkResponseOf, FsOp, FsRequestOf } from "@xenfs/fsproto";
+import type { XenDomain } from "@xenfs/libxen";
+import type { AttrPages } from "../attr-pages.js";
+import type { ExportFs } from "../export/index.js";
+import type { InodeLocks, PageCache } from "../page-cache/index.js";
+import type { GuestFiles } from "./guest-files.js";
+import type { GuestPages } from "./guest-pages.js";
+
+/** What every guest's requests share: dom0, the export, the page cache, the attribute pages. */
+export interface Dom0Services {
+  readonly dom0: XenDomain;
+  readonly exportFs: ExportFs;
+  readonly cache: PageCache;
+  readonly attrs: AttrPages;
+  /** Fills, writes, truncates and opens of one inode run one at a time. */
+  readonly locks: InodeLocks;
+}
+
+/** One request's view: the guest it came from and that guest's pages and files. */
+export interface RequestContext {
+  readonly domid: number;
+  readonly host: Dom0Services;
+  readonly pages: GuestPages;
+  readonly files: GuestFiles;
+}
+
+/** A successful response's body for `op`: the session adds op, id and ok. */
+export type OkBody<K extends FsOp> = Omit<FsOkResponseOf<K>, "op" | "id" | "ok">;
+
+export type OpHandler<K extends FsOp> = (request: FsRequestOf<K>, ctx: RequestContext) => Promise<OkBody<K>>;

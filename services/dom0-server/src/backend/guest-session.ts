@@ -1,0 +1,116 @@
+// One connected guest: its ring, served one request at a time in ring order. Each slot is copied
+// out and decoded by the ring before anything acts on it; a request that does not decode is
+// answered EPROTO, a failed one with its errno, and neither changes anything else.
+import type { FsOp, FsRequest, FsResponse } from "@xenfs/fsproto";
+import type { Consumed } from "@xenfs/ring";
+import type { Logger } from "@xenfs/service-kit";
+import type { RingBack } from "@xenfs/xenbus";
+import { ExportError } from "../export/index.js";
+import type { Dom0Services, OpHandler, RequestContext } from "./context.js";
+import { errnoOf } from "./errors.js";
+import { GuestFiles } from "./guest-files.js";
+import type { GuestPages } from "./guest-pages.js";
+import { OP_HANDLERS } from "./ops/index.js";
+
+/** Refusals of a path that leads out of the export, logged as a guest's attempt. */
+const ESCAPES: ReadonlySet<string> = new Set(["EACCES", "EXDEV"]);
+
+export class GuestSession {
+  readonly files = new GuestFiles();
+  readonly #queue: Consumed<FsRequest>[] = [];
+  readonly #ctx: RequestContext;
+  #serving: Promise<void> | undefined;
+  #closed = false;
+
+  constructor(
+    readonly domid: number,
+    private readonly ring: RingBack<FsRequest, FsResponse>,
+    private readonly pages: GuestPages,
+    private readonly host: Dom0Services,
+    private readonly log: Logger,
+    private readonly onRequest: (op: FsOp | "undecodable") => void,
+  ) {
+    this.#ctx = { domid, host, pages, files: this.files };
+  }
+
+  start(): void {
+    this.ring.onRequests(() => this.#take());
+  }
+
+  /** Stops serving, then closes the guest's files and ends everything granted to it. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#queue.length = 0;
+    await this.#serving;
+    await this.ring.destroy();
+    const { exportFs, attrs, cache } = this.host;
+    await exportFs.closeGuest(this.domid);
+    await attrs.releaseGuest(this.domid);
+    await cache.releaseGuest(this.domid);
+    await this.pages.close();
+  }
+
+  /** Copies every waiting request out of the ring, then serves them in order. */
+  #take(): void {
+    if (this.#closed) return;
+    try {
+      for (let got = this.ring.ring.consumeRequest(); got; got = this.ring.ring.consumeRequest()) {
+        this.#queue.push(got);
+      }
+    } catch (error) {
+      // A req_prod past the ring: a broken frontend. Nothing more is read from it.
+      this.#closed = true;
+      this.log.error({ err: error }, "guest broke its ring; no longer serving it");
+      return;
+    }
+    this.#serving ??= this.#serve().finally(() => {
+      this.#serving = undefined;
+    });
+  }
+
+  async #serve(): Promise<void> {
+    for (let got = this.#queue.shift(); got && !this.#closed; got = this.#queue.shift()) {
+      const response = await this.#answer(got);
+      try {
+        this.ring.ring.produceResponse(response);
+        await this.ring.push();
+      } catch (error) {
+        this.log.error({ err: error }, "could not answer the guest");
+        return;
+      }
+    }
+  }
+
+  async #answer(got: Consumed<FsRequest>): Promise<FsResponse> {
+    if (!got.ok) {
+      this.onRequest("undecodable");
+      this.log.warn({ reason: got.error.message }, "request does not decode");
+      return { op: null, id: got.rawId ?? 0, ok: false, code: "EPROTO" };
+    }
+    const request = got.value;
+    this.onRequest(request.op);
+    try {
+      // The table is keyed by op, so the handler takes this request's type.
+      const handler = OP_HANDLERS[request.op] as OpHandler<FsOp>;
+      const body = await handler(request as never, this.#ctx);
+      return { ...body, op: request.op, id: request.id, ok: true } as FsResponse;
+    } catch (error) {
+      const code = errnoOf(error);
+      this.#report(request.op, code, error);
+      return { op: request.op, id: request.id, ok: false, code };
+    }
+  }
+
+  #report(op: FsOp, code: string, error: unknown): void {
+    if (error instanceof ExportError && ESCAPES.has(code)) {
+      this.log.warn(
+        { op, code, path: error.path, reason: error.reason },
+        "refused a path outside the export",
+      );
+    } else if (code === "EIO") {
+      this.log.error({ op, err: error }, "request failed");
+    } else {
+      this.log.debug({ op, code, reason: (error as Error).message }, "request refused");
+    }
+  }
+}

@@ -13,7 +13,12 @@ export const S_IF = {
   S_IFIFO: 0o010000,
 } as const;
 
-const NS_PER_MS = 1_000_000;
+const NS_PER_MS = 1_000_000n;
+
+/** Nanoseconds since the epoch (past 2^53) as Node's fractional milliseconds, without rounding the whole part. */
+function msOf(ns: bigint): number {
+  return Number(ns / NS_PER_MS) + Number(ns % NS_PER_MS) / 1e6;
+}
 
 export class XenfsStats {
   readonly dev: number;
@@ -46,10 +51,10 @@ export class XenfsStats {
     this.size = record.size;
     this.blksize = record.blksize;
     this.blocks = record.blocks;
-    this.atimeMs = Number(record.atimeNs) / NS_PER_MS;
-    this.mtimeMs = Number(record.mtimeNs) / NS_PER_MS;
-    this.ctimeMs = Number(record.ctimeNs) / NS_PER_MS;
-    this.birthtimeMs = Number(record.birthtimeNs) / NS_PER_MS;
+    this.atimeMs = msOf(record.atimeNs);
+    this.mtimeMs = msOf(record.mtimeNs);
+    this.ctimeMs = msOf(record.ctimeNs);
+    this.birthtimeMs = msOf(record.birthtimeNs);
     this.atime = new Date(this.atimeMs);
     this.mtime = new Date(this.mtimeMs);
     this.ctime = new Date(this.ctimeMs);

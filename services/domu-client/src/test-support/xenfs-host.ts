@@ -1,0 +1,84 @@
+// A whole host in this process for the mount's tests: a real hypervisor with XenStore, a real
+// dom0 exporting a directory on disk, and guests that mount it.
+import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Dom0Server, startDom0Server } from "@xenfs/dom0-server";
+import type { Hypervisor } from "@xenfs/hypervisor";
+import type { XenDomain } from "@xenfs/libxen";
+import type { XenfsMode } from "../frontend/modes.js";
+import type { XenfsMount } from "../mount/mount.js";
+import { type MountOptions, mount } from "../xenfs.js";
+import { DOM0_TOKEN, joinGuest, startTestHypervisor } from "./host.js";
+
+/** Bytes that differ at every offset, so a misplaced page shows. */
+export function pattern(length: number, seed = 1): Buffer {
+  const bytes = Buffer.alloc(length);
+  for (let i = 0; i < length; i++) bytes[i] = (i * 31 + seed * 7 + (i >> 12)) & 0xff;
+  return bytes;
+}
+
+/** The sample export: small and multi-page files, nesting, an empty dir, links in and out. */
+export async function sampleExport(root: string): Promise<void> {
+  await mkdir(join(root, "docs/deep/er"), { recursive: true });
+  await mkdir(join(root, "empty"));
+  await writeFile(join(root, "hello.txt"), "hello, xenfs\n");
+  await writeFile(join(root, "docs/readme.md"), "# XenFS\n");
+  await writeFile(join(root, "docs/deep/big.bin"), pattern(5 * 4096 + 123));
+  await writeFile(join(root, "docs/deep/er/zero.bin"), "");
+  await writeFile(join(root, "docs/deep/er/page.bin"), pattern(4096, 3));
+  await symlink("readme.md", join(root, "docs/link-in"));
+  await symlink("/etc", join(root, "link-out"));
+}
+
+export interface TestHost {
+  readonly hv: Hypervisor;
+  readonly dom0: Dom0Server;
+  readonly exportDir: string;
+  guest(
+    name: string,
+    mode: XenfsMode,
+    options?: MountOptions,
+  ): Promise<{ domain: XenDomain; fs: XenfsMount }>;
+  close(): Promise<void>;
+}
+
+export async function startTestHost(options: { cacheMb?: number } = {}): Promise<TestHost> {
+  const exportDir = await mkdtemp(join(tmpdir(), "xenfs-export-"));
+  await sampleExport(exportDir);
+  const hv = await startTestHypervisor();
+  const dom0 = await startDom0Server({
+    hypervisorUrl: hv.url,
+    dom0Token: DOM0_TOKEN,
+    exportDir,
+    port: 0,
+    cacheMb: options.cacheMb ?? 8,
+  });
+  const guests: { domain: XenDomain; fs: XenfsMount }[] = [];
+  return {
+    hv,
+    dom0,
+    exportDir,
+    async guest(name, mode, mountOptions = {}) {
+      const domain = await joinGuest(hv, name);
+      const fs = await mount(domain, {
+        mode,
+        connectTimeoutMs: 10_000,
+        requestTimeoutMs: 10_000,
+        ...mountOptions,
+      });
+      const guest = { domain, fs };
+      guests.push(guest);
+      return guest;
+    },
+    async close() {
+      for (const { domain, fs } of guests) {
+        await fs.unmount().catch(() => {});
+        await domain.close();
+      }
+      await dom0.close();
+      await hv.close();
+      await rm(exportDir, { recursive: true, force: true });
+    },
+  };
+}

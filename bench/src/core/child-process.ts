@@ -15,7 +15,7 @@ const WAIT_MS = 30_000;
 
 export class ChildScript {
   readonly #queue: Message[] = [];
-  #wake: (() => void) | undefined;
+  readonly #waiters = new Set<() => void>();
   #stderr = "";
   #exit: string | undefined;
 
@@ -29,14 +29,14 @@ export class ChildScript {
       } catch {
         return; // not a message
       }
-      this.#wake?.();
+      this.#wake();
     });
     child.stderr!.on("data", (chunk: Buffer) => {
       this.#stderr = (this.#stderr + chunk.toString()).slice(-4000);
     });
     child.on("exit", (code, signal) => {
       this.#exit = signal ?? `code ${code}`;
-      this.#wake?.();
+      this.#wake();
     });
   }
 
@@ -62,11 +62,14 @@ export class ChildScript {
         throw new Error(`${this.label}: ${state} waiting for ${what}\n${this.#stderr}`);
       }
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, deadline - Date.now());
-        this.#wake = () => {
+        const waiters = this.#waiters;
+        const timer = setTimeout(done, deadline - Date.now());
+        function done() {
           clearTimeout(timer);
+          waiters.delete(done);
           resolve();
-        };
+        }
+        waiters.add(done);
       });
     }
   }
@@ -78,6 +81,10 @@ export class ChildScript {
 
   send(command: object): void {
     this.child.stdin!.write(`${JSON.stringify(command)}\n`);
+  }
+
+  #wake(): void {
+    for (const waiter of [...this.#waiters]) waiter();
   }
 
   async stop(): Promise<void> {

@@ -8,7 +8,7 @@ import type { FrontendDriver } from "./drivers.js";
 import { type DeviceId, frontendDir, XenbusKey } from "./paths.js";
 import { SerialPass } from "./serial-pass.js";
 import { parseState, XenbusState, xenbusStateName } from "./xenbus-state.js";
-import { readKeys, readOptional } from "./xs-read.js";
+import { readKeys, readOptional, readPeer } from "./xs-read.js";
 
 /** How long close() waits for the backend to reach Closed before freeing the ring anyway. */
 const CLOSE_WAIT_MS = 2_000;
@@ -68,7 +68,7 @@ export class XenbusFrontend {
     const backendPath = await readOptional(xs, `${this.#dir}/${XenbusKey.backend}`);
     if (backendPath === undefined) return; // the toolstack has not created the device yet
     await this.#follow(backendPath);
-    const backend = parseState(await readOptional(xs, `${backendPath}/${XenbusKey.state}`));
+    const backend = parseState(await readPeer(xs, `${backendPath}/${XenbusKey.state}`));
 
     if (this.#stopped) {
       if (backend === XenbusState.Closed || backend === XenbusState.Unknown) this.#backendClosed?.();

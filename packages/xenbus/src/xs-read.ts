@@ -11,6 +11,20 @@ export async function readOptional(xs: Pick<XsOps, "read">, path: string): Promi
   }
 }
 
+/**
+ * A node in another domain's tree: undefined when it does not exist or can no longer be seen.
+ * Once its directory is gone, xenstored answers a guest EACCES rather than ENOENT (it will not
+ * say what exists where the guest may not read), which means the same thing here: gone.
+ */
+export async function readPeer(xs: Pick<XsOps, "read">, path: string): Promise<string | undefined> {
+  try {
+    return await xs.read(path);
+  } catch (error) {
+    if (error instanceof XenError && (error.code === "ENOENT" || error.code === "EACCES")) return undefined;
+    throw error;
+  }
+}
+
 /** Every key directly under `dir` with its value (a key removed meanwhile is left out). */
 export async function readKeys(
   xs: Pick<XsOps, "read" | "directory">,

@@ -6,15 +6,22 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DOM0_TOKEN, startTestHypervisor, tempExport } from "../test/host.js";
 
 function startMain(env: Record<string, string>): ChildProcess {
+  const { PATH = "" } = process.env;
   return spawn(process.execPath, ["--conditions=@xenfs/source", "--import", "tsx", "src/main.ts"], {
     cwd: new URL("..", import.meta.url).pathname,
-    env: { PATH: process.env.PATH ?? "", ...env },
+    env: { PATH, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
 }
 
 /** Resolves with the first JSON log line whose msg is `msg`. */
-function logLine(child: ChildProcess, msg: string): Promise<Record<string, unknown>> {
+interface LogLine {
+  readonly msg?: string;
+  readonly domid?: number;
+  readonly http?: string;
+}
+
+function logLine(child: ChildProcess, msg: string): Promise<LogLine> {
   return new Promise((resolve, reject) => {
     let buffered = "";
     child.stdout?.on("data", (chunk: Buffer) => {
@@ -22,8 +29,8 @@ function logLine(child: ChildProcess, msg: string): Promise<Record<string, unkno
       for (let nl = buffered.indexOf("\n"); nl >= 0; nl = buffered.indexOf("\n")) {
         const line = buffered.slice(0, nl);
         buffered = buffered.slice(nl + 1);
-        const parsed = JSON.parse(line) as Record<string, unknown>;
-        if (parsed["msg"] === msg) resolve(parsed);
+        const parsed = JSON.parse(line) as LogLine;
+        if (parsed.msg === msg) resolve(parsed);
       }
     });
     child.once("exit", (code) => reject(new Error(`exited with ${code} before logging "${msg}"`)));
@@ -68,8 +75,8 @@ describe("dom0-server process", () => {
     });
     children.push(child);
     const ready = await logLine(child, "dom0 ready");
-    expect(ready["domid"]).toBe(0);
-    const base = String(ready["http"]);
+    expect(ready.domid).toBe(0);
+    const base = String(ready.http);
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
     const metrics = await (await fetch(`${base}/metrics`)).text();
     for (const name of [

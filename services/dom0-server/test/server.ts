@@ -3,6 +3,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Hypervisor } from "@xenfs/hypervisor";
 import type { XenDomain } from "@xenfs/libxen";
+import { createLogger } from "@xenfs/service-kit";
 import { type Dom0Server, startDom0Server } from "../src/app.js";
 import { TestFront } from "./fs-front.js";
 import { DOM0_TOKEN, joinGuest, startTestHypervisor, tempExport } from "./host.js";
@@ -19,7 +20,14 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-export async function startTestServer(options: { cacheMb?: number; revokeDeadlineMs?: number } = {}) {
+export interface TestServerOptions {
+  cacheMb?: number;
+  revokeDeadlineMs?: number;
+  /** dom0's log lines, parsed. */
+  logs?: object[];
+}
+
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const hv = await startTestHypervisor({ memoryMb: 64, sessionLeaseMs: 300 });
   const dir = await tempExport();
   const server = await startDom0Server({
@@ -29,6 +37,12 @@ export async function startTestServer(options: { cacheMb?: number; revokeDeadlin
     port: 0,
     cacheMb: options.cacheMb ?? 4,
     revokeDeadlineMs: options.revokeDeadlineMs ?? 300,
+    logger: createLogger({
+      service: "dom0-server",
+      level: "debug",
+      bindings: { domid: 0 },
+      destination: { write: (line: string) => void options.logs?.push(JSON.parse(line)) },
+    }),
   });
   const domains: XenDomain[] = [];
   const test: TestServer = {

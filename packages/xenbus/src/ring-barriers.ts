@@ -8,26 +8,31 @@ import { type BackRing, checkNotify, type FrontRing, idxAdd } from "@xenfs/ring"
 /** mb(): resolves once every write issued before it is visible to every other domain. */
 export type Barrier = () => Promise<void>;
 
-/** RING_PUSH_REQUESTS_AND_CHECK_NOTIFY with mb() between req_prod and req_event. */
+/**
+ * RING_PUSH_REQUESTS_AND_CHECK_NOTIFY with mb() between req_prod and req_event. Notifying is
+ * always safe; only deciding not to needs the barrier. So when the local req_event already
+ * asks for a notification (an idle backend), the caller sends at once, in the same batch as
+ * the writes; otherwise the barrier comes first and the check is repeated after it.
+ */
 export async function pushRequestsAndCheckNotify<Req, Rsp>(
   ring: FrontRing<Req, Rsp>,
   mb: Barrier,
 ): Promise<boolean> {
   const old = ring.sring.req_prod; // written only by this end: the local copy is current
   const next = ring.req_prod_pvt;
-  ring.pushRequests(); // its own answer read req_event before the barrier; decide after it
+  if (ring.pushRequests()) return true;
   await mb();
   return checkNotify(old, next, ring.sring.req_event);
 }
 
-/** RING_PUSH_RESPONSES_AND_CHECK_NOTIFY with mb() between rsp_prod and rsp_event. */
+/** RING_PUSH_RESPONSES_AND_CHECK_NOTIFY with mb() between rsp_prod and rsp_event, as above. */
 export async function pushResponsesAndCheckNotify<Req, Rsp>(
   ring: BackRing<Req, Rsp>,
   mb: Barrier,
 ): Promise<boolean> {
   const old = ring.sring.rsp_prod;
   const next = ring.rsp_prod_pvt;
-  ring.pushResponses();
+  if (ring.pushResponses()) return true;
   await mb();
   return checkNotify(old, next, ring.sring.rsp_event);
 }

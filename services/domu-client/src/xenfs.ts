@@ -51,6 +51,8 @@ const DEFAULTS = {
 const BACKEND_DOMID = 0;
 /** Argument pages (read-only) and result pages (writable) kept granted. */
 const POOLS = { args: 64, results: 8 } as const;
+/** Largest read window in shared mode (pages mapped and read per round). */
+const MAX_WINDOW_PAGES = 64;
 /** Copy-mode frames beyond the budget, for requests in flight (a full ring of largest reads). */
 const COPY_HEADROOM = 32 * 23;
 
@@ -85,7 +87,8 @@ export async function mount(domain: XenDomain, options: MountOptions = {}): Prom
       onError: o.onError,
     });
     const attrs = new AttrPages(domain, BACKEND_DOMID, o.onError);
-    data = new SharedPages(remote, pages, attrs, counters);
+    const windowPages = Math.max(1, Math.min(MAX_WINDOW_PAGES, Math.floor(o.maxPagesHeld / 2)));
+    data = new SharedPages(remote, pages, attrs, counters, windowPages);
     onRevoke = (event) => pages.onRevoke(event) || attrs.onRevoke(event);
   } else {
     const frames = pool(false, copyPool);

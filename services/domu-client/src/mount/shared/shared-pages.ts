@@ -22,6 +22,8 @@ export class SharedPages implements DataPath {
     private readonly pages: PageTable,
     private readonly attrs: AttrPages,
     private readonly counters: MountCounters,
+    /** Pages one round of a read maps and reads; read-ahead adds as many again, within the budget. */
+    private readonly windowPages: number,
   ) {}
 
   get pagesHeld(): number {
@@ -50,14 +52,45 @@ export class SharedPages implements DataPath {
     return (this.#record(file) ?? (await this.remote.fstat(file))).size;
   }
 
+  /** Reads window by window, so no read needs more pages at once than the guest may hold. */
   async read(file: OpenFile, target: Uint8Array, position: number): Promise<number> {
+    let done = 0;
+    let requested = false;
+    while (done < target.length) {
+      const at = position + done;
+      const span = this.windowPages * PAGE_SIZE - (at % PAGE_SIZE);
+      const got = await this.#readWindow(file, target.subarray(done, done + span), at);
+      requested ||= got.requested;
+      done += got.bytes;
+      if (got.bytes < Math.min(span, target.length - (done - got.bytes))) break; // end of file
+    }
+    if (!requested) this.counters.readsLocal += 1;
+    return done;
+  }
+
+  async reset(): Promise<void> {
+    this.#inflight.clear();
+    await this.attrs.clear();
+    await this.pages.clear(false);
+  }
+
+  async close(): Promise<void> {
+    await this.attrs.clear();
+    await this.pages.clear(true);
+  }
+
+  async #readWindow(
+    file: OpenFile,
+    target: Uint8Array,
+    position: number,
+  ): Promise<{ bytes: number; requested: boolean }> {
     let requested = false;
     for (let round = 0; ; round++) {
       const record = this.#record(file);
       if (!record) requested = true;
       const { size } = record ?? (await this.remote.fstat(file));
       const length = Math.min(target.length, size - position);
-      if (length <= 0) return 0;
+      if (length <= 0) return { bytes: 0, requested };
       const ino = file.ino as number;
       const first = Math.floor(position / PAGE_SIZE);
       const last = Math.floor((position + length - 1) / PAGE_SIZE);
@@ -66,8 +99,8 @@ export class SharedPages implements DataPath {
       if (missing >= 0) {
         if (round === MAX_ROUNDS) throw new FsError("EIO", { syscall: "read", path: file.path });
         requested = true;
-        const end = readaheadEnd(file, first, last, Math.floor((size - 1) / PAGE_SIZE));
-        await this.#map(file, first + missing, end);
+        const ahead = readaheadEnd(file, first, last, Math.floor((size - 1) / PAGE_SIZE));
+        await this.#map(file, first + missing, Math.min(ahead, first + 2 * this.windowPages - 1));
         continue;
       }
       const chunks = await Promise.all(
@@ -84,20 +117,8 @@ export class SharedPages implements DataPath {
         at += chunk.length;
       }
       file.nextPage = last + 1;
-      if (!requested) this.counters.readsLocal += 1;
-      return length;
+      return { bytes: length, requested };
     }
-  }
-
-  async reset(): Promise<void> {
-    this.#inflight.clear();
-    await this.attrs.clear();
-    await this.pages.clear(false);
-  }
-
-  async close(): Promise<void> {
-    await this.attrs.clear();
-    await this.pages.clear(true);
   }
 
   #record(file: OpenFile): AttrRecord | undefined {

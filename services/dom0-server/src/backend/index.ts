@@ -1,4 +1,3 @@
 export type { Dom0Services } from "./context.js";
 export { type GuestView, XenfsBackendDriver } from "./driver.js";
-export { errnoOf, XenfsRequestError } from "./errors.js";
 export { XENFS_DEVICE, xenfsRing } from "./ring-types.js";

@@ -7,8 +7,8 @@ export class InodeLocks {
   readonly #tails = new Map<string, Promise<unknown>>();
 
   run<T>(inode: string, fn: () => Promise<T>): Promise<T> {
-    const before = this.#tails.get(inode) ?? Promise.resolve();
-    const result = before.then(fn, fn);
+    // Tails never reject, so fn runs after the previous holder whatever its outcome.
+    const result = (this.#tails.get(inode) ?? Promise.resolve()).then(fn);
     const tail = result.then(
       () => undefined,
       () => undefined,

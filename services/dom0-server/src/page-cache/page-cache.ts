@@ -169,6 +169,8 @@ export class PageCache {
     for (const page of this.#byInode.get(inode) ?? []) {
       if (page.reclaiming) continue;
       this.#evict(page);
+      // A grant that cannot be ended keeps its frame counted against the budget; nothing else
+      // can be done for it, and the caller (an unlink) has already succeeded.
       const reclaim = this.#reclaim(page).catch(() => {});
       this.#background.add(reclaim);
       void reclaim.finally(() => this.#background.delete(reclaim));

@@ -1,0 +1,104 @@
+// The guest as a real process: configuration errors, start against a real host, SIGTERM.
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { CLUSTER_TOKEN } from "./test-support/host.js";
+import { startTestHost, type TestHost } from "./test-support/xenfs-host.js";
+
+const MAIN = fileURLToPath(new URL("./main.ts", import.meta.url));
+const children: ChildProcess[] = [];
+
+function startGuest(env: Record<string, string>): ChildProcess {
+  const child = spawn(process.execPath, ["--conditions=@xenfs/source", "--import", "tsx", MAIN], {
+    cwd: fileURLToPath(new URL("..", import.meta.url)),
+    env: { PATH: process.env["PATH"] ?? "", PORT: "0", LOG_LEVEL: "info", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  children.push(child);
+  return child;
+}
+
+async function exited(child: ChildProcess): Promise<{ code: number | null; stderr: string }> {
+  let stderr = "";
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const [code] = (await once(child, "exit")) as [number | null];
+  return { code, stderr };
+}
+
+/** The first JSON log line with this message. */
+async function logLine(child: ChildProcess, msg: string): Promise<Record<string, unknown>> {
+  for await (const line of createInterface({ input: child.stdout as NodeJS.ReadableStream })) {
+    const entry = JSON.parse(line) as Record<string, unknown>;
+    if (entry["msg"] === msg) return entry;
+  }
+  throw new Error(`the process ended without logging "${msg}"`);
+}
+
+afterEach(() => {
+  for (const child of children.splice(0)) if (child.exitCode === null) child.kill("SIGKILL");
+});
+
+describe("configuration", () => {
+  it("refuses XENFS_MODE=block as not built yet, with exit code 2", async () => {
+    const { code, stderr } = await exited(startGuest({ XEN_CLUSTER_TOKEN: "t", XENFS_MODE: "block" }));
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/XENFS_MODE: block is not built yet/);
+  });
+
+  it("names every bad variable at once", async () => {
+    const { code, stderr } = await exited(
+      startGuest({
+        XENFS_MODE: "fast",
+        PORT: "99999",
+        XEN_HYPERVISOR_URL: "http://x",
+        XENFS_WORKLOAD: "busy",
+      }),
+    );
+    expect(code).toBe(2);
+    for (const key of ["XEN_CLUSTER_TOKEN", "XENFS_MODE", "PORT", "XEN_HYPERVISOR_URL", "XENFS_WORKLOAD"])
+      expect(stderr).toContain(key);
+  });
+});
+
+describe("against a real host", () => {
+  let host: TestHost;
+  const domains = async () =>
+    (await (await fetch(`${host.hv.httpUrl}/api/domains`)).json()) as {
+      domid: number;
+      grants: number;
+      ports: number;
+    }[];
+
+  beforeAll(async () => {
+    host = await startTestHost();
+  });
+  afterAll(async () => {
+    await host?.close();
+  });
+
+  it("mounts, serves /api/mount with its domid bound in the logs, and stops on SIGTERM with 0", async () => {
+    const child = startGuest({
+      XEN_HYPERVISOR_URL: host.hv.url,
+      XEN_CLUSTER_TOKEN: CLUSTER_TOKEN,
+      XEN_DOMAIN_NAME: "proc-guest",
+      XENFS_WORKLOAD: "demo",
+    });
+    const ready = await logLine(child, "guest ready");
+    const url = ready["url"] as string;
+    const mount = (await (await fetch(`${url}/api/mount`)).json()) as { domid: number; state: string };
+    expect(mount).toMatchObject({ domid: ready["domid"], state: "Connected" });
+    const exit = exited(child);
+    child.kill("SIGTERM");
+    expect((await exit).code).toBe(0);
+    // A clean unmount: every grant ended, every port closed before the session went.
+    const left = (await domains()).find((d) => d.domid === mount.domid);
+    expect(left).toMatchObject({ grants: 0, ports: 0, connected: false });
+    // The domain goes with its lease.
+    while ((await domains()).some((d) => d.domid === mount.domid))
+      await new Promise((r) => setTimeout(r, 50));
+  });
+});

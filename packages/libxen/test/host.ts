@@ -1,7 +1,5 @@
 // A real hypervisor on an ephemeral port, and domains joined to it, for integration tests.
-import { type Hypervisor, type HypervisorOptions, startHypervisor } from "@xenfs/hypervisor";
-// The store the hypervisor's main.ts plugs in; @xenfs/hypervisor does not export it (yet).
-import { XenStore } from "../../../services/hypervisor/src/xenstore/index.js";
+import { type Hypervisor, type HypervisorOptions, startHypervisor, XenStore } from "@xenfs/hypervisor";
 import { XenDomain } from "../src/domain.js";
 import type { XenSessionOptions } from "../src/session.js";
 

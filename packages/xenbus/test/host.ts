@@ -2,16 +2,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
-import {
-  type Hypervisor,
-  type HypervisorOptions,
-  startHypervisor,
-  type XsBackend,
-  type XsConnection,
-} from "@xenfs/hypervisor";
+import { type Hypervisor, type HypervisorOptions, startHypervisor, XenStore } from "@xenfs/hypervisor";
 import { XenDomain } from "@xenfs/libxen";
-// The store the hypervisor's main.ts plugs in; @xenfs/hypervisor does not export it.
-import { XenStore, XsClient } from "../../../services/hypervisor/src/xenstore/index.js";
 
 export const CLUSTER_TOKEN = "test-cluster-token";
 export const DOM0_TOKEN = "test-dom0-token";
@@ -25,37 +17,9 @@ export function startTestHypervisor(options: Partial<HypervisorOptions> = {}): P
     clusterToken: CLUSTER_TOKEN,
     dom0Token: DOM0_TOKEN,
     sessionLeaseMs: LEASE_MS,
-    xenstore: new Dom0RestartableStore(),
+    xenstore: new XenStore(),
     ...options,
   });
-}
-
-/**
- * The hypervisor's XenStore, except that dom0's death removes dom0's nodes. WORKAROUND, to be
- * deleted once the hypervisor handles it: today Xen.destroy() calls XenStore.releaseDomain(0),
- * which throws "dom0 cannot be released" inside the lease timer — an uncaught exception that
- * kills the hypervisor process and leaves dom0 "dying" for ever (no new dom0 can join).
- */
-class Dom0RestartableStore implements XsBackend {
-  readonly #store = new XenStore();
-
-  connect(domid: number, onWatchEvent: (path: string, token: string) => void): XsConnection {
-    return this.#store.connect(domid, onWatchEvent);
-  }
-
-  introduceDomain(domid: number, name: string): void {
-    this.#store.introduceDomain(domid, name);
-  }
-
-  releaseDomain(domid: number): void {
-    if (domid !== 0) {
-      this.#store.releaseDomain(domid);
-      return;
-    }
-    const conn = this.#store.connect(0, () => {});
-    new XsClient(conn).rm("/local/domain/0"); // the next dom0's join writes it again
-    conn.close();
-  }
 }
 
 export function joinDom0(hv: Hypervisor): Promise<XenDomain> {

@@ -53,9 +53,16 @@ export const HANDLERS: HandlerTable = {
   fault,
 };
 
-/** "gnttabMapGrantRef" → "gnttab_map_grant_ref", the metric label and log name. */
+const OP_NAMES = new Map<string, string>();
+
+/** "gnttabMapGrantRef" → "gnttab_map_grant_ref", the metric label and log name (memoised: hot path). */
 export function opName(op: string): string {
-  return op.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  let name = OP_NAMES.get(op);
+  if (name === undefined) {
+    name = op.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+    OP_NAMES.set(op, name);
+  }
+  return name;
 }
 
 export function failure(error: HypercallError): xen.Reply.$Properties {

@@ -12,6 +12,7 @@ import {
   str,
 } from "@xenfs/service-kit";
 import { MAX_MEMORY_MB, startHypervisor } from "./app.js";
+import { DEFAULT_SESSION_LIMITS } from "./session/limits.js";
 import { startXenstoredSocket, XenStore } from "./xenstore/index.js";
 
 const spec = {
@@ -22,6 +23,8 @@ const spec = {
   XEN_DOM0_TOKEN: str({ secret: true }),
   XEN_SESSION_LEASE_MS: durationMs({ min: 1, default: 10_000 }),
   XEN_FAULTS: str({ default: "" }),
+  XEN_HYPERCALL_RATE: int({ min: 0, max: 100_000_000, default: DEFAULT_SESSION_LIMITS.ratePerSec }),
+  XEN_HYPERCALL_BURST: int({ min: 1, max: 100_000_000, default: DEFAULT_SESSION_LIMITS.burst }),
   LOG_LEVEL: oneOf(LOG_LEVELS, { default: "info" }),
   XENSTORED_PATH: str({ optional: true }),
 };
@@ -45,6 +48,7 @@ async function main(): Promise<void> {
     dom0Token: env.XEN_DOM0_TOKEN,
     sessionLeaseMs: env.XEN_SESSION_LEASE_MS,
     faults: env.XEN_FAULTS,
+    limits: { ratePerSec: env.XEN_HYPERCALL_RATE, burst: env.XEN_HYPERCALL_BURST },
     logger,
     xenstore,
   });

@@ -7,7 +7,8 @@ export interface SessionLimits extends ReplayLimits {
   readonly maxPayload: number;
   /** Calls queued but not yet served (while paused); beyond, calls get −EBUSY. */
   readonly maxInflight: number;
-  /** Token bucket: sustained hypercalls per second, and the burst above it; over → −EAGAIN. */
+  /** Token bucket: sustained hypercalls per second (0 = unlimited), and the burst above it;
+   *  over → −EAGAIN. dom0 is not limited: it is the trusted control domain, as in Xen. */
   readonly ratePerSec: number;
   readonly burst: number;
   /** Outbound bytes the socket may buffer before the session is closed as not reading. */
@@ -42,6 +43,7 @@ export class TokenBucket {
   }
 
   take(): boolean {
+    if (this.ratePerSec === 0) return true;
     const t = this.now();
     this.tokens = Math.min(this.burst, this.tokens + ((t - this.last) * this.ratePerSec) / 1000);
     this.last = t;

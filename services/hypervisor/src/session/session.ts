@@ -43,7 +43,8 @@ export class Session {
 
   constructor(private readonly deps: SessionDeps) {
     this.replay = new ReplayBuffer(deps.limits);
-    this.bucket = new TokenBucket(deps.limits.ratePerSec, deps.limits.burst);
+    const rate = deps.domid === 0 ? 0 : deps.limits.ratePerSec;
+    this.bucket = new TokenBucket(rate, deps.limits.burst);
   }
 
   get limits(): SessionLimits {

@@ -43,7 +43,29 @@ describe("domain lifecycle", () => {
     });
     expect(errno(() => guest.read("data/x", tx))).toBe("ENOENT");
     expect(payloadStrings(dom0.request(XS.IS_DOMAIN_INTRODUCED, strings("5")))).toEqual(["F"]);
-    expect(errno(() => store.releaseDomain(0))).toBe("EINVAL");
+  });
+
+  it("dom0's death removes only its subtree; other privileged connections keep their watches", async () => {
+    const store = new XenStore();
+    store.introduceDomain(0, "Domain-0");
+    const events: string[] = [];
+    // A xenstored-socket client: privileged like dom0, but not dom0's session.
+    const tool = new XsClient(store.connect(0, (p, t) => events.push(`${p} ${t}`)));
+    const dom0 = new XsClient(store.connect(0, () => {}));
+    dom0.write("/local/domain/0/backend/xenfs/1/0/state", "4");
+    tool.watch("/local/domain/0/backend", "be");
+    tool.watch("@releaseDomain", "rel");
+    await delivered();
+    events.length = 0;
+
+    store.releaseDomain(0);
+    await delivered();
+    expect(errno(() => tool.read("/local/domain/0"))).toBe("ENOENT");
+    expect(events.sort()).toEqual(["/local/domain/0/backend be", "@releaseDomain rel"]);
+    expect(store.stats().watches).toBe(2);
+
+    store.introduceDomain(0, "Domain-0");
+    expect(tool.read("/local/domain/0/name")).toBe("Domain-0");
   });
 
   it("hands a dead domain's nodes elsewhere to dom0, so a new domain with its id gets nothing", () => {

@@ -72,7 +72,14 @@ export class XenStore implements XsBackend {
 
   /** Domain death: its watches and transactions go, its subtree goes, @releaseDomain fires. */
   releaseDomain(domid: number): void {
-    if (checkDomid(domid) === 0) throw new XsError("EINVAL", "dom0 cannot be released");
+    if (checkDomid(domid) === 0) {
+      // dom0's process died; a new one may join as dom0 again. Its own session's connection was
+      // closed by the hypervisor, and other privileged connections (xenstored socket clients) are
+      // not it, so only its subtree goes: frontends watching their backends see them vanish.
+      this.#modifyLive((db) => db.rm(DOM0, domainPath(0)));
+      if (this.domains.release(0)) this.#fireSpecial(XS_SPECIAL_WATCH.releaseDomain);
+      return;
+    }
     this.markReleased(domid);
     this.#modifyLive((db) => db.rm(DOM0, domainPath(domid)));
   }

@@ -9,11 +9,18 @@ import { startTestHost, type TestHost } from "./test-support/xenfs-host.js";
 
 const MAIN = fileURLToPath(new URL("./main.ts", import.meta.url));
 const children: ChildProcess[] = [];
+const { PATH = "" } = process.env;
+
+interface LogEntry {
+  msg?: string;
+  url?: string;
+  domid?: number;
+}
 
 function startGuest(env: Record<string, string>): ChildProcess {
   const child = spawn(process.execPath, ["--conditions=@xenfs/source", "--import", "tsx", MAIN], {
     cwd: fileURLToPath(new URL("..", import.meta.url)),
-    env: { PATH: process.env["PATH"] ?? "", PORT: "0", LOG_LEVEL: "info", ...env },
+    env: { PATH, PORT: "0", LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   children.push(child);
@@ -30,10 +37,10 @@ async function exited(child: ChildProcess): Promise<{ code: number | null; stder
 }
 
 /** The first JSON log line with this message. */
-async function logLine(child: ChildProcess, msg: string): Promise<Record<string, unknown>> {
+async function logLine(child: ChildProcess, msg: string): Promise<LogEntry> {
   for await (const line of createInterface({ input: child.stdout as NodeJS.ReadableStream })) {
-    const entry = JSON.parse(line) as Record<string, unknown>;
-    if (entry["msg"] === msg) return entry;
+    const entry = JSON.parse(line) as LogEntry;
+    if (entry.msg === msg) return entry;
   }
   throw new Error(`the process ended without logging "${msg}"`);
 }
@@ -88,9 +95,9 @@ describe("against a real host", () => {
       XENFS_WORKLOAD: "demo",
     });
     const ready = await logLine(child, "guest ready");
-    const url = ready["url"] as string;
+    const url = ready.url as string;
     const mount = (await (await fetch(`${url}/api/mount`)).json()) as { domid: number; state: string };
-    expect(mount).toMatchObject({ domid: ready["domid"], state: "Connected" });
+    expect(mount).toMatchObject({ domid: ready.domid, state: "Connected" });
     const exit = exited(child);
     child.kill("SIGTERM");
     expect((await exit).code).toBe(0);

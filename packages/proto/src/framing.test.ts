@@ -12,9 +12,7 @@ describe("envelope framing", () => {
     ];
     for (const envelope of cases) {
       const decoded = decodeEnvelope(encodeEnvelope(envelope));
-      expect(decoded.toJSON()).toEqual(
-        expect.objectContaining({ seq: envelope.seq }),
-      );
+      expect(decoded.toJSON()).toEqual(expect.objectContaining({ seq: envelope.seq }));
     }
     const decoded = decodeEnvelope(encodeEnvelope(cases[0]!));
     expect(decoded.call?.memWrite?.offset).toBe(4092);
@@ -27,23 +25,34 @@ describe("envelope framing", () => {
       expect.objectContaining({ code: "EMSGSIZE" }),
     );
     expect(() =>
-      encodeEnvelope({ seq: 1, call: { memWrite: { gpfn: 1, data: big } } }, { maxFrameBytes: 1024, maxBatch: 8 }),
+      encodeEnvelope(
+        { seq: 1, call: { memWrite: { gpfn: 1, data: big } } },
+        { maxFrameBytes: 1024, maxBatch: 8 },
+      ),
     ).toThrow(WireError);
   });
 
   it("refuses a frame without a body, an empty multicall and an oversized batch", () => {
-    expect(() => decodeEnvelope(encodeEnvelope({ seq: 1 }))).toThrow(expect.objectContaining({ code: "EPROTO" }));
+    expect(() => decodeEnvelope(encodeEnvelope({ seq: 1 }))).toThrow(
+      expect.objectContaining({ code: "EPROTO" }),
+    );
     expect(() => decodeEnvelope(encodeEnvelope({ seq: 1, multicall: { calls: [] } }))).toThrow(
       expect.objectContaining({ code: "EPROTO" }),
     );
     const calls = Array.from({ length: 9 }, () => ({ evtchnSend: { port: 1 } }));
-    expect(() => decodeEnvelope(encodeEnvelope({ seq: 1, multicall: { calls } }), { maxFrameBytes: 1 << 20, maxBatch: 8 })).toThrow(
-      expect.objectContaining({ code: "EMSGSIZE" }),
-    );
+    expect(() =>
+      decodeEnvelope(encodeEnvelope({ seq: 1, multicall: { calls } }), {
+        maxFrameBytes: 1 << 20,
+        maxBatch: 8,
+      }),
+    ).toThrow(expect.objectContaining({ code: "EMSGSIZE" }));
   });
 
   it("truncated frames fail with EBADMSG or EPROTO, never another exception", () => {
-    const whole = encodeEnvelope({ seq: 300, call: { memWrite: { gpfn: 2, offset: 10, data: new Uint8Array(64) } } });
+    const whole = encodeEnvelope({
+      seq: 300,
+      call: { memWrite: { gpfn: 2, offset: 10, data: new Uint8Array(64) } },
+    });
     for (let cut = 0; cut < whole.length; cut++) {
       try {
         decodeEnvelope(whole.subarray(0, cut));

@@ -89,6 +89,9 @@ describe("resolveInExport", () => {
     });
     expect(await codeOf(resolveInExport(root, "dangling"))).toBe("ENOENT");
     expect(await codeOf(resolveInExport(root, "file/x"))).toBe("ENOTDIR");
+    // A trailing slash (or "/.") names a directory, found by the property test: seed -921867223.
+    expect(await codeOf(resolveInExport(root, "file/"))).toBe("ENOTDIR");
+    expect(await codeOf(resolveInExport(root, "file/."))).toBe("ENOTDIR");
     expect(await codeOf(resolveInExport(root, "loop-a"))).toBe("ELOOP");
   });
 

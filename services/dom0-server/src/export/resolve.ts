@@ -82,7 +82,9 @@ function refuser(syscall: string, guestPath: string): Refuse {
 export function resolveInExport(root: string, guestPath: string, syscall = "resolve"): Promise<string> {
   return guarded(syscall, guestPath, async () => {
     const names = parseGuestPath(guestPath, syscall);
-    return join(root, ...(await walk(root, names, false, refuser(syscall, guestPath))));
+    // "file/" and "file/." name a directory: Linux answers ENOTDIR when the entry is not one.
+    const namesDirectory = /(^|\/)\.?$/.test(guestPath);
+    return join(root, ...(await walk(root, names, namesDirectory, refuser(syscall, guestPath))));
   });
 }
 

@@ -33,7 +33,10 @@ export async function sampleExport(root: string): Promise<void> {
 
 export interface TestHost {
   readonly hv: Hypervisor;
+  /** The dom0 running now (a restart replaces it). */
   readonly dom0: Dom0Server;
+  stopDom0(): Promise<void>;
+  startDom0(): Promise<void>;
   readonly exportDir: string;
   guest(
     name: string,
@@ -47,17 +50,29 @@ export async function startTestHost(options: { cacheMb?: number } = {}): Promise
   const exportDir = await mkdtemp(join(tmpdir(), "xenfs-export-"));
   await sampleExport(exportDir);
   const hv = await startTestHypervisor();
-  const dom0 = await startDom0Server({
-    hypervisorUrl: hv.url,
-    dom0Token: DOM0_TOKEN,
-    exportDir,
-    port: 0,
-    cacheMb: options.cacheMb ?? 8,
-  });
+  const startDom0 = () =>
+    startDom0Server({
+      hypervisorUrl: hv.url,
+      dom0Token: DOM0_TOKEN,
+      exportDir,
+      port: 0,
+      cacheMb: options.cacheMb ?? 8,
+    });
+  let dom0: Dom0Server | undefined = await startDom0();
   const guests: { domain: XenDomain; fs: XenfsMount }[] = [];
   return {
     hv,
-    dom0,
+    get dom0() {
+      if (!dom0) throw new Error("dom0 is stopped");
+      return dom0;
+    },
+    async stopDom0() {
+      await dom0?.close();
+      dom0 = undefined;
+    },
+    async startDom0() {
+      dom0 ??= await startDom0();
+    },
     exportDir,
     async guest(name, mode, mountOptions = {}) {
       const domain = await joinGuest(hv, name);
@@ -76,7 +91,7 @@ export async function startTestHost(options: { cacheMb?: number } = {}): Promise
         await fs.unmount().catch(() => {});
         await domain.close();
       }
-      await dom0.close();
+      await dom0?.close();
       await hv.close();
       await rm(exportDir, { recursive: true, force: true });
     },

@@ -7,7 +7,6 @@ export interface MountObserver {
 }
 
 export class MountCounters {
-  readonly requestsByOp = new Map<FsOp, number>();
   requests = 0;
   bytesRead = 0;
   bytesWritten = 0;
@@ -18,7 +17,6 @@ export class MountCounters {
 
   request(op: FsOp): void {
     this.requests += 1;
-    this.requestsByOp.set(op, (this.requestsByOp.get(op) ?? 0) + 1);
     this.observer.request?.(op);
   }
 

@@ -27,10 +27,6 @@ export class HandleCache {
     private readonly files: HandleCacheFiles,
   ) {}
 
-  get size(): number {
-    return this.#entries.size;
-  }
-
   /** An open file for `path`, cached or newly opened; give it back with `release`. */
   async acquire(path: string): Promise<OpenFile> {
     const cached = this.#entries.get(path);

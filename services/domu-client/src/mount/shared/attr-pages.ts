@@ -19,10 +19,6 @@ export class AttrPages {
     private readonly onError: (error: Error) => void,
   ) {}
 
-  get size(): number {
-    return this.#mapped.size;
-  }
-
   /** Maps the page behind `gref` unless mapped already, and counts one more user. */
   async acquire(gref: number): Promise<void> {
     let mapping = this.#pages.get(gref);

@@ -52,7 +52,7 @@ export async function runHost(options: HostOptions): Promise<Host> {
       dom0: randomBytes(24).toString("base64url"),
     },
   );
-  const { launchable, skipped } = selectPresent(plan, options.repoRoot);
+  const { launchable, skipped } = selectPresent(plan, options.repoRoot, options.fromSource);
   await assertPortsFree(launchable.flat().map(({ spec }) => spec.port));
   await mkdir(logDir, { recursive: true });
   const running = await startHost(launchable, {
@@ -84,11 +84,12 @@ async function prepareExport(options: HostOptions): Promise<string> {
 function selectPresent(
   plan: HostPlan,
   repoRoot: string | undefined,
+  sourceOnly: boolean,
 ): { launchable: Launchable[][]; skipped: SkippedService[] } {
-  const hypervisor = findServiceEntry("hypervisor", repoRoot);
+  const hypervisor = findServiceEntry("hypervisor", repoRoot, sourceOnly);
   if (hypervisor === undefined) throw new ServiceMissingError(`services/${SERVICE_FOLDERS.hypervisor}`);
-  const dom0 = findServiceEntry("dom0", repoRoot);
-  const guest = dom0 && findServiceEntry("guest", repoRoot);
+  const dom0 = findServiceEntry("dom0", repoRoot, sourceOnly);
+  const guest = dom0 && findServiceEntry("guest", repoRoot, sourceOnly);
   const guestSkipReason = dom0 ? notInTree("guest") : "needs dom0, which is not in this tree";
   return {
     launchable: [

@@ -24,6 +24,7 @@ describe("parseOptions", () => {
       basePort: 7000,
       logLevel: "warn",
       status: "table",
+      fromSource: false,
     });
   });
 
@@ -46,6 +47,7 @@ describe("parseOptions", () => {
       "--log-level",
       "debug",
       "--json",
+      "--from-source",
     ]);
     expect(options).toEqual({
       guests: 5,
@@ -57,6 +59,7 @@ describe("parseOptions", () => {
       basePort: 9000,
       logLevel: "debug",
       status: "json",
+      fromSource: true,
     });
     expect(parseOptions(["-q"]).status).toBe("quiet");
     expect(parseOptions(["--guests", "0"]).guests).toBe(0);

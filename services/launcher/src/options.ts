@@ -28,6 +28,8 @@ export interface LaunchOptions {
   readonly basePort: number;
   readonly logLevel: LogLevel;
   readonly status: StatusStyle;
+  /** Run every service from its TypeScript sources even where a (possibly stale) dist/ exists. */
+  readonly fromSource: boolean;
 }
 
 function integerIn(min: number, max: number): (raw: string) => number {
@@ -81,7 +83,8 @@ export function buildCli(): Command {
       new Option("--log-level <level>", "LOG_LEVEL of every service").choices(LOG_LEVELS).default("warn"),
     )
     .addOption(new Option("-q, --quiet", "no status table, only addresses and errors").conflicts("json"))
-    .addOption(new Option("--json", "status as one JSON object per line"));
+    .addOption(new Option("--json", "status as one JSON object per line"))
+    .addOption(new Option("--from-source", "run the services from src/ through tsx, never their dist/"));
 }
 
 interface RawOptions {
@@ -95,6 +98,7 @@ interface RawOptions {
   logLevel: LogLevel;
   quiet?: true;
   json?: true;
+  fromSource?: true;
 }
 
 /**
@@ -123,6 +127,7 @@ export function parseOptions(args: readonly string[], cli: Command = buildCli())
     basePort: raw.basePort,
     logLevel: raw.logLevel,
     status: raw.json ? "json" : raw.quiet ? "quiet" : "table",
+    fromSource: raw.fromSource === true,
   });
 }
 

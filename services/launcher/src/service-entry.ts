@@ -1,5 +1,6 @@
 // How to run a service: its built dist/main.js when there is one (what `pnpm start` produces),
 // else its TypeScript source through tsx, so the launcher also works in an unbuilt checkout.
+// `sourceOnly` skips dist/ altogether: a test of the code as written must not run a stale build.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -28,9 +29,13 @@ export function sourceEntry(role: Role, root: string = REPO_ROOT): ServiceEntry 
 }
 
 /** undefined when the service is not in this tree (neither built nor written yet). */
-export function findServiceEntry(role: Role, root: string = REPO_ROOT): ServiceEntry | undefined {
+export function findServiceEntry(
+  role: Role,
+  root: string = REPO_ROOT,
+  sourceOnly = false,
+): ServiceEntry | undefined {
   const cwd = serviceDir(role, root);
-  if (existsSync(join(cwd, "dist", "main.js"))) return { cwd, args: ["dist/main.js"] };
+  if (!sourceOnly && existsSync(join(cwd, "dist", "main.js"))) return { cwd, args: ["dist/main.js"] };
   if (existsSync(join(cwd, "src", "main.ts"))) return sourceEntry(role, root);
   return undefined;
 }

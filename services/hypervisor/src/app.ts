@@ -12,6 +12,7 @@ import {
 } from "@xenfs/service-kit";
 import { WebSocketServer } from "ws";
 import { FaultSpecError, Faults } from "./faults.js";
+import { adminRoutes } from "./http/admin.js";
 import { apiRoutes } from "./http/api.js";
 import { dashboardRoute } from "./http/dashboard.js";
 import { createMetrics } from "./http/metrics.js";
@@ -99,7 +100,7 @@ export async function startHypervisor(options: HypervisorOptions): Promise<Hyper
   const http = createHttpServer({
     host,
     port: options.port ?? 7000,
-    routes: [...apiRoutes(xen), dashboardRoute()],
+    routes: [...apiRoutes(xen), ...adminRoutes(xen), dashboardRoute()],
     ready: () => ready,
     metrics: metrics.registry,
     logger,

@@ -1,4 +1,5 @@
 // XEN_DOMCTL_*: the toolstack's privileged calls. dom0 only; everyone else gets −EPERM.
+// pause/unpause/destroy are exported for the HTTP admin API, which acts for dom0 too.
 import { XEN_DOMCTL } from "@xenfs/proto";
 import type { Domain } from "./domain/domain.js";
 import { domainInfo } from "./domain/info.js";
@@ -7,11 +8,27 @@ import type { Handler } from "./handler.js";
 import type { Xen } from "./xen.js";
 
 /** A domain dom0 may act on: exists, and is not dom0 itself. */
-function other(xen: Xen, caller: Domain, domid: number): Domain {
+function other(xen: Xen, domid: number): Domain {
   const domain = xen.domains.get(domid);
   if (!domain) throw errno("ESRCH", `no domain ${domid}`);
-  if (domain === caller) throw errno("EINVAL", "dom0 cannot do this to itself");
+  if (domain.privileged) throw errno("EINVAL", "dom0 cannot do this to itself");
   return domain;
+}
+
+export function pauseDomain(xen: Xen, domid: number): void {
+  const d = other(xen, domid);
+  if (!d.live) throw errno("EINVAL", `dom${domid} is ${d.state}`);
+  if (d.state === "running") xen.pause(d);
+}
+
+export function unpauseDomain(xen: Xen, domid: number): void {
+  const d = other(xen, domid);
+  if (d.state !== "paused") throw errno("EINVAL", `dom${domid} is not paused`);
+  xen.unpause(d);
+}
+
+export function destroyDomain(xen: Xen, domid: number): void {
+  xen.destroy(other(xen, domid), "destroyed by dom0");
 }
 
 export const domctl: Handler<"domctl"> = (xen, caller, { cmd, domain: domid, maxFrames }) => {
@@ -25,20 +42,14 @@ export const domctl: Handler<"domctl"> = (xen, caller, { cmd, domain: domid, max
       if (domains.length === 0) throw errno("ESRCH", `no domain ≥ ${domid}`);
       return { domctl: { domains } };
     }
-    case XEN_DOMCTL.pausedomain: {
-      const d = other(xen, caller, domid);
-      if (!d.live) throw errno("EINVAL", `dom${domid} is ${d.state}`);
-      if (d.state === "running") xen.pause(d);
+    case XEN_DOMCTL.pausedomain:
+      pauseDomain(xen, domid);
       return undefined;
-    }
-    case XEN_DOMCTL.unpausedomain: {
-      const d = other(xen, caller, domid);
-      if (d.state !== "paused") throw errno("EINVAL", `dom${domid} is not paused`);
-      xen.unpause(d);
+    case XEN_DOMCTL.unpausedomain:
+      unpauseDomain(xen, domid);
       return undefined;
-    }
     case XEN_DOMCTL.destroydomain:
-      xen.destroy(other(xen, caller, domid), "destroyed by dom0");
+      destroyDomain(xen, domid);
       return undefined;
     case XEN_DOMCTL.max_mem: {
       const d = xen.domains.live(domid);

@@ -1,10 +1,11 @@
 // The `fault` hypercall (dom0 only): replaces the injected faults of one domain at run time.
+// replaceFaults is shared with the HTTP admin API (PUT /api/faults).
 import { errno } from "./errors.js";
 import { FaultSpecError } from "./faults.js";
 import type { Handler } from "./handler.js";
+import type { Xen } from "./xen.js";
 
-export const fault: Handler<"fault"> = (xen, caller, { spec, domid }) => {
-  if (!caller.privileged) throw errno("EPERM", "fault injection is for dom0 only");
+export function replaceFaults(xen: Xen, domid: number, spec: string): void {
   try {
     xen.config.faults.replace(domid, spec);
   } catch (error) {
@@ -12,5 +13,10 @@ export const fault: Handler<"fault"> = (xen, caller, { spec, domid }) => {
     throw error;
   }
   xen.logger.warn({ domid, spec }, "fault injection changed");
+}
+
+export const fault: Handler<"fault"> = (xen, caller, { spec, domid }) => {
+  if (!caller.privileged) throw errno("EPERM", "fault injection is for dom0 only");
+  replaceFaults(xen, domid, spec);
   return undefined;
 };

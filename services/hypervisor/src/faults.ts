@@ -78,6 +78,28 @@ export function parseFaults(spec: string): FaultRule[] {
   return rules;
 }
 
+/** A probability as the grammar spells it: 1e-7 is 0.0000001. */
+function decimal(p: number): string {
+  const text = String(p);
+  return text.includes("e") ? p.toFixed(20).replace(/0+$/, "") : text;
+}
+
+/** The spec text of `rules`, which parseFaults reads back as the same rules. */
+export function formatFaults(rules: readonly FaultRule[]): string {
+  return rules
+    .map((r) => {
+      if (r.kind === "crash_after") return `crash_after=${r.n}`;
+      const value =
+        r.kind === "delay"
+          ? r.minMs === r.maxMs
+            ? `${r.minMs}ms`
+            : `${r.minMs}..${r.maxMs}ms`
+          : decimal(r.p);
+      return `${r.kind}=${value}${r.domid === undefined ? "" : `@${r.domid}`}`;
+    })
+    .join(",");
+}
+
 /** What to do with one outbound frame. */
 export interface FramePlan {
   readonly drop: boolean;
@@ -105,6 +127,14 @@ export class Faults {
     );
     this.rules = this.rules.filter((r) => r.kind === "crash_after" || !("domid" in r) || r.domid !== domid);
     this.apply(incoming);
+  }
+
+  /** The rules in force; crash_after counts the hypercalls still to go. */
+  current(): FaultRule[] {
+    const left = this.crashCountdown;
+    return left !== undefined && left > 0
+      ? [...this.rules, { kind: "crash_after", n: left }]
+      : [...this.rules];
   }
 
   /** Counts one hypercall; true when the process must crash now. */

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Puts what the images need into infra/docker/stage/: each service's compiled output with its
+# production dependencies (pnpm deploy), so `docker build` copies files and needs no registry.
+#
+#   infra/docker/stage.sh        (after `pnpm install`; runs `pnpm build` itself)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+stage="infra/docker/stage"
+# folder in services/ → package it deploys
+declare -A packages=(
+  [hypervisor]=@xenfs/hypervisor
+  [dom0-server]=@xenfs/dom0-server
+  [domu-client]=@xenfs/domu-client
+  [launcher]=@xenfs/launcher # its sample-tree generator seeds dom0's export volume
+)
+
+pnpm build --output-logs=errors-only
+rm -rf "$stage"
+for folder in "${!packages[@]}"; do
+  # --legacy: deploy a workspace package with its dist without inject-workspace-packages.
+  pnpm --filter "${packages[$folder]}" deploy --prod --legacy --offline "$stage/$folder" >/dev/null
+  [ -f "$stage/$folder/dist/main.js" ] || { echo "stage: $folder has no dist/main.js" >&2; exit 1; }
+done
+echo "stage: ${!packages[*]} in $stage ($(du -sh "$stage" | cut -f1))"

@@ -4,6 +4,12 @@ import { RingError } from "./errors.js";
 /** Ring protocols use 4 KiB pages whatever the architecture (ring.h, XEN_PAGE_SHIFT 12). */
 export const XEN_PAGE_SIZE = 4096;
 
+/**
+ * Most pages one ring may span: 16 (order 4), Linux's XENBUS_MAX_RING_GRANT_ORDER and the
+ * largest `max-ring-page-order` blkback offers.
+ */
+export const XEN_MAX_RING_PAGES = 16;
+
 export const SRING = {
   req_prod: 0,
   req_event: 4,
@@ -21,15 +27,32 @@ export function rd32(x: number): number {
   return v === 0 ? 0 : 2 ** (31 - Math.clz32(v));
 }
 
-/** __CONST_RING_SIZE for one 4 KiB page: how many entries of `entrySize` bytes the ring holds. */
-export function ringSize(entrySize: number): number {
+/**
+ * __CONST_RING_SIZE(name, XEN_PAGE_SIZE * pages): how many entries of `entrySize` bytes a ring
+ * spanning `pages` 4 KiB pages holds (a multi-page ring of order n has 2^n pages, as blkif's
+ * and netif's `ring-page-order`). The sring header sits once, at the start of the first page.
+ */
+export function ringSize(entrySize: number, pages = 1): number {
+  if (!Number.isInteger(pages) || pages < 1 || pages > XEN_MAX_RING_PAGES) {
+    throw new RingError("EINVAL", `a ring spans 1..${XEN_MAX_RING_PAGES} pages, not ${pages}`);
+  }
+  const bytes = XEN_PAGE_SIZE * pages;
   const fits =
-    Number.isInteger(entrySize) && entrySize > 0 ? Math.floor((XEN_PAGE_SIZE - SRING.ring) / entrySize) : 0;
+    Number.isInteger(entrySize) && entrySize > 0 ? Math.floor((bytes - SRING.ring) / entrySize) : 0;
   if (fits === 0) {
     throw new RingError(
       "EINVAL",
-      `entry size ${entrySize} cannot form a ring: it must be an integer in 1..${XEN_PAGE_SIZE - SRING.ring}`,
+      `entry size ${entrySize} cannot form a ring: it must be an integer in 1..${bytes - SRING.ring}`,
     );
   }
   return rd32(fits);
+}
+
+/** The pages of a ring of `order` (`ring-page-order`): 2^order. */
+export function ringPagesOfOrder(order: number): number {
+  const pages = 2 ** order;
+  if (!Number.isInteger(order) || order < 0 || pages > XEN_MAX_RING_PAGES) {
+    throw new RingError("EINVAL", `ring page order ${order} is outside 0..${Math.log2(XEN_MAX_RING_PAGES)}`);
+  }
+  return pages;
 }

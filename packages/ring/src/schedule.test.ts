@@ -45,8 +45,10 @@ function play(session: Session, step: Step): void {
 }
 
 const geometry = fc.record({
-  // 4032 bytes: a one-entry ring; 4 bytes: 512 entries.
+  // 4032 bytes: a one-entry ring; 4 bytes: 512 entries per page.
   entrySize: fc.oneof(fc.constantFrom(4032, 2016, 1008, 504), fc.integer({ min: 4, max: 4032 })),
+  // Multi-page rings (order 1, 2, 4): entries straddle the page boundaries.
+  pages: fc.constantFrom(1, 1, 2, 4, 16),
   start: fc.oneof(
     fc.constant(0),
     fc.integer({ min: 2 ** 32 - 600, max: 2 ** 32 - 1 }),
@@ -57,8 +59,8 @@ const geometry = fc.record({
 describe("a front ring and a back ring under random schedules", () => {
   it("deliver every request and response once, in order, and never lose a wake-up", () => {
     fc.assert(
-      fc.property(geometry, fc.array(step, { maxLength: 80 }), ({ entrySize, start }, steps) => {
-        const session = new Session(seqTypes(entrySize), start);
+      fc.property(geometry, fc.array(step, { maxLength: 80 }), ({ entrySize, pages, start }, steps) => {
+        const session = new Session(seqTypes(entrySize, pages), start);
         for (const next of steps) {
           play(session, next);
           session.checkSleepers();

@@ -24,8 +24,9 @@ export function copySlot<T>(sring: Sring, idx: number, codec: SlotCodec<T>): Con
  * and writes the whole entry, so no byte of an older, larger entry stays visible to the peer.
  */
 export function putSlot<T>(sring: Sring, idx: number, codec: SlotCodec<T>, value: T): void {
-  const entry = new Uint8Array(sring.entrySize);
-  codec.encode(value, entry.subarray(0, codec.size));
+  const entry = sring.scratch;
+  entry.fill(0);
+  codec.encode(value, codec.size === entry.length ? entry : entry.subarray(0, codec.size));
   sring.page.write(sring.entryOffset(idx), entry);
 }
 

@@ -3,10 +3,14 @@ import { SRING, XEN_PAGE_SIZE } from "./layout.js";
 import type { RingPage } from "./page.js";
 
 /**
- * struct <name>_sring over a page: the four shared indices and the entries. Each property
- * access is one u32 read or write of the page, so a caller that needs a value twice keeps it.
+ * struct <name>_sring over a page (or the pages of a multi-page ring, seen as one): the four
+ * shared indices and the entries. Each property access is one u32 read or write of the page, so
+ * a caller that needs a value twice keeps it.
  */
 export class Sring {
+  /** One entry's bytes, reused by every slot write (pages copy what they are given). */
+  readonly scratch: Uint8Array;
+
   constructor(
     readonly page: RingPage,
     readonly entrySize: number,
@@ -15,6 +19,14 @@ export class Sring {
     if (page.size < XEN_PAGE_SIZE) {
       throw new RingError("EINVAL", `a ring needs a ${XEN_PAGE_SIZE}-byte page, got ${page.size} bytes`);
     }
+    const needed = SRING.ring + nr_ents * entrySize;
+    if (needed > page.size) {
+      throw new RingError(
+        "EINVAL",
+        `${nr_ents} entries of ${entrySize} bytes need ${needed} bytes, the page has ${page.size}`,
+      );
+    }
+    this.scratch = new Uint8Array(entrySize);
   }
 
   get req_prod(): number {

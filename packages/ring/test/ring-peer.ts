@@ -27,12 +27,16 @@ export class RingPeer {
     });
   }
 
-  /** Hands `page` to the C peer for one turn and takes it back; returns the lines it printed. */
+  /**
+   * Hands `page` (one page, or the contiguous bytes of a multi-page ring) to the C peer for one
+   * turn and takes it back; returns the lines it printed.
+   */
   turn(page: BufferPage, args: readonly (string | number)[]): string[] {
     writeFileSync(this.#pageFile, page.bytes);
     const [mode, ...rest] = args;
     const out = execFileSync(this.#bin, [String(mode), this.#pageFile, ...rest.map(String)], {
       encoding: "utf8",
+      env: { ...process.env, RING_PAGES: String(page.bytes.byteLength / 4096) },
     });
     page.bytes.set(readFileSync(this.#pageFile));
     return out.trim().split("\n");

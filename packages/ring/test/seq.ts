@@ -12,6 +12,6 @@ function seqCodec(size: number): SlotCodec<number> {
   };
 }
 
-export function seqTypes(entrySize: number): RingTypes<number, number> {
-  return defineRingTypes(seqCodec(entrySize), seqCodec(4));
+export function seqTypes(entrySize: number, pages = 1): RingTypes<number, number> {
+  return defineRingTypes(seqCodec(entrySize), seqCodec(4), pages);
 }

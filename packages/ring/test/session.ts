@@ -2,7 +2,7 @@
 // counts from the start index without wrapping. Each end is a consumer that sleeps after a final
 // check that found nothing, and wakes only when the other end's push says to notify it.
 import { expect } from "vitest";
-import { BackRing, BufferPage, FrontRing, type RingTypes, SRING } from "../src/index.js";
+import { BackRing, BufferPage, FrontRing, PageSpan, type RingTypes, SRING } from "../src/index.js";
 
 export type Race = { readonly when: "before" | "after"; readonly n: number };
 
@@ -24,6 +24,7 @@ class InterleavingPage extends BufferPage {
 }
 
 export class Session {
+  /** The ring's first page, where the indices are (a multi-page ring spans more after it). */
   readonly page = new InterleavingPage();
   readonly front: FrontRing<number, number>;
   readonly back: BackRing<number, number>;
@@ -44,9 +45,11 @@ export class Session {
     types: RingTypes<number, number>,
     readonly start: number,
   ) {
-    FrontRing.init(this.page, types);
-    this.front = FrontRing.attach(this.page, types, start);
-    this.back = BackRing.attach(this.page, types, start);
+    const more = Array.from({ length: types.pages - 1 }, () => new BufferPage());
+    const ring = types.pages === 1 ? this.page : new PageSpan([this.page, ...more]);
+    FrontRing.init(ring, types);
+    this.front = FrontRing.attach(ring, types, start);
+    this.back = BackRing.attach(ring, types, start);
     const { sring } = this.front;
     sring.req_prod = start;
     sring.rsp_prod = start;

@@ -7,7 +7,8 @@
  *   ring_peer front <page> <rsp_cons> <count> <id> take every response, then make <count> requests
  *
  * It prints one line per request or response it sees, and every notify decision, for the test
- * to compare with what the TypeScript end did.
+ * to compare with what the TypeScript end did. With RING_PAGES=n in the environment the file
+ * holds a multi-page ring of n pages (as ring-page-order log2(n)), and init prints its RING_SIZE.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -47,23 +48,29 @@ _Static_assert(sizeof(struct echo_request) == 32, "request is 32 bytes");
 _Static_assert(sizeof(struct echo_response) == 12, "response is 12 bytes");
 _Static_assert(offsetof(struct echo_sring, ring) == 64, "entries start at 64");
 _Static_assert(__CONST_RING_SIZE(echo, PAGE_SIZE) == 64, "64 entries of 32 bytes");
+_Static_assert(__CONST_RING_SIZE(echo, PAGE_SIZE << 4) == 1024, "order 4: 1024 entries");
+
+#define MAX_PAGES 16
 
 static union {
     struct echo_sring sring;
-    uint8_t bytes[PAGE_SIZE];
+    uint8_t bytes[PAGE_SIZE * MAX_PAGES];
 } page;
+
+/* The ring's size in bytes: RING_PAGES pages (default 1). */
+static size_t ring_bytes;
 
 static void load(const char *path)
 {
     FILE *f = fopen(path, "rb");
-    if (!f || fread(page.bytes, 1, PAGE_SIZE, f) != PAGE_SIZE) { perror(path); exit(2); }
+    if (!f || fread(page.bytes, 1, ring_bytes, f) != ring_bytes) { perror(path); exit(2); }
     fclose(f);
 }
 
 static void store(const char *path)
 {
     FILE *f = fopen(path, "wb");
-    if (!f || fwrite(page.bytes, 1, PAGE_SIZE, f) != PAGE_SIZE) { perror(path); exit(2); }
+    if (!f || fwrite(page.bytes, 1, ring_bytes, f) != ring_bytes) { perror(path); exit(2); }
     fclose(f);
 }
 
@@ -87,16 +94,17 @@ static struct echo_response answer(const struct echo_request *req)
 static void init(RING_IDX start)
 {
     struct echo_front_ring front;
-    XEN_FRONT_RING_INIT(&front, &page.sring, PAGE_SIZE);
+    XEN_FRONT_RING_INIT(&front, &page.sring, ring_bytes);
     page.sring.req_prod = page.sring.rsp_prod = start;
     page.sring.req_event = page.sring.rsp_event = start + 1;
+    printf("size %u\n", RING_SIZE(&front));
 }
 
 static void back(RING_IDX index)
 {
     struct echo_back_ring ring;
     int more, notify;
-    BACK_RING_ATTACH(&ring, &page.sring, index, PAGE_SIZE);
+    BACK_RING_ATTACH(&ring, &page.sring, index, ring_bytes);
     do {
         RING_IDX rc = ring.req_cons, rp = ring.sring->req_prod;
         xen_rmb();
@@ -120,7 +128,7 @@ static void front(RING_IDX rsp_cons, unsigned count, uint32_t id)
 {
     struct echo_front_ring ring;
     int more, notify;
-    FRONT_RING_ATTACH(&ring, &page.sring, rsp_cons, PAGE_SIZE);
+    FRONT_RING_ATTACH(&ring, &page.sring, rsp_cons, ring_bytes);
     /* Resuming: every request this front made was pushed before its last turn ended. */
     ring.req_prod_pvt = ring.sring->req_prod;
     do {
@@ -152,6 +160,10 @@ static void front(RING_IDX rsp_cons, unsigned count, uint32_t id)
 
 int main(int argc, char **argv)
 {
+    const char *pages = getenv("RING_PAGES");
+    unsigned n = pages ? (unsigned)strtoul(pages, NULL, 0) : 1;
+    if (n < 1 || n > MAX_PAGES) { fprintf(stderr, "RING_PAGES %s: 1..%d\n", pages, MAX_PAGES); return 1; }
+    ring_bytes = (size_t)n * PAGE_SIZE;
     if (argc >= 4 && !strcmp(argv[1], "init")) {
         init(arg(argv[3]));
     } else if (argc >= 4 && !strcmp(argv[1], "back")) {

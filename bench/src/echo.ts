@@ -14,6 +14,8 @@ import {
 } from "./core/hypervisor-process.js";
 
 const ECHO_DIR = fileURLToPath(new URL("../../packages/xenbus/src/echo/", import.meta.url));
+/** The guest sets up the largest ring the backend offers: 16 pages, 1,024 slots (blkif's order 4). */
+const RING_PAGE_ORDER = "4";
 const BATCH: WorkloadSpec = { requests: 20_000, inflight: 1_024, payloadBytes: 48 };
 const SERIAL: WorkloadSpec = { requests: 2_000, inflight: 1, payloadBytes: 48, latency: true };
 
@@ -28,6 +30,7 @@ function startEcho(which: "dom0" | "guest", hv: HypervisorProcess): ChildProcess
         XEN_DOM0_TOKEN: DOM0_TOKEN,
         XEN_CLUSTER_TOKEN: CLUSTER_TOKEN,
         XEN_DOMAIN_NAME: "echo-bench",
+        ECHO_MAX_RING_PAGE_ORDER: RING_PAGE_ORDER,
         LOG_LEVEL: "warn",
       },
       stdio: ["ignore", "inherit", "inherit", "ipc"],

@@ -10,7 +10,8 @@ import { EchoBackend } from "./echo/backend.js";
 import { EchoFrontend } from "./echo/frontend.js";
 import { ECHO_DEVICE } from "./echo/protocol.js";
 import { XenbusFrontend } from "./frontend.js";
-import { backendDir, frontendDir } from "./paths.js";
+import { backendDir, frontendDir, ringRefKey } from "./paths.js";
+import { parseRingKeys, ringKeys } from "./ring-keys.js";
 import { XenbusState } from "./xenbus-state.js";
 import { readOptional } from "./xs-read.js";
 
@@ -121,6 +122,56 @@ describe("xenbus handshake", () => {
     expect(ringRef).toBeGreaterThanOrEqual(8); // refs below GNTTAB_NR_RESERVED_ENTRIES are the toolstack's
     expect(await guest.events.status(port)).toMatchObject({ status: "interdomain", remoteDom: 0 });
     await backend.close();
+  });
+
+  it("sets up a multi-page ring as blkif does: ring-page-order and ring-ref0…, all mapped", async () => {
+    const backend = new XenbusBackend(dom0, ECHO_DEVICE.type, new EchoBackend(dom0));
+    await backend.start();
+    expect(await guest.xs.read(`${back}/max-ring-page-order`)).toBe("4");
+    // The frontend asks for more than the backend offers: it gets the backend's maximum.
+    const echo = new EchoFrontend(guest, { maxRingPageOrder: 9 });
+    const frontend = new XenbusFrontend(guest, ECHO_DEVICE, echo);
+    await frontend.start();
+    const many = Array.from({ length: 1_500 }, (_, i) => Uint8Array.of(i & 0xff, i >> 8));
+    const answers = await Promise.all(many.map((payload) => echo.echo(payload)));
+    expect(answers).toEqual(many);
+
+    expect(await dom0.xs.read(`${front}/ring-page-order`)).toBe("4");
+    expect(await readOptional(dom0.xs, `${front}/ring-ref`)).toBeUndefined();
+    const refs = await Promise.all(
+      Array.from({ length: 16 }, async (_, i) => Number(await dom0.xs.read(`${front}/${ringRefKey(i)}`))),
+    );
+    expect(new Set(refs).size).toBe(16);
+    expect(await readOptional(dom0.xs, `${front}/${ringRefKey(16)}`)).toBeUndefined();
+    let view = await getJson<DomainView[]>(hv, "/api/domains");
+    expect(view.find((d) => d.domid === 0)).toMatchObject({ maps: 16 });
+
+    await frontend.close();
+    view = await getJson<DomainView[]>(hv, "/api/domains");
+    expect(view.find((d) => d.domid === 0)).toMatchObject({ maps: 0 });
+    expect(view.find((d) => d.domid === guest.domid)).toMatchObject({ grants: 0 });
+    await backend.close();
+  });
+
+  it("the ring keys: one page is ring-ref; an order over the backend's maximum is refused", () => {
+    expect(ringKeys([9], 3)).toEqual({ "ring-ref": "9", "event-channel": "3" });
+    expect(ringKeys([9, 10, 11, 12], 3)).toEqual({
+      "ring-page-order": "2",
+      "ring-ref0": "9",
+      "ring-ref1": "10",
+      "ring-ref2": "11",
+      "ring-ref3": "12",
+      "event-channel": "3",
+    });
+    const info = (keys: Record<string, string>) => ({ domid: 5, path: "/x", keys });
+    expect(parseRingKeys(info(ringKeys([9, 10], 3)), 4)).toEqual({ order: 1, ringRefs: [9, 10], port: 3 });
+    expect(parseRingKeys(info(ringKeys([9], 3)), 4)).toEqual({ order: 0, ringRefs: [9], port: 3 });
+    const refused = expect.objectContaining({ code: "EPROTO" });
+    expect(() => parseRingKeys(info(ringKeys([1, 2, 3, 4], 3)), 1)).toThrow(refused);
+    expect(() =>
+      parseRingKeys(info({ "ring-page-order": "1", "ring-ref0": "9", "event-channel": "3" }), 4),
+    ).toThrow(refused);
+    expect(() => parseRingKeys(info({ "ring-ref": "x", "event-channel": "3" }), 4)).toThrow(refused);
   });
 
   it("closes: frontend Closing → backend Closed → frontend Closed, ring and port released", async () => {

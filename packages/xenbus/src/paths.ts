@@ -15,7 +15,16 @@ export const XenbusKey = {
   frontendId: "frontend-id",
   ringRef: "ring-ref",
   eventChannel: "event-channel",
+  /** Backend feature: the largest multi-page ring it maps, as an order (blkif.h). */
+  maxRingPageOrder: "max-ring-page-order",
+  /** Frontend: its ring spans 2^order pages, granted as `ring-ref0` … (blkif.h). */
+  ringPageOrder: "ring-page-order",
 } as const;
+
+/** `ring-ref<i>`: the grant of page `i` of a multi-page ring. */
+export function ringRefKey(i: number): string {
+  return `${XenbusKey.ringRef}${i}`;
+}
 
 export function domainPath(domid: number): string {
   return `/local/domain/${domid}`;

@@ -1,8 +1,11 @@
-// The backend's half: the frontend's ring frame mapped writable, and its port bound.
+// The backend's half: the frontend's ring frames mapped writable (one, or 2^order for a
+// multi-page ring), and its port bound.
 import type { GrantMapping, XenDomain } from "@xenfs/libxen";
 import { BackRing, type RingTypes } from "@xenfs/ring";
 import { DrainLoop } from "./drain-loop.js";
+import { XenbusError } from "./errors.js";
 import { finalCheckForRequests, pushResponsesAndCheckNotify } from "./ring-barriers.js";
+import { spanOf } from "./ring-front.js";
 import { tolerate } from "./tolerate.js";
 import { WriteCombiningPage } from "./write-combining-page.js";
 
@@ -11,29 +14,38 @@ export class RingBack<Req, Rsp> {
 
   private constructor(
     private readonly domain: XenDomain,
-    private readonly mapping: GrantMapping,
+    private readonly mappings: readonly GrantMapping[],
     private readonly page: WriteCombiningPage,
     readonly ring: BackRing<Req, Rsp>,
     /** This end's port, bound to the frontend's `event-channel`. */
     readonly port: number,
   ) {}
 
-  /** Maps `ringRef` of `frontendDomid` and binds to its `remotePort`. */
+  /**
+   * Maps `ringRef` of `frontendDomid` (or, for a multi-page ring, each of `ringRefs`, in address
+   * order) and binds to its `remotePort`.
+   */
   static async attach<Req, Rsp>(
     domain: XenDomain,
     frontendDomid: number,
-    ringRef: number,
+    ringRef: number | readonly number[],
     remotePort: number,
     types: RingTypes<Req, Rsp>,
   ): Promise<RingBack<Req, Rsp>> {
-    const mapping = await domain.grants.mapGrantRef(frontendDomid, ringRef);
+    const refs = typeof ringRef === "number" ? [ringRef] : ringRef;
+    if (refs.length !== types.pages) {
+      throw new XenbusError("EPROTO", `${refs.length} ring grants for a ring of ${types.pages} pages`);
+    }
+    const mappings: GrantMapping[] = [];
     try {
-      const page = new WriteCombiningPage(await domain.memory.page(mapping.gpfn), domain.memory);
+      for (const ref of refs) mappings.push(await domain.grants.mapGrantRef(frontendDomid, ref));
+      const frames = await Promise.all(mappings.map((mapping) => domain.memory.page(mapping.gpfn)));
+      const page = new WriteCombiningPage(spanOf(frames), domain.memory);
       const ring = BackRing.attach(page, types);
       const port = await domain.events.bindInterdomain(frontendDomid, remotePort);
-      return new RingBack(domain, mapping, page, ring, port);
+      return new RingBack(domain, mappings, page, ring, port);
     } catch (error) {
-      await tolerate(domain.grants.unmapGrantRef(mapping.handle));
+      for (const mapping of mappings) await tolerate(domain.grants.unmapGrantRef(mapping.handle));
       throw error;
     }
   }
@@ -61,6 +73,6 @@ export class RingBack<Req, Rsp> {
     this.#detach?.();
     this.#detach = undefined;
     await tolerate(this.domain.events.close(this.port));
-    await tolerate(this.domain.grants.unmapGrantRef(this.mapping.handle));
+    for (const mapping of this.mappings) await tolerate(this.domain.grants.unmapGrantRef(mapping.handle));
   }
 }

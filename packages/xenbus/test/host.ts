@@ -33,7 +33,12 @@ export function joinGuest(hv: Hypervisor, name: string): Promise<XenDomain> {
 const ECHO_DIR = fileURLToPath(new URL("../src/echo/", import.meta.url));
 
 /** One of the echo entry points as a child process with an IPC channel. */
-export function spawnEcho(which: "dom0" | "guest", hv: Hypervisor, name = "echo-guest"): ChildProcess {
+export function spawnEcho(
+  which: "dom0" | "guest",
+  hv: Hypervisor,
+  name = "echo-guest",
+  env: Record<string, string> = {},
+): ChildProcess {
   return spawn(
     process.execPath,
     ["--conditions=@xenfs/source", "--import", "tsx", `${ECHO_DIR}${which}-main.ts`],
@@ -45,6 +50,7 @@ export function spawnEcho(which: "dom0" | "guest", hv: Hypervisor, name = "echo-
         XEN_CLUSTER_TOKEN: CLUSTER_TOKEN,
         XEN_DOMAIN_NAME: name,
         LOG_LEVEL: "warn",
+        ...env,
       },
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     },

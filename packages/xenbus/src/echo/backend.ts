@@ -5,10 +5,16 @@ import type { XenDomain } from "@xenfs/libxen";
 import { XEN_ERRNO } from "@xenfs/proto";
 import type { Consumed } from "@xenfs/ring";
 import type { BackendDriver, FrontendInfo } from "../drivers.js";
-import { XenbusError } from "../errors.js";
 import { XenbusKey } from "../paths.js";
 import { RingBack } from "../ring-back.js";
-import { ECHO_MAX_PAYLOAD, type EchoRequest, type EchoResponse, echoRing } from "./protocol.js";
+import { parseRingKeys } from "../ring-keys.js";
+import {
+  ECHO_MAX_PAYLOAD,
+  ECHO_MAX_RING_PAGE_ORDER,
+  type EchoRequest,
+  type EchoResponse,
+  echoRingOfOrder,
+} from "./protocol.js";
 
 export interface EchoBackendOptions {
   /** Called once per request answered (tests count them). */
@@ -28,13 +34,15 @@ export class EchoBackend implements BackendDriver {
   ) {}
 
   features(): Record<string, string> {
-    return { "feature-max-payload": String(ECHO_MAX_PAYLOAD) };
+    return {
+      "feature-max-payload": String(ECHO_MAX_PAYLOAD),
+      [XenbusKey.maxRingPageOrder]: String(ECHO_MAX_RING_PAGE_ORDER),
+    };
   }
 
   async connect(frontend: FrontendInfo): Promise<void> {
-    const ringRef = parseKey(frontend, XenbusKey.ringRef);
-    const port = parseKey(frontend, XenbusKey.eventChannel);
-    const ring = await RingBack.attach(this.dom0, frontend.domid, ringRef, port, echoRing);
+    const { order, ringRefs, port } = parseRingKeys(frontend, ECHO_MAX_RING_PAGE_ORDER);
+    const ring = await RingBack.attach(this.dom0, frontend.domid, ringRefs, port, echoRingOfOrder(order));
     this.#rings.set(frontend.domid, ring);
     ring.onRequests(() => this.#serve(frontend.domid, ring));
   }
@@ -62,13 +70,4 @@ export class EchoBackend implements BackendDriver {
     }
     back.push().catch((error: Error) => this.dom0.session.reportError(error));
   }
-}
-
-function parseKey(frontend: FrontendInfo, key: string): number {
-  const text = frontend.keys[key];
-  const value = Number(text);
-  if (text === undefined || !/^\d+$/.test(text) || !Number.isSafeInteger(value)) {
-    throw new XenbusError("EPROTO", `frontend ${frontend.domid} published ${key}=${JSON.stringify(text)}`);
-  }
-  return value;
 }

@@ -12,8 +12,12 @@ describe("echo device across processes", () => {
   let hv: Hypervisor;
   const children: ChildProcess[] = [];
 
-  const start = async <T extends FromDom0 | FromGuest>(which: "dom0" | "guest", name?: string) => {
-    const child = spawnEcho(which, hv, name);
+  const start = async <T extends FromDom0 | FromGuest>(
+    which: "dom0" | "guest",
+    name?: string,
+    env?: Record<string, string>,
+  ) => {
+    const child = spawnEcho(which, hv, name, env);
     children.push(child);
     await nextMessage<T>(child, (m) => m.type === "ready");
     return child;
@@ -46,6 +50,14 @@ describe("echo device across processes", () => {
     expect(result).toMatchObject({ answered: 3_000, wrong: 0, failed: 0, settledTwice: 0 });
     // The warm-up echo, then the stream: each request served once.
     expect(await served(dom0)).toBe(3_001);
+  });
+
+  it("echoes over a 16-page ring (ring-page-order 4), with more in flight than its 1,024 slots", async () => {
+    const dom0 = await start<FromDom0>("dom0");
+    const guest = await start<FromGuest>("guest", "echo-order4", { ECHO_MAX_RING_PAGE_ORDER: "4" });
+    const { result } = await run(guest, { requests: 6_000, inflight: 1_500 });
+    expect(result).toMatchObject({ answered: 6_000, wrong: 0, failed: 0, settledTwice: 0 });
+    expect(await served(dom0)).toBe(6_001);
   });
 
   it("survives dom0 killed and restarted mid-stream: every request answered once, correctly", async () => {

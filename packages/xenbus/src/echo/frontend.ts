@@ -8,9 +8,9 @@
 import type { XenDomain } from "@xenfs/libxen";
 import type { BackendInfo, FrontendDriver } from "../drivers.js";
 import { XenbusError } from "../errors.js";
-import { XenbusKey } from "../paths.js";
 import { RingFront } from "../ring-front.js";
-import { ECHO_MAX_PAYLOAD, type EchoRequest, type EchoResponse, echoRing } from "./protocol.js";
+import { backendMaxRingPageOrder } from "../ring-keys.js";
+import { ECHO_MAX_PAYLOAD, type EchoRequest, type EchoResponse, echoRingOfOrder } from "./protocol.js";
 
 interface Pending {
   readonly payload: Uint8Array;
@@ -19,9 +19,20 @@ interface Pending {
   onRing: boolean;
 }
 
+export interface EchoFrontendOptions {
+  /**
+   * The largest ring this frontend sets up, as a page order (Linux blkfront's
+   * `max_ring_page_order`): the ring spans 2^min(this, the backend's `max-ring-page-order`)
+   * pages. Default 0: one page, 64 slots.
+   */
+  maxRingPageOrder?: number;
+}
+
 export class EchoFrontend implements FrontendDriver {
   readonly #requests = new Map<number, Pending>();
+  /** Ids waiting for a slot, oldest first, from `#queueHead` on. */
   #queue: number[] = [];
+  #queueHead = 0;
   #ring: RingFront<EchoRequest, EchoResponse> | undefined;
   #connected = false;
   #pushScheduled = false;
@@ -32,7 +43,10 @@ export class EchoFrontend implements FrontendDriver {
   /** Requests put on a new ring after their backend went away. */
   reissued = 0;
 
-  constructor(private readonly domain: XenDomain) {}
+  constructor(
+    private readonly domain: XenDomain,
+    private readonly options: EchoFrontendOptions = {},
+  ) {}
 
   /** Sends `payload` (at most 48 bytes) and resolves with what the backend echoed. */
   echo(payload: Uint8Array): Promise<Uint8Array> {
@@ -54,12 +68,10 @@ export class EchoFrontend implements FrontendDriver {
   }
 
   async initialise(backend: BackendInfo): Promise<Record<string, string>> {
-    this.#ring = await RingFront.create(this.domain, backend.domid, echoRing);
+    const order = Math.min(this.options.maxRingPageOrder ?? 0, backendMaxRingPageOrder(backend.keys));
+    this.#ring = await RingFront.create(this.domain, backend.domid, echoRingOfOrder(order));
     this.#ring.onResponses(() => this.#takeResponses());
-    return {
-      [XenbusKey.ringRef]: String(this.#ring.ringRef),
-      [XenbusKey.eventChannel]: String(this.#ring.port),
-    };
+    return this.#ring.keys();
   }
 
   connected(): void {
@@ -77,7 +89,8 @@ export class EchoFrontend implements FrontendDriver {
       if (pending) pending.onRing = false;
     }
     this.reissued += wereOnRing.length;
-    this.#queue = [...wereOnRing, ...this.#queue];
+    this.#queue = [...wereOnRing, ...this.#queue.slice(this.#queueHead)];
+    this.#queueHead = 0;
     await ring?.destroy();
   }
 
@@ -89,6 +102,7 @@ export class EchoFrontend implements FrontendDriver {
     }
     this.#requests.clear();
     this.#queue = [];
+    this.#queueHead = 0;
   }
 
   /** Requests issued in one tick share one push (and at most one notification). */
@@ -106,13 +120,23 @@ export class EchoFrontend implements FrontendDriver {
     const ring = this.#ring;
     if (!ring || !this.#connected) return;
     let produced = 0;
-    while (this.#queue.length > 0 && !ring.ring.full()) {
-      const id = this.#queue.shift() as number;
+    let free = ring.ring.freeRequests();
+    const queue = this.#queue;
+    while (this.#queueHead < queue.length && free > 0) {
+      const id = queue[this.#queueHead++] as number;
       const pending = this.#requests.get(id);
       if (!pending) continue;
       ring.ring.produceRequest({ id, payload: pending.payload });
       pending.onRing = true;
       produced++;
+      free--;
+    }
+    if (this.#queueHead === queue.length) {
+      this.#queue = [];
+      this.#queueHead = 0;
+    } else if (this.#queueHead > 1024 && this.#queueHead * 2 > queue.length) {
+      this.#queue = queue.slice(this.#queueHead);
+      this.#queueHead = 0;
     }
     if (produced > 0) ring.push().catch((error: Error) => this.domain.session.reportError(error));
   }
@@ -134,6 +158,6 @@ export class EchoFrontend implements FrontendDriver {
       else pending.resolve(got.value.payload);
     }
     // Answers freed slots: waiting requests take them.
-    if (this.#queue.length > 0) this.#fillRing();
+    if (this.#queueHead < this.#queue.length) this.#fillRing();
   }
 }

@@ -1,5 +1,11 @@
 export { type Hypervisor, type HypervisorOptions, startHypervisor } from "./app.js";
 export { FaultSpecError, parseFaults } from "./faults.js";
 export type { SessionLimits } from "./session/limits.js";
-export { startXenstoredSocket, XenStore } from "./xenstore/index.js";
+export {
+  encodeXsdSockmsg,
+  startXenstoredSocket,
+  XenStore,
+  type XsdSockmsg,
+  XsdSockmsgDecoder,
+} from "./xenstore/index.js";
 export type { XsBackend, XsConnection } from "./xenstore-port.js";

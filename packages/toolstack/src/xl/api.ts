@@ -1,0 +1,112 @@
+// The hypervisor's HTTP API as xl uses it: the public views (/api/domains, /api/memory) and the
+// admin endpoints, which need XEN_DOM0_TOKEN. Failures become ToolErrors carrying the
+// hypervisor's errno name.
+import { ToolError } from "../errors.js";
+
+export interface DomainRecord {
+  readonly domid: number;
+  readonly name: string;
+  /** running, paused, dying or zombie. */
+  readonly state: string;
+  readonly frames: number;
+  readonly maxFrames: number;
+  readonly grants: number;
+  readonly maps: number;
+  readonly ports: number;
+  readonly connected: boolean;
+}
+
+export interface MemoryRecord {
+  readonly frames: {
+    readonly total: number;
+    readonly used: number;
+    readonly shared: number;
+    readonly free: number;
+  };
+  readonly domains: readonly { readonly domid: number; readonly name: string; readonly frames: number }[];
+}
+
+export interface FaultsRecord {
+  readonly spec: string;
+}
+
+export type DomainAction = "pause" | "unpause" | "destroy";
+
+export const DEFAULT_HYPERVISOR_HTTP = "http://127.0.0.1:7000";
+
+export class HypervisorApi {
+  readonly #base: URL;
+
+  constructor(
+    base: string,
+    private readonly token: string | undefined,
+  ) {
+    if (!URL.canParse(base) || !/^https?:$/.test(new URL(base).protocol)) {
+      throw new ToolError("EINVAL", `XEN_HYPERVISOR_HTTP=${base} is not an http:// URL`);
+    }
+    this.#base = new URL(base);
+  }
+
+  /** Fails before anything is asked when a command that changes state has no token. */
+  requireToken(command: string): void {
+    if (!this.token) throw new ToolError("EACCES", `xl ${command} needs dom0's token: set XEN_DOM0_TOKEN`);
+  }
+
+  domains(): Promise<DomainRecord[]> {
+    return this.#request("GET", "/api/domains");
+  }
+
+  memory(): Promise<MemoryRecord> {
+    return this.#request("GET", "/api/memory");
+  }
+
+  act(domid: number, action: DomainAction): Promise<{ domid: number; state: string }> {
+    return this.#request("POST", `/api/domains/${domid}/${action}`, { admin: action });
+  }
+
+  faults(): Promise<FaultsRecord> {
+    return this.#request("GET", "/api/faults", { admin: "fault" });
+  }
+
+  setFaults(domid: number, spec: string): Promise<FaultsRecord> {
+    return this.#request("PUT", "/api/faults", { admin: "fault", body: { domid, spec } });
+  }
+
+  async #request<T>(
+    method: string,
+    path: string,
+    options: { admin?: string; body?: unknown } = {},
+  ): Promise<T> {
+    const headers = new Headers();
+    if (options.admin !== undefined) {
+      if (!this.token)
+        throw new ToolError("EACCES", `xl ${options.admin} needs dom0's token: set XEN_DOM0_TOKEN`);
+      headers.set("authorization", `Bearer ${this.token}`);
+    }
+    if (options.body !== undefined) headers.set("content-type", "application/json");
+    const url = new URL(path, this.#base);
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method,
+        headers,
+        body: options.body === undefined ? null : JSON.stringify(options.body),
+      });
+    } catch (error) {
+      const cause = (error as Error).cause as NodeJS.ErrnoException | undefined;
+      const why = cause?.message ?? (error as Error).message;
+      throw new ToolError(
+        cause?.code ?? "EIO",
+        `cannot reach the hypervisor at ${this.#base.origin}: ${why}`,
+      );
+    }
+    const body = (await res.json().catch(() => undefined)) as
+      | { error?: { code: string; message: string } }
+      | undefined;
+    if (!res.ok) {
+      const { code = "EIO", message = `HTTP ${res.status}` } = body?.error ?? {};
+      throw new ToolError(code, `${message} (${code})`);
+    }
+    return body as T;
+  }
+}

@@ -1,0 +1,117 @@
+// `xl`, the toolstack's command line, over the hypervisor's HTTP API (XEN_HYPERVISOR_HTTP;
+// XEN_DOM0_TOKEN for what changes anything). Output and messages follow xl's where xl has them.
+import { Command, CommanderError } from "commander";
+import { ToolError } from "../errors.js";
+import type { Io } from "../io.js";
+import { DEFAULT_HYPERVISOR_HTTP, type DomainAction, HypervisorApi } from "./api.js";
+import { findDomain } from "./domain.js";
+import { infoLines, infoRecord } from "./info.js";
+import { LIST_HEADER, listJson, listLine } from "./list.js";
+
+function buildXl(io: Io): Command {
+  const api = () =>
+    new HypervisorApi(io.env.XEN_HYPERVISOR_HTTP ?? DEFAULT_HYPERVISOR_HTTP, io.env.XEN_DOM0_TOKEN);
+  const print = (lines: string[]) => io.out(lines.map((l) => `${l}\n`).join(""));
+  const json = (value: unknown) => io.out(`${JSON.stringify(value, null, 2)}\n`);
+  const act = (action: DomainAction) => async (qualifier: string) => {
+    const hv = api();
+    hv.requireToken(action);
+    await hv.act((await findDomain(hv, qualifier)).domid, action);
+  };
+
+  const xl = new Command("xl")
+    .description("Xen's toolstack command line, against the hypervisor's HTTP API")
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => io.out(text), writeErr: (text) => io.err(text) });
+
+  xl.command("list")
+    .description("list domains: Name, ID, Mem (MiB), VCPUs, State, Time(s)")
+    .argument("[domain]", "only this domain (name or domid)")
+    .option("--json", "the domains as JSON, frames included")
+    .action(async (qualifier: string | undefined, options: { json?: true }) => {
+      const hv = api();
+      const domains = qualifier === undefined ? await hv.domains() : [await findDomain(hv, qualifier)];
+      if (options.json) json(domains.map(listJson));
+      else print([LIST_HEADER, ...domains.map(listLine)]);
+    });
+
+  xl.command("info")
+    .description("the host's memory: MiB and 4 KiB frames total, used, shared, free; domains")
+    .option("--json", "the same keys as JSON")
+    .action(async (options: { json?: true }) => {
+      const memory = await api().memory();
+      if (options.json) json(infoRecord(memory));
+      else print(infoLines(memory));
+    });
+
+  for (const [action, what] of [
+    ["pause", "pause a domain: its hypercalls wait, no events are delivered"],
+    ["unpause", "unpause a paused domain"],
+    ["destroy", "destroy a domain and release its frames, grants and ports"],
+  ] as const) {
+    xl.command(action).description(what).argument("<domain>", "name or domid").action(act(action));
+  }
+
+  xl.command("domid")
+    .description("the domid of a domain name")
+    .argument("<name>")
+    .action(async (name: string) => {
+      const domain = (await api().domains()).find((d) => d.name === name);
+      if (!domain) {
+        throw new ToolError(
+          "ESRCH",
+          `Can't get domid of domain name '${name}', maybe this domain does not exist.`,
+        );
+      }
+      print([String(domain.domid)]);
+    });
+
+  xl.command("domname")
+    .description("the name of a domid")
+    .argument("<domid>")
+    .action(async (id: string) => {
+      if (!/^\d+$/.test(id)) throw new ToolError("EINVAL", "Invalid domain id.\n");
+      const domain = (await api().domains()).find((d) => d.domid === Number(id));
+      if (!domain) {
+        throw new ToolError(
+          "ESRCH",
+          `Can't get domain name of domain id '${id}', maybe this domain does not exist.`,
+        );
+      }
+      print([domain.name]);
+    });
+
+  xl.command("fault")
+    .description("replace a domain's injected faults (XEN_FAULTS grammar); with no domain, show them")
+    .argument("[domain]", "name or domid")
+    .argument("[spec]", 'rules, e.g. "drop=0.01,delay=5..20ms"')
+    .option("--clear", "remove the domain's rules")
+    .action(async (qualifier: string | undefined, spec: string | undefined, options: { clear?: true }) => {
+      const hv = api();
+      hv.requireToken("fault");
+      if (qualifier === undefined) {
+        const { spec: current } = await hv.faults();
+        if (current) print(current.split(","));
+        return;
+      }
+      if ((spec === undefined) === !options.clear) {
+        throw new ToolError("EINVAL", "xl fault: give either a spec or --clear");
+      }
+      await hv.setFaults((await findDomain(hv, qualifier)).domid, spec ?? "");
+    });
+
+  return xl;
+}
+
+/** Runs `xl` with `argv` (no node or script path); answers the exit status. */
+export async function runXl(argv: readonly string[], io: Io): Promise<number> {
+  try {
+    await buildXl(io).parseAsync([...argv], { from: "user" });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode; // commander has said why
+    if (!(error instanceof ToolError)) throw error;
+    io.err(`${error.message}\n`);
+    return error.exitCode;
+  }
+}

@@ -1,0 +1,34 @@
+// `xl list`: xl's own layout (xl_info.c list_domains), one line a domain.
+import type { DomainRecord } from "./api.js";
+
+const FRAMES_PER_MIB = (1024 * 1024) / 4096;
+
+export const LIST_HEADER = "Name                                        ID   Mem VCPUs\tState\tTime(s)";
+
+/**
+ * xl's six state letters r b p s c d (running, blocked, paused, shutdown, crashed, dying); a
+ * zombie is a dying domain that others' mappings keep. Guests here are always runnable (r).
+ */
+export function stateFlags(state: string): string {
+  switch (state) {
+    case "running":
+      return "r-----";
+    case "paused":
+      return "--p---";
+    default:
+      return "-----d";
+  }
+}
+
+/** Mem in whole MiB, as xl rounds current_memkb down. */
+export const memMiB = (frames: number) => Math.floor(frames / FRAMES_PER_MIB);
+
+/** One domain: `%-40s %5d %5lu %5d     %c%c%c%c%c%c  %8.1f`. No CPU time is kept: 0.0. */
+export function listLine(d: DomainRecord): string {
+  const num = (n: number) => String(n).padStart(5);
+  return `${d.name.padEnd(40)} ${num(d.domid)} ${num(memMiB(d.frames))} ${num(1)}     ${stateFlags(d.state)}  ${"0.0".padStart(8)}`;
+}
+
+export function listJson(d: DomainRecord) {
+  return { ...d, mem: memMiB(d.frames), vcpus: 1, flags: stateFlags(d.state), time: 0 };
+}

@@ -32,7 +32,12 @@ function transactional(mode: XsMode, operands: number): boolean {
 }
 
 /** `prog` is "xenstore" for `xenstore <mode> …`, else "xenstore-<mode>". */
-export async function runXenstore(mode: XsMode, argv: readonly string[], io: Io, prog = `xenstore-${mode}`) {
+export async function runXenstore(
+  mode: XsMode,
+  argv: readonly string[],
+  io: Io,
+  prog = `xenstore-${mode}`,
+): Promise<number> {
   const warn = (message: string) => io.err(`${prog}: ${message}\n`);
   let xs: XsHandle | undefined;
   try {

@@ -19,6 +19,20 @@ describe("FrameCopy", () => {
     expect(copy.read(0, 6)).toEqual(bytes(7, 1, 1, 1, 9, 9));
   });
 
+  it("reads a u32 as read() sees its bytes, with and without own writes pending", () => {
+    const copy = new FrameCache().track(1);
+    copy.load(new Uint8Array(4096));
+    copy.applyUpdate(8, bytes(0x04, 0x03, 0x02, 0x81));
+    expect(copy.readU32(8)).toBe(0x81020304);
+    const write = copy.beginWrite(9, bytes(0xff, 0xee)); // overlaps the middle two bytes
+    expect(copy.readU32(8)).toBe(0x81eeff04);
+    copy.commitWrite(write);
+    expect(copy.readU32(8)).toBe(0x81eeff04);
+    expect(() => copy.readU32(4093)).toThrow(expect.objectContaining({ code: "EINVAL" }));
+    copy.invalidate();
+    expect(() => copy.readU32(0)).toThrow(expect.objectContaining({ code: "EFAULT" }));
+  });
+
   it("drops a refused write from the overlay", () => {
     const copy = new FrameCache().track(1);
     copy.load(new Uint8Array(4096).fill(5));

@@ -16,6 +16,7 @@ export type UpdateListener = (offset: number, length: number) => void;
 
 export class FrameCopy {
   readonly #base = new Uint8Array(XEN_PAGE_SIZE);
+  readonly #view = new DataView(this.#base.buffer);
   readonly #pending: PendingWrite[] = [];
   readonly #listeners = new Set<UpdateListener>();
   #loaded = false;
@@ -38,6 +39,19 @@ export class FrameCopy {
     const out = this.#base.slice(offset, offset + length);
     for (const write of this.#pending) overlay(out, offset, write);
     return out;
+  }
+
+  /** A little-endian u32, as read() would give its 4 bytes; no copy when no own write is pending. */
+  readU32(offset: number): number {
+    if (this.#pending.length > 0) {
+      const bytes = this.read(offset, 4);
+      return (
+        ((bytes[0] ?? 0) | ((bytes[1] ?? 0) << 8) | ((bytes[2] ?? 0) << 16) | ((bytes[3] ?? 0) << 24)) >>> 0
+      );
+    }
+    checkRange("mem_read", offset, 4);
+    if (!this.#valid) throw XenError.errno("EFAULT", "mem_read", `frame ${this.gpfn} is no longer held`);
+    return this.#view.getUint32(offset, true);
   }
 
   /** The fetched contents: they already include every write ordered before the fetch. */

@@ -37,8 +37,7 @@ export class FramePage implements SharedPage {
   }
 
   readU32(offset: number): number {
-    const bytes = this.copy.read(offset, 4);
-    return new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true);
+    return this.copy.readU32(offset);
   }
 
   write(offset: number, data: Uint8Array): void {

@@ -115,3 +115,25 @@ describe("multicall batching", () => {
     expect(seen).toEqual(["hook 1", "between", "hook 2"]);
   });
 });
+
+describe("a batch's frame", () => {
+  it("is byte for byte the Envelope protobufjs encodes, for a call and for multicalls", async () => {
+    const { frames, batcher } = collecting();
+    void batcher.submit({ evtchnSend: { port: 7 } });
+    await tick();
+    for (let n = 0; n < 40; n++)
+      void batcher.submit({ memWrite: { gpfn: n, offset: n * 3, data: new Uint8Array(n * 7).fill(n) } });
+    void batcher.submit({ gnttabMapGrantRef: { dom: 1, ref: 9999, flags: 2 } });
+    void batcher.submit({ xs: { type: 2, txId: 0, payload: new TextEncoder().encode("/local/domain/0\0") } });
+    await tick();
+    for (const frame of frames) {
+      for (const seq of [1, 127, 128, 300_000, 0xffffffff]) {
+        const ours = Buffer.from(frame.encode(seq, DEFAULT_WIRE_LIMITS));
+        expect(ours.equals(Buffer.from(encodeEnvelope({ seq, ...frame.body() })))).toBe(true);
+      }
+    }
+    expect(() => frames[1]!.encode(1, { maxBatch: 64, maxFrameBytes: 100 })).toThrow(
+      expect.objectContaining({ code: "EMSGSIZE" }),
+    );
+  });
+});

@@ -1,6 +1,6 @@
 // Transparent HYPERVISOR_multicall: every call issued in the same tick leaves in one frame, in
 // issue order, and each caller gets its own reply (a failed entry rejects only its caller).
-import { type HypercallOp, hypercallOp, type WireLimits, xen } from "@xenfs/proto";
+import { type HypercallOp, hypercallOp, WireError, type WireLimits, xen } from "@xenfs/proto";
 import { XenError } from "./errors.js";
 import type { Hypercall, Reply } from "./wire.js";
 
@@ -18,6 +18,8 @@ const ENVELOPE_OVERHEAD = 24;
 export class PendingCall {
   readonly op: HypercallOp;
   readonly size: number;
+  /** The call encoded once, when issued: the frame is assembled from these bytes. */
+  readonly bytes: Uint8Array;
   readonly promise: Promise<Reply>;
   #resolve!: (reply: Reply) => void;
   #reject!: (error: Error) => void;
@@ -30,7 +32,8 @@ export class PendingCall {
     const op = hypercallOp(xen.Hypercall.create(call));
     if (op === undefined) throw XenError.errno("EINVAL", "hypercall", "no op set");
     this.op = op;
-    this.size = xen.Hypercall.encode(call).finish().length + ENTRY_OVERHEAD;
+    this.bytes = xen.Hypercall.encode(call).finish();
+    this.size = this.bytes.length + ENTRY_OVERHEAD;
     this.promise = new Promise<Reply>((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
@@ -65,6 +68,47 @@ export class Batch {
     return { multicall: { calls: this.calls.map((c) => c.call) } };
   }
 
+  /**
+   * The Envelope `{ seq, ...body() }`, byte for byte as protobufjs writes it, put together from
+   * the calls' own encodings instead of encoding every call a second time: `seq` (field 1), then
+   * `call` (3) or `multicall` (4) whose `calls` (1) are the calls' bytes, each length-delimited.
+   */
+  encode(seq: number, limits: WireLimits): Uint8Array {
+    const [only] = this.calls;
+    let body: Uint8Array;
+    let tag: number;
+    if (this.calls.length === 1 && only) {
+      body = only.bytes;
+      tag = ENVELOPE_CALL;
+    } else {
+      let length = 0;
+      for (const call of this.calls) length += 1 + varintSize(call.bytes.length) + call.bytes.length;
+      body = new Uint8Array(length);
+      let at = 0;
+      for (const call of this.calls) {
+        body[at++] = MULTICALL_CALLS;
+        at = putVarint(body, at, call.bytes.length);
+        body.set(call.bytes, at);
+        at += call.bytes.length;
+      }
+      tag = ENVELOPE_MULTICALL;
+    }
+    const seqBytes = seq === 0 ? 0 : 1 + varintSize(seq);
+    const out = new Uint8Array(seqBytes + 1 + varintSize(body.length) + body.length);
+    let at = 0;
+    if (seq !== 0) {
+      out[at++] = ENVELOPE_SEQ;
+      at = putVarint(out, at, seq);
+    }
+    out[at++] = tag;
+    at = putVarint(out, at, body.length);
+    out.set(body, at);
+    if (out.length > limits.maxFrameBytes) {
+      throw new WireError("EMSGSIZE", `envelope of ${out.length} bytes exceeds ${limits.maxFrameBytes}`);
+    }
+    return out;
+  }
+
   /** Distributes the reply frame; a reply of the wrong shape fails every call of the batch. */
   settle(envelope: xen.Envelope.$Properties): void {
     const results = envelope.multicallReply?.results;
@@ -93,6 +137,28 @@ export class Batch {
   fail(error: Error): void {
     for (const call of this.calls) call.fail(error);
   }
+}
+
+// Protobuf keys (field << 3 | wire type) of xen.proto's Envelope and Multicall fields used above.
+const ENVELOPE_SEQ = (1 << 3) | 0;
+const ENVELOPE_CALL = (3 << 3) | 2;
+const ENVELOPE_MULTICALL = (4 << 3) | 2;
+const MULTICALL_CALLS = (1 << 3) | 2;
+
+function varintSize(value: number): number {
+  let size = 1;
+  for (let v = value >>> 7; v > 0; v >>>= 7) size++;
+  return size;
+}
+
+function putVarint(out: Uint8Array, at: number, value: number): number {
+  let v = value >>> 0;
+  while (v > 0x7f) {
+    out[at++] = (v & 0x7f) | 0x80;
+    v >>>= 7;
+  }
+  out[at++] = v;
+  return at;
 }
 
 /** Collects calls until the end of the tick, then hands them on as frames of at most the limits. */

@@ -5,7 +5,6 @@ import {
   DEFAULT_WIRE_LIMITS,
   decodeEnvelope,
   type Envelope,
-  type EnvelopeInit,
   encodeEnvelope,
   type UpcallKind,
   type WireLimits,
@@ -319,7 +318,7 @@ export class XenSession extends EventEmitter<SessionEvents> {
     const seq = this.#nextSeq++;
     let bytes: Uint8Array;
     try {
-      bytes = encodeEnvelope({ seq, ...batch.body() } as EnvelopeInit, this.#limits);
+      bytes = batch.encode(seq, this.#limits);
     } catch (error) {
       batch.fail(error as Error);
       return;

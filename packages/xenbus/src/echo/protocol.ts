@@ -28,7 +28,18 @@ export interface EchoResponse {
   readonly payload: Uint8Array;
 }
 
-const view = (slot: Uint8Array) => new DataView(slot.buffer, slot.byteOffset, slot.byteLength);
+// Little-endian fields by hand: no DataView per slot (the codecs run once per request).
+const u16 = (slot: Uint8Array, at: number) => (slot[at] ?? 0) | ((slot[at + 1] ?? 0) << 8);
+const u32 = (slot: Uint8Array, at: number) => (u16(slot, at) | (u16(slot, at + 2) << 16)) >>> 0;
+const i16 = (slot: Uint8Array, at: number) => (u16(slot, at) << 16) >> 16;
+function put16(slot: Uint8Array, at: number, value: number): void {
+  slot[at] = value & 0xff;
+  slot[at + 1] = (value >>> 8) & 0xff;
+}
+function put32(slot: Uint8Array, at: number, value: number): void {
+  put16(slot, at, value & 0xffff);
+  put16(slot, at + 2, value >>> 16);
+}
 
 function payloadAt(slot: Uint8Array, offset: number, len: number): Uint8Array {
   if (len > ECHO_MAX_PAYLOAD) throw new SlotError(`len ${len} > ${ECHO_MAX_PAYLOAD}`);
@@ -39,35 +50,23 @@ const request: SlotCodec<EchoRequest> = {
   size: 56,
   encode(req, slot) {
     if (req.payload.length > ECHO_MAX_PAYLOAD) throw new SlotError(`payload of ${req.payload.length} bytes`);
-    const v = view(slot);
-    v.setUint32(0, req.id, true);
-    v.setUint16(4, req.payload.length, true);
+    put32(slot, 0, req.id);
+    put16(slot, 4, req.payload.length);
     slot.set(req.payload, 6);
   },
-  decode(slot) {
-    const v = view(slot);
-    return { id: v.getUint32(0, true), payload: payloadAt(slot, 6, v.getUint16(4, true)) };
-  },
-  rawId: (slot) => view(slot).getUint32(0, true),
+  decode: (slot) => ({ id: u32(slot, 0), payload: payloadAt(slot, 6, u16(slot, 4)) }),
+  rawId: (slot) => u32(slot, 0),
 };
 
 const response: SlotCodec<EchoResponse> = {
   size: 56,
   encode(rsp, slot) {
-    const v = view(slot);
-    v.setUint32(0, rsp.id, true);
-    v.setInt16(4, rsp.status, true);
-    v.setUint16(6, rsp.payload.length, true);
+    put32(slot, 0, rsp.id);
+    put16(slot, 4, rsp.status);
+    put16(slot, 6, rsp.payload.length);
     slot.set(rsp.payload, 8);
   },
-  decode(slot) {
-    const v = view(slot);
-    return {
-      id: v.getUint32(0, true),
-      status: v.getInt16(4, true),
-      payload: payloadAt(slot, 8, v.getUint16(6, true)),
-    };
-  },
+  decode: (slot) => ({ id: u32(slot, 0), status: i16(slot, 4), payload: payloadAt(slot, 8, u16(slot, 6)) }),
 };
 
 /** The one-page ring (ring-page-order 0). */

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# `pnpm test:compose`: the whole cluster in containers, end to end. Starts a Docker engine if
+# none runs (root with apt), builds a registry-free base image and the service images, brings up
+# hypervisor, dom0 and 4 guests, runs the cases in src/ (arguments pick cases), and always tears
+# everything down. Exit 75: no Docker engine could be had here.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+infra/docker/ensure-engine.sh
+
+export XENFS_COMPOSE=infra/docker/compose.sh
+export COMPOSE_PROJECT_NAME=xenfs-compose-test
+export XENFS_TAG=compose-test
+export XENFS_TEST_GUESTS=4
+# A short lease makes dead sessions expire sooner; a random host port for the dashboard keeps
+# clear of a host already running on 7000.
+export XEN_SESSION_LEASE_MS="${XEN_SESSION_LEASE_MS:-5000}"
+export XEN_DASHBOARD_PUBLISH=127.0.0.1:
+
+if [ ! -f .env ]; then
+  cp .env.example .env
+  echo "compose-test: .env was missing; copied .env.example"
+fi
+
+teardown() {
+  local status=$?
+  if [ "$status" != 0 ]; then
+    echo "compose-test: failed (exit $status); the services' last log lines:" >&2
+    "$XENFS_COMPOSE" logs --no-color --tail 15 >&2 || true
+  fi
+  echo "compose-test: tearing the cluster down"
+  "$XENFS_COMPOSE" down --volumes --remove-orphans --timeout 20 >/dev/null 2>&1 || true
+}
+trap teardown EXIT
+
+infra/docker/build-images.sh
+"$XENFS_COMPOSE" up -d --scale domu="$XENFS_TEST_GUESTS"
+pnpm exec tsx infra/compose-test/src/main.ts "$@"

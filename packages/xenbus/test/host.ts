@@ -2,32 +2,16 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
-import { type Hypervisor, type HypervisorOptions, startHypervisor, XenStore } from "@xenfs/hypervisor";
-import { XenDomain } from "@xenfs/libxen";
+import type { Hypervisor, HypervisorOptions } from "@xenfs/hypervisor";
+import { CLUSTER_TOKEN, DOM0_TOKEN, startTestHypervisor as startHost } from "@xenfs/testkit";
 
-export const CLUSTER_TOKEN = "test-cluster-token";
-export const DOM0_TOKEN = "test-dom0-token";
+export { CLUSTER_TOKEN, DOM0_TOKEN, joinDom0, joinGuest } from "@xenfs/testkit";
+
 /** Short, so a killed dom0's domain dies (and a new one may join) within the test. */
 export const LEASE_MS = 400;
 
 export function startTestHypervisor(options: Partial<HypervisorOptions> = {}): Promise<Hypervisor> {
-  return startHypervisor({
-    port: 0,
-    memoryMb: 16,
-    clusterToken: CLUSTER_TOKEN,
-    dom0Token: DOM0_TOKEN,
-    sessionLeaseMs: LEASE_MS,
-    xenstore: new XenStore(),
-    ...options,
-  });
-}
-
-export function joinDom0(hv: Hypervisor): Promise<XenDomain> {
-  return XenDomain.join({ url: hv.url, token: DOM0_TOKEN, name: "Domain-0" });
-}
-
-export function joinGuest(hv: Hypervisor, name: string): Promise<XenDomain> {
-  return XenDomain.join({ url: hv.url, token: CLUSTER_TOKEN, name });
+  return startHost({ sessionLeaseMs: LEASE_MS, ...options });
 }
 
 const ECHO_DIR = fileURLToPath(new URL("../src/echo/", import.meta.url));

@@ -2,32 +2,9 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Hypervisor, type HypervisorOptions, startHypervisor } from "@xenfs/hypervisor";
-import { XenDomain } from "@xenfs/libxen";
-// The store the hypervisor's main.ts plugs in; @xenfs/hypervisor does not export it.
-import { XenStore } from "../../hypervisor/src/xenstore/index.js";
+import type { Hypervisor } from "@xenfs/hypervisor";
 
-export const CLUSTER_TOKEN = "test-cluster-token";
-export const DOM0_TOKEN = "test-dom0-token";
-
-export function startTestHypervisor(options: Partial<HypervisorOptions> = {}): Promise<Hypervisor> {
-  return startHypervisor({
-    port: 0,
-    memoryMb: 16,
-    clusterToken: CLUSTER_TOKEN,
-    dom0Token: DOM0_TOKEN,
-    xenstore: new XenStore(),
-    ...options,
-  });
-}
-
-export function joinDom0(hv: Hypervisor): Promise<XenDomain> {
-  return XenDomain.join({ url: hv.url, token: DOM0_TOKEN, name: "Domain-0" });
-}
-
-export function joinGuest(hv: Hypervisor, name: string): Promise<XenDomain> {
-  return XenDomain.join({ url: hv.url, token: CLUSTER_TOKEN, name });
-}
+export { CLUSTER_TOKEN, DOM0_TOKEN, joinDom0, joinGuest, startTestHypervisor } from "@xenfs/testkit";
 
 /** A fresh directory to export; `remove` deletes it. */
 export async function tempExport(): Promise<{ path: string; remove(): Promise<void> }> {

@@ -1,0 +1,29 @@
+// A real hypervisor (in this process, on an ephemeral port, with its XenStore) and domains
+// joined to it: the host every integration test above libxen starts from. libxen's own tests keep
+// a copy of this against its sources, since libxen cannot depend on a package built on it.
+import { type Hypervisor, type HypervisorOptions, startHypervisor, XenStore } from "@xenfs/hypervisor";
+import { XenDomain, type XenSessionOptions } from "@xenfs/libxen";
+
+export const CLUSTER_TOKEN = "test-cluster-token";
+export const DOM0_TOKEN = "test-dom0-token";
+
+export function startTestHypervisor(options: Partial<HypervisorOptions> = {}): Promise<Hypervisor> {
+  return startHypervisor({
+    port: 0,
+    memoryMb: 16,
+    clusterToken: CLUSTER_TOKEN,
+    dom0Token: DOM0_TOKEN,
+    xenstore: new XenStore(),
+    ...options,
+  });
+}
+
+type JoinOptions = Partial<Omit<XenSessionOptions, "token" | "url">>;
+
+export function joinDom0(hv: Hypervisor, options: JoinOptions = {}): Promise<XenDomain> {
+  return XenDomain.join({ url: hv.url, token: DOM0_TOKEN, name: "Domain-0", ...options });
+}
+
+export function joinGuest(hv: Hypervisor, name: string, options: JoinOptions = {}): Promise<XenDomain> {
+  return XenDomain.join({ url: hv.url, token: CLUSTER_TOKEN, name, ...options });
+}

@@ -32,6 +32,9 @@ for applet in $("$busybox_bin" --list); do
   [ -e "$rootfs/bin/$applet" ] || ln -s busybox "$rootfs/bin/$applet"
 done
 
+# Where `#!/usr/bin/env node` scripts (the toolstack's bins) look for env.
+mkdir -p "$rootfs/usr/bin" && ln -s /bin/busybox "$rootfs/usr/bin/env"
+
 mkdir -p "$rootfs/etc" "$rootfs/home/node" "$rootfs/tmp"
 chmod 1777 "$rootfs/tmp"
 printf 'root:x:0:0:root:/root:/bin/sh\nnode:x:1000:1000::/home/node:/bin/sh\n' >"$rootfs/etc/passwd"

@@ -7,12 +7,13 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 stage="infra/docker/stage"
-# folder in services/ → package it deploys
+# folder in services/ or packages/ → package it deploys
 declare -A packages=(
   [hypervisor]=@xenfs/hypervisor
   [dom0-server]=@xenfs/dom0-server
   [domu-client]=@xenfs/domu-client
   [launcher]=@xenfs/launcher # its sample-tree generator seeds dom0's export volume
+  [toolstack]=@xenfs/toolstack # xl and xenstore-*, in dom0's image as on a Xen host
 )
 
 pnpm build --output-logs=errors-only
@@ -20,6 +21,6 @@ rm -rf "$stage"
 for folder in "${!packages[@]}"; do
   # --legacy: deploy a workspace package with its dist without inject-workspace-packages.
   pnpm --filter "${packages[$folder]}" deploy --prod --legacy --offline "$stage/$folder" >/dev/null
-  [ -f "$stage/$folder/dist/main.js" ] || { echo "stage: $folder has no dist/main.js" >&2; exit 1; }
+  [ -d "$stage/$folder/dist" ] || { echo "stage: $folder has no dist/ (did pnpm build run?)" >&2; exit 1; }
 done
 echo "stage: ${!packages[*]} in $stage ($(du -sh "$stage" | cut -f1))"

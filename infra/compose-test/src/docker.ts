@@ -21,6 +21,11 @@ export function docker(...args: string[]): Promise<string> {
   return run(["docker"], args);
 }
 
+/** A script of this repository, e.g. infra/chaos/netem.sh. */
+export function script(path: string, ...args: string[]): Promise<string> {
+  return run([path], args);
+}
+
 export class Compose {
   /** `command`: `docker-compose` or `docker compose`; `files`: the -f files in order. */
   constructor(

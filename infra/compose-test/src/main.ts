@@ -8,6 +8,7 @@ import { dom0Restart } from "./cases/dom0-restart.js";
 import { guestKill } from "./cases/guest-kill.js";
 import { guestPause } from "./cases/guest-pause.js";
 import { hypervisorRestart } from "./cases/hypervisor-restart.js";
+import { runtimeFaults } from "./cases/runtime-faults.js";
 import { sharedRead } from "./cases/shared-read.js";
 import { Cluster, type Guest, isReady } from "./cluster.js";
 import type { CaseContext, TestCase } from "./context.js";
@@ -17,7 +18,14 @@ import { verifyAcked } from "./verify.js";
 import { seconds, waitFor } from "./wait.js";
 import { WriteLoad } from "./write-load.js";
 
-const CASES: readonly TestCase[] = [sharedRead, guestKill, dom0Restart, hypervisorRestart, guestPause];
+const CASES: readonly TestCase[] = [
+  sharedRead,
+  guestKill,
+  runtimeFaults,
+  dom0Restart,
+  hypervisorRestart,
+  guestPause,
+];
 const STARTUP_MS = 180_000;
 
 function env(name: string, fallback: string): string {

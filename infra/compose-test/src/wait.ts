@@ -14,6 +14,7 @@ export async function waitFor<T>(
     try {
       const value = await probe();
       if (value !== undefined && value !== false) return value;
+      lastError = undefined; // reachable now, just not there yet
     } catch (error) {
       lastError = error; // the cluster is still recovering; try again
     }

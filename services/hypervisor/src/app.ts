@@ -18,6 +18,7 @@ import { dashboardRoute } from "./http/dashboard.js";
 import { createMetrics } from "./http/metrics.js";
 import { serveHeld } from "./serve.js";
 import { acceptConnection } from "./session/connection.js";
+import { startHeartbeat } from "./session/heartbeat.js";
 import { DEFAULT_SESSION_LIMITS, type SessionLimits } from "./session/limits.js";
 import { Xen } from "./xen.js";
 import type { XsBackend } from "./xenstore-port.js";
@@ -115,8 +116,13 @@ export async function startHypervisor(options: HypervisorOptions): Promise<Hyper
       socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n");
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => acceptConnection(xen, ws));
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      wss.emit("connection", ws, req);
+      acceptConnection(xen, ws);
+    });
   });
+
+  const stopHeartbeat = startHeartbeat(wss, limits.heartbeatMs);
 
   const port = await http.listen();
   ready = true;
@@ -128,6 +134,7 @@ export async function startHypervisor(options: HypervisorOptions): Promise<Hyper
     port,
     async close() {
       ready = false;
+      stopHeartbeat();
       xen.close();
       for (const client of wss.clients) client.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));

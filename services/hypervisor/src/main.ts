@@ -25,6 +25,7 @@ const spec = {
   XEN_FAULTS: str({ default: "" }),
   XEN_HYPERCALL_RATE: int({ min: 0, max: 100_000_000, default: DEFAULT_SESSION_LIMITS.ratePerSec }),
   XEN_HYPERCALL_BURST: int({ min: 1, max: 100_000_000, default: DEFAULT_SESSION_LIMITS.burst }),
+  XEN_HEARTBEAT_MS: durationMs({ min: 0, default: DEFAULT_SESSION_LIMITS.heartbeatMs }),
   LOG_LEVEL: oneOf(LOG_LEVELS, { default: "info" }),
   XENSTORED_PATH: str({ optional: true }),
 };
@@ -48,7 +49,11 @@ async function main(): Promise<void> {
     dom0Token: env.XEN_DOM0_TOKEN,
     sessionLeaseMs: env.XEN_SESSION_LEASE_MS,
     faults: env.XEN_FAULTS,
-    limits: { ratePerSec: env.XEN_HYPERCALL_RATE, burst: env.XEN_HYPERCALL_BURST },
+    limits: {
+      ratePerSec: env.XEN_HYPERCALL_RATE,
+      burst: env.XEN_HYPERCALL_BURST,
+      heartbeatMs: env.XEN_HEARTBEAT_MS,
+    },
     logger,
     xenstore,
   });

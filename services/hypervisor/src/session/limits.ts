@@ -15,6 +15,9 @@ export interface SessionLimits extends ReplayLimits {
   readonly maxBufferedBytes: number;
   /** How long a new connection may take to send join/resume. */
   readonly handshakeMs: number;
+  /** WebSocket ping interval; a socket that misses a pong is closed, so the lease of a frozen
+   *  peer (a paused container keeps its TCP connection open) starts. 0 = no heartbeat. */
+  readonly heartbeatMs: number;
 }
 
 export const DEFAULT_SESSION_LIMITS: SessionLimits = {
@@ -24,6 +27,7 @@ export const DEFAULT_SESSION_LIMITS: SessionLimits = {
   burst: 10_000,
   maxBufferedBytes: 64 * 1024 * 1024,
   handshakeMs: 10_000,
+  heartbeatMs: 3_000,
   maxFrames: 8192,
   maxBytes: 32 * 1024 * 1024,
 };

@@ -1,7 +1,16 @@
 import { describe, expect, it } from "vitest";
+import { FaultScopeError, parseOwnFaults } from "./fault-op.js";
 import { FaultSpecError, Faults, parseFaults } from "./faults.js";
 import { ok } from "./test-support/guest-ops.js";
-import { startTestHost } from "./test-support/host.js";
+import { DOM0_TOKEN, startTestHost, type TestHost } from "./test-support/host.js";
+
+/** The admin API's spec of the rules in force. */
+async function faultsInForce(host: TestHost): Promise<string> {
+  const response = await fetch(`${host.hv.httpUrl}/api/faults`, {
+    headers: { authorization: `Bearer ${DOM0_TOKEN}` },
+  });
+  return ((await response.json()) as { spec: string }).spec;
+}
 
 describe("XEN_FAULTS grammar", () => {
   it("parses rules with values, ranges, units and @domid scopes", () => {
@@ -44,6 +53,13 @@ describe("XEN_FAULTS grammar", () => {
     expect(faults.plan(2)).toEqual({ drop: false, copies: 1, delayMs: 0 });
   });
 
+  it("takes a domain's own faults without crash_after or @domid scopes", () => {
+    expect(parseOwnFaults("drop=0.5,delay=1..2ms")).toEqual(parseFaults("drop=0.5,delay=1..2ms"));
+    expect(() => parseOwnFaults("crash_after=3")).toThrow(FaultScopeError);
+    expect(() => parseOwnFaults("dup=0.1@4")).toThrow(FaultScopeError);
+    expect(() => parseOwnFaults("dup=2")).toThrow(FaultSpecError);
+  });
+
   it("counts hypercalls down to a crash", () => {
     const faults = new Faults("crash_after=2");
     expect([faults.countHypercall(), faults.countHypercall()]).toEqual([false, true]);
@@ -63,6 +79,36 @@ describe("the fault hypercall", () => {
     await guest.sync();
     expect(seen).toHaveLength(2);
     expect(seen[0]).toBe(seen[1]); // the same frame, twice
+    await ok(dom0.call({ fault: { spec: "", domid: guest.domid } }));
+    seen.length = 0;
+    await guest.sync();
+    expect(seen).toHaveLength(1);
+    await host.hv.close();
+  });
+
+  it("lets a guest set its own session's faults, and nothing beyond them", async () => {
+    const host = await startTestHost();
+    const dom0 = await host.dom0();
+    const guest = await host.guest("self-harm");
+    const other = await host.guest("bystander");
+    const seen: number[] = [];
+    guest.socket.on("message", () => seen.push(guest.lastSeq));
+
+    const refused = async (domid: number, spec: string) =>
+      (await guest.call({ fault: { spec, domid } })).code;
+    expect(await refused(other.domid, "drop=1")).toBe("EPERM");
+    expect(await refused(guest.domid, "crash_after=1")).toBe("EPERM");
+    expect(await refused(guest.domid, `drop=1@${other.domid}`)).toBe("EPERM");
+    expect(await refused(guest.domid, `drop=1@${guest.domid}`)).toBe("EPERM");
+    expect(await refused(guest.domid, "dup=2")).toBe("EINVAL");
+    expect(await faultsInForce(host)).toBe("");
+
+    await ok(guest.call({ fault: { spec: "dup=1", domid: guest.domid } }));
+    seen.length = 0;
+    await guest.sync();
+    expect(seen).toHaveLength(2);
+    expect(await faultsInForce(host)).toBe(`dup=1@${guest.domid}`);
+    // dom0 still sets anyone's.
     await ok(dom0.call({ fault: { spec: "", domid: guest.domid } }));
     seen.length = 0;
     await guest.sync();

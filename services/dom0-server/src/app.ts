@@ -1,17 +1,15 @@
-// Composition root: dom0 joins the hypervisor, sets up its grant table, and serves XenFS to every
-// guest through XenbusBackend, with the page cache and attribute pages behind it; HTTP on the
-// side (health, metrics, /api/cache). Tests and main.ts start it the same way.
-import type { XenDomain } from "@xenfs/libxen";
+// Composition root: dom0 joins the hypervisor and serves XenFS to every guest (serving.ts), joining
+// again whenever its session is lost (serving-loop.ts); HTTP on the side (health, metrics,
+// /api/cache). Tests and main.ts start it the same way.
 import { ConfigError, createHttpServer, type Logger, silentLogger } from "@xenfs/service-kit";
-import { XenbusBackend } from "@xenfs/xenbus";
-import { AttrPages } from "./attr-pages.js";
-import { type GuestView, XENFS_DEVICE, XenfsBackendDriver } from "./backend/index.js";
+import type { GuestView } from "./backend/index.js";
 import { cacheRoute } from "./cache-api.js";
 import { ExportFs } from "./export/index.js";
-import { GrantReaper } from "./grants/grant-reaper.js";
 import { joinAsDom0 } from "./join.js";
 import { createMetrics, type MetricSources } from "./metrics.js";
-import { InodeLocks, PAGE_SIZE, PageCache, type PageCacheStats } from "./page-cache/index.js";
+import { PAGE_SIZE, type PageCacheStats } from "./page-cache/index.js";
+import { serveXenfs } from "./serving.js";
+import { ServingLoop } from "./serving-loop.js";
 
 export interface Dom0ServerOptions {
   /** `ws://host:port/hypercall` (XEN_HYPERVISOR_URL). */
@@ -29,6 +27,8 @@ export interface Dom0ServerOptions {
   /** How long a guest has to unmap a revoked page before it loses it by force. */
   revokeDeadlineMs?: number;
   maxOpenFilesPerGuest?: number;
+  /** XEN_FAULTS: injected on dom0's own session after each join (see parseOwnFaults). */
+  faults?: string;
   /** Aborting gives up joining (a SIGTERM while the hypervisor is away). */
   signal?: AbortSignal;
 }
@@ -68,69 +68,56 @@ export async function startDom0Server(options: Dom0ServerOptions): Promise<Dom0S
   );
   const logger = options.logger ?? silentLogger();
 
-  // Filled in once dom0 has joined; until then the HTTP side reports an empty cache, not ready.
-  let cache: PageCache | undefined;
-  let driver: XenfsBackendDriver | undefined;
-  let ready = false;
+  // Until dom0 serves (and while it rejoins) the HTTP side reports an empty cache, not ready.
   const sources: MetricSources = {
-    cache: () => cache?.stats() ?? { ...NO_CACHE, budgetFrames },
-    guests: (): GuestView[] => driver?.guests() ?? [],
+    cache: () => loop.serving?.cache.stats() ?? { ...NO_CACHE, budgetFrames },
+    guests: (): GuestView[] => loop.serving?.driver.guests() ?? [],
   };
   const metrics = createMetrics(sources);
+  const given = options.signal;
+  const loop = new ServingLoop({
+    join: (signal) =>
+      joinAsDom0({
+        url: options.hypervisorUrl,
+        token: options.dom0Token,
+        logger,
+        signal: given ? AbortSignal.any([signal, given]) : signal,
+      }),
+    serve: (dom0) =>
+      serveXenfs(dom0, {
+        exportFs,
+        budgetFrames,
+        revokeDeadlineMs: options.revokeDeadlineMs ?? DEFAULT_REVOKE_DEADLINE_MS,
+        logger,
+        countRequest: metrics.countRequest,
+      }),
+    faults: options.faults ?? "",
+    logger,
+  });
   const http = createHttpServer({
     host: options.host ?? "127.0.0.1",
     port: options.port ?? 7001,
     routes: [cacheRoute(sources)],
-    ready: () => ready,
+    ready: () => loop.serving !== undefined,
     metrics: metrics.registry,
     logger,
   });
   const port = await http.listen();
-
-  let dom0: XenDomain;
   try {
-    dom0 = await joinAsDom0({
-      url: options.hypervisorUrl,
-      token: options.dom0Token,
-      logger,
-      signal: options.signal ?? new AbortController().signal,
-    });
+    await loop.start();
   } catch (error) {
     await http.close();
     throw error;
   }
-  dom0.session.on("error", (error) => logger.warn({ err: error }, "hypervisor session error"));
-  dom0.session.on("lost", (error) => {
-    ready = false;
-    logger.error({ err: error }, "dom0's hypervisor session is lost");
-  });
-
-  const { maxNrFrames } = await dom0.grants.querySize();
-  await dom0.grants.setup(maxNrFrames);
-  const reaper = new GrantReaper(dom0.grants, options.revokeDeadlineMs ?? DEFAULT_REVOKE_DEADLINE_MS);
-  const locks = new InodeLocks();
-  cache = new PageCache(dom0.memory, dom0.grants, reaper, locks, budgetFrames);
-  const attrs = new AttrPages(dom0.memory, dom0.grants, reaper);
-  driver = new XenfsBackendDriver({ dom0, exportFs, cache, attrs, locks }, logger, metrics.countRequest);
-  const backend = new XenbusBackend(dom0, XENFS_DEVICE, driver);
-  await backend.start();
-  ready = true;
   logger.info({ export: exportFs.root, budgetFrames, port }, "dom0 serving XenFS");
 
-  const shown = (options.host ?? "127.0.0.1").includes(":")
-    ? `[${options.host}]`
-    : (options.host ?? "127.0.0.1");
-  const pageCache = cache;
+  const host = options.host ?? "127.0.0.1";
+  const shown = host.includes(":") ? `[${host}]` : host;
   return {
     httpUrl: `http://${shown}:${port}`,
     port,
     async close() {
-      ready = false;
-      await backend.close();
-      await pageCache.close();
-      await attrs.close();
-      await reaper.settled();
-      await dom0.close();
+      await loop.close();
       await http.close();
     },
   };

@@ -53,7 +53,11 @@ describe("dom0-server process", () => {
   });
 
   it("refuses a bad configuration with exit code 2, naming every bad variable", async () => {
-    const child = startMain({ XENFS_EXPORT: "/definitely/not/here", XENFS_CACHE_MB: "0" });
+    const child = startMain({
+      XENFS_EXPORT: "/definitely/not/here",
+      XENFS_CACHE_MB: "0",
+      XEN_FAULTS: "crash_after=3", // global: not dom0's own session's
+    });
     children.push(child);
     let stderr = "";
     child.stderr?.on("data", (chunk: Buffer) => {
@@ -63,6 +67,7 @@ describe("dom0-server process", () => {
     expect(code).toBe(2);
     expect(stderr).toContain("XEN_DOM0_TOKEN");
     expect(stderr).toContain("XENFS_CACHE_MB");
+    expect(stderr).toMatch(/XEN_FAULTS: crash_after is global/);
   });
 
   it("joins as dom0, becomes ready, serves metrics and /api/cache, and stops cleanly on SIGTERM", async () => {

@@ -1,5 +1,6 @@
 // The dom0 process: configuration from the environment, JSON logs with domid 0, graceful signals.
 import { statSync } from "node:fs";
+import { parseOwnFaults } from "@xenfs/hypervisor";
 import {
   ConfigError,
   createLogger,
@@ -8,11 +9,21 @@ import {
   oneOf,
   onShutdown,
   port,
+  type Reader,
   readConfig,
   str,
   url,
 } from "@xenfs/service-kit";
 import { type Dom0Server, MAX_CACHE_MB, startDom0Server } from "./app.js";
+
+/** XEN_FAULTS: faults dom0 injects on its own hypervisor session (the hypervisor's grammar). */
+const ownFaults: Reader<string> = {
+  secret: false,
+  read: (raw = "") => {
+    parseOwnFaults(raw);
+    return raw;
+  },
+};
 
 const spec = {
   PORT: port({ default: 7001 }),
@@ -21,6 +32,7 @@ const spec = {
   XEN_DOM0_TOKEN: str({ secret: true }),
   XENFS_EXPORT: str(),
   XENFS_CACHE_MB: int({ min: 1, max: MAX_CACHE_MB, default: 64 }),
+  XEN_FAULTS: ownFaults,
   LOG_LEVEL: oneOf(LOG_LEVELS, { default: "info" }),
 };
 
@@ -52,6 +64,7 @@ async function main(): Promise<void> {
     dom0Token: env.XEN_DOM0_TOKEN,
     exportDir: env.XENFS_EXPORT,
     cacheMb: env.XENFS_CACHE_MB,
+    faults: env.XEN_FAULTS,
     host: env.HOST,
     port: env.PORT,
     logger,

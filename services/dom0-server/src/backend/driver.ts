@@ -59,6 +59,13 @@ export class XenfsBackendDriver implements BackendDriver {
     this.log.info({ guest: frontendDomid, reason }, "xenfs frontend disconnected");
   }
 
+  /** dom0's domain is gone, and every ring and grant with it: only the guests' files are left to close. */
+  async abandon(): Promise<void> {
+    const sessions = [...this.#guests.values()];
+    this.#guests.clear();
+    await Promise.all(sessions.map((session) => session.abandon()));
+  }
+
   guests(): GuestView[] {
     return [...this.#guests.values()].map((session) => ({
       domid: session.domid,

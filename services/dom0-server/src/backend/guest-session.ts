@@ -50,6 +50,14 @@ export class GuestSession {
     await this.pages.close();
   }
 
+  /** dom0's domain died and its ring, grants and pages with it: stop serving, close the files. */
+  async abandon(): Promise<void> {
+    this.#closed = true;
+    this.#queue.length = 0;
+    await this.#serving;
+    await this.host.exportFs.closeGuest(this.domid);
+  }
+
   /** Copies every waiting request out of the ring, then serves them in order. */
   #take(): void {
     if (this.#closed) return;

@@ -1,0 +1,54 @@
+// What dom0 runs over one hypervisor session: its grant table, the page cache and attribute pages
+// on its own frames, and XenbusBackend("xenfs") for every guest. A rejoined dom0 gets a new one:
+// the old frames, grants and rings died with the old domain.
+import type { FsOp } from "@xenfs/fsproto";
+import type { XenDomain } from "@xenfs/libxen";
+import type { Logger } from "@xenfs/service-kit";
+import { XenbusBackend } from "@xenfs/xenbus";
+import { AttrPages } from "./attr-pages.js";
+import { XENFS_DEVICE, XenfsBackendDriver } from "./backend/index.js";
+import type { ExportFs } from "./export/index.js";
+import { GrantReaper } from "./grants/grant-reaper.js";
+import { InodeLocks, PageCache } from "./page-cache/index.js";
+
+export interface ServingOptions {
+  readonly exportFs: ExportFs;
+  readonly budgetFrames: number;
+  readonly revokeDeadlineMs: number;
+  readonly logger: Logger;
+  readonly countRequest: (op: FsOp | "undecodable") => void;
+}
+
+export interface XenfsServing {
+  readonly cache: PageCache;
+  readonly driver: XenfsBackendDriver;
+  /** Disconnects every guest cleanly and gives back every grant and frame. */
+  close(): Promise<void>;
+  /** The session is lost: nothing is given back (it died with the domain) but the guests' files. */
+  abandon(): Promise<void>;
+}
+
+/** Sets up dom0's side of XenFS on `dom0`; resolves once every running guest has its device. */
+export async function serveXenfs(dom0: XenDomain, options: ServingOptions): Promise<XenfsServing> {
+  const { maxNrFrames } = await dom0.grants.querySize();
+  await dom0.grants.setup(maxNrFrames);
+  const reaper = new GrantReaper(dom0.grants, options.revokeDeadlineMs);
+  const locks = new InodeLocks();
+  const cache = new PageCache(dom0.memory, dom0.grants, reaper, locks, options.budgetFrames);
+  const attrs = new AttrPages(dom0.memory, dom0.grants, reaper);
+  const services = { dom0, exportFs: options.exportFs, cache, attrs, locks };
+  const driver = new XenfsBackendDriver(services, options.logger, options.countRequest);
+  const backend = new XenbusBackend(dom0, XENFS_DEVICE, driver);
+  await backend.start();
+  return {
+    cache,
+    driver,
+    async close() {
+      await backend.close();
+      await cache.close();
+      await attrs.close();
+      await reaper.settled();
+    },
+    abandon: () => driver.abandon(),
+  };
+}

@@ -1,5 +1,5 @@
-// Composition root: one guest — join the hypervisor, mount XenFS, serve the admin API, run the
-// workload. Tests and main.ts start it the same way.
+// Composition root: one guest — join the hypervisor, mount XenFS (again whenever the session is
+// lost), serve the admin API, run the workload. Tests and main.ts start it the same way.
 import { hostname } from "node:os";
 import { XenDomain } from "@xenfs/libxen";
 import { createHttpServer, type Logger, silentLogger } from "@xenfs/service-kit";
@@ -7,7 +7,9 @@ import type { XenfsMode } from "./frontend/modes.js";
 import { fsRoutes } from "./http/fs-routes.js";
 import { createMetrics } from "./http/metrics.js";
 import { mountRoute } from "./http/mount-route.js";
+import { MountCounters } from "./mount/counters.js";
 import type { XenfsMount } from "./mount/mount.js";
+import { GuestLoop } from "./rejoin/guest-loop.js";
 import { DemoWorkload } from "./workload/demo.js";
 import { mount } from "./xenfs.js";
 
@@ -28,13 +30,17 @@ export interface DomuClientOptions {
   workloadPauseMs?: number;
   connectTimeoutMs?: number;
   requestTimeoutMs?: number;
+  /** XEN_FAULTS: injected on the guest's own session after each join (see parseOwnFaults). */
+  faults?: string;
   logger?: Logger;
 }
 
 export interface DomuClient {
+  /** The current domain's id (a rejoin gets a new one); while the guest rejoins, the lost one's. */
   readonly domid: number;
   readonly name: string;
   readonly httpUrl: string;
+  /** The current mount; while the guest rejoins, the lost one, whose calls fail with ENOTCONN. */
   readonly mount: XenfsMount;
   /** Stops the workload and the API, unmounts (Closing → Closed) and leaves the hypervisor. */
   close(): Promise<void>;
@@ -42,36 +48,38 @@ export interface DomuClient {
 
 export async function startDomuClient(options: DomuClientOptions): Promise<DomuClient> {
   const name = options.name ?? hostname();
-  const domain = await XenDomain.join({ url: options.hypervisorUrl, token: options.clusterToken, name });
-  const logger = (options.logger ?? silentLogger()).child({ domid: domain.domid });
+  const logger = options.logger ?? silentLogger();
   const metrics = createMetrics();
-  let fs: XenfsMount;
-  try {
-    fs = await mount(domain, {
-      mode: options.mode ?? "shared",
-      observer: metrics.observer,
-      onError: (error) => logger.warn({ err: error }, "xenfs"),
-      ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
-      ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
-    });
-  } catch (error) {
-    await domain.close();
-    throw error;
-  }
-  metrics.observe(() => fs.snapshot().pagesHeld);
+  // One set of counters for every mount: the process's totals go on across rejoins.
+  const counters = new MountCounters(metrics.observer);
+  const guest = await GuestLoop.start({
+    join: () => XenDomain.join({ url: options.hypervisorUrl, token: options.clusterToken, name, logger }),
+    mount: (domain) =>
+      mount(domain, {
+        mode: options.mode ?? "shared",
+        counters,
+        onError: (error) => logger.warn({ err: error, domid: domain.domid }, "xenfs"),
+        ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
+        ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
+      }),
+    faults: options.faults ?? "",
+    logger,
+  });
+  const mounts = guest.mounts;
+  metrics.observe(() => mounts.snapshot().pagesHeld);
 
   const http = createHttpServer({
     host: options.host ?? "127.0.0.1",
     port: options.port ?? 7100,
-    routes: [...fsRoutes(fs), mountRoute(fs, domain.domid)],
-    ready: () => fs.state === "Connected",
+    routes: [...fsRoutes(mounts), mountRoute(mounts)],
+    ready: () => mounts.connected,
     metrics: metrics.registry,
     logger,
   });
   const port = await http.listen();
   const workload =
     options.workload === "demo"
-      ? new DemoWorkload(fs, {
+      ? new DemoWorkload(mounts, {
           name,
           logger,
           ...(options.workloadPauseMs === undefined ? {} : { pauseMs: options.workloadPauseMs }),
@@ -80,17 +88,20 @@ export async function startDomuClient(options: DomuClientOptions): Promise<DomuC
   workload?.start();
   const host = options.host ?? "127.0.0.1";
   const shown = host.includes(":") ? `[${host}]` : host;
-  logger.info({ name, mode: fs.mode, port }, "guest mounted XenFS");
+  logger.info({ domid: mounts.domid, name, mode: mounts.mount.mode, port }, "guest mounted XenFS");
   return {
-    domid: domain.domid,
+    get domid() {
+      return mounts.domid;
+    },
     name,
     httpUrl: `http://${shown}:${port}`,
-    mount: fs,
+    get mount() {
+      return mounts.mount;
+    },
     async close() {
       await workload?.stop();
       await http.close();
-      await fs.unmount();
-      await domain.close();
+      await guest.close();
     },
   };
 }

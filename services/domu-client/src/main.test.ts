@@ -63,11 +63,13 @@ describe("configuration", () => {
         PORT: "99999",
         XEN_HYPERVISOR_URL: "http://x",
         XENFS_WORKLOAD: "busy",
+        XEN_FAULTS: "drop=1@3", // another domain's session, not the guest's own
       }),
     );
     expect(code).toBe(2);
     for (const key of ["XEN_CLUSTER_TOKEN", "XENFS_MODE", "PORT", "XEN_HYPERVISOR_URL", "XENFS_WORKLOAD"])
       expect(stderr).toContain(key);
+    expect(stderr).toMatch(/XEN_FAULTS: drop@3: a domain's own faults take no @domid/);
   });
 });
 

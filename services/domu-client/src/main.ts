@@ -1,4 +1,5 @@
 // The guest process: configuration from the environment, JSON logs, graceful signals.
+import { parseOwnFaults } from "@xenfs/hypervisor";
 import {
   ConfigError,
   createLogger,
@@ -7,12 +8,22 @@ import {
   oneOf,
   onShutdown,
   port,
+  type Reader,
   readConfig,
   str,
   url,
 } from "@xenfs/service-kit";
 import { startDomuClient, WORKLOADS } from "./app.js";
 import { BUILT_MODES, XENFS_MODES } from "./frontend/modes.js";
+
+/** XEN_FAULTS: faults the guest injects on its own hypervisor session (the hypervisor's grammar). */
+const ownFaults: Reader<string> = {
+  secret: false,
+  read: (raw = "") => {
+    parseOwnFaults(raw);
+    return raw;
+  },
+};
 
 const spec = {
   PORT: port({ default: 7100 }),
@@ -23,6 +34,7 @@ const spec = {
   XENFS_MODE: oneOf(XENFS_MODES, { default: "shared" }),
   XENFS_WORKLOAD: oneOf(WORKLOADS, { default: "none" }),
   XENFS_CONNECT_TIMEOUT_MS: durationMs({ min: 1, default: 15_000 }),
+  XEN_FAULTS: ownFaults,
   LOG_LEVEL: oneOf(LOG_LEVELS, { default: "info" }),
 };
 
@@ -44,10 +56,11 @@ async function main(): Promise<void> {
     port: env.PORT,
     workload: env.XENFS_WORKLOAD,
     connectTimeoutMs: env.XENFS_CONNECT_TIMEOUT_MS,
+    faults: env.XEN_FAULTS,
     logger,
   });
   logger.info({ domid: guest.domid, url: guest.httpUrl }, "guest ready");
-  onShutdown(() => guest.close(), { logger: logger.child({ domid: guest.domid }) });
+  onShutdown(() => guest.close(), { logger });
 }
 
 main().catch((error: unknown) => {

@@ -9,7 +9,7 @@ import type { XenfsMode } from "./frontend/modes.js";
 import { RequestClient } from "./frontend/request-client.js";
 import { CopyPages } from "./mount/copy/copy-pages.js";
 import { OwnPageCache } from "./mount/copy/own-page-cache.js";
-import { MountCounters, type MountObserver } from "./mount/counters.js";
+import { MountCounters } from "./mount/counters.js";
 import type { DataPath } from "./mount/data-path.js";
 import { Files } from "./mount/files.js";
 import { HandleCache } from "./mount/handle-cache.js";
@@ -32,8 +32,11 @@ export interface MountOptions {
   readonly handleCacheSize?: number;
   /** Failures nobody awaits (an unmap refused, a broken ring). */
   readonly onError?: (error: Error) => void;
-  /** Sees each request and each byte read as it happens (metrics). */
-  readonly observer?: MountObserver;
+  /**
+   * Where requests and bytes are counted. A service passes the same one to every mount it makes,
+   * so its totals go on across remounts.
+   */
+  readonly counters?: MountCounters;
 }
 
 const DEFAULTS = {
@@ -44,8 +47,7 @@ const DEFAULTS = {
   maxPagesHeld: 2048,
   handleCacheSize: 64,
   onError: () => {},
-  observer: {},
-} as const satisfies Required<MountOptions>;
+} as const satisfies Omit<Required<MountOptions>, "counters">;
 
 /** dom0 serves XenFS. */
 const BACKEND_DOMID = 0;
@@ -63,7 +65,7 @@ export class MountError extends Error {
 
 export async function mount(domain: XenDomain, options: MountOptions = {}): Promise<XenfsMount> {
   const o = { ...DEFAULTS, ...options };
-  const counters = new MountCounters(o.observer);
+  const counters = o.counters ?? new MountCounters();
   const client = new RequestClient({
     deadlineMs: o.requestTimeoutMs,
     onRequest: (op) => counters.request(op),
@@ -144,7 +146,7 @@ export async function mount(domain: XenDomain, options: MountOptions = {}): Prom
     files,
     counters,
     handles,
-    lifecycle: { state: () => xenbusStateName(frontend.state), unmount },
+    lifecycle: { state: () => xenbusStateName(frontend.state), unmount, abandon: () => client.close() },
   });
 }
 

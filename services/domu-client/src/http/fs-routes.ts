@@ -4,34 +4,38 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { HttpError, type Route, type RouteContext, sendJson } from "@xenfs/service-kit";
 import type { XenfsDirent } from "../mount/dirent.js";
 import type { XenfsMount } from "../mount/mount.js";
+import type { MountSource } from "../rejoin/current-mount.js";
 import { httpErrorOf } from "./fs-errors.js";
 
 /** Largest PUT body taken into memory. */
 export const MAX_PUT_BYTES = 64 * 1024 * 1024;
 
 type FsHandler = (
+  fs: XenfsMount,
   path: string,
   req: IncomingMessage,
   res: ServerResponse,
   ctx: RouteContext,
 ) => Promise<void>;
 
-export function fsRoutes(fs: XenfsMount): Route[] {
-  // One prefix route per method: `/fs` and `/fs/` are the root, `/fs/a/b` is `a/b`.
+export function fsRoutes(mounts: MountSource): Route[] {
+  // One prefix route per method: `/fs` and `/fs/` are the root, `/fs/a/b` is `a/b`. Each request
+  // runs on the mount current when it arrives.
   const route = (method: string, handler: FsHandler): Route => ({
     method,
     path: "/fs",
     prefix: true,
     handler: async (req, res, ctx) => {
       try {
-        await handler(guestPath(ctx.rest), req, res, ctx);
+        const path = guestPath(ctx.rest);
+        await mounts.use((fs) => handler(fs, path, req, res, ctx));
       } catch (error) {
         throw error instanceof HttpError ? error : httpErrorOf(error);
       }
     },
   });
   return [
-    route("GET", async (path, _req, res) => {
+    route("GET", async (fs, path, _req, res) => {
       if ((await fs.stat(path)).isDirectory()) {
         const entries = await fs.readdir(path, { withFileTypes: true });
         return sendJson(
@@ -44,13 +48,13 @@ export function fsRoutes(fs: XenfsMount): Route[] {
       res.writeHead(200, { "content-type": "application/octet-stream", "content-length": data.length });
       res.end(data);
     }),
-    route("PUT", async (path, req, res) => {
+    route("PUT", async (fs, path, req, res) => {
       const body = await readBody(req);
       const existed = await fs.exists(path);
       await fs.writeFile(path, body);
       res.writeHead(existed ? 204 : 201).end();
     }),
-    route("DELETE", async (path, _req, res, ctx) => {
+    route("DELETE", async (fs, path, _req, res, ctx) => {
       const recursive = ctx.url.searchParams.get("recursive") === "1";
       if (recursive) await fs.rm(path, { recursive: true });
       else if ((await fs.lstat(path)).isDirectory()) await fs.rmdir(path);

@@ -1,4 +1,5 @@
-// What a mount has done, for /api/mount; an observer (the service's metrics) sees it as it happens.
+// What a mount has done (or every mount of a process, when they share one), for /api/mount; an
+// observer (the service's metrics) sees it as it happens.
 import type { FsOp } from "@xenfs/fsproto";
 
 export interface MountObserver {

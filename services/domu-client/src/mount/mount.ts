@@ -33,6 +33,8 @@ export interface MountSnapshot {
 export interface MountLifecycle {
   state(): string;
   unmount(): Promise<void>;
+  /** The domain is gone: fail what waits and every later request with ENOTCONN. */
+  abandon(): void;
 }
 
 export interface MountParts {
@@ -67,6 +69,14 @@ export class XenfsMount {
   /** Closes cached files, gives mapped pages back, and takes the device Closing → Closed. */
   unmount(): Promise<void> {
     return this.#lifecycle.unmount();
+  }
+
+  /**
+   * The domain's hypervisor session is lost, and the device with it: requests waiting and every
+   * later one fail with ENOTCONN. Nothing is given back; it all went with the domain.
+   */
+  abandon(): void {
+    this.#lifecycle.abandon();
   }
 
   get mode(): "shared" | "copy" {

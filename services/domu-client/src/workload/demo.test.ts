@@ -3,6 +3,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CurrentMount } from "../rejoin/current-mount.js";
 import { startTestHost, type TestHost } from "../test-support/xenfs-host.js";
 import { DemoWorkload } from "./demo.js";
 
@@ -17,8 +18,11 @@ describe("DemoWorkload", () => {
   });
 
   it("reads every file, makes random reads and writes into its own area", async () => {
-    const { fs } = await host.guest("worker", "shared");
-    const workload = new DemoWorkload(fs, { name: "worker", random: () => 0.5 });
+    const { domain, fs } = await host.guest("worker", "shared");
+    const workload = new DemoWorkload(new CurrentMount(fs, domain.domid), {
+      name: "worker",
+      random: () => 0.5,
+    });
     await workload.round();
     expect(workload.stats).toMatchObject({ rounds: 1, filesRead: 5, errors: 0 });
     expect(workload.stats.bytesRead).toBeGreaterThan(5 * 4096);
@@ -30,8 +34,11 @@ describe("DemoWorkload", () => {
   });
 
   it("loops until stopped, and stops during its pause", async () => {
-    const { fs } = await host.guest("looper", "copy");
-    const workload = new DemoWorkload(fs, { name: "looper", pauseMs: 60_000 });
+    const { domain, fs } = await host.guest("looper", "copy");
+    const workload = new DemoWorkload(new CurrentMount(fs, domain.domid), {
+      name: "looper",
+      pauseMs: 60_000,
+    });
     workload.start();
     while (workload.stats.rounds === 0) await new Promise((resolve) => setTimeout(resolve, 20));
     await workload.stop();

@@ -1,10 +1,12 @@
 // The demo workload (XENFS_WORKLOAD=demo): each round walks the export and reads every file,
 // makes random reads, and writes a few files into guests/<name>/, then pauses. It keeps going
-// through errors (a restarting dom0 is part of the demo) and stops on close.
+// through errors (a restarting dom0 is part of the demo) and stops on close. Each round runs on
+// the mount current when it starts, so after a rejoin the next round uses the new one.
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "@xenfs/service-kit";
 import type { XenfsMount } from "../mount/mount.js";
 import { joinPath } from "../mount/paths.js";
+import type { MountSource } from "../rejoin/current-mount.js";
 
 export interface DemoWorkloadOptions {
   /** The guest's name: it writes under guests/<name>/. */
@@ -37,7 +39,7 @@ export class DemoWorkload {
   #running: Promise<void> | undefined;
 
   constructor(
-    private readonly fs: XenfsMount,
+    private readonly mounts: MountSource,
     private readonly options: DemoWorkloadOptions,
   ) {}
 
@@ -52,16 +54,18 @@ export class DemoWorkload {
   }
 
   /** One round: walk and read, random reads, writes. */
-  async round(): Promise<void> {
-    const files = await this.#walk(".");
-    for (const file of files) {
-      if (this.#stop.signal.aborted) return;
-      this.stats.bytesRead += (await this.fs.readFile(file)).length;
-      this.stats.filesRead += 1;
-    }
-    await this.#randomReads(files);
-    await this.#write();
-    this.stats.rounds += 1;
+  round(): Promise<void> {
+    return this.mounts.use(async (fs) => {
+      const files = await this.#walk(fs, ".");
+      for (const file of files) {
+        if (this.#stop.signal.aborted) return;
+        this.stats.bytesRead += (await fs.readFile(file)).length;
+        this.stats.filesRead += 1;
+      }
+      await this.#randomReads(fs, files);
+      await this.#write(fs);
+      this.stats.rounds += 1;
+    });
   }
 
   async #loop(): Promise<void> {
@@ -77,13 +81,13 @@ export class DemoWorkload {
     }
   }
 
-  async #walk(dir: string): Promise<string[]> {
+  async #walk(fs: XenfsMount, dir: string): Promise<string[]> {
     const max = this.options.maxFiles ?? 500;
     const files: string[] = [];
     const pending = [dir];
     while (pending.length > 0 && files.length < max) {
       const at = pending.shift() as string;
-      for (const entry of await this.fs.readdir(at, { withFileTypes: true })) {
+      for (const entry of await fs.readdir(at, { withFileTypes: true })) {
         const path = joinPath(at, entry.name);
         if (entry.isDirectory()) pending.push(path);
         else if (entry.isFile() && files.length < max) files.push(path);
@@ -92,10 +96,10 @@ export class DemoWorkload {
     return files;
   }
 
-  async #randomReads(files: readonly string[]): Promise<void> {
+  async #randomReads(fs: XenfsMount, files: readonly string[]): Promise<void> {
     const random = this.options.random ?? Math.random;
     for (let i = 0; i < RANDOM_READS && files.length > 0 && !this.#stop.signal.aborted; i++) {
-      const handle = await this.fs.open(files[Math.floor(random() * files.length)] as string);
+      const handle = await fs.open(files[Math.floor(random() * files.length)] as string);
       try {
         const size = (await handle.stat()).size;
         const position = Math.floor(random() * Math.max(1, size - RANDOM_READ_BYTES));
@@ -112,14 +116,14 @@ export class DemoWorkload {
     }
   }
 
-  async #write(): Promise<void> {
+  async #write(fs: XenfsMount): Promise<void> {
     const dir = `guests/${this.options.name}`;
-    await this.fs.mkdir(dir, { recursive: true });
+    await fs.mkdir(dir, { recursive: true });
     const text = `${this.options.name} round ${this.stats.rounds} at ${new Date().toISOString()}\n`;
-    await this.fs.writeFile(`${dir}/round-${this.stats.rounds % WRITE_SLOTS}.txt`, text);
+    await fs.writeFile(`${dir}/round-${this.stats.rounds % WRITE_SLOTS}.txt`, text);
     const log = `${dir}/log.txt`;
-    if (this.stats.rounds % LOG_ROUNDS === 0) await this.fs.writeFile(log, text);
-    else await this.fs.appendFile(log, text);
+    if (this.stats.rounds % LOG_ROUNDS === 0) await fs.writeFile(log, text);
+    else await fs.appendFile(log, text);
     this.stats.bytesWritten += 2 * Buffer.byteLength(text);
   }
 }

@@ -1,0 +1,61 @@
+// A XenFS host for the benchmark: the hypervisor and dom0 as their own processes, dom0 exporting
+// the benchmark's directory. A fresh host per phase gives every phase an empty page cache.
+import { ChildScript } from "../core/child-process.js";
+
+export const CLUSTER_TOKEN = "bench-cluster-token";
+const DOM0_TOKEN = "bench-dom0-token";
+
+export interface HostSizes {
+  readonly memoryMb: number;
+  readonly cacheMb: number;
+}
+
+export interface XenfsHost {
+  /** ws://127.0.0.1:<port>/hypercall */
+  readonly url: string;
+  /** Machine frames in use now (/api/memory frames.used). */
+  framesUsed(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export async function startXenfsHost(exportDir: string, sizes: HostSizes): Promise<XenfsHost> {
+  const hypervisor = ChildScript.start("hypervisor", "services/hypervisor/src/main.ts", {
+    PORT: "0",
+    HOST: "127.0.0.1",
+    XEN_MEMORY_MB: String(sizes.memoryMb),
+    XEN_CLUSTER_TOKEN: CLUSTER_TOKEN,
+    XEN_DOM0_TOKEN: DOM0_TOKEN,
+    LOG_LEVEL: "info",
+  });
+  const ready = await hypervisor.take<{ url: string; dashboard: string }>(
+    "hypervisor ready",
+    (m) => m.msg === "hypervisor ready",
+  );
+  const dom0 = ChildScript.start("dom0", "services/dom0-server/src/main.ts", {
+    PORT: "0",
+    HOST: "127.0.0.1",
+    XEN_HYPERVISOR_URL: ready.url,
+    XEN_DOM0_TOKEN: DOM0_TOKEN,
+    XENFS_EXPORT: exportDir,
+    XENFS_CACHE_MB: String(sizes.cacheMb),
+    LOG_LEVEL: "info",
+  });
+  try {
+    await dom0.take("dom0 ready", (m) => m.msg === "dom0 ready");
+  } catch (error) {
+    await hypervisor.stop();
+    throw error;
+  }
+  const memoryUrl = new URL("api/memory", ready.dashboard);
+  return {
+    url: ready.url,
+    async framesUsed() {
+      const view = (await (await fetch(memoryUrl)).json()) as { frames: { used: number } };
+      return view.frames.used;
+    },
+    async stop() {
+      await dom0.stop();
+      await hypervisor.stop();
+    },
+  };
+}

@@ -1,0 +1,15 @@
+// The HTTP file server (http-file-server.ts) as its own process.
+import { ChildScript } from "../core/child-process.js";
+
+export interface HttpServerProcess {
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+export async function startHttpServer(exportDir: string): Promise<HttpServerProcess> {
+  const child = ChildScript.start("http-server", "bench/src/xenfs/http-file-server.ts", {
+    HTTP_EXPORT: exportDir,
+  });
+  const { url } = await child.event<{ url: string }>("ready");
+  return { url, stop: () => child.stop() };
+}

@@ -1,0 +1,61 @@
+// One reader as its own process: a guest mounting XenFS (READER_KIND shared|copy) or an HTTP
+// client (READER_KIND http), driven over the IPC channel: a Command in, a ReaderReply out.
+import type { FileSource } from "./file-source.js";
+import { httpSource } from "./http-source.js";
+import type { Command, ReaderReply } from "./reader-protocol.js";
+import { randomPageReads, readWhole, seededRandom } from "./workloads.js";
+import { xenfsSource } from "./xenfs-source.js";
+
+function env(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set`);
+  return value;
+}
+
+function reply(message: ReaderReply): void {
+  process.send?.(message);
+}
+
+async function openSource(): Promise<FileSource> {
+  const kind = env("READER_KIND");
+  if (kind === "http") return httpSource(env("HTTP_URL"));
+  if (kind !== "shared" && kind !== "copy") throw new Error(`READER_KIND ${kind}`);
+  return xenfsSource({
+    hypervisorUrl: env("XEN_HYPERVISOR_URL"),
+    clusterToken: env("XEN_CLUSTER_TOKEN"),
+    name: env("XEN_DOMAIN_NAME"),
+    mode: kind,
+    maxPagesHeld: Number(env("MAX_PAGES_HELD")),
+  });
+}
+
+async function run(source: FileSource, command: Command): Promise<ReaderReply> {
+  switch (command.cmd) {
+    case "whole":
+      return { type: "done", bytes: await readWhole(source, command.file, command.chunkBytes) };
+    case "random": {
+      const random = seededRandom(command.seed);
+      const latencies = await randomPageReads(source, command.file, command.ops, command.inflight, random);
+      return { type: "done", bytes: latencies.length * 4096, latencies };
+    }
+    case "stop":
+      await source.close();
+      process.exit(0);
+  }
+}
+
+function failed(error: unknown): never {
+  reply({ type: "error", message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+  process.exit(1);
+}
+
+try {
+  const source = await openSource();
+  // One command at a time: the bench waits for each reply before it sends the next.
+  process.on("message", (command: Command) => {
+    run(source, command).then(reply, failed);
+  });
+  reply({ type: "ready" });
+} catch (error) {
+  failed(error);
+}

@@ -1,0 +1,109 @@
+// The bench's side of a reader process (reader-main.ts): start it, send it reads, take results.
+// No deadline on a read: eight guests reading at once take a while on two cores.
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { fileURLToPath } from "node:url";
+import { CLUSTER_TOKEN } from "./host.js";
+import type { Command, ReaderReply } from "./reader-protocol.js";
+import type { FileRef } from "./workloads.js";
+
+export type ReaderKind = "shared" | "copy" | "http";
+
+/** Where a reader reads from: a XenFS host's hypervisor, or an HTTP server. */
+export type ReaderTarget = { readonly hypervisorUrl: string } | { readonly httpUrl: string };
+
+/**
+ * Pages a guest keeps (mapped or its own). Alone, about as many as its grant table leaves room
+ * for. Together, few enough that N guests' mappings fit dom0's grant table (16 384 refs, one per
+ * page and guest): dom0 answers a read ENOSPC when it runs out.
+ */
+export const PAGES_HELD = { alone: 15_000, together: 1_536 } as const;
+
+const READER_MAIN = fileURLToPath(new URL("./reader-main.ts", import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+
+type Done = Extract<ReaderReply, { type: "done" }>;
+
+export class Reader {
+  private constructor(
+    readonly name: string,
+    private readonly child: ChildProcess,
+  ) {}
+
+  static async start(
+    kind: ReaderKind,
+    target: ReaderTarget,
+    name: string,
+    pagesHeld: number = PAGES_HELD.alone,
+  ): Promise<Reader> {
+    const { PATH = "" } = process.env;
+    const env =
+      "httpUrl" in target
+        ? { PATH, READER_KIND: kind, HTTP_URL: target.httpUrl }
+        : {
+            PATH,
+            READER_KIND: kind,
+            XEN_HYPERVISOR_URL: target.hypervisorUrl,
+            XEN_CLUSTER_TOKEN: CLUSTER_TOKEN,
+            XEN_DOMAIN_NAME: name,
+            MAX_PAGES_HELD: String(pagesHeld),
+          };
+    const child = spawn(process.execPath, ["--conditions=@xenfs/source", "--import", "tsx", READER_MAIN], {
+      cwd: REPO_ROOT,
+      env,
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
+    const reader = new Reader(name, child);
+    await reader.#reply();
+    return reader;
+  }
+
+  /** Reads `file` whole; resolves with the bytes read. */
+  async whole(file: FileRef, chunkBytes: number): Promise<number> {
+    return (await this.#send({ cmd: "whole", file, chunkBytes })).bytes;
+  }
+
+  /** Random page reads; resolves with their latencies (ms). */
+  async random(file: FileRef, ops: number, inflight: number, seed: number): Promise<number[]> {
+    return (await this.#send({ cmd: "random", file, ops, inflight, seed })).latencies ?? [];
+  }
+
+  /** Unmounts and leaves cleanly. */
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = once(this.child, "exit");
+    this.child.send({ cmd: "stop" } satisfies Command);
+    await exited;
+  }
+
+  async #send(command: Command): Promise<Done> {
+    const reply = this.#reply();
+    this.child.send(command);
+    return (await reply) as Done;
+  }
+
+  #reply(): Promise<ReaderReply> {
+    return new Promise((resolve, reject) => {
+      const onExit = (code: number | null) => reject(new Error(`${this.name} exited (${code})`));
+      this.child.once("message", (message: ReaderReply) => {
+        this.child.off("exit", onExit);
+        if (message.type === "error") reject(new Error(`${this.name}: ${message.message}`));
+        else resolve(message);
+      });
+      this.child.once("exit", onExit);
+    });
+  }
+}
+
+export function startReaders(
+  kind: ReaderKind,
+  target: ReaderTarget,
+  count: number,
+  prefix: string,
+): Promise<Reader[]> {
+  return Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      Reader.start(kind, target, `${prefix}-${i + 1}`, PAGES_HELD.together),
+    ),
+  );
+}

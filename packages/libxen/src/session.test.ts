@@ -54,6 +54,15 @@ describe("hypervisor session", () => {
     await Promise.all([a.close(), b.close()]);
   });
 
+  it("close() ends the domain at once (SCHEDOP_shutdown), not when its lease runs out", async () => {
+    const guest = await joinGuest(hv, "guest-leaving");
+    await guest.memory.populatePhysmap(2);
+    const domid = guest.domid;
+    await guest.close();
+    const domains = (await (await fetch(`${hv.httpUrl}/api/domains`)).json()) as { domid: number }[];
+    expect(domains.map((d) => d.domid)).not.toContain(domid); // the default lease is 10 s
+  });
+
   it("refuses a bad token with a XenError and leaves no domain behind", async () => {
     const before = (await dom0.domctl.listDomains()).length;
     await expect(XenSession.join({ url: hv.url, token: "wrong", name: "intruder" })).rejects.toMatchObject({

@@ -1,11 +1,14 @@
 // One domain's hypervisor session: join, sequenced calls, in-order processing of every
 // hypervisor frame, acks, and resume after a dropped socket or a lost frame.
 import { EventEmitter } from "node:events";
+import { setTimeout as delay } from "node:timers/promises";
 import {
   DEFAULT_WIRE_LIMITS,
   decodeEnvelope,
   type Envelope,
   encodeEnvelope,
+  SCHEDOP,
+  SHUTDOWN,
   type UpcallKind,
   type WireLimits,
 } from "@xenfs/proto";
@@ -46,6 +49,8 @@ const DEFAULT_CALL_TIMEOUT_MS = 5_000;
 const ACK_EVERY = 64;
 const BACKOFF_MIN_MS = 25;
 const BACKOFF_MAX_MS = 1_000;
+/** How long close() waits for SCHEDOP_shutdown's answer before closing the socket anyway. */
+const CLOSE_SHUTDOWN_WAIT_MS = 1_000;
 /** Frames held while waiting for a missing one; beyond this the session resumes at once. */
 const EARLY_LIMIT = 1_024;
 
@@ -151,7 +156,16 @@ export class XenSession extends EventEmitter<SessionEvents> {
   }
 
   /** Ends the session; unanswered calls reject with `ENOTCONN`. */
+  /** Ends the domain (SCHEDOP_shutdown, so it is released now, not when its lease runs out) and the socket. */
   async close(): Promise<void> {
+    if (this.#state === "open") {
+      const shutdown = this.call({ schedOp: { cmd: SCHEDOP.shutdown, reason: SHUTDOWN.poweroff } });
+      const settled = shutdown.then(
+        () => undefined,
+        () => undefined, // already gone, or paused: the lease ends it instead
+      );
+      await Promise.race([settled, delay(CLOSE_SHUTDOWN_WAIT_MS, undefined, { ref: false })]);
+    }
     const ws = this.#ws;
     this.#ws = undefined; // closed gracefully below, not terminated by #end
     this.#end(XenError.errno("ENOTCONN", "session", "session closed"), "closed");

@@ -22,6 +22,7 @@ import { gnttabTransfer } from "./grant-table/transfer.js";
 import type { Handler, HandlerTable, OpArgs } from "./handler.js";
 import { memAdd, memCmpxchg } from "./memory/atomic.js";
 import { decreaseReservation, memForget, memRead, memWrite, populatePhysmap } from "./memory/ops.js";
+import { schedOp } from "./sched-op.js";
 import type { Xen } from "./xen.js";
 import { xs } from "./xs.js";
 
@@ -49,6 +50,7 @@ export const HANDLERS: HandlerTable = {
   evtchnUnmask,
   evtchnMask,
   domctl,
+  schedOp,
   xs,
   fault,
 };

@@ -27,6 +27,7 @@ export interface OpArgs {
   evtchnBindInterdomain: xen.EvtchnBindInterdomainArgs;
   evtchnBindVirq: xen.EvtchnBindVirqArgs;
   evtchnSend: xen.EvtchnSendArgs;
+  schedOp: xen.SchedOpArgs;
   evtchnClose: xen.EvtchnCloseArgs;
   evtchnStatus: xen.EvtchnStatusArgs;
   evtchnUnmask: xen.EvtchnUnmaskArgs;

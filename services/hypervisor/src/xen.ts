@@ -228,6 +228,7 @@ export class Xen {
     }
     domain.xs?.close();
     domain.xs = undefined;
+    this.config.faults.replace(domain.domid, ""); // its rules die with it, not pass to the next holder of the id
     this.config.xenstore?.releaseDomain(domain.domid);
     const dom0 = this.domains.live(0);
     if (dom0) this.sendVirq(dom0, VIRQ.DOM_EXC);

@@ -32,5 +32,26 @@ export const XEN_DOMCTL = {
   max_mem: 11,
 } as const;
 
+/** xen/include/public/sched.h */
+export const SCHEDOP = {
+  yield: 0,
+  block: 1,
+  shutdown: 2,
+  poll: 3,
+  remote_shutdown: 4,
+  shutdown_code: 5,
+  watchdog: 6,
+  pin_override: 7,
+} as const;
+
+export const SHUTDOWN = {
+  poweroff: 0,
+  reboot: 1,
+  suspend: 2,
+  crash: 3,
+  watchdog: 4,
+  soft_reset: 5,
+} as const;
+
 export const DOMAIN_STATES = ["running", "paused", "dying", "zombie", "dead"] as const;
 export type DomainStateName = (typeof DOMAIN_STATES)[number];

@@ -1,10 +1,14 @@
 // Every domain the hypervisor knows, live or zombie, by domid and by name. Domids are chosen
-// here, never by a client: 0 for the one dom0, the lowest free id ≥ 1 for guests.
+// here, never by a client: 0 for the one dom0, and for guests the next free id after the last
+// one handed out, wrapping below DOMID_FIRST_RESERVED — Xen's `rover` in XEN_DOMCTL_createdomain.
+// So a domid is not reused while the toolstack, XenStore watchers and backends may still be
+// tearing down the domain that last had it.
 import { DOMID_MAX_GUEST } from "@xenfs/proto";
 import type { Domain } from "./domain.js";
 
 export class DomainRegistry {
   private readonly byId = new Map<number, Domain>();
+  private rover = 0;
 
   get(domid: number): Domain | undefined {
     return this.byId.get(domid);
@@ -21,9 +25,12 @@ export class DomainRegistry {
     return false;
   }
 
-  /** Lowest free guest domid, or undefined when all are taken (zombies keep theirs). */
+  /** The next free guest domid after the last one given, or undefined when all are taken (zombies keep theirs). */
   freeGuestDomid(): number | undefined {
-    for (let domid = 1; domid <= DOMID_MAX_GUEST; domid++) if (!this.byId.has(domid)) return domid;
+    for (let tried = 0; tried < DOMID_MAX_GUEST; tried++) {
+      this.rover = this.rover >= DOMID_MAX_GUEST ? 1 : this.rover + 1;
+      if (!this.byId.has(this.rover)) return this.rover;
+    }
     return undefined;
   }
 

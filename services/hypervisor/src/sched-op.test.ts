@@ -1,0 +1,54 @@
+import { SCHEDOP, SHUTDOWN } from "@xenfs/proto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ok, populate } from "./test-support/guest-ops.js";
+import { DOM0_TOKEN, startTestHost, type TestHost } from "./test-support/host.js";
+import type { RawClient } from "./test-support/raw-client.js";
+
+interface Memory {
+  frames: { used: number };
+}
+interface DomainRow {
+  domid: number;
+}
+
+describe("sched_op", () => {
+  let host: TestHost;
+  let dom0: RawClient;
+
+  beforeAll(async () => {
+    // A long lease: only SCHEDOP_shutdown can end the domain within this test.
+    host = await startTestHost({ sessionLeaseMs: 60_000 });
+    dom0 = await host.dom0();
+  });
+  afterAll(() => host.hv.close());
+
+  it("SCHEDOP_shutdown answers, then ends the domain at once and frees its frames", async () => {
+    const before = (await host.api<Memory>("/api/memory")).frames.used;
+    const guest = await host.guest("leaving");
+    await populate(guest, 3);
+    await ok(guest.call({ schedOp: { cmd: SCHEDOP.shutdown, reason: SHUTDOWN.poweroff } }));
+    expect((await guest.closed).code).toBe(1000);
+    expect((await host.api<DomainRow[]>("/api/domains")).map((d) => d.domid)).not.toContain(guest.domid);
+    expect((await host.api<Memory>("/api/memory")).frames.used).toBe(before);
+  });
+
+  it("SCHEDOP_yield is a no-op; a bad reason and an unserved op are refused and change nothing", async () => {
+    const guest = await host.guest("staying");
+    await ok(guest.call({ schedOp: { cmd: SCHEDOP.yield } }));
+    expect((await guest.call({ schedOp: { cmd: SCHEDOP.shutdown, reason: 99 } })).code).toBe("EINVAL");
+    expect((await guest.call({ schedOp: { cmd: SCHEDOP.poll } })).code).toBe("ENOSYS");
+    expect((await host.api<DomainRow[]>("/api/domains")).map((d) => d.domid)).toContain(guest.domid);
+    await guest.close();
+  });
+
+  it("a dead domain's fault rules go with it, so a later holder of its id starts clean", async () => {
+    const guest = await host.guest("faulty");
+    await ok(dom0.call({ fault: { spec: "dup=0.5", domid: guest.domid } }));
+    await ok(guest.call({ schedOp: { cmd: SCHEDOP.shutdown, reason: SHUTDOWN.crash } }));
+    await guest.closed;
+    const faults = await fetch(`${host.hv.httpUrl}/api/faults`, {
+      headers: { authorization: `Bearer ${DOM0_TOKEN}` },
+    });
+    expect(((await faults.json()) as { spec: string }).spec).toBe("");
+  });
+});

@@ -22,3 +22,10 @@ export async function allRejoined(
   const now = await guestDomids(cluster, guests);
   return guests.every((g) => now.has(g.id) && now.get(g.id) !== old.get(g.id));
 }
+
+/** True when the hypervisor lists every guest (after a hypervisor restart every domain is new,
+ *  and its rover starts over, so a guest may well get its old domid back). */
+export async function allListed(cluster: Cluster, guests: readonly Guest[]): Promise<boolean> {
+  const now = await guestDomids(cluster, guests);
+  return guests.every((g) => now.has(g.id));
+}

@@ -18,6 +18,10 @@ export class GuestFiles {
     this.#files.set(fd, file);
   }
 
+  find(fd: number): GuestFile | undefined {
+    return this.#files.get(fd);
+  }
+
   get(fd: number): GuestFile {
     const file = this.#files.get(fd);
     if (file === undefined) throw new XenfsRequestError("EBADF", `no open file ${fd}`);

@@ -1,45 +1,52 @@
 // Bytes in and out of the pages a guest grants for one request (paths, listings, gref lists),
-// by GNTTABOP_copy through a bounce frame of dom0's: nothing of the guest stays mapped.
+// by GNTTABOP_copy through bounce frames of dom0's: nothing of the guest stays mapped. A guest's
+// requests run concurrently, so each copy borrows a frame of a small set taken at connect.
 import { type GrefSet, grefListCodec, type PageArg, pathCodec } from "@xenfs/fsproto";
 import type { XenDomain } from "@xenfs/libxen";
 import { XenfsRequestError } from "./errors.js";
 
 const NO_BYTES = new Uint8Array(0);
+/** Bounce frames per guest: copies in flight at once; more wait for a frame. */
+const BOUNCE_FRAMES = 4;
 
 export class GuestPages {
+  readonly #free: number[];
+  readonly #waiting: ((gpfn: number) => void)[] = [];
+
   private constructor(
     private readonly dom0: XenDomain,
     readonly domid: number,
-    /** One frame per guest: a guest's requests are served one at a time. */
-    private readonly bounce: number,
-  ) {}
+    private readonly bounces: readonly number[],
+  ) {
+    this.#free = [...bounces];
+  }
 
   static async create(dom0: XenDomain, domid: number): Promise<GuestPages> {
-    const [bounce] = await dom0.memory.populatePhysmap(1);
-    if (bounce === undefined) throw new XenfsRequestError("ENOMEM", "no bounce frame");
-    return new GuestPages(dom0, domid, bounce);
+    const bounces = await dom0.memory.populatePhysmap(BOUNCE_FRAMES);
+    if (bounces.length === 0) throw new XenfsRequestError("ENOMEM", "no bounce frame");
+    return new GuestPages(dom0, domid, bounces);
   }
 
   /** The first `length` bytes of the guest's page `ref`. */
   async read(ref: number, length: number): Promise<Uint8Array> {
     if (length === 0) return NO_BYTES;
-    await this.dom0.grants.copy(
-      { ref, domid: this.domid, offset: 0 },
-      { gpfn: this.bounce, offset: 0 },
-      length,
-    );
-    return this.dom0.memory.read(this.bounce, 0, length);
+    return this.#withBounce(async (bounce) => {
+      await this.dom0.grants.copy({ ref, domid: this.domid, offset: 0 }, { gpfn: bounce, offset: 0 }, length);
+      return this.dom0.memory.read(bounce, 0, length);
+    });
   }
 
   /** Puts `bytes` at the start of the guest's page `ref`. */
   async write(ref: number, bytes: Uint8Array): Promise<void> {
     if (bytes.length === 0) return;
-    await this.dom0.memory.write(this.bounce, 0, bytes);
-    await this.dom0.grants.copy(
-      { gpfn: this.bounce, offset: 0 },
-      { ref, domid: this.domid, offset: 0 },
-      bytes.length,
-    );
+    await this.#withBounce(async (bounce) => {
+      await this.dom0.memory.write(bounce, 0, bytes);
+      await this.dom0.grants.copy(
+        { gpfn: bounce, offset: 0 },
+        { ref, domid: this.domid, offset: 0 },
+        bytes.length,
+      );
+    });
   }
 
   /** A path argument, decoded (and so checked) only after it was copied out of the guest's page. */
@@ -61,6 +68,17 @@ export class GuestPages {
   }
 
   async close(): Promise<void> {
-    await this.dom0.memory.decreaseReservation([this.bounce]);
+    await this.dom0.memory.decreaseReservation(this.bounces);
+  }
+
+  async #withBounce<T>(fn: (bounce: number) => Promise<T>): Promise<T> {
+    const bounce = this.#free.pop() ?? (await new Promise<number>((resolve) => this.#waiting.push(resolve)));
+    try {
+      return await fn(bounce);
+    } finally {
+      const next = this.#waiting.shift();
+      if (next) next(bounce);
+      else this.#free.push(bounce);
+    }
   }
 }

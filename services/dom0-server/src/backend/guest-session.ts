@@ -1,6 +1,7 @@
-// One connected guest: its ring, served one request at a time in ring order. Each slot is copied
-// out and decoded by the ring before anything acts on it; a request that does not decode is
-// answered EPROTO, a failed one with its errno, and neither changes anything else.
+// One connected guest: its ring, its requests served concurrently as RequestOrder allows (in
+// ring order where they conflict) and each answered as it completes. Each slot is copied out and
+// decoded by the ring before anything acts on it; a request that does not decode is answered
+// EPROTO, a failed one with its errno, and neither changes anything else.
 import type { FsOp, FsRequest, FsResponse } from "@xenfs/fsproto";
 import type { Consumed } from "@xenfs/ring";
 import type { Logger } from "@xenfs/service-kit";
@@ -11,15 +12,18 @@ import { errnoOf } from "./errors.js";
 import { GuestFiles } from "./guest-files.js";
 import type { GuestPages } from "./guest-pages.js";
 import { OP_HANDLERS } from "./ops/index.js";
+import { claimsOf } from "./request-claims.js";
+import { RequestOrder } from "./request-order.js";
 
 /** Refusals of a path that leads out of the export, logged as a guest's attempt. */
 const ESCAPES: ReadonlySet<string> = new Set(["EACCES", "EXDEV"]);
 
 export class GuestSession {
   readonly files = new GuestFiles();
-  readonly #queue: Consumed<FsRequest>[] = [];
+  readonly #order = new RequestOrder();
+  /** Requests being served; at most a ring's worth. */
+  readonly #serving = new Set<Promise<void>>();
   readonly #ctx: RequestContext;
-  #serving: Promise<void> | undefined;
   #closed = false;
 
   constructor(
@@ -40,8 +44,7 @@ export class GuestSession {
   /** Stops serving, then closes the guest's files and ends everything granted to it. */
   async close(): Promise<void> {
     this.#closed = true;
-    this.#queue.length = 0;
-    await this.#serving;
+    await Promise.allSettled([...this.#serving]);
     await this.ring.destroy();
     const { exportFs, attrs, cache } = this.host;
     await exportFs.closeGuest(this.domid);
@@ -53,39 +56,35 @@ export class GuestSession {
   /** dom0's domain died and its ring, grants and pages with it: stop serving, close the files. */
   async abandon(): Promise<void> {
     this.#closed = true;
-    this.#queue.length = 0;
-    await this.#serving;
+    await Promise.allSettled([...this.#serving]);
     await this.host.exportFs.closeGuest(this.domid);
   }
 
-  /** Copies every waiting request out of the ring, then serves them in order. */
+  /** Copies every waiting request out of the ring and starts serving each. */
   #take(): void {
     if (this.#closed) return;
     try {
       for (let got = this.ring.ring.consumeRequest(); got; got = this.ring.ring.consumeRequest()) {
-        this.#queue.push(got);
+        const serving = this.#serve(got).finally(() => this.#serving.delete(serving));
+        this.#serving.add(serving);
       }
     } catch (error) {
       // A req_prod past the ring: a broken frontend. Nothing more is read from it.
       this.#closed = true;
       this.log.error({ err: error }, "guest broke its ring; no longer serving it");
-      return;
     }
-    this.#serving ??= this.#serve().finally(() => {
-      this.#serving = undefined;
-    });
   }
 
-  async #serve(): Promise<void> {
-    for (let got = this.#queue.shift(); got && !this.#closed; got = this.#queue.shift()) {
-      const response = await this.#answer(got);
-      try {
-        this.ring.ring.produceResponse(response);
-        await this.ring.push();
-      } catch (error) {
-        this.log.error({ err: error }, "could not answer the guest");
-        return;
-      }
+  async #serve(got: Consumed<FsRequest>): Promise<void> {
+    // A request whose turn comes after the session closed is not served.
+    const answer = async () => (this.#closed ? undefined : this.#answer(got));
+    const response = await (got.ok ? this.#order.run(claimsOf(got.value, this.files), answer) : answer());
+    if (response === undefined || this.#closed) return;
+    try {
+      this.ring.ring.produceResponse(response);
+      await this.ring.push();
+    } catch (error) {
+      this.log.error({ err: error }, "could not answer the guest");
     }
   }
 

@@ -12,6 +12,8 @@ export interface CachePage {
   readonly gpfn: number;
   /** The read-only grant of this frame to each guest that asked for it, by domid. */
   readonly grants: Map<number, number>;
+  /** Grants being made, by domid: a second request for one joins the first. */
+  readonly granting: Map<number, Promise<number>>;
   /** Requests using the page right now; a pinned page is never evicted. */
   pins: number;
   /** Out of the index, its grants being ended and its frame freed. */

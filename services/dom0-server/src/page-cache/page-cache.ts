@@ -1,11 +1,12 @@
 // The host's one page cache: (inode, page index) → a frame dom0 owns, filled from disk once and
 // granted read-only to every guest that maps it. dom0 is the only writer of these frames, so a
 // write updates them in place and frame coherence carries the bytes to every guest holding them.
-import { type GrantTable, type Memory, XenError } from "@xenfs/libxen";
+import type { GrantTable, Memory } from "@xenfs/libxen";
 import type { GrantReaper } from "../grants/grant-reaper.js";
 import { type CachePage, PAGE_SIZE, pageKey, pageSpan } from "./cache-page.js";
 import { PageCacheError } from "./errors.js";
 import type { InodeLocks } from "./inode-locks.js";
+import { PageGrants } from "./page-grants.js";
 
 /** Reads file bytes from disk for a fill (ExportFs.read of an open file). */
 export type PageReader = (position: number, length: number) => Promise<Uint8Array>;
@@ -28,49 +29,58 @@ export class PageCache {
   readonly #lru = new Map<string, CachePage>();
   /** Every page of an inode, live or being reclaimed: writes must reach both. */
   readonly #byInode = new Map<string, Set<CachePage>>();
-  /** Grants by guest: ref → page, to honour release_pages and a guest's departure. */
-  readonly #byGuest = new Map<number, Map<number, CachePage>>();
   /** Reclaims running in the background (unlinked files); awaited on close. */
   readonly #background = new Set<Promise<void>>();
   #frames = 0;
   #hits = 0;
   #misses = 0;
   #evictions = 0;
+  readonly #grants: PageGrants;
 
   constructor(
     private readonly memory: Memory,
-    private readonly grants: GrantTable,
+    grants: GrantTable,
     private readonly reaper: GrantReaper,
     private readonly locks: InodeLocks,
     readonly budgetFrames: number,
-  ) {}
+  ) {
+    this.#grants = new PageGrants(grants, reaper, () => this.#lru.values());
+  }
+
+  /** The page `index` of `inode`, pinned: `unpin` it when done. */
+  async acquire(inode: string, index: number, read: PageReader): Promise<CachePage> {
+    return (await this.acquireRun(inode, index, 1, read))[0] as CachePage;
+  }
 
   /**
-   * The page `index` of `inode`, pinned: `unpin` it when done. A miss reads the disk (before a
-   * frame is taken, so a failed read changes nothing) under the inode's lock.
+   * Pages [first, first + count) of `inode`, pinned: `unpin` each when done. Each run of misses
+   * is filled under the inode's lock with one disk read (before any frame is taken, so a failed
+   * read changes nothing), one populate_physmap and its content writes issued together. A cache
+   * too full for the whole range answers a shorter prefix, never an empty one (ENOMEM).
    */
-  async acquire(inode: string, index: number, read: PageReader): Promise<CachePage> {
-    const hit = this.#lookup(inode, index);
-    if (hit) return hit;
+  async acquireRun(inode: string, first: number, count: number, read: PageReader): Promise<CachePage[]> {
+    const pages = this.#hitsFrom(inode, first, count);
+    if (pages.length === count) return pages;
     return this.locks.run(inode, async () => {
-      const raced = this.#lookup(inode, index);
-      if (raced) return raced;
-      this.#misses += 1;
-      const bytes = await read(index * PAGE_SIZE, PAGE_SIZE);
-      const gpfn = await this.#takeFrame();
       try {
-        // The whole frame: bytes past end of file read as zeros, as in Linux's page cache.
-        const content = new Uint8Array(PAGE_SIZE);
-        content.set(bytes.subarray(0, PAGE_SIZE));
-        await this.memory.write(gpfn, 0, content);
+        while (pages.length < count) {
+          const index = first + pages.length;
+          const hit = this.#lookup(inode, index);
+          if (hit) {
+            pages.push(hit);
+            continue;
+          }
+          const misses = this.#missesFrom(inode, index, first + count);
+          const filled = await this.#fill(inode, index, misses, read);
+          pages.push(...filled);
+          if (filled.length < misses) break;
+        }
+        return pages;
       } catch (error) {
-        await this.#freeFrame(gpfn);
+        if (error instanceof PageCacheError && pages.length > 0) return pages;
+        for (const page of pages) this.unpin(page);
         throw error;
       }
-      const page: CachePage = { inode, index, gpfn, grants: new Map(), pins: 1, reclaiming: false };
-      this.#lru.set(pageKey(inode, index), page);
-      this.#pagesOf(inode).add(page);
-      return page;
     });
   }
 
@@ -78,48 +88,29 @@ export class PageCache {
     page.pins = Math.max(0, page.pins - 1);
   }
 
+  /** The read-only grants of `pages` to `domid`, made together (one multicall frame). */
+  grantAll(pages: readonly CachePage[], domid: number): Promise<number[]> {
+    return this.#grants.grantAll(pages, domid);
+  }
+
   /** The read-only grant of `page` to `domid`: one per (frame, guest), reused while it lives. */
-  async grantTo(page: CachePage, domid: number): Promise<number> {
-    const held = page.grants.get(domid);
-    if (held !== undefined) return held;
-    const ref = await this.#grant(page.gpfn, domid);
-    if (page.reclaiming) {
-      // Evicted while the grant was being made: hand nothing out of a frame on its way out.
-      await this.reaper.end(ref);
-      throw new PageCacheError("ENOMEM", "page evicted while being granted");
-    }
-    page.grants.set(domid, ref);
-    this.#guestRefs(domid).set(ref, page);
-    return ref;
+  grantTo(page: CachePage, domid: number): Promise<number> {
+    return this.#grants.grantTo(page, domid);
   }
 
   /** A guest unmapped these grants (release_pages). Refs it was never given change nothing. */
-  async release(domid: number, refs: readonly number[]): Promise<void> {
-    const mine = this.#byGuest.get(domid);
-    const ends = refs.flatMap((ref) => {
-      const page = mine?.get(ref);
-      if (page === undefined) return [];
-      mine?.delete(ref);
-      page.grants.delete(domid);
-      return [this.reaper.end(ref)];
-    });
-    await Promise.all(ends);
+  release(domid: number, refs: readonly number[]): Promise<void> {
+    return this.#grants.release(domid, refs);
   }
 
   /** A guest went away (or disconnected): end every grant it was given. */
-  async releaseGuest(domid: number): Promise<void> {
-    const mine = this.#byGuest.get(domid);
-    this.#byGuest.delete(domid);
-    const ends = [...(mine ?? [])].map(([ref, page]) => {
-      page.grants.delete(domid);
-      return this.reaper.end(ref);
-    });
-    await Promise.allSettled(ends);
+  releaseGuest(domid: number): Promise<void> {
+    return this.#grants.releaseGuest(domid);
   }
 
   /** Grants held by a guest. */
   grantsOf(domid: number): number {
-    return this.#byGuest.get(domid)?.size ?? 0;
+    return this.#grants.grantsOf(domid);
   }
 
   /**
@@ -208,37 +199,83 @@ export class PageCache {
     return page;
   }
 
-  /** A frame within the budget, evicting first when the cache is full. */
-  async #takeFrame(): Promise<number> {
-    while (this.#frames >= this.budgetFrames) {
-      const victim = this.#victim();
-      if (victim === undefined) {
-        throw new PageCacheError("ENOMEM", `all ${this.budgetFrames} cache frames are in use`);
-      }
-      this.#evictions += 1;
-      this.#evict(victim);
-      await this.#reclaim(victim);
+  /** The cached pages from `first` on, pinned, up to the first miss or `count`. */
+  #hitsFrom(inode: string, first: number, count: number): CachePage[] {
+    const pages: CachePage[] = [];
+    for (let page = this.#lookup(inode, first); page; page = this.#lookup(inode, first + pages.length)) {
+      pages.push(page);
+      if (pages.length === count) break;
     }
-    this.#frames += 1;
+    return pages;
+  }
+
+  /** How many pages from `index` on, before `end`, are not cached. */
+  #missesFrom(inode: string, index: number, end: number): number {
+    let misses = 0;
+    while (index + misses < end && !this.#lru.has(pageKey(inode, index + misses))) misses++;
+    return misses;
+  }
+
+  /** Fills pages [index, index + count) from one disk read; fewer when the budget allows fewer. */
+  async #fill(inode: string, index: number, count: number, read: PageReader): Promise<CachePage[]> {
+    const bytes = await read(index * PAGE_SIZE, count * PAGE_SIZE);
+    const gpfns = await this.#takeFrames(count);
+    this.#misses += gpfns.length;
     try {
-      const [gpfn] = await this.memory.populatePhysmap(1);
-      if (gpfn === undefined) throw new PageCacheError("ENOMEM", "populate_physmap gave no frame");
-      return gpfn;
+      await Promise.all(gpfns.map((gpfn, i) => this.memory.write(gpfn, 0, pageOf(bytes, i))));
     } catch (error) {
-      this.#frames -= 1;
+      await this.#freeFrames(gpfns);
       throw error;
+    }
+    return gpfns.map((gpfn, i) => {
+      const page: CachePage = {
+        inode,
+        index: index + i,
+        gpfn,
+        grants: new Map(),
+        granting: new Map(),
+        pins: 1,
+        reclaiming: false,
+      };
+      this.#lru.set(pageKey(inode, page.index), page);
+      this.#pagesOf(inode).add(page);
+      return page;
+    });
+  }
+
+  /** Up to `wanted` frames within the budget, at least one, evicting first when the cache is full. */
+  async #takeFrames(wanted: number): Promise<number[]> {
+    for (;;) {
+      const room = this.budgetFrames - this.#frames;
+      const victims = room < wanted ? this.#victims(wanted - room) : [];
+      if (victims.length === 0) {
+        if (room <= 0) throw new PageCacheError("ENOMEM", `all ${this.budgetFrames} cache frames are in use`);
+        return this.#populate(Math.min(wanted, room));
+      }
+      this.#evictions += victims.length;
+      for (const victim of victims) this.#evict(victim);
+      await Promise.all(victims.map((victim) => this.#reclaim(victim)));
     }
   }
 
-  /** Least recently used first, and pages no guest maps before pages some guest does. */
-  #victim(): CachePage | undefined {
-    let granted: CachePage | undefined;
-    for (const page of this.#lru.values()) {
-      if (page.pins > 0) continue;
-      if (page.grants.size === 0) return page;
-      granted ??= page;
+  async #populate(count: number): Promise<number[]> {
+    this.#frames += count;
+    let gpfns: number[] = [];
+    try {
+      gpfns = await this.memory.populatePhysmap(count);
+    } finally {
+      this.#frames -= count - gpfns.length;
     }
-    return granted;
+    if (gpfns.length === 0) throw new PageCacheError("ENOMEM", "populate_physmap gave no frame");
+    return gpfns;
+  }
+
+  /** Least recently used first, and pages no guest maps before pages some guest does. */
+  #victims(count: number): CachePage[] {
+    const idle = [...this.#lru.values()].filter((page) => page.pins === 0);
+    const unmapped = idle.filter((page) => page.grants.size === 0);
+    const mapped = idle.filter((page) => page.grants.size > 0);
+    return [...unmapped, ...mapped].slice(0, count);
   }
 
   #evict(page: CachePage): void {
@@ -248,36 +285,16 @@ export class PageCache {
 
   /** Ends the page's grants (revoking mapped ones), then frees its frame. */
   async #reclaim(page: CachePage): Promise<void> {
-    const ends = [...page.grants].map(([domid, ref]) => {
-      page.grants.delete(domid);
-      this.#byGuest.get(domid)?.delete(ref);
-      return this.reaper.end(ref);
-    });
-    await Promise.all(ends);
-    await this.#freeFrame(page.gpfn);
+    await this.#grants.endAll(page);
+    await this.#freeFrames([page.gpfn]);
     const pages = this.#byInode.get(page.inode);
     pages?.delete(page);
     if (pages?.size === 0) this.#byInode.delete(page.inode);
   }
 
-  async #freeFrame(gpfn: number): Promise<void> {
-    await this.memory.decreaseReservation([gpfn]);
-    this.#frames -= 1;
-  }
-
-  /** Grants the frame; when dom0's table is full, takes refs back from the coldest mapped page. */
-  async #grant(gpfn: number, domid: number): Promise<number> {
-    try {
-      return await this.grants.grantAccess(domid, gpfn, { readonly: true });
-    } catch (error) {
-      if (!(error instanceof XenError && error.code === "ENOSPC")) throw error;
-      const victim = [...this.#lru.values()].find((page) => page.pins === 0 && page.grants.size > 0);
-      if (victim === undefined) throw new PageCacheError("ENOMEM", "dom0's grant table is full");
-      this.#evictions += 1;
-      this.#evict(victim);
-      await this.#reclaim(victim);
-      return this.grants.grantAccess(domid, gpfn, { readonly: true });
-    }
+  async #freeFrames(gpfns: readonly number[]): Promise<void> {
+    await this.memory.decreaseReservation(gpfns);
+    this.#frames -= gpfns.length;
   }
 
   #pagesOf(inode: string): Set<CachePage> {
@@ -288,13 +305,13 @@ export class PageCache {
     }
     return pages;
   }
+}
 
-  #guestRefs(domid: number): Map<number, CachePage> {
-    let refs = this.#byGuest.get(domid);
-    if (refs === undefined) {
-      refs = new Map();
-      this.#byGuest.set(domid, refs);
-    }
-    return refs;
-  }
+/** Page `i` of bytes read from disk, whole: bytes past end of file read as zeros, as in Linux. */
+function pageOf(bytes: Uint8Array, i: number): Uint8Array {
+  const page = bytes.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE);
+  if (page.length === PAGE_SIZE) return page;
+  const whole = new Uint8Array(PAGE_SIZE);
+  whole.set(page);
+  return whole;
 }

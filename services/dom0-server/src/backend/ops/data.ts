@@ -1,11 +1,12 @@
 // read and write in copy mode (the 9P-style baseline): bytes travel by GNTTABOP_copy between
 // the page cache's frames and the guest's own granted pages; nothing is shared.
 import type { FsRequestOf } from "@xenfs/fsproto";
-import { PAGE_SIZE, type PageReader } from "../../page-cache/index.js";
+import { PAGE_SIZE, type PageReader, pageSpan } from "../../page-cache/index.js";
 import type { OkBody, RequestContext } from "../context.js";
 import { XenfsRequestError } from "../errors.js";
 import type { GuestFile } from "../guest-files.js";
 import { fileAttrsOf } from "../records.js";
+import { copySegments } from "./copy-segments.js";
 
 /** Fills cache pages of a guest's open file from disk. */
 export function readerOf(ctx: RequestContext, fd: number): PageReader {
@@ -25,24 +26,25 @@ export async function read(req: FsRequestOf<"read">, ctx: RequestContext): Promi
   const { size } = await exportFs.fstat(ctx.domid, req.fd);
   const total = Math.max(0, Math.min(req.len, size - req.offset));
   const fill = readerOf(ctx, req.fd);
-  // Segments that cross neither a cache page nor a guest page: a grant copy never crosses a frame.
   for (let done = 0; done < total; ) {
-    const at = req.offset + done;
-    const pageOffset = at % PAGE_SIZE;
-    const guestOffset = done % PAGE_SIZE;
-    const length = Math.min(PAGE_SIZE - pageOffset, PAGE_SIZE - guestOffset, total - done);
-    const ref = refs[Math.floor(done / PAGE_SIZE)] as number;
-    const page = await cache.acquire(inode, Math.floor(at / PAGE_SIZE), fill);
+    const { first, end } = pageSpan(req.offset + done, total - done);
+    // As many pages as the cache gives at once; their copies leave together.
+    const pages = await cache.acquireRun(inode, first, end - first, fill);
     try {
-      await dom0.grants.copy(
-        { gpfn: page.gpfn, offset: pageOffset },
-        { ref, domid: ctx.domid, offset: guestOffset },
-        length,
+      const segments = copySegments(req.offset, done, total, pages);
+      await Promise.all(
+        segments.map((segment) =>
+          dom0.grants.copy(
+            { gpfn: segment.gpfn, offset: segment.pageOffset },
+            { ref: refs[segment.guestPage] as number, domid: ctx.domid, offset: segment.guestOffset },
+            segment.length,
+          ),
+        ),
       );
+      for (const segment of segments) done += segment.length;
     } finally {
-      cache.unpin(page);
+      for (const page of pages) cache.unpin(page);
     }
-    done += length;
   }
   return { bytes: total };
 }

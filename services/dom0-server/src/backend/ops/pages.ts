@@ -1,9 +1,13 @@
 // map_pages and release_pages: shared mode, where a guest maps the page cache's own frames.
 import { type FsRequestOf, grefListCodec } from "@xenfs/fsproto";
-import { type CachePage, PAGE_SIZE, PageCacheError } from "../../page-cache/index.js";
+import { PAGE_SIZE } from "../../page-cache/index.js";
 import type { OkBody, RequestContext } from "../context.js";
 import { readableFile, readerOf } from "./data.js";
 
+/**
+ * Grants the cache frames of pages [first, first + count), read-only, filling what is missing
+ * in runs. Fewer at end of file, or when the cache is too small for the whole range.
+ */
 export async function mapPages(
   req: FsRequestOf<"map_pages">,
   ctx: RequestContext,
@@ -11,27 +15,18 @@ export async function mapPages(
   const { exportFs, cache } = ctx.host;
   const { inode } = readableFile(ctx, req.fd, "map_pages");
   const { size, version } = await exportFs.fstat(ctx.domid, req.fd);
-  const end = Math.min(req.first + req.count, Math.ceil(size / PAGE_SIZE));
-  const fill = readerOf(ctx, req.fd);
-  const grefs: number[] = [];
-  // Pages stay pinned until the answer is complete, so a small cache never evicts (and revokes)
-  // pages granted earlier in the same answer.
-  const pinned: CachePage[] = [];
+  const count = Math.min(req.first + req.count, Math.ceil(size / PAGE_SIZE)) - req.first;
+  if (count <= 0) return { size, version, pages: { grefs: [] } };
+  // Pinned until the answer is complete, so a small cache never evicts (and revokes) pages
+  // granted earlier in the same answer.
+  const pages = await cache.acquireRun(inode, req.first, count, readerOf(ctx, req.fd));
+  let grefs: number[];
   try {
-    for (let index = req.first; index < end; index++) {
-      try {
-        pinned.push(await cache.acquire(inode, index, fill));
-      } catch (error) {
-        // A cache too small for the whole range answers with what it has: fewer is allowed.
-        if (error instanceof PageCacheError && pinned.length > 0) break;
-        throw error;
-      }
-    }
-    for (const page of pinned) grefs.push(await cache.grantTo(page, ctx.domid));
+    grefs = await cache.grantAll(pages, ctx.domid);
   } finally {
-    for (const page of pinned) cache.unpin(page);
+    for (const page of pages) cache.unpin(page);
   }
-  if (!req.indirect || grefs.length === 0) return { size, version, pages: { grefs } };
+  if (!req.indirect) return { size, version, pages: { grefs } };
   await ctx.pages.write(req.listGref, grefListCodec.encode(grefs));
   return { size, version, pages: { listGref: req.listGref, count: grefs.length } };
 }

@@ -17,6 +17,7 @@ import { XenfsMount } from "./mount/mount.js";
 import { Remote } from "./mount/remote.js";
 import { AttrPages } from "./mount/shared/attr-pages.js";
 import { PageTable } from "./mount/shared/page-table.js";
+import { READAHEAD } from "./mount/shared/readahead.js";
 import { SharedPages } from "./mount/shared/shared-pages.js";
 
 export interface MountOptions {
@@ -51,11 +52,16 @@ const DEFAULTS = {
 
 /** dom0 serves XenFS. */
 const BACKEND_DOMID = 0;
-/** Argument pages (read-only) and result pages (writable) kept granted. */
-const POOLS = { args: 64, results: 8 } as const;
+/**
+ * Argument pages (read-only), result pages and indirect gref-list pages (writable) kept granted.
+ * The list pages are granted at mount, so reading never grows the guest's own frames.
+ */
+const POOLS = { args: 64, results: 8, lists: 8 } as const;
 /** Largest read window in shared mode (pages mapped and read per round). */
-const MAX_WINDOW_PAGES = 64;
-/** Copy-mode frames beyond the budget, for requests in flight (a full ring of largest reads). */
+const MAX_WINDOW_PAGES = 256;
+/** Pages per map_pages request: a read window in one indirect request. */
+const MAP_REQUEST_PAGES = 256;
+/** Copy-mode frames beyond the budget, for requests in flight. */
 const COPY_HEADROOM = 32 * 23;
 
 export class MountError extends Error {
@@ -72,10 +78,15 @@ export async function mount(domain: XenDomain, options: MountOptions = {}): Prom
     onError: o.onError,
   });
   const copyPool = o.mode === "copy" ? o.maxPagesHeld + COPY_HEADROOM : 0;
-  await ensureGrantEntries(domain, POOLS.args + POOLS.results + copyPool + 1);
+  await ensureGrantEntries(domain, POOLS.args + POOLS.results + POOLS.lists + copyPool + 1);
   const pool = (readonly: boolean, max: number) =>
     new GrantedPagePool(domain, { backendDomid: BACKEND_DOMID, readonly, max });
-  const pools = { args: pool(true, POOLS.args), results: pool(false, POOLS.results) };
+  const pools = {
+    args: pool(true, POOLS.args),
+    results: pool(false, POOLS.results),
+    lists: pool(false, POOLS.lists),
+  };
+  await pools.lists.reserve(POOLS.lists);
   const remote = new Remote(domain, client, pools);
 
   let data: DataPath;
@@ -89,8 +100,11 @@ export async function mount(domain: XenDomain, options: MountOptions = {}): Prom
       onError: o.onError,
     });
     const attrs = new AttrPages(domain, BACKEND_DOMID, o.onError);
+    // A round's window and the read-ahead beyond it fit the budget twice over.
     const windowPages = Math.max(1, Math.min(MAX_WINDOW_PAGES, Math.floor(o.maxPagesHeld / 2)));
-    data = new SharedPages(remote, pages, attrs, counters, windowPages);
+    const readaheadPages = Math.max(0, Math.min(READAHEAD.maxPages, o.maxPagesHeld - 2 * windowPages));
+    const sizes = { windowPages, readaheadPages, requestPages: MAP_REQUEST_PAGES };
+    data = new SharedPages(remote, pages, attrs, counters, sizes);
     onRevoke = (event) => pages.onRevoke(event) || attrs.onRevoke(event);
   } else {
     const frames = pool(false, copyPool);
@@ -126,7 +140,7 @@ export async function mount(domain: XenDomain, options: MountOptions = {}): Prom
     await frontend.close();
     client.close();
     domain.grants.off("revoke", revoke);
-    await Promise.all([pools.args.close(), pools.results.close(), closePool()]);
+    await Promise.all([pools.args.close(), pools.results.close(), pools.lists.close(), closePool()]);
   };
 
   const connected = new Promise<void>((resolve) => driver.once("connected", () => resolve()));

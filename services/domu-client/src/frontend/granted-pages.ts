@@ -39,6 +39,19 @@ export class GrantedPagePool {
     return this.#size;
   }
 
+  /** Grants pages until the pool holds `count`, in one go: then no request waits to grow it. */
+  async reserve(count: number): Promise<void> {
+    const short = Math.min(count, this.options.max) - this.#size;
+    if (short <= 0) return;
+    this.#size += short;
+    try {
+      this.release(await this.#grant(short));
+    } catch (error) {
+      this.#size -= short;
+      throw error;
+    }
+  }
+
   /** `count` pages for one request; give them back with `release`. */
   async acquire(count: number): Promise<GrantedPage[]> {
     if (count < 1 || count > this.options.max)

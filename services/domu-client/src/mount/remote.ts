@@ -8,6 +8,8 @@ import {
   type FsErrorContext,
   type FsOkResponseOf,
   type FsOp,
+  type GrefSet,
+  grefListCodec,
   PAGE_SIZE,
   type PageArg,
   pathCodec,
@@ -31,6 +33,8 @@ export interface RemotePools {
   readonly args: GrantedPagePool;
   /** Writable by dom0: listings and link targets. */
   readonly results: GrantedPagePool;
+  /** Indirect gref lists (writable by dom0, which fills map_pages' list). */
+  readonly lists: GrantedPagePool;
 }
 
 export class Remote {
@@ -68,15 +72,37 @@ export class Remote {
     await this.#fdCall({ op: "sync", fd: file.fd }, file, "fsync");
   }
 
-  async mapPages(file: FdRef, first: number, count: number): Promise<FsOkResponseOf<"map_pages">> {
-    const request = { op: "map_pages", fd: file.fd, first, count, indirect: false, listGref: 0 } as const;
-    return this.#fdCall(request, file, "read");
+  /** Grants of dom0's cache frames for pages [first, first + count), fewer at end of file. */
+  async mapPages(file: FdRef, first: number, count: number): Promise<readonly number[]> {
+    if (count <= FSIF_NR_GNTS) {
+      const request = { op: "map_pages", fd: file.fd, first, count, indirect: false, listGref: 0 } as const;
+      const { pages } = await this.#fdCall(request, file, "read");
+      return "grefs" in pages ? pages.grefs : [];
+    }
+    return this.#withList(async (list) => {
+      const request = {
+        op: "map_pages",
+        fd: file.fd,
+        first,
+        count,
+        indirect: true,
+        listGref: list.gref,
+      } as const;
+      const { pages } = await this.#fdCall(request, file, "read");
+      if ("grefs" in pages) return pages.grefs;
+      return grefListCodec.decode(await this.domain.memory.read(list.gpfn, 0, 4 + 4 * pages.count));
+    });
   }
 
   /** Copy mode: dom0 grant-copies up to `len` bytes at `offset` into `grefs`' pages. */
   async read(file: FdRef, offset: number, len: number, grefs: readonly number[]): Promise<number> {
-    const request = { op: "read", fd: file.fd, len, offset, pages: { grefs } } as const;
-    return (await this.#fdCall(request, file, "read")).bytes;
+    const call = async (pages: GrefSet) =>
+      (await this.#fdCall({ op: "read", fd: file.fd, len, offset, pages }, file, "read")).bytes;
+    if (grefs.length <= FSIF_NR_GNTS) return call({ grefs });
+    return this.#withList(async (list) => {
+      await this.domain.memory.write(list.gpfn, 0, grefListCodec.encode(grefs));
+      return call({ listGref: list.gref, count: grefs.length });
+    });
   }
 
   /** Writes `data` at `position`, at most FSIF_NR_GNTS pages per request; returns bytes written. */
@@ -213,6 +239,16 @@ export class Remote {
       return await fn(args as { -readonly [K in keyof P]: PageArg });
     } finally {
       this.pools.args.release(pages);
+    }
+  }
+
+  /** A gref-list page for the length of `fn`. */
+  async #withList<T>(fn: (list: GrantedPage) => Promise<T>): Promise<T> {
+    const [list] = (await this.pools.lists.acquire(1)) as [GrantedPage];
+    try {
+      return await fn(list);
+    } finally {
+      this.pools.lists.release([list]);
     }
   }
 

@@ -3,6 +3,10 @@
 // frame coherence keeps the guest's copy current, so a page held is a page up to date. The table
 // is bounded and drops the least recently used, telling dom0 with release_pages. A revoke upcall
 // unmaps at once.
+//
+// A page's release_pages and a map_pages covering it are never in flight together: dom0 could
+// otherwise hand back the very grant it is ending, and the mapping would fail. A map waits for
+// releases of its pages still under way, and pages a map is under way for are not dropped.
 import type { GrantRevokeEvent, XenDomain } from "@xenfs/libxen";
 
 export interface HeldPage {
@@ -25,6 +29,10 @@ export class PageTable {
   /** In least-recently-used order. */
   readonly #pages = new Map<string, HeldPage>();
   readonly #keyByHandle = new Map<number, string>();
+  /** Pages a map is under way for, with how many maps: never dropped meanwhile. */
+  readonly #mapping = new Map<string, number>();
+  /** Pages whose release dom0 has not acknowledged yet. */
+  readonly #releasing = new Map<string, Promise<void>>();
 
   constructor(
     private readonly domain: XenDomain,
@@ -35,6 +43,11 @@ export class PageTable {
     return this.#pages.size;
   }
 
+  has(ino: number, index: number): boolean {
+    return this.#pages.has(keyOf(ino, index));
+  }
+
+  /** A held page, now the most recently used. */
   get(ino: number, index: number): HeldPage | undefined {
     const key = keyOf(ino, index);
     const page = this.#pages.get(key);
@@ -45,27 +58,34 @@ export class PageTable {
     return page;
   }
 
-  /** Maps pages [first, first + grefs.length) of `ino`; a page already mapped from the same grant is kept. */
-  async install(ino: number, first: number, grefs: readonly number[]): Promise<void> {
-    const replaced: HeldPage[] = [];
-    await Promise.all(
-      grefs.map(async (gref, i) => {
-        const key = keyOf(ino, first + i);
-        const held = this.#pages.get(key);
-        if (held?.gref === gref) return;
-        const { handle, gpfn } = await this.domain.grants.mapGrantRef(this.options.backendDomid, gref, {
-          readonly: true,
-        });
-        const now = this.#pages.get(key);
-        if (now) replaced.push(now);
-        this.#pages.delete(key);
-        this.#pages.set(key, { gref, handle, gpfn });
-        this.#keyByHandle.set(handle, key);
-      }),
-    );
-    await this.#drop(replaced);
-    const excess = this.#pages.size - this.options.maxPages;
-    if (excess > 0) await this.#drop([...this.#pages.values()].slice(0, excess));
+  /**
+   * Maps pages [first, first + n) of `ino` with the grants `fetch` obtains from dom0 (n of them,
+   * fewer at end of file), all in one batch, and fetches their contents in another. A grant
+   * that cannot be mapped (revoked meanwhile) leaves its page missing, to be asked for again.
+   */
+  async map(
+    ino: number,
+    first: number,
+    count: number,
+    fetch: () => Promise<readonly number[]>,
+  ): Promise<void> {
+    const keys = Array.from({ length: count }, (_, i) => keyOf(ino, first + i));
+    for (let waits = this.#releasesOf(keys); waits.length > 0; waits = this.#releasesOf(keys)) {
+      await Promise.all(waits);
+    }
+    for (const key of keys) this.#mapping.set(key, (this.#mapping.get(key) ?? 0) + 1);
+    try {
+      const grefs = await fetch();
+      const mapped = await Promise.all(grefs.map((gref, i) => this.#mapOne(keyOf(ino, first + i), gref)));
+      await this.#drop(this.#install(mapped.filter((entry) => entry !== undefined)));
+    } finally {
+      for (const key of keys) {
+        const maps = (this.#mapping.get(key) ?? 1) - 1;
+        if (maps > 0) this.#mapping.set(key, maps);
+        else this.#mapping.delete(key);
+      }
+    }
+    await this.#trim();
   }
 
   /** Bytes of a held page from the guest's coherent copy; undefined if it was taken away meanwhile. */
@@ -89,17 +109,73 @@ export class PageTable {
 
   /** Unmaps everything; `release` tells dom0 (not when the dom0 that granted them is gone). */
   async clear(release: boolean): Promise<void> {
-    const pages = [...this.#pages.values()];
+    const pages = [...this.#pages];
     if (release) await this.#drop(pages);
     else {
-      for (const page of pages) this.#forget(page.handle);
-      await this.#unmap(pages);
+      for (const [, page] of pages) this.#forget(page.handle);
+      await this.#unmap(pages.map(([, page]) => page));
     }
   }
 
-  async #drop(pages: readonly HeldPage[]): Promise<void> {
+  /** The page mapped from `gref`, its contents fetched; the page held already if the grant is the same. */
+  async #mapOne(key: string, gref: number): Promise<[string, HeldPage] | undefined> {
+    const held = this.#pages.get(key);
+    if (held?.gref === gref) return undefined;
+    let page: HeldPage;
+    try {
+      const { handle, gpfn } = await this.domain.grants.mapGrantRef(this.options.backendDomid, gref, {
+        readonly: true,
+      });
+      page = { gref, handle, gpfn };
+    } catch {
+      return undefined;
+    }
+    this.#keyByHandle.set(page.handle, key);
+    // Taken by force meanwhile: the read that needs it finds out and asks again.
+    await this.domain.memory.page(page.gpfn).catch(() => {});
+    return [key, page];
+  }
+
+  /** Puts mapped pages in the table; returns the pages they replace, to be dropped. */
+  #install(mapped: readonly [string, HeldPage][]): [string, HeldPage][] {
+    const replaced: [string, HeldPage][] = [];
+    for (const [key, page] of mapped) {
+      // Revoked while its contents were on the way: leave it missing.
+      if (!this.#keyByHandle.has(page.handle)) continue;
+      const now = this.#pages.get(key);
+      if (now) replaced.push([key, now]);
+      this.#pages.delete(key);
+      this.#pages.set(key, page);
+    }
+    return replaced;
+  }
+
+  /** Drops the least recently used pages over the budget, except those a map is under way for. */
+  async #trim(): Promise<void> {
+    let excess = this.#pages.size - this.options.maxPages;
+    const victims: [string, HeldPage][] = [];
+    for (const entry of this.#pages) {
+      if (excess <= 0) break;
+      if (this.#mapping.has(entry[0])) continue;
+      victims.push(entry);
+      excess--;
+    }
+    await this.#drop(victims);
+  }
+
+  async #drop(pages: readonly [string, HeldPage][]): Promise<void> {
     if (pages.length === 0) return;
-    for (const page of pages) this.#forget(page.handle);
+    for (const [, page] of pages) this.#forget(page.handle);
+    const released = this.#release(pages.map(([, page]) => page));
+    for (const [key] of pages) this.#releasing.set(key, released);
+    try {
+      await released;
+    } finally {
+      for (const [key] of pages) if (this.#releasing.get(key) === released) this.#releasing.delete(key);
+    }
+  }
+
+  async #release(pages: readonly HeldPage[]): Promise<void> {
     await this.#unmap(pages);
     // A grant still mapped for another page (not expected) is not released.
     const held = new Set([...this.#pages.values()].map((p) => p.gref));
@@ -111,6 +187,10 @@ export class PageTable {
     await Promise.all(
       pages.map((page) => this.domain.grants.unmapGrantRef(page.handle).catch(this.options.onError)),
     );
+  }
+
+  #releasesOf(keys: readonly string[]): Promise<void>[] {
+    return keys.flatMap((key) => this.#releasing.get(key) ?? []);
   }
 
   #forget(handle: number): boolean {

@@ -8,13 +8,22 @@ describe("read-ahead", () => {
     let page = 0;
     const ends: number[] = [];
     for (let i = 0; i < 6; i++) {
-      const end = readaheadEnd(file, page, page, 1_000);
+      const end = readaheadEnd(file, page, page, 1_000, 64);
       ends.push(end - page + 1);
       page = end + 1;
       file.nextPage = page;
     }
-    expect(ends).toEqual([4, 8, 16, 32, 64, 64].map((n) => Math.min(n, READAHEAD.maxPages)));
+    expect(ends).toEqual([4, 8, 16, 32, 64, 64]);
     expect(readaheadEnd(file, page, page, page + 2)).toBe(page + 2);
+  });
+
+  it("grows to at least twice a sequential read's size", () => {
+    const file = new OpenFile("f", 0, 1, 1);
+    expect(readaheadEnd(file, 0, 255, 10_000)).toBe(255);
+    file.nextPage = 256;
+    expect(readaheadEnd(file, 256, 511, 10_000)).toBe(256 + 512 - 1);
+    file.nextPage = 512;
+    expect(readaheadEnd(file, 512, 767, 10_000)).toBe(512 + READAHEAD.maxPages - 1);
   });
 
   it("starts over on a jump, and always covers the pages asked for", () => {

@@ -1,7 +1,8 @@
 // Shared mode: reads are served from dom0's page-cache frames, mapped read-only and kept. The
 // attribute record gives the file's size, so a read of pages the guest holds makes no request;
-// missing pages are mapped with map_pages, with read-ahead.
-import { ATTR, type AttrRecord, FSIF_NR_GNTS, FsError, PAGE_SIZE } from "@xenfs/fsproto";
+// missing pages are mapped with map_pages, and a sequential reader's next windows are mapped
+// in the background while it reads (read-ahead), several requests in flight.
+import { ATTR, type AttrRecord, FsError, GREF_LIST_MAX, PAGE_SIZE } from "@xenfs/fsproto";
 import type { MountCounters } from "../counters.js";
 import type { DataPath } from "../data-path.js";
 import type { OpenFile } from "../open-file.js";
@@ -13,6 +14,15 @@ import { readaheadEnd } from "./readahead.js";
 /** Rounds of mapping a read may take when pages keep being revoked under it. */
 const MAX_ROUNDS = 4;
 
+export interface SharedPagesSizes {
+  /** Pages one round of a read maps and reads. */
+  readonly windowPages: number;
+  /** Most pages a sequential reader has mapped ahead of what it reads. */
+  readonly readaheadPages: number;
+  /** Pages per map_pages request (one indirect gref list at most). */
+  readonly requestPages: number;
+}
+
 export class SharedPages implements DataPath {
   readonly mode = "shared";
   readonly #inflight = new Map<string, Promise<void>>();
@@ -22,9 +32,10 @@ export class SharedPages implements DataPath {
     private readonly pages: PageTable,
     private readonly attrs: AttrPages,
     private readonly counters: MountCounters,
-    /** Pages one round of a read maps and reads; read-ahead adds as many again, within the budget. */
-    private readonly windowPages: number,
-  ) {}
+    private readonly sizes: SharedPagesSizes,
+  ) {
+    if (sizes.requestPages > GREF_LIST_MAX) throw new RangeError(`${sizes.requestPages} pages per request`);
+  }
 
   get pagesHeld(): number {
     return this.pages.size;
@@ -58,7 +69,7 @@ export class SharedPages implements DataPath {
     let requested = false;
     while (done < target.length) {
       const at = position + done;
-      const span = this.windowPages * PAGE_SIZE - (at % PAGE_SIZE);
+      const span = this.sizes.windowPages * PAGE_SIZE - (at % PAGE_SIZE);
       const got = await this.#readWindow(file, target.subarray(done, done + span), at);
       requested ||= got.requested;
       done += got.bytes;
@@ -96,11 +107,13 @@ export class SharedPages implements DataPath {
       const last = Math.floor((position + length - 1) / PAGE_SIZE);
       const held = range(first, last).map((index) => this.pages.get(ino, index));
       const missing = held.indexOf(undefined);
-      if (missing >= 0) {
-        if (round === MAX_ROUNDS) throw new FsError("EIO", { syscall: "read", path: file.path });
+      if (missing >= 0 && round === MAX_ROUNDS)
+        throw new FsError("EIO", { syscall: "read", path: file.path });
+      const needed = missing >= 0 ? this.#map(file, first + missing, last) : undefined;
+      if (round === 0) requested = this.#readAhead(file, first, last, size) || requested;
+      if (needed) {
         requested = true;
-        const ahead = readaheadEnd(file, first, last, Math.floor((size - 1) / PAGE_SIZE));
-        await this.#map(file, first + missing, Math.min(ahead, first + 2 * this.windowPages - 1));
+        await needed;
         continue;
       }
       const chunks = await Promise.all(
@@ -129,40 +142,55 @@ export class SharedPages implements DataPath {
     return record;
   }
 
-  /** Maps pages [from, to], FSIF_NR_GNTS per request, joining mappings already under way. */
-  async #map(file: OpenFile, from: number, to: number): Promise<void> {
+  /** Starts mapping the pages after [first, last] a sequential reader will want next; true if it asked dom0. */
+  #readAhead(file: OpenFile, first: number, last: number, size: number): boolean {
+    const lastOfFile = Math.floor((size - 1) / PAGE_SIZE);
+    const ahead = readaheadEnd(file, first, last, lastOfFile, this.sizes.readaheadPages);
+    if (ahead <= last) return false;
+    let asked = false;
+    // A failure here is the demand read's to find and report.
+    void this.#map(file, last + 1, ahead, () => {
+      asked = true;
+    }).catch(() => {});
+    return asked;
+  }
+
+  /**
+   * Maps the missing pages of [from, to], requestPages per request, joining mappings already
+   * under way; `onRequest` hears of each request made.
+   */
+  async #map(file: OpenFile, from: number, to: number, onRequest = () => {}): Promise<void> {
     const ino = file.ino as number;
     const work: Promise<void>[] = [];
     let run: number[] = [];
     const flush = () => {
       if (run.length === 0) return;
+      const [start] = run as [number];
+      const count = run.length;
       const keys = run.map((index) => `${ino}:${index}`);
-      const mapping: Promise<void> = this.#mapRun(file, run[0] as number, run.length).finally(() => {
-        for (const key of keys) if (this.#inflight.get(key) === mapping) this.#inflight.delete(key);
-      });
+      onRequest();
+      const mapping: Promise<void> = this.pages
+        .map(ino, start, count, () => this.remote.mapPages(file, start, count))
+        .finally(() => {
+          for (const key of keys) if (this.#inflight.get(key) === mapping) this.#inflight.delete(key);
+        });
       for (const key of keys) this.#inflight.set(key, mapping);
       work.push(mapping);
       run = [];
     };
     for (let index = from; index <= to; index++) {
       const under = this.#inflight.get(`${ino}:${index}`);
-      if (under) {
+      if (under || this.pages.has(ino, index)) {
         flush();
         // Another reader's mapping: its failure is that reader's; this one checks again.
-        work.push(under.catch(() => {}));
+        if (under) work.push(under.catch(() => {}));
       } else {
         run.push(index);
-        if (run.length === FSIF_NR_GNTS) flush();
+        if (run.length === this.sizes.requestPages) flush();
       }
     }
     flush();
     await Promise.all(work);
-  }
-
-  async #mapRun(file: OpenFile, first: number, count: number): Promise<void> {
-    const rsp = await this.remote.mapPages(file, first, count);
-    const grefs = "grefs" in rsp.pages ? rsp.pages.grefs : [];
-    await this.pages.install(file.ino as number, first, grefs);
   }
 }
 

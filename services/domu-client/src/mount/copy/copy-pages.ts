@@ -1,12 +1,23 @@
 // Copy mode, the 9P-style baseline: every read is a `read` request; dom0 grant-copies the bytes
 // into the guest's own page-cache frames, and the guest reads them from there. Nothing is
 // shared and nothing is read without asking.
-import { FSIF_NR_GNTS, PAGE_SIZE } from "@xenfs/fsproto";
+import { PAGE_SIZE } from "@xenfs/fsproto";
 import type { XenDomain } from "@xenfs/libxen";
+import type { GrantedPage } from "../../frontend/granted-pages.js";
 import type { DataPath } from "../data-path.js";
 import type { OpenFile } from "../open-file.js";
 import type { Remote } from "../remote.js";
 import type { OwnPageCache } from "./own-page-cache.js";
+
+/** Pages per read request (one indirect gref list), and requests one read keeps in flight. */
+const REQUEST_PAGES = 64;
+const REQUESTS_IN_FLIGHT = 4;
+
+/** What one request put into the target: bytes, and whether it got all it asked for. */
+interface Piece {
+  readonly bytes: number;
+  readonly full: boolean;
+}
 
 export class CopyPages implements DataPath {
   readonly mode = "copy";
@@ -35,37 +46,72 @@ export class CopyPages implements DataPath {
     return stat.size;
   }
 
+  /** Reads in requests of up to REQUEST_PAGES pages, REQUESTS_IN_FLIGHT of them at a time. */
   async read(file: OpenFile, target: Uint8Array, position: number): Promise<number> {
+    if (target.length === 0) return 0;
     file.ino ??= (await this.remote.fstat(file)).ino;
-    let done = 0;
-    while (done < target.length) {
-      const at = position + done;
-      const first = Math.floor(at / PAGE_SIZE);
-      const skip = at - first * PAGE_SIZE;
-      const count = Math.min(Math.ceil((skip + target.length - done) / PAGE_SIZE), FSIF_NR_GNTS);
-      const pages = await this.cache.pin(file.ino, first, count);
-      try {
-        const grefs = pages.map((page) => page.gref);
-        const bytes = await this.remote.read(file, first * PAGE_SIZE, count * PAGE_SIZE, grefs);
-        const take = Math.min(bytes - skip, target.length - done);
-        if (take <= 0) break;
-        const parts = await Promise.all(
-          pages.slice(0, Math.ceil((skip + take) / PAGE_SIZE)).map((page, i) => {
-            const start = i === 0 ? skip : 0;
-            const end = Math.min(PAGE_SIZE, skip + take - i * PAGE_SIZE);
-            return this.domain.memory.read(page.gpfn, start, end - start);
-          }),
+    const first = Math.floor(position / PAGE_SIZE);
+    const last = Math.floor((position + target.length - 1) / PAGE_SIZE);
+    const starts = Array.from(
+      { length: Math.ceil((last - first + 1) / REQUEST_PAGES) },
+      (_, i) => first + i * REQUEST_PAGES,
+    );
+    const results: Promise<Piece>[] = [];
+    let next = 0;
+    const worker = async () => {
+      for (let i = next++; i < starts.length; i = next++) {
+        const start = starts[i] as number;
+        const piece = this.#readPages(
+          file,
+          start,
+          Math.min(REQUEST_PAGES, last - start + 1),
+          target,
+          position,
         );
-        for (const part of parts) {
-          target.set(part, done);
-          done += part.length;
-        }
-        if (bytes < count * PAGE_SIZE) break;
-      } finally {
-        this.cache.unpin(pages);
+        results[i] = piece;
+        // Past the end of the file: no more requests.
+        if (!(await piece).full) next = starts.length;
       }
+    };
+    await Promise.all(Array.from({ length: REQUESTS_IN_FLIGHT }, worker));
+    let done = 0;
+    for (const piece of await Promise.all(results)) {
+      done += piece.bytes;
+      if (!piece.full) break;
     }
     return done;
+  }
+
+  /** Pages [start, start + count) into their part of `target` (which starts at file offset `position`). */
+  async #readPages(
+    file: OpenFile,
+    start: number,
+    count: number,
+    target: Uint8Array,
+    position: number,
+  ): Promise<Piece> {
+    const ino = file.ino as number;
+    const from = Math.max(position, start * PAGE_SIZE);
+    const to = Math.min(position + target.length, (start + count) * PAGE_SIZE);
+    const pages = await this.cache.pin(ino, start, count);
+    try {
+      const grefs = pages.map((page) => page.gref);
+      const bytes = await this.remote.read(file, start * PAGE_SIZE, count * PAGE_SIZE, grefs);
+      const end = Math.min(to, start * PAGE_SIZE + bytes);
+      const parts = await Promise.all(
+        pageSpans(from, end).map(({ index, offset, length }) =>
+          this.domain.memory.read((pages[index - start] as GrantedPage).gpfn, offset, length),
+        ),
+      );
+      let at = from - position;
+      for (const part of parts) {
+        target.set(part, at);
+        at += part.length;
+      }
+      return { bytes: Math.max(0, end - from), full: end === to };
+    } finally {
+      this.cache.unpin(pages);
+    }
   }
 
   async reset(): Promise<void> {
@@ -75,4 +121,16 @@ export class CopyPages implements DataPath {
   async close(): Promise<void> {
     this.cache.clear();
   }
+}
+
+/** The file bytes [from, end) page by page: page index, offset in it, length. */
+function pageSpans(from: number, end: number): { index: number; offset: number; length: number }[] {
+  const spans = [];
+  for (let at = from; at < end; ) {
+    const offset = at % PAGE_SIZE;
+    const length = Math.min(PAGE_SIZE - offset, end - at);
+    spans.push({ index: Math.floor(at / PAGE_SIZE), offset, length });
+    at += length;
+  }
+  return spans;
 }

@@ -23,24 +23,32 @@ export class OwnPageCache {
     return this.#frames.size;
   }
 
-  /** The frames for pages [first, first + count) of `ino`, held until `unpin`. */
+  /**
+   * The frames for pages [first, first + count) of `ino`, held until `unpin`. Frames for the
+   * pages not cached yet come in one go: reused from the least recently used past the budget,
+   * the rest granted by the pool at once.
+   */
   async pin(ino: number, first: number, count: number): Promise<GrantedPage[]> {
-    const pinned: CachedFrame[] = [];
+    const keys = Array.from({ length: count }, (_, i) => `${ino}:${first + i}`);
+    const hits = keys.map((key) => this.#pinCached(key));
+    const missing = keys.filter((_, i) => hits[i] === undefined);
+    let fresh: GrantedPage[];
     try {
-      for (let index = first; index < first + count; index++) {
-        const key = `${ino}:${index}`;
-        let frame = this.#frames.get(key);
-        if (frame) this.#frames.delete(key);
-        else frame = { key, page: await this.#frameFor(), pins: 0 };
-        frame.pins += 1;
-        this.#frames.set(key, frame);
-        pinned.push(frame);
-      }
+      fresh = await this.#framesFor(missing.length);
     } catch (error) {
-      this.unpin(pinned.map((f) => f.page));
+      this.unpin(hits.flatMap((frame) => (frame ? [frame.page] : [])));
       throw error;
     }
-    return pinned.map((frame) => frame.page);
+    const pinned = keys.map((key, i) => {
+      // Another read may have cached the page meanwhile: use its frame, give back ours.
+      const frame = hits[i] ?? this.#pinCached(key);
+      if (frame) return frame.page;
+      const page = fresh.shift() as GrantedPage;
+      this.#frames.set(key, { key, page, pins: 1 });
+      return page;
+    });
+    if (fresh.length > 0) this.pool.release(fresh);
+    return pinned;
   }
 
   unpin(pages: readonly GrantedPage[]): void {
@@ -62,14 +70,31 @@ export class OwnPageCache {
     this.pool.release(idle.map((frame) => frame.page));
   }
 
-  async #frameFor(): Promise<GrantedPage> {
-    if (this.#frames.size >= this.budget) {
-      for (const frame of this.#frames.values()) {
-        if (frame.pins > 0) continue;
-        this.#frames.delete(frame.key);
-        return frame.page;
-      }
+  #pinCached(key: string): CachedFrame | undefined {
+    const frame = this.#frames.get(key);
+    if (!frame) return undefined;
+    this.#frames.delete(key);
+    this.#frames.set(key, frame);
+    frame.pins += 1;
+    return frame;
+  }
+
+  /** `count` frames for new pages: idle ones past the budget first, then from the pool at once. */
+  async #framesFor(count: number): Promise<GrantedPage[]> {
+    if (count === 0) return [];
+    const reused: GrantedPage[] = [];
+    for (const frame of [...this.#frames.values()]) {
+      if (reused.length === count || this.#frames.size + count - reused.length <= this.budget) break;
+      if (frame.pins > 0) continue;
+      this.#frames.delete(frame.key);
+      reused.push(frame.page);
     }
-    return ((await this.pool.acquire(1)) as [GrantedPage])[0];
+    const short = count - reused.length;
+    try {
+      return short > 0 ? [...reused, ...(await this.pool.acquire(short))] : reused;
+    } catch (error) {
+      this.pool.release(reused);
+      throw error;
+    }
   }
 }

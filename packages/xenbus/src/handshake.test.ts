@@ -204,7 +204,7 @@ describe("xenbus handshake", () => {
     await echo.echo(new Uint8Array([1, 2, 3]));
     expect(backend.devices.get(doomed.domid)?.state).toBe(XenbusState.Connected);
 
-    await doomed.close(); // the session ends; after the lease the hypervisor destroys the domain
+    await doomed.close(); // SCHEDOP_shutdown: the hypervisor destroys the domain at once
     await eventually(async () => {
       const domains = await getJson<DomainView[]>(hv, "/api/domains");
       return domains.some((d) => d.domid === doomed.domid) ? undefined : domains;

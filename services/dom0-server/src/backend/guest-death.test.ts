@@ -50,7 +50,7 @@ describe("a guest's death", () => {
     });
     expect(await dom0Grants()).toBeGreaterThan(baseline ?? 0);
 
-    await domain.close(); // the session's lease runs out and the hypervisor destroys the domain
+    await domain.close(); // SCHEDOP_shutdown: the hypervisor destroys the domain at once
     await vi.waitFor(
       async () => {
         const after = await host.api<CacheView>("/api/cache");

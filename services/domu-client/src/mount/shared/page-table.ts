@@ -74,6 +74,8 @@ export class PageTable {
       await Promise.all(waits);
     }
     for (const key of keys) this.#mapping.set(key, (this.#mapping.get(key) ?? 0) + 1);
+    // Room first: what dom0 grants this guest stays within the budget.
+    const making = this.#trim();
     try {
       const grefs = await fetch();
       const mapped = await Promise.all(grefs.map((gref, i) => this.#mapOne(keyOf(ino, first + i), gref)));
@@ -85,7 +87,7 @@ export class PageTable {
         else this.#mapping.delete(key);
       }
     }
-    await this.#trim();
+    await Promise.all([making, this.#trim()]);
   }
 
   /** Bytes of a held page from the guest's coherent copy; undefined if it was taken away meanwhile. */
@@ -150,9 +152,13 @@ export class PageTable {
     return replaced;
   }
 
-  /** Drops the least recently used pages over the budget, except those a map is under way for. */
+  /**
+   * Drops the least recently used pages over the budget, except those a map is under way for.
+   * Pages being mapped count against it: dom0 has granted them already.
+   */
   async #trim(): Promise<void> {
-    let excess = this.#pages.size - this.options.maxPages;
+    const coming = [...this.#mapping.keys()].filter((key) => !this.#pages.has(key)).length;
+    let excess = this.#pages.size + coming - this.options.maxPages;
     const victims: [string, HeldPage][] = [];
     for (const entry of this.#pages) {
       if (excess <= 0) break;

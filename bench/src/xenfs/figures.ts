@@ -25,8 +25,8 @@ export interface SuiteFigures {
 
 /**
  * What N readers read: the large file, except in copy mode, which reads the small one. Copy
- * mode moves ~3 MB/s per guest on this emulation; 8 guests copying 64 MiB each would take
- * minutes by themselves.
+ * mode gives every guest a copy of its own: 8 guests' copies of 64 MiB would not fit the host's
+ * memory beside dom0's cache.
  */
 export function manyReadersFile(kind: ServerKind, files: BenchExport): FileRef {
   return kind === "copy" ? files.small : files.cold[0];

@@ -15,7 +15,7 @@ export type ReaderTarget = { readonly hypervisorUrl: string } | { readonly httpU
 /**
  * Pages a guest keeps (mapped or its own). Alone, about as many as its grant table leaves room
  * for. Together, few enough that N guests' mappings fit dom0's grant table (16 384 refs, one per
- * page and guest): dom0 answers a read ENOSPC when it runs out.
+ * page and guest): past that, dom0 takes the oldest grants back and guests refetch.
  */
 export const PAGES_HELD = { alone: 15_000, together: 1_536 } as const;
 

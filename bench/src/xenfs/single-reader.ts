@@ -55,9 +55,7 @@ export async function singleReaderFigures(
   );
   const cachedFrames = await framesUsed();
 
-  // Over the file just re-read: dom0's cache holds it and a shared guest all of it. (Over a file
-  // larger than a guest keeps, a read can race the guest's own release_pages of that page and
-  // fail to map: see the suite's notes.)
+  // Over the file just re-read: dom0's cache holds it and a shared guest all of it.
   const random = await measure(
     names.random,
     async (ctx) => {

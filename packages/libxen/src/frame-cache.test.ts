@@ -33,6 +33,18 @@ describe("FrameCopy", () => {
     expect(() => copy.readU32(0)).toThrow(expect.objectContaining({ code: "EFAULT" }));
   });
 
+  it("readInto copies what read() gives into the caller's buffer, own pending writes included", () => {
+    const copy = new FrameCache().track(1);
+    copy.load(new Uint8Array(4096).fill(3));
+    copy.beginWrite(4094, bytes(8, 9));
+    const target = new Uint8Array(8).fill(0xaa);
+    copy.readInto(4092, 4, target, 2);
+    expect(target).toEqual(bytes(0xaa, 0xaa, 3, 3, 8, 9, 0xaa, 0xaa));
+    expect(target.subarray(2, 6)).toEqual(copy.read(4092, 4));
+    copy.invalidate();
+    expect(() => copy.readInto(0, 1, target, 0)).toThrow(expect.objectContaining({ code: "EFAULT" }));
+  });
+
   it("drops a refused write from the overlay", () => {
     const copy = new FrameCache().track(1);
     copy.load(new Uint8Array(4096).fill(5));

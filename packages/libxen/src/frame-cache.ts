@@ -34,11 +34,18 @@ export class FrameCopy {
   }
 
   read(offset: number, length: number): Uint8Array {
+    const out = new Uint8Array(length);
+    this.readInto(offset, length, out, 0);
+    return out;
+  }
+
+  /** read() straight into `target` at `at`: one copy, no allocation (the cached-read path). */
+  readInto(offset: number, length: number, target: Uint8Array, at: number): void {
     checkRange("mem_read", offset, length);
     if (!this.#valid) throw XenError.errno("EFAULT", "mem_read", `frame ${this.gpfn} is no longer held`);
-    const out = this.#base.slice(offset, offset + length);
+    const out = target.subarray(at, at + length);
+    out.set(this.#base.subarray(offset, offset + length));
     for (const write of this.#pending) overlay(out, offset, write);
-    return out;
   }
 
   /** A little-endian u32, as read() would give its 4 bytes; no copy when no own write is pending. */

@@ -60,6 +60,17 @@ export class Memory {
     return (await this.#held(gpfn)).read(offset, length);
   }
 
+  /**
+   * Copies bytes of a frame the domain already holds into `target` at `at`, synchronously; false
+   * (and nothing copied) when the frame is not held, so the caller takes the asynchronous read().
+   */
+  readHeld(gpfn: number, offset: number, length: number, target: Uint8Array, at: number): boolean {
+    const copy = this.#cache.get(gpfn);
+    if (!copy?.loaded || !copy.valid) return false;
+    copy.readInto(offset, length, target, at);
+    return true;
+  }
+
   async write(gpfn: number, offset: number, data: Uint8Array): Promise<void> {
     this.#takeDeferred();
     await this.#issueWrite(gpfn, offset, data);

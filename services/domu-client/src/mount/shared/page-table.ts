@@ -90,6 +90,12 @@ export class PageTable {
     await Promise.all([making, this.#trim()]);
   }
 
+  /** read() into `target` at `at` without waiting: false when the page or its copy is not at hand. */
+  readInto(page: HeldPage, offset: number, length: number, target: Uint8Array, at: number): boolean {
+    if (!this.#keyByHandle.has(page.handle)) return false;
+    return this.domain.memory.readHeld(page.gpfn, offset, length, target, at);
+  }
+
   /** Bytes of a held page from the guest's coherent copy; undefined if it was taken away meanwhile. */
   async read(page: HeldPage, offset: number, length: number): Promise<Uint8Array | undefined> {
     if (!this.#keyByHandle.has(page.handle)) return undefined;

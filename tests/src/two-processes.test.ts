@@ -1,6 +1,8 @@
 // The hypervisor, dom0 and a guest as three OS processes on loopback: a page shared by grant, an
 // interdomain event channel, the ordering rule (write, then notify) across processes, and a
 // killed guest's frames coming back once its lease runs out.
+
+import { JsonLinesProcess } from "@xenfs/testkit/process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { digest, pattern } from "./fixtures/pattern.js";
 import {
@@ -16,7 +18,6 @@ import {
   type HypervisorProcess,
   startHypervisorProcess,
 } from "./support/hypervisor-process.js";
-import { JsonLinesProcess } from "./support/json-lines-process.js";
 
 const LEASE_MS = 500;
 const GUEST_FRAMES = 3;

@@ -1,5 +1,5 @@
 // services/hypervisor/src/main.ts as its own process on an ephemeral loopback port.
-import { ChildScript } from "./child-process.js";
+import { JsonLinesProcess } from "@xenfs/testkit/process";
 
 export const CLUSTER_TOKEN = "bench-cluster-token";
 export const DOM0_TOKEN = "bench-dom0-token";
@@ -13,7 +13,7 @@ export interface HypervisorProcess {
 }
 
 export async function startHypervisorProcess(): Promise<HypervisorProcess> {
-  const child = ChildScript.start("hypervisor", "services/hypervisor/src/main.ts", {
+  const child = JsonLinesProcess.start("hypervisor", "services/hypervisor/src/main.ts", {
     PORT: "0",
     HOST: "127.0.0.1",
     XEN_MEMORY_MB: "64",
@@ -21,7 +21,7 @@ export async function startHypervisorProcess(): Promise<HypervisorProcess> {
     XEN_DOM0_TOKEN: DOM0_TOKEN,
     LOG_LEVEL: "info",
   });
-  const ready = await child.take<{ url: string; dashboard: string }>(
+  const ready = await child.waitFor<{ url: string; dashboard: string }>(
     "hypervisor ready",
     (m) => m.msg === "hypervisor ready",
   );

@@ -4,7 +4,7 @@
 // stdin: {cmd: "offer", remoteDom}, {cmd: "ping", count}.
 import { performance } from "node:perf_hooks";
 import { XenDomain } from "@xenfs/libxen";
-import { commands, fail, report, requireEnv } from "./stdio.js";
+import { commands, fail, report, requireEnv } from "@xenfs/testkit/stdio";
 
 type Command = { cmd: "offer"; remoteDom: number } | { cmd: "ping"; count: number };
 

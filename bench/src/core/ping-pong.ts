@@ -1,7 +1,7 @@
 // Event-channel ping-pong between two guest processes through the hypervisor process: each round
 // trip is send → event_pending at the ponger → send → event_pending at the pinger.
 import { type Calibration, measure, type ResultRow, rowOf } from "@xenfs/bench-kit";
-import { ChildScript } from "./child-process.js";
+import { JsonLinesProcess } from "@xenfs/testkit/process";
 import { CLUSTER_TOKEN, type HypervisorProcess } from "./hypervisor-process.js";
 
 const ROUND_TRIPS = 2_000;
@@ -10,8 +10,8 @@ const MAX_WS_ROUND_TRIPS = 3;
 
 export async function pingPongRows(hv: HypervisorProcess, calibration: Calibration): Promise<ResultRow[]> {
   const env = { XEN_HYPERVISOR_URL: hv.url, XEN_CLUSTER_TOKEN: CLUSTER_TOKEN };
-  const pong = ChildScript.start("pong", "bench/src/core/pong-domain.ts", env);
-  const ping = ChildScript.start("ping", "bench/src/core/ping-domain.ts", env);
+  const pong = JsonLinesProcess.start("pong", "bench/src/core/pong-domain.ts", env);
+  const ping = JsonLinesProcess.start("ping", "bench/src/core/ping-domain.ts", env);
   try {
     const pongDomid = (await pong.event<{ domid: number }>("joined")).domid;
     const pingDomid = (await ping.event<{ domid: number }>("joined")).domid;

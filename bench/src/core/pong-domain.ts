@@ -2,7 +2,7 @@
 // back for every event it receives.
 // stdout: joined {domid}, bound. stdin: {cmd: "bind", remoteDom, remotePort}.
 import { XenDomain } from "@xenfs/libxen";
-import { commands, fail, report, requireEnv } from "./stdio.js";
+import { commands, fail, report, requireEnv } from "@xenfs/testkit/stdio";
 
 type Command = { cmd: "bind"; remoteDom: number; remotePort: number };
 

@@ -1,6 +1,6 @@
 // A XenFS host for the benchmark: the hypervisor and dom0 as their own processes, dom0 exporting
 // the benchmark's directory. A fresh host per phase gives every phase an empty page cache.
-import { ChildScript } from "../core/child-process.js";
+import { JsonLinesProcess } from "@xenfs/testkit/process";
 
 export const CLUSTER_TOKEN = "bench-cluster-token";
 const DOM0_TOKEN = "bench-dom0-token";
@@ -19,7 +19,7 @@ export interface XenfsHost {
 }
 
 export async function startXenfsHost(exportDir: string, sizes: HostSizes): Promise<XenfsHost> {
-  const hypervisor = ChildScript.start("hypervisor", "services/hypervisor/src/main.ts", {
+  const hypervisor = JsonLinesProcess.start("hypervisor", "services/hypervisor/src/main.ts", {
     PORT: "0",
     HOST: "127.0.0.1",
     XEN_MEMORY_MB: String(sizes.memoryMb),
@@ -27,11 +27,11 @@ export async function startXenfsHost(exportDir: string, sizes: HostSizes): Promi
     XEN_DOM0_TOKEN: DOM0_TOKEN,
     LOG_LEVEL: "info",
   });
-  const ready = await hypervisor.take<{ url: string; dashboard: string }>(
+  const ready = await hypervisor.waitFor<{ url: string; dashboard: string }>(
     "hypervisor ready",
     (m) => m.msg === "hypervisor ready",
   );
-  const dom0 = ChildScript.start("dom0", "services/dom0-server/src/main.ts", {
+  const dom0 = JsonLinesProcess.start("dom0", "services/dom0-server/src/main.ts", {
     PORT: "0",
     HOST: "127.0.0.1",
     XEN_HYPERVISOR_URL: ready.url,
@@ -41,7 +41,7 @@ export async function startXenfsHost(exportDir: string, sizes: HostSizes): Promi
     LOG_LEVEL: "info",
   });
   try {
-    await dom0.take("dom0 ready", (m) => m.msg === "dom0 ready");
+    await dom0.waitFor("dom0 ready", (m) => m.msg === "dom0 ready");
   } catch (error) {
     await hypervisor.stop();
     throw error;

@@ -5,7 +5,7 @@ import { stat } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join, normalize } from "node:path";
-import { fail, report, requireEnv } from "../core/stdio.js";
+import { fail, report, requireEnv } from "@xenfs/testkit/stdio";
 
 const root = requireEnv("HTTP_EXPORT");
 

@@ -1,5 +1,5 @@
 // The HTTP file server (http-file-server.ts) as its own process.
-import { ChildScript } from "../core/child-process.js";
+import { JsonLinesProcess } from "@xenfs/testkit/process";
 
 export interface HttpServerProcess {
   readonly url: string;
@@ -7,7 +7,7 @@ export interface HttpServerProcess {
 }
 
 export async function startHttpServer(exportDir: string): Promise<HttpServerProcess> {
-  const child = ChildScript.start("http-server", "bench/src/xenfs/http-file-server.ts", {
+  const child = JsonLinesProcess.start("http-server", "bench/src/xenfs/http-file-server.ts", {
     HTTP_EXPORT: exportDir,
   });
   const { url } = await child.event<{ url: string }>("ready");

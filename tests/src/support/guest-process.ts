@@ -1,7 +1,8 @@
 // services/domu-client/src/main.ts as a real process on an ephemeral port, driven through its
 // admin API (GET/PUT /fs/<path>, GET /api/mount).
+
+import { JsonLinesProcess } from "@xenfs/testkit/process";
 import { CLUSTER_TOKEN } from "./hypervisor-process.js";
-import { JsonLinesProcess } from "./json-lines-process.js";
 
 export interface MountView {
   mode: string;

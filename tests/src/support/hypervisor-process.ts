@@ -1,5 +1,5 @@
 // services/hypervisor/src/main.ts as a real process on an ephemeral loopback port.
-import { JsonLinesProcess } from "./json-lines-process.js";
+import { JsonLinesProcess } from "@xenfs/testkit/process";
 
 export const CLUSTER_TOKEN = "tests-cluster-token";
 export const DOM0_TOKEN = "tests-dom0-token";

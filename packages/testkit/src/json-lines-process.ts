@@ -1,5 +1,6 @@
-// A TypeScript entry run as its own OS process, speaking JSON lines: each stdout line that parses
-// is a message, taken by the test in arrival order; commands go to its stdin the same way.
+// A TypeScript entry of this repository run as its own OS process, speaking JSON lines: each
+// stdout line that parses is a message, taken in arrival order; commands go to its stdin the
+// same way. Tests and benchmarks start their fixture processes with it.
 import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -12,7 +13,7 @@ export interface Message {
 }
 
 const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
-const DEFAULT_WAIT_MS = 15_000;
+const DEFAULT_WAIT_MS = 30_000;
 
 export class JsonLinesProcess {
   readonly #messages: Message[] = [];
@@ -37,7 +38,7 @@ export class JsonLinesProcess {
 
   /** Runs `script` (a path from the repository root) with workspace sources and tsx. */
   static start(label: string, script: string, env: Record<string, string>): JsonLinesProcess {
-    // Only PATH is inherited: a stray XEN_* variable must not change what a test runs.
+    // Only PATH is inherited: a stray XEN_* variable must not change what runs.
     const { PATH = "" } = process.env;
     const child = spawn(process.execPath, ["--conditions=@xenfs/source", "--import", "tsx", script], {
       cwd: REPO_ROOT,
@@ -75,6 +76,11 @@ export class JsonLinesProcess {
 
   send(command: object): void {
     this.child.stdin!.write(`${JSON.stringify(command)}\n`);
+  }
+
+  /** Asks the process to stop (SIGTERM) and waits for it to be gone. */
+  stop(): Promise<void> {
+    return this.kill("SIGTERM");
   }
 
   /** Sends `signal` and waits for the process to be gone. */

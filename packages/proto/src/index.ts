@@ -1,5 +1,6 @@
 export { xen } from "../gen/xen.cjs";
 export * from "./errors.js";
+export * from "./fault-spec.js";
 export * from "./framing.js";
 export * from "./limits.js";
 export * from "./xen/errno.js";

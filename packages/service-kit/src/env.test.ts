@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bool, ConfigError, durationMs, int, oneOf, port, readConfig, str, url } from "./env.js";
+import { bool, ConfigError, checked, durationMs, int, oneOf, port, readConfig, str, url } from "./env.js";
 
 const spec = {
   PORT: port({ default: 7000 }),
@@ -100,5 +100,17 @@ describe("readConfig", () => {
       problems({ XEN_DOM0_TOKEN: "abcdefgh", XEN_SESSION_LEASE_MS: "0ms" }).get("XEN_SESSION_LEASE_MS"),
     ).toMatch(/between 1ms/);
     expect(readConfig({ D: durationMs() }, { D: "3m" }).D).toBe(180_000);
+  });
+});
+
+describe("checked", () => {
+  const evenLength = (raw: string) => {
+    if (raw.length % 2) throw new Error("odd length");
+  };
+
+  it("keeps text its grammar accepts, and names the variable and the reason otherwise", () => {
+    expect(readConfig({ RULES: checked(evenLength, { default: "" }) }, {})).toEqual({ RULES: "" });
+    expect(readConfig({ RULES: checked(evenLength) }, { RULES: "ab" })).toEqual({ RULES: "ab" });
+    expect(() => readConfig({ RULES: checked(evenLength) }, { RULES: "abc" })).toThrow(/RULES.*odd length/s);
   });
 });

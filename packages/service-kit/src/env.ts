@@ -173,6 +173,19 @@ export function durationMs(options: Required<number> & IntRange = {}): Reader<nu
 }
 
 /** Reads every key of `spec` from `env`; throws one ConfigError naming every bad variable. */
+/** Text that `check` accepts (it throws on a bad value), kept as given: for a grammar another
+ *  module owns, such as XEN_FAULTS. */
+export function checked(check: (raw: string) => unknown, options: Required<string> = {}): Reader<string> {
+  return reader(
+    "a value its grammar accepts",
+    (raw) => {
+      check(raw);
+      return raw;
+    },
+    options,
+  ) as Reader<string>;
+}
+
 export function readConfig<S extends Record<string, Reader<unknown>>>(
   spec: S,
   env: Readonly<Record<string, string | undefined>> = process.env,

@@ -1,29 +1,20 @@
 // The dom0 process: configuration from the environment, JSON logs with domid 0, graceful signals.
 import { statSync } from "node:fs";
-import { parseOwnFaults } from "@xenfs/hypervisor";
+import { parseOwnFaults } from "@xenfs/proto";
 import {
   ConfigError,
+  checked,
   createLogger,
   int,
   LOG_LEVELS,
   oneOf,
   onShutdown,
   port,
-  type Reader,
   readConfig,
   str,
   url,
 } from "@xenfs/service-kit";
 import { type Dom0Server, MAX_CACHE_MB, startDom0Server } from "./app.js";
-
-/** XEN_FAULTS: faults dom0 injects on its own hypervisor session (the hypervisor's grammar). */
-const ownFaults: Reader<string> = {
-  secret: false,
-  read: (raw = "") => {
-    parseOwnFaults(raw);
-    return raw;
-  },
-};
 
 const spec = {
   PORT: port({ default: 7001 }),
@@ -32,7 +23,8 @@ const spec = {
   XEN_DOM0_TOKEN: str({ secret: true }),
   XENFS_EXPORT: str(),
   XENFS_CACHE_MB: int({ min: 1, max: MAX_CACHE_MB, default: 64 }),
-  XEN_FAULTS: ownFaults,
+  // Faults this domain injects on its own hypervisor session (the hypervisor's grammar).
+  XEN_FAULTS: checked(parseOwnFaults, { default: "" }),
   LOG_LEVEL: oneOf(LOG_LEVELS, { default: "info" }),
 };
 

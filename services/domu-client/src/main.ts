@@ -1,29 +1,20 @@
 // The guest process: configuration from the environment, JSON logs, graceful signals.
-import { parseOwnFaults } from "@xenfs/hypervisor";
+import { parseOwnFaults } from "@xenfs/proto";
 import {
   ConfigError,
+  checked,
   createLogger,
   durationMs,
   LOG_LEVELS,
   oneOf,
   onShutdown,
   port,
-  type Reader,
   readConfig,
   str,
   url,
 } from "@xenfs/service-kit";
 import { startDomuClient, WORKLOADS } from "./app.js";
 import { BUILT_MODES, XENFS_MODES } from "./frontend/modes.js";
-
-/** XEN_FAULTS: faults the guest injects on its own hypervisor session (the hypervisor's grammar). */
-const ownFaults: Reader<string> = {
-  secret: false,
-  read: (raw = "") => {
-    parseOwnFaults(raw);
-    return raw;
-  },
-};
 
 const spec = {
   PORT: port({ default: 7100 }),
@@ -34,7 +25,8 @@ const spec = {
   XENFS_MODE: oneOf(XENFS_MODES, { default: "shared" }),
   XENFS_WORKLOAD: oneOf(WORKLOADS, { default: "none" }),
   XENFS_CONNECT_TIMEOUT_MS: durationMs({ min: 1, default: 15_000 }),
-  XEN_FAULTS: ownFaults,
+  // Faults this domain injects on its own hypervisor session (the hypervisor's grammar).
+  XEN_FAULTS: checked(parseOwnFaults, { default: "" }),
   LOG_LEVEL: oneOf(LOG_LEVELS, { default: "info" }),
 };
 

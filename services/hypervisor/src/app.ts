@@ -2,7 +2,7 @@
 // (health, metrics, API, dashboard) on one port. Tests and main.ts start it the same way.
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
-import { XEN_PAGE_SIZE } from "@xenfs/proto";
+import { FaultSpecError, XEN_PAGE_SIZE } from "@xenfs/proto";
 import {
   ConfigError,
   type ConfigProblem,
@@ -11,7 +11,7 @@ import {
   silentLogger,
 } from "@xenfs/service-kit";
 import { WebSocketServer } from "ws";
-import { FaultSpecError, Faults } from "./faults.js";
+import { Faults } from "./faults.js";
 import { adminRoutes } from "./http/admin.js";
 import { apiRoutes } from "./http/api.js";
 import { dashboardRoute } from "./http/dashboard.js";

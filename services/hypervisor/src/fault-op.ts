@@ -1,27 +1,11 @@
 // The `fault` hypercall: replaces the injected faults of one domain at run time. dom0 may set any
 // domain's; any other domain only its own session's (no global crash_after, no @domid aimed
 // elsewhere). replaceFaults is shared with the HTTP admin API (PUT /api/faults).
+
+import { FaultScopeError, FaultSpecError, parseOwnFaults } from "@xenfs/proto";
 import { errno } from "./errors.js";
-import { type FaultRule, FaultSpecError, parseFaults } from "./faults.js";
 import type { Handler } from "./handler.js";
 import type { Xen } from "./xen.js";
-
-/** A rule that reaches past the session setting it. */
-export class FaultScopeError extends Error {
-  override readonly name = "FaultScopeError";
-  readonly code = "EPERM";
-}
-
-/** A spec a domain may set on its own session: parseFaults's rules without crash_after or @domid. */
-export function parseOwnFaults(spec: string): FaultRule[] {
-  const rules = parseFaults(spec);
-  for (const rule of rules) {
-    if (rule.kind === "crash_after") throw new FaultScopeError("crash_after is global: dom0's to set");
-    if (rule.domid !== undefined)
-      throw new FaultScopeError(`${rule.kind}@${rule.domid}: a domain's own faults take no @domid`);
-  }
-  return rules;
-}
 
 export function replaceFaults(xen: Xen, domid: number, spec: string): void {
   try {

@@ -1,6 +1,4 @@
 export { type Hypervisor, type HypervisorOptions, startHypervisor } from "./app.js";
-export { FaultScopeError, parseOwnFaults } from "./fault-op.js";
-export { FaultSpecError, parseFaults } from "./faults.js";
 export type { SessionLimits } from "./session/limits.js";
 export {
   encodeXsdSockmsg,

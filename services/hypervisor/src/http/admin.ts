@@ -2,12 +2,11 @@
 // its `fault` hypercall over HTTP, behind XEN_DOM0_TOKEN. The same functions as the hypercalls
 // run, so refusals carry the same errno names.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { DOMID_MAX_GUEST } from "@xenfs/proto";
+import { DOMID_MAX_GUEST, formatFaults } from "@xenfs/proto";
 import { HttpError, type Route, readJsonBody, sendJson } from "@xenfs/service-kit";
 import { destroyDomain, pauseDomain, unpauseDomain } from "../domctl.js";
 import { HypercallError } from "../errors.js";
 import { replaceFaults } from "../fault-op.js";
-import { formatFaults } from "../faults.js";
 import type { Xen } from "../xen.js";
 import { requireDom0Token } from "./auth.js";
 

@@ -1,7 +1,8 @@
 // The consumer's side of ring.h: on each event, take everything, then the final check before
 // sleeping — `do { consume } while (RING_FINAL_CHECK_FOR_…)` — one pass at a time.
+import type { XenDomain } from "@xenfs/libxen";
 
-export class DrainLoop {
+class DrainLoop {
   #running = false;
   #again = false;
 
@@ -34,4 +35,20 @@ export class DrainLoop {
       return;
     }
   }
+}
+
+/**
+ * Drains on every event of `port`, and once right away for work that came before; failures go to
+ * the session's error event. Returns the detach function.
+ */
+export function drainOnEvents(
+  domain: XenDomain,
+  port: number,
+  consume: () => void,
+  finalCheck: () => Promise<boolean>,
+): () => void {
+  const loop = new DrainLoop(consume, finalCheck, (error) => domain.session.reportError(error));
+  const detach = domain.events.on(port, () => loop.kick());
+  loop.kick();
+  return detach;
 }

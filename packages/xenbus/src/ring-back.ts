@@ -2,7 +2,7 @@
 // multi-page ring), and its port bound.
 import type { GrantMapping, XenDomain } from "@xenfs/libxen";
 import { BackRing, type RingTypes } from "@xenfs/ring";
-import { DrainLoop } from "./drain-loop.js";
+import { drainOnEvents } from "./drain-loop.js";
 import { XenbusError } from "./errors.js";
 import { finalCheckForRequests, pushResponsesAndCheckNotify } from "./ring-barriers.js";
 import { spanOf } from "./ring-front.js";
@@ -59,13 +59,9 @@ export class RingBack<Req, Rsp> {
   /** Runs `handler` (which consumes requests) on each event and after each final check that finds more. */
   onRequests(handler: () => void): void {
     this.#detach?.();
-    const loop = new DrainLoop(
-      handler,
-      () => finalCheckForRequests(this.ring, () => this.page.barrier()),
-      (error) => this.domain.session.reportError(error),
+    this.#detach = drainOnEvents(this.domain, this.port, handler, () =>
+      finalCheckForRequests(this.ring, () => this.page.barrier()),
     );
-    this.#detach = this.domain.events.on(this.port, () => loop.kick());
-    loop.kick();
   }
 
   /** Unbinds and unmaps; a frontend that is already gone refuses nothing that matters. */

@@ -3,7 +3,7 @@
 // binds.
 import { type FramePage, type XenDomain, XenError } from "@xenfs/libxen";
 import { FrontRing, PageSpan, type RingPage, type RingTypes } from "@xenfs/ring";
-import { DrainLoop } from "./drain-loop.js";
+import { drainOnEvents } from "./drain-loop.js";
 import { finalCheckForResponses, pushRequestsAndCheckNotify } from "./ring-barriers.js";
 import { ringKeys } from "./ring-keys.js";
 import { tolerate } from "./tolerate.js";
@@ -77,13 +77,9 @@ export class RingFront<Req, Rsp> {
    */
   onResponses(handler: () => void): void {
     this.#detach?.();
-    const loop = new DrainLoop(
-      handler,
-      () => finalCheckForResponses(this.ring, () => this.page.barrier()),
-      (error) => this.domain.session.reportError(error),
+    this.#detach = drainOnEvents(this.domain, this.port, handler, () =>
+      finalCheckForResponses(this.ring, () => this.page.barrier()),
     );
-    this.#detach = this.domain.events.on(this.port, () => loop.kick());
-    loop.kick();
   }
 
   /**

@@ -1,15 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Faults } from "./faults.js";
 import { ok } from "./test-support/guest-ops.js";
-import { DOM0_TOKEN, startTestHost, type TestHost } from "./test-support/host.js";
-
-/** The admin API's spec of the rules in force. */
-async function faultsInForce(host: TestHost): Promise<string> {
-  const response = await fetch(`${host.hv.httpUrl}/api/faults`, {
-    headers: { authorization: `Bearer ${DOM0_TOKEN}` },
-  });
-  return ((await response.json()) as { spec: string }).spec;
-}
+import { faultsInForce, startTestHost } from "./test-support/host.js";
 
 describe("fault injection at run time", () => {
   it("plans per frame: a domain's own rule wins over the global one", () => {

@@ -1,7 +1,7 @@
 import { SCHEDOP, SHUTDOWN } from "@xenfs/proto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ok, populate } from "./test-support/guest-ops.js";
-import { DOM0_TOKEN, startTestHost, type TestHost } from "./test-support/host.js";
+import { faultsInForce, startTestHost, type TestHost } from "./test-support/host.js";
 import type { RawClient } from "./test-support/raw-client.js";
 
 interface Memory {
@@ -46,9 +46,6 @@ describe("sched_op", () => {
     await ok(dom0.call({ fault: { spec: "dup=0.5", domid: guest.domid } }));
     await ok(guest.call({ schedOp: { cmd: SCHEDOP.shutdown, reason: SHUTDOWN.crash } }));
     await guest.closed;
-    const faults = await fetch(`${host.hv.httpUrl}/api/faults`, {
-      headers: { authorization: `Bearer ${DOM0_TOKEN}` },
-    });
-    expect(((await faults.json()) as { spec: string }).spec).toBe("");
+    expect(await faultsInForce(host)).toBe("");
   });
 });

@@ -28,3 +28,11 @@ export async function startTestHost(options: Partial<HypervisorOptions> = {}): P
     api: async <T>(path: string) => (await (await fetch(`${hv.httpUrl}${path}`)).json()) as T,
   };
 }
+
+/** The admin API's spec of the fault rules in force. */
+export async function faultsInForce(host: TestHost): Promise<string> {
+  const response = await fetch(`${host.hv.httpUrl}/api/faults`, {
+    headers: { authorization: `Bearer ${DOM0_TOKEN}` },
+  });
+  return ((await response.json()) as { spec: string }).spec;
+}

@@ -77,6 +77,18 @@ describe("fsResponseCodec round trips", () => {
     expect(fsResponseCodec.decode(encoded(statRsp))).toEqual(statRsp);
   });
 
+  it("keeps stat times past 2^53 ns to the nanosecond, which no double can", () => {
+    const times = {
+      atimeNs: 2n ** 53n + 1n,
+      mtimeNs: 3_000_000_000_123_456_789n,
+      ctimeNs: 2n ** 63n - 1n,
+      birthtimeNs: -(2n ** 63n),
+    };
+    for (const ns of Object.values(times).slice(0, 2)) expect(BigInt(Number(ns))).not.toBe(ns);
+    const late: FsResponse = { ...statRsp, stat: { ...stat, ...times } } as FsResponse;
+    expect(fsResponseCodec.decode(encoded(late))).toEqual(late);
+  });
+
   it("hands map_pages grefs, size and version back in order", () => {
     const map: FsResponse = {
       op: "map_pages",

@@ -52,6 +52,12 @@ describe("attrRecordCodec", () => {
     expect([...bytes.subarray(56)]).toEqual(new Array(8).fill(0));
   });
 
+  it("keeps times past 2^53 ns to the nanosecond, which no double can", () => {
+    const late = { ...record, mtimeNs: 3_000_000_000_123_456_789n, ctimeNs: 2n ** 53n + 1n };
+    expect(BigInt(Number(late.mtimeNs))).not.toBe(late.mtimeNs);
+    expect(attrRecordCodec.decode(attrRecordCodec.encode(late))).toEqual(late);
+  });
+
   it("round-trips any record, and bytes that decode re-encode to themselves", () => {
     fc.assert(
       fc.property(anyRecord, (value) => {

@@ -8,8 +8,6 @@ function wireIno(ino: bigint): number {
   return Number(ino & BigInt(Number.MAX_SAFE_INTEGER));
 }
 
-const ns = (ms: number): bigint => BigInt(Math.round(ms * 1e6));
-
 export function statRecordOf(stat: FileStat): StatRecord {
   return {
     mode: stat.mode,
@@ -22,11 +20,11 @@ export function statRecordOf(stat: FileStat): StatRecord {
     blocks: stat.blocks,
     rdev: 0,
     blksize: stat.blksize,
-    atimeNs: ns(stat.atimeMs),
-    mtimeNs: ns(stat.mtimeMs),
-    ctimeNs: ns(stat.ctimeMs),
-    // FileStat has no birth time; 0 stands for "unknown", as statx without STATX_BTIME.
-    birthtimeNs: 0n,
+    // Nanoseconds as the host gave them, never through a float.
+    atimeNs: stat.atimeNs,
+    mtimeNs: stat.mtimeNs,
+    ctimeNs: stat.ctimeNs,
+    birthtimeNs: stat.birthtimeNs,
   };
 }
 
@@ -35,8 +33,8 @@ export function fileAttrsOf(stat: FileStat): FileAttrs {
     ino: wireIno(stat.ino),
     size: stat.size,
     version: stat.version,
-    mtimeNs: ns(stat.mtimeMs),
-    ctimeNs: ns(stat.ctimeMs),
+    mtimeNs: stat.mtimeNs,
+    ctimeNs: stat.ctimeNs,
     mode: stat.mode,
     nlink: stat.nlink,
   };

@@ -14,9 +14,12 @@ export interface FileStat {
   readonly size: number;
   readonly blocks: number;
   readonly blksize: number;
-  readonly atimeMs: number;
-  readonly mtimeMs: number;
-  readonly ctimeMs: number;
+  /** Times in nanoseconds since the epoch, exactly as the host's statx gives them (bigint: past 2^53). */
+  readonly atimeNs: bigint;
+  readonly mtimeNs: bigint;
+  readonly ctimeNs: bigint;
+  /** 0n where the filesystem keeps no birth time (statx without STATX_BTIME). */
+  readonly birthtimeNs: bigint;
   /** Identity: bigint because overlay filesystems put bits above 2^53 into inode numbers. */
   readonly ino: bigint;
   readonly dev: bigint;
@@ -46,9 +49,10 @@ export function toFileStat(stats: BigIntStats, version: number): FileStat {
     size: Number(stats.size),
     blocks: Number(stats.blocks),
     blksize: Number(stats.blksize),
-    atimeMs: Number(stats.atimeMs),
-    mtimeMs: Number(stats.mtimeMs),
-    ctimeMs: Number(stats.ctimeMs),
+    atimeNs: stats.atimeNs,
+    mtimeNs: stats.mtimeNs,
+    ctimeNs: stats.ctimeNs,
+    birthtimeNs: stats.birthtimeNs,
     ino: stats.ino,
     dev: stats.dev,
     version,

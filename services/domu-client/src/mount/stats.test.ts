@@ -1,7 +1,12 @@
+import { rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { StatRecord } from "@xenfs/fsproto";
 import { describe, expect, it } from "vitest";
+import { NS_TIMES, setTimesNs } from "../test-support/times.js";
 import { S_IF, XenfsStats } from "./stats.js";
 
-const record = (mode: number) => ({
+const record = (mode: number, times: Partial<StatRecord> = {}): StatRecord => ({
   mode,
   nlink: 1,
   uid: 1000,
@@ -16,6 +21,7 @@ const record = (mode: number) => ({
   mtimeNs: 1_700_000_001_000_000_000n,
   ctimeNs: 0n,
   birthtimeNs: 0n,
+  ...times,
 });
 
 describe("XenfsStats", () => {
@@ -26,11 +32,41 @@ describe("XenfsStats", () => {
     expect(new XenfsStats(record(S_IF.S_IFLNK | 0o777)).isSymbolicLink()).toBe(true);
   });
 
-  it("carries times as milliseconds and Dates", () => {
+  it("carries times as exact nanoseconds, milliseconds and Dates", () => {
     const stats = new XenfsStats(record(S_IF.S_IFREG));
+    expect(stats.atimeNs).toBe(1_700_000_000_123_456_789n);
     expect(stats.mtimeMs).toBe(1_700_000_001_000);
     expect(stats.mtime.getTime()).toBe(1_700_000_001_000);
-    expect(stats.atimeMs).toBeCloseTo(1_700_000_000_123.456, 2);
+    expect(stats.atimeMs).toBe(1_700_000_000_000 + 123.456_789);
     expect([stats.size, stats.ino, stats.dev]).toEqual([5, 42, 7]);
+  });
+
+  it("derives milliseconds and Dates from nanoseconds exactly as Node's fs.stat does", async () => {
+    const path = join(tmpdir(), `xenfs-stats-${process.pid}.txt`);
+    await writeFile(path, "times");
+    await setTimesNs(path, NS_TIMES);
+    const exact = await stat(path, { bigint: true });
+    const node = await stat(path);
+    await rm(path);
+    expect(exact.mtimeNs % 1_000n).not.toBe(0n); // the nanoseconds survived into the file
+    const ours = new XenfsStats(
+      record(S_IF.S_IFREG, {
+        atimeNs: exact.atimeNs,
+        mtimeNs: exact.mtimeNs,
+        ctimeNs: exact.ctimeNs,
+        birthtimeNs: exact.birthtimeNs,
+      }),
+    );
+    for (const which of ["atime", "mtime", "ctime", "birthtime"] as const) {
+      expect(ours[`${which}Ns`]).toBe(exact[`${which}Ns`]);
+      expect(ours[`${which}Ms`]).toBe(node[`${which}Ms`]);
+      expect(ours[which].getTime()).toBe(node[which].getTime());
+    }
+  });
+
+  it("splits times before 1970 into a timespec as the kernel does (nanoseconds never negative)", () => {
+    const stats = new XenfsStats(record(S_IF.S_IFREG, { mtimeNs: -1_500_000_000n, ctimeNs: -1n }));
+    expect(stats.mtimeMs).toBe(-1_500);
+    expect(stats.ctimeMs).toBe(-1_000 + 999_999_999 / 1e6);
   });
 });

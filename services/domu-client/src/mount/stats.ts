@@ -13,13 +13,30 @@ export const S_IF = {
   S_IFIFO: 0o010000,
 } as const;
 
-const NS_PER_MS = 1_000_000n;
+const NS_PER_S = 1_000_000_000n;
 
-/** Nanoseconds since the epoch (past 2^53) as Node's fractional milliseconds, without rounding the whole part. */
+/**
+ * Nanoseconds since the epoch as Node's number Stats give milliseconds: split into a timespec
+ * (whole seconds, nanoseconds in [0, 1e9)) and summed in doubles, the formula of Node's
+ * msFromTimeSpec, so `mtimeMs` is the very number `fs.stat` gives for the same file.
+ */
 function msOf(ns: bigint): number {
-  return Number(ns / NS_PER_MS) + Number(ns % NS_PER_MS) / 1e6;
+  let sec = ns / NS_PER_S;
+  let nsec = ns % NS_PER_S;
+  if (nsec < 0n) {
+    sec -= 1n;
+    nsec += NS_PER_S;
+  }
+  return Number(sec) * 1e3 + Number(nsec) / 1e6;
 }
 
+/** Node's dateFromMs: a Date rounds, where the Date constructor alone would truncate. */
+const dateOf = (ms: number): Date => new Date(Math.round(ms));
+
+/**
+ * Node's Stats for a XenFS file, with the nanosecond times of `stat(p, { bigint: true })` as well:
+ * `mtimeNs` is exact (bigint, past 2^53), `mtimeMs` is derived from it as Node derives its own.
+ */
 export class XenfsStats {
   readonly dev: number;
   readonly ino: number;
@@ -31,6 +48,10 @@ export class XenfsStats {
   readonly size: number;
   readonly blksize: number;
   readonly blocks: number;
+  readonly atimeNs: bigint;
+  readonly mtimeNs: bigint;
+  readonly ctimeNs: bigint;
+  readonly birthtimeNs: bigint;
   readonly atimeMs: number;
   readonly mtimeMs: number;
   readonly ctimeMs: number;
@@ -51,14 +72,18 @@ export class XenfsStats {
     this.size = record.size;
     this.blksize = record.blksize;
     this.blocks = record.blocks;
+    this.atimeNs = record.atimeNs;
+    this.mtimeNs = record.mtimeNs;
+    this.ctimeNs = record.ctimeNs;
+    this.birthtimeNs = record.birthtimeNs;
     this.atimeMs = msOf(record.atimeNs);
     this.mtimeMs = msOf(record.mtimeNs);
     this.ctimeMs = msOf(record.ctimeNs);
     this.birthtimeMs = msOf(record.birthtimeNs);
-    this.atime = new Date(this.atimeMs);
-    this.mtime = new Date(this.mtimeMs);
-    this.ctime = new Date(this.ctimeMs);
-    this.birthtime = new Date(this.birthtimeMs);
+    this.atime = dateOf(this.atimeMs);
+    this.mtime = dateOf(this.mtimeMs);
+    this.ctime = dateOf(this.ctimeMs);
+    this.birthtime = dateOf(this.birthtimeMs);
   }
 
   isFile(): boolean {

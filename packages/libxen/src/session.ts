@@ -121,6 +121,10 @@ export class XenSession extends EventEmitter<SessionEvents> {
   get name(): string {
     return this.#options.name;
   }
+  /** The logger this session was given; code acting for the domain (xenbus devices) logs through it. */
+  get logger(): XenLogger {
+    return this.#logger;
+  }
   get leaseMs(): number {
     return this.#leaseMs;
   }

@@ -53,6 +53,7 @@ export class BackendDevice {
     await tolerate(this.dom0.xs.unwatch(this.frontPath, this.#token()));
     if (this.#state === XenbusState.Connected) await this.driver.disconnect(this.frontendDomid, reason);
     this.#state = XenbusState.Closed;
+    this.#log.info({ ...this.#where(), reason }, "xenbus backend device removed");
     await tolerate(this.dom0.xs.rm(this.backPath.slice(0, this.backPath.lastIndexOf("/"))));
   }
 
@@ -102,7 +103,17 @@ export class BackendDevice {
 
   async #setState(state: XenbusState): Promise<void> {
     await this.dom0.xs.write(`${this.backPath}/${XenbusKey.state}`, String(state));
+    if (state !== this.#state)
+      this.#log.info({ ...this.#where(), state: xenbusStateName(state) }, "xenbus backend state");
     this.#state = state;
+  }
+
+  get #log() {
+    return this.dom0.session.logger;
+  }
+
+  #where(): { guest: number; device: string } {
+    return { guest: this.frontendDomid, device: `${this.id.type}/${this.id.devid}` };
   }
 
   #token(): string {

@@ -101,7 +101,7 @@ export class XenbusFrontend {
       await tx.write(`${this.#dir}/${XenbusKey.state}`, String(XenbusState.Initialised));
     });
     this.#published = Object.keys(published);
-    this.#state = XenbusState.Initialised;
+    this.#entered(XenbusState.Initialised, { backend: domid });
   }
 
   /** The backend went: the driver drops its ring, the stale keys go, and we wait for the next. */
@@ -113,7 +113,7 @@ export class XenbusFrontend {
       for (const key of stale) await tx.rm(`${this.#dir}/${key}`);
       await tx.write(`${this.#dir}/${XenbusKey.state}`, String(XenbusState.Initialising));
     });
-    this.#state = XenbusState.Initialising;
+    this.#entered(XenbusState.Initialising, { reason });
   }
 
   /** Watches the backend directory named by `backend` (the toolstack may point elsewhere later). */
@@ -127,6 +127,18 @@ export class XenbusFrontend {
 
   async #setState(state: XenbusState): Promise<void> {
     await this.domain.xs.write(`${this.#dir}/${XenbusKey.state}`, String(state));
+    this.#entered(state);
+  }
+
+  /** Once per change of state, so a guest's log tells its device's story. */
+  #entered(state: XenbusState, why: Record<string, unknown> = {}): void {
+    if (state !== this.#state) {
+      const device = `${this.id.type}/${this.id.devid}`;
+      this.domain.session.logger.info(
+        { domid: this.domain.domid, device, state: xenbusStateName(state), ...why },
+        "xenbus frontend state",
+      );
+    }
     this.#state = state;
   }
 

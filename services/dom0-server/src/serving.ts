@@ -9,7 +9,7 @@ import { AttrPages } from "./attr-pages.js";
 import { XENFS_DEVICE, XenfsBackendDriver } from "./backend/index.js";
 import type { ExportFs } from "./export/index.js";
 import { GrantReaper } from "./grants/grant-reaper.js";
-import { InodeLocks, PageCache } from "./page-cache/index.js";
+import { CachePressureLog, InodeLocks, PageCache } from "./page-cache/index.js";
 
 export interface ServingOptions {
   readonly exportFs: ExportFs;
@@ -40,15 +40,20 @@ export async function serveXenfs(dom0: XenDomain, options: ServingOptions): Prom
   const driver = new XenfsBackendDriver(services, options.logger, options.countRequest);
   const backend = new XenbusBackend(dom0, XENFS_DEVICE, driver);
   await backend.start();
+  const pressure = new CachePressureLog(() => cache.stats(), options.logger);
   return {
     cache,
     driver,
     async close() {
+      pressure.stop();
       await backend.close();
       await cache.close();
       await attrs.close();
       await reaper.settled();
     },
-    abandon: () => driver.abandon(),
+    abandon: () => {
+      pressure.stop();
+      return driver.abandon();
+    },
   };
 }

@@ -22,7 +22,7 @@ describe("parseOptions", () => {
       memoryMb: 256,
       cacheMb: 64,
       basePort: 7000,
-      logLevel: "warn",
+      logLevel: "info",
       status: "table",
       fromSource: false,
     });

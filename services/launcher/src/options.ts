@@ -80,7 +80,7 @@ export function buildCli(): Command {
         .default(7000),
     )
     .addOption(
-      new Option("--log-level <level>", "LOG_LEVEL of every service").choices(LOG_LEVELS).default("warn"),
+      new Option("--log-level <level>", "LOG_LEVEL of every service").choices(LOG_LEVELS).default("info"),
     )
     .addOption(new Option("-q, --quiet", "no status table, only addresses and errors").conflicts("json"))
     .addOption(new Option("--json", "status as one JSON object per line"))

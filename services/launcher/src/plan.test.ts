@@ -27,7 +27,7 @@ describe("planHost", () => {
       HOST: "127.0.0.1",
       XEN_HYPERVISOR_URL: "ws://127.0.0.1:7000/hypercall",
       XEN_MEMORY_MB: "128",
-      LOG_LEVEL: "warn",
+      LOG_LEVEL: "info",
     };
     expect(plan.hypervisor.env).toEqual({
       ...shared,

@@ -1,16 +1,24 @@
-// `pnpm start` end to end: the launcher, run from source with every service from source too,
-// starts a whole host (hypervisor, dom0, three guests running the demo), reports its status as
-// JSON lines, stops by itself after --duration and exits 0 with nothing left behind.
-import { spawn } from "node:child_process";
+// `pnpm start` end to end, on the path it runs: the workspace built (as `pnpm start` builds it
+// first), then the launcher's dist/main.js running every service's dist/main.js. It starts a
+// whole host (hypervisor, dom0, three guests running the demo), reports its status as JSON lines,
+// stops by itself after --duration and exits 0 with nothing left behind.
+import { execFile, spawn } from "node:child_process";
 import { once } from "node:events";
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
+import { promisify } from "node:util";
+import { beforeAll, describe, expect, it } from "vitest";
 import { freeLauncherBase, launcherPorts, portIsFree } from "./support/free-ports.js";
 import { pidsWithEnv } from "./support/processes.js";
 
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const GUESTS = 3;
 const DURATION_SECONDS = 8;
+/** A build from nothing takes about a minute on two cores; a built tree, a second. */
+const BUILD_TIMEOUT_MS = 300_000;
+const SERVICES = ["launcher", "hypervisor", "dom0-server", "domu-client"] as const;
 
 /** One --json status line, as far as this test reads it. */
 interface Status {
@@ -19,12 +27,36 @@ interface Status {
   guests: { name: string; mount: { mode: string; bytesRead: number } | null }[];
 }
 
+/** What `pnpm start` does before it launches: turbo builds whatever is not built yet. */
+async function build(): Promise<void> {
+  const args = ["exec", "turbo", "run", "build", "--output-logs=errors-only"];
+  const options = { cwd: REPO_ROOT, timeout: BUILD_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 };
+  await promisify(execFile)("pnpm", args, options).catch((error: Error & { stdout?: string }) => {
+    throw new Error(`pnpm ${args.join(" ")} failed: ${error.message}\n${error.stdout ?? ""}`);
+  });
+}
+
+interface LogLine {
+  level: number;
+  msg: string;
+  state?: string;
+}
+
+/** The lines of a service's log in run/logs/ (JSON lines), with the fields this test reads. */
+async function logOf(service: string): Promise<LogLine[]> {
+  const text = await readFile(join(REPO_ROOT, "run", "logs", `${service}.log`), "utf8");
+  return text
+    .split("\n")
+    .filter((line) => line.startsWith("{"))
+    .map((line) => JSON.parse(line) as LogLine);
+}
+
 async function runLauncher(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(
-    process.execPath,
-    ["--conditions=@xenfs/source", "--import", "tsx", "services/launcher/src/main.ts", ...args],
-    { cwd: REPO_ROOT, env: { PATH: process.env["PATH"] ?? "" }, stdio: ["ignore", "pipe", "pipe"] },
-  );
+  const child = spawn(process.execPath, ["services/launcher/dist/main.js", ...args], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env["PATH"] ?? "" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (chunk: Buffer) => {
@@ -43,6 +75,14 @@ async function runLauncher(args: string[]): Promise<{ code: number | null; stdou
 }
 
 describe("pnpm start", () => {
+  beforeAll(async () => {
+    await build();
+    // Every service has its build, so the launcher runs dist/ and never falls back to src/.
+    for (const service of SERVICES) {
+      expect(existsSync(join(REPO_ROOT, "services", service, "dist", "main.js")), service).toBe(true);
+    }
+  }, BUILD_TIMEOUT_MS + 10_000);
+
   it("runs a host with three guests for a short --duration and exits 0, leaving no process", async () => {
     const base = await freeLauncherBase(GUESTS);
     const run = await runLauncher([
@@ -53,7 +93,6 @@ describe("pnpm start", () => {
       "--base-port",
       String(base),
       "--json",
-      "--from-source",
     ]);
     expect(run.code, run.stderr).toBe(0);
 
@@ -77,6 +116,13 @@ describe("pnpm start", () => {
     }
     expect(last.guests.map((g) => g.name)).toEqual(["guest-1", "guest-2", "guest-3"]);
     expect(statuses.some((s) => (s.memory?.shared ?? 0) > 0)).toBe(true);
+
+    // At the default log level each service's log says what it did.
+    expect((await logOf("hypervisor")).filter((l) => l.level === 30).length).toBeGreaterThan(GUESTS);
+    const connected = (lines: LogLine[], msg: string) =>
+      lines.filter((l) => l.msg === msg && l.state === "Connected").length;
+    expect(connected(await logOf("dom0"), "xenbus backend state")).toBe(GUESTS);
+    expect(connected(await logOf("guest-1"), "xenbus frontend state")).toBe(1);
 
     // Every service stopped: no process with this host's hypervisor address in its environment,
     // and each port of the host can be bound again.

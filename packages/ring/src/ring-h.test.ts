@@ -1,5 +1,6 @@
 // Cross-check against Xen's own io/ring.h: a C peer compiled from the installed header shares
 // one page with the TypeScript rings, in both directions, across the u32 index wrap.
+import { skipReason } from "@xenfs/testkit/skip";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   answer,
@@ -18,7 +19,9 @@ import { defineRingTypes } from "./ring-types.js";
 const START = 0xfffffff0;
 const missing = missingToolchain();
 
-describe.skipIf(missing !== undefined)(`against io/ring.h${missing ? ` (skipped: ${missing})` : ""}`, () => {
+const TITLE = "the rings against Xen's io/ring.h";
+
+describe.skipIf(skipReason(TITLE, missing))(TITLE, () => {
   let peer: RingPeer;
   beforeAll(() => {
     peer = new RingPeer();

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { skipReason } from "@xenfs/testkit/skip";
 import { describe, expect, it } from "vitest";
 import { fileResidentBytes, ProcMemoryError, parseSmapsRollup, procMemory } from "./proc-memory.js";
 
@@ -15,8 +16,9 @@ describe("proc memory", () => {
     expect(() => parseSmapsRollup(7, "Size: 4 kB\n")).toThrow(ProcMemoryError);
   });
 
-  it.skipIf(process.platform !== "linux")(
-    "reads this process, and nothing for a pid that does not exist",
+  const reads = "reads this process, and nothing for a pid that does not exist";
+  it.skipIf(skipReason(reads, process.platform === "linux" ? undefined : `no /proc on ${process.platform}`))(
+    reads,
     () => {
       const self = procMemory();
       expect(self?.pssBytes).toBeGreaterThan(0);

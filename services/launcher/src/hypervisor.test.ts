@@ -5,6 +5,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { skipReason } from "@xenfs/testkit/skip";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ChildExitedError } from "./errors.js";
 import { type RunningHost, startHost } from "./host.js";
@@ -14,9 +15,11 @@ import { isReady } from "./readiness.js";
 import { serviceDir, sourceEntry } from "./service-entry.js";
 
 const present = existsSync(join(serviceDir("hypervisor"), "src", "main.ts"));
-const title = present
-  ? "the real hypervisor as a child process"
-  : "the real hypervisor as a child process (SKIPPED: services/hypervisor/src/main.ts is not in the tree yet)";
+const TITLE = "the real hypervisor as a child process";
+const skip = skipReason(
+  TITLE,
+  present ? undefined : "services/hypervisor/src/main.ts is not in the tree yet",
+);
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -48,7 +51,7 @@ async function hypervisorSpec(): Promise<ServiceSpec> {
 
 const startOptions = () => ({ logDir: dir, readyTimeoutMs: 60_000, stopDeadlineMs: 10_000 });
 
-describe.skipIf(!present)(title, () => {
+describe.skipIf(skip)(TITLE, () => {
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), "xenfs-hv-"));
   });

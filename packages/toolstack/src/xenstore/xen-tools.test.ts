@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { startXenstoredSocket, type XenstoredSocket } from "@xenfs/hypervisor";
 import type { XenDomain } from "@xenfs/libxen";
 import { XS } from "@xenfs/proto";
+import { skipReason } from "@xenfs/testkit/skip";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { captureIo, startTestHost, type TestHost } from "../host.fixture.js";
 import { runXenstoreMultiplexed } from "./multiplexer.js";
@@ -15,9 +16,11 @@ import { runXenstore } from "./run.js";
 
 const REAL = [...XS_MODES.map((m) => `/usr/bin/xenstore-${m}`), "/usr/bin/xenstore"];
 const missing = REAL.filter((tool) => !existsSync(tool));
-const title = missing.length
-  ? `byte-identical to Xen's tools — SKIPPED: ${missing.join(", ")} not installed (apt-get install xenstore-utils)`
-  : "byte-identical to Xen's tools";
+const TITLE = "byte-identical to Xen's tools";
+const skip = skipReason(
+  TITLE,
+  missing.length > 0 ? `${missing.join(", ")} not installed (apt-get install xenstore-utils)` : undefined,
+);
 
 interface Outcome {
   status: number;
@@ -234,7 +237,7 @@ describe("xenstore-* against the hypervisor's XenStore", () => {
   });
 });
 
-describe.skipIf(missing.length > 0)(title, () => {
+describe.skipIf(skip)(TITLE, () => {
   const cases: [XsMode | "xenstore", string[]][] = [
     ["read", ["/t/a"]],
     ["read", ["/t/a", "/t/b", "/t/long"]],

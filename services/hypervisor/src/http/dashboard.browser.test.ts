@@ -1,6 +1,7 @@
 // The dashboard in a real browser (Debian's Chromium): its script runs without errors and shows
 // what the API says. Skipped, saying so, where Chromium is not installed (.ci/run installs it).
 import { existsSync } from "node:fs";
+import { skipReason } from "@xenfs/testkit/skip";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { populate } from "../test-support/guest-ops.js";
@@ -9,8 +10,10 @@ import { startTestHost, type TestHost } from "../test-support/host.js";
 const CHROMIUM = "/usr/bin/chromium";
 const hasChromium = existsSync(CHROMIUM);
 
-describe.skipIf(!hasChromium)(
-  `dashboard in Chromium${hasChromium ? "" : ` (skipped: no ${CHROMIUM})`}`,
+const TITLE = "dashboard in Chromium";
+
+describe.skipIf(skipReason(TITLE, hasChromium ? undefined : `no ${CHROMIUM} (apt-get install chromium)`))(
+  TITLE,
   () => {
     let host: TestHost;
     let browser: Browser;

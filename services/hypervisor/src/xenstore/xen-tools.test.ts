@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { XS } from "@xenfs/proto";
+import { skipReason } from "@xenfs/testkit/skip";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { XsBackend } from "../xenstore-port.js";
 import { XsClient } from "./client.js";
@@ -15,9 +16,11 @@ import { XenStore } from "./store.js";
 
 const TOOLS = ["ls", "read", "write", "rm", "list", "chmod", "watch"].map((t) => `/usr/bin/xenstore-${t}`);
 const missing = TOOLS.filter((tool) => !existsSync(tool));
-const title = missing.length
-  ? `Xen's xenstore-* tools — SKIPPED: ${missing.join(", ")} not installed (apt-get install xenstore-utils)`
-  : "Xen's xenstore-* tools against startXenstoredSocket";
+const TITLE = "Xen's xenstore-* tools against startXenstoredSocket";
+const skip = skipReason(
+  TITLE,
+  missing.length > 0 ? `${missing.join(", ")} not installed (apt-get install xenstore-utils)` : undefined,
+);
 
 interface Run {
   code: number;
@@ -25,7 +28,7 @@ interface Run {
   stderr: string;
 }
 
-describe.skipIf(missing.length > 0)(title, () => {
+describe.skipIf(skip)(TITLE, () => {
   let dir: string;
   let server: XenstoredSocket;
   let store: XenStore;

@@ -30,6 +30,7 @@ export async function startGuestProcess(
   hypervisorUrl: string,
   name: string,
   mode: "shared" | "copy",
+  env: Record<string, string> = {},
 ): Promise<GuestProcess> {
   const process = JsonLinesProcess.start(name, "services/domu-client/src/main.ts", {
     PORT: "0",
@@ -39,6 +40,7 @@ export async function startGuestProcess(
     XEN_DOMAIN_NAME: name,
     XENFS_MODE: mode,
     LOG_LEVEL: "info",
+    ...env,
   });
   // tsx compiles the guest on start-up; on two busy cores that takes a while.
   const ready = await process.waitFor<{ domid: number; url: string }>(

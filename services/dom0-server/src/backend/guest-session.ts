@@ -100,15 +100,14 @@ export class GuestSession {
     }
     const request = got.value;
     this.onRequest(request.op);
-    const replies = this.host.replies;
     const key = requestKey(this.name, request);
-    let run = request;
-    if (key && request.reissue) {
-      const first = replies.lookup(key);
-      if (first && !first.ok) return { op: request.op, id: request.id, ok: false, code: first.code };
-      if (first && request.op !== "open") return { op: request.op, id: request.id, ok: true } as FsResponse;
-      if (first && request.op === "open") run = reopenOf(request);
-    }
+    const first = key && request.reissue ? this.host.replies.lookup(key) : undefined;
+    if (first)
+      this.log.debug({ op: request.op, id: request.id }, "re-issued request answered from the reply cache");
+    if (first && !first.ok) return { op: request.op, id: request.id, ok: false, code: first.code };
+    if (first && request.op !== "open") return { op: request.op, id: request.id, ok: true } as FsResponse;
+    // An exclusive open that succeeded the first time: its fd died with that connection.
+    const run = first && request.op === "open" ? reopenOf(request) : request;
     let response: FsResponse;
     let failure: unknown;
     try {
@@ -122,7 +121,7 @@ export class GuestSession {
       this.#report(request.op, code, error);
       response = { op: request.op, id: request.id, ok: false, code };
     }
-    if (key && run === request) await this.#remember(key, response, failure);
+    if (key && !first) await this.#remember(key, response, failure);
     return response;
   }
 

@@ -49,6 +49,9 @@ export class Journal<T> {
       else records.push(record);
     }
     const journal = new Journal<T>(path, await open(path, "a"));
+    // The file's name (and its directory's, when just made) must survive a crash too.
+    await syncDir(dirname(path));
+    await syncDir(dirname(dirname(path)));
     journal.#lines = records.length + torn;
     return [journal, { records, torn }];
   }

@@ -29,20 +29,22 @@ export class Files {
     const opened = await this.remote.open(path, flags, mode);
     const file = new OpenFile(path, flags, opened.fd, opened.epoch);
     try {
-      await this.data.opened(file, opened);
+      await this.#setUp(file, opened);
     } catch (error) {
-      // The backend went away before the file was set up: carry on as with any open file.
-      if (error instanceof FdLostError)
-        await this.withFd(file, async () => {}, "open").catch(async (e) => {
-          await this.close(file).catch(() => {});
-          throw e;
-        });
-      else {
-        await this.close(file).catch(() => {});
-        throw error;
-      }
+      await this.close(file).catch(() => {});
+      throw error;
     }
     return file;
+  }
+
+  /** The data path learns the file; if the backend went away meanwhile, the file is reopened as any open file is. */
+  async #setUp(file: OpenFile, opened: OpenResult): Promise<void> {
+    try {
+      await this.data.opened(file, opened);
+    } catch (error) {
+      if (!(error instanceof FdLostError)) throw error;
+      await this.withFd(file, async () => {}, "open");
+    }
   }
 
   async close(file: OpenFile): Promise<void> {

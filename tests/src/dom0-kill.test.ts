@@ -1,7 +1,8 @@
 // dom0 killed with SIGKILL under a guest that is writing, then started again: the new dom0 takes
 // over at once (the old one's lease is far longer than the test), the guest's frontend re-issues
-// what was in flight and reopens its files, and every write ends in success with its bytes on disk.
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+// what was in flight and reopens its files, and every write (and unlink) ends in success, with
+// its bytes on disk.
+import { mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { JsonLinesProcess } from "@xenfs/testkit/process";
@@ -52,9 +53,14 @@ describe.sequential("a dom0 killed with SIGKILL under a writing guest", () => {
     const writer = async (w: number) => {
       for (let i = 0; !stop; i++) {
         const name = `f-${w}-${String(i).padStart(5, "0")}.bin`;
+        const scratch = `scratch-${w}.tmp`;
         try {
           await guest.write(name, contentOf(name));
           acknowledged.push(name);
+          // A non-idempotent op in flight too: a re-issued unlink is answered from dom0's reply
+          // cache if the first attempt ran, so it succeeds rather than finding nothing (ENOENT).
+          await guest.write(scratch, Buffer.from(name));
+          await guest.remove(scratch);
         } catch (error) {
           failures.push(`${name}: ${(error as Error).message}`);
         }
@@ -78,5 +84,6 @@ describe.sequential("a dom0 killed with SIGKILL under a writing guest", () => {
     for (const name of acknowledged) {
       expect((await readFile(join(dirs.exportDir, name))).equals(contentOf(name)), name).toBe(true);
     }
+    expect((await readdir(dirs.exportDir)).filter((name) => name.startsWith("scratch-"))).toEqual([]);
   }, 180_000);
 });

@@ -1,7 +1,6 @@
 // The frontend's side of the request ring: unique ids, a pending table by id, requests held
 // while the ring is full or the backend away, one push per batch, each response delivered once,
 // re-issue after a reconnect, and a deadline on every request so a guest never hangs.
-
 import { randomBytes } from "node:crypto";
 import {
   FSIF_SLOT_SIZE,
@@ -58,6 +57,7 @@ const GEN_SPACE = 0x1_0000_0000; // generations are u32 on the wire
 function genBase(): number {
   return randomBytes(4).readUInt32LE(0);
 }
+
 export class RequestClient {
   readonly #pending = new Map<number, Pending>();
   readonly #queue: number[] = [];

@@ -37,6 +37,7 @@ export const FS_ERRNO = {
   ENOTSUP: 95,
   ENOTCONN: 107,
   ETIMEDOUT: 110,
+  ESTALE: 116,
   ECANCELED: 125,
 } as const;
 
@@ -77,6 +78,7 @@ export const FS_STRERROR: { readonly [K in FsErrnoName]: string } = {
   ENOTSUP: "operation not supported on socket",
   ENOTCONN: "socket is not connected",
   ETIMEDOUT: "connection timed out",
+  ESTALE: "stale file handle",
   ECANCELED: "operation canceled",
 };
 

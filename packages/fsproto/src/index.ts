@@ -24,7 +24,7 @@ export {
 export { type DirEntry, dirListCodec, fitDirEntries } from "./pages/dir-list.js";
 export { grefListCodec } from "./pages/gref-list.js";
 export { pathCodec } from "./pages/path.js";
-export { fsRequestCodec } from "./request-codec.js";
+export { FSIF_REQF, fsRequestCodec } from "./request-codec.js";
 export type { FsRequest, FsRequestOf } from "./requests.js";
 export { fsResponseCodec } from "./response-codec.js";
 export type { FsFailedResponse, FsOkResponseOf, FsResponse } from "./responses.js";

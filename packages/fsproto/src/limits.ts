@@ -10,7 +10,7 @@ export const PAGE_SIZE = XEN_PAGE_SIZE;
  */
 export const FSIF_SLOT_SIZE = 120;
 
-/** Request and response header: `type, pad, id, pad` / `id, type, pad, status`. */
+/** Request and response header: `type, flags, id, gen` / `id, type, pad, status`. */
 export const FSIF_HEADER_SIZE = 8;
 
 /** Grant references carried inline by read, write and map_pages (fsif's FSIF_NR_READ_GNTS). */

@@ -46,6 +46,15 @@ describe("fsRequestCodec round trips", () => {
     expect(view.getUint32(20, true)).toBe(0o644);
   });
 
+  it("carries the generation and the re-issue flag in the header's pad, and leaves them out when zero", () => {
+    const again: FsRequest = { ...openReq, gen: 0xfedc_ba98, reissue: true };
+    const view = new DataView(encoded(again).buffer);
+    expect(view.getUint8(1)).toBe(1);
+    expect(view.getUint32(4, true)).toBe(0xfedc_ba98);
+    expect(fsRequestCodec.decode(encoded(again))).toEqual(again);
+    expect(fsRequestCodec.decode(encoded({ ...openReq, gen: 0, reissue: false }))).toEqual(openReq);
+  });
+
   it("carries fsif's request numbers and a distinct type per op", () => {
     expect(FS_OPS.open).toBe(1);
     expect(FS_OPS.sync).toBe(13);
@@ -80,11 +89,20 @@ describe("fsRequestCodec refuses invalid slots", () => {
     );
   });
 
-  it.each([1, 4, 7])("with header pad byte %i set", (at) => {
+  it.each([0x02, 0x80])("with undefined header flag 0x%s set", (flag) => {
     expectProtocolError(
-      () => fsRequestCodec.decode(edited(openReq, (v) => v.setUint8(at, 1))),
+      () => fsRequestCodec.decode(edited(openReq, (v) => v.setUint8(1, flag))),
       "FSIF_RESERVED",
     );
+  });
+
+  it("with a gen that is not a u32", () => {
+    for (const gen of [-1, 2 ** 32, 1.5]) {
+      expectProtocolError(
+        () => fsRequestCodec.encode({ ...openReq, gen }, new Uint8Array(FSIF_SLOT_SIZE)),
+        "FSIF_OUT_OF_RANGE",
+      );
+    }
   });
 
   it("with a reserved body byte set: after the fields, inside a PageArg, at the slot's end", () => {

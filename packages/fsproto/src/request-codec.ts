@@ -6,9 +6,18 @@ import { FS_OPS, type FsOp, opOfType } from "./ops.js";
 import { type FsRequest, REQUEST_BODIES } from "./requests.js";
 import type { SlotCodec } from "./slot-codec.js";
 
-// Header, as fsif_request: type u8 @0, pad u8 @1, id u16 @2, pad u32 @4.
+// Header, as fsif_request: type u8 @0, flags u8 @1, id u16 @2, gen u32 @4. fsif pads flags
+// and gen; XenFS uses them so a backend can answer a re-issued request as it did the first time.
 const TYPE = 0;
+const FLAGS = 1;
 const ID = 2;
+const GEN = 4;
+
+/** Request header flags. */
+export const FSIF_REQF = {
+  /** Sent before on an earlier connection (whose answer never arrived). */
+  reissue: 0x01,
+} as const;
 
 // Each op's layout reads and writes that op's body; the codec adds the header fields and the
 // cast to FsRequest is sound because the table is keyed by the same op.
@@ -24,9 +33,15 @@ export const fsRequestCodec: SlotCodec<FsRequest> = {
     if (!Number.isInteger(request.id) || request.id < 0 || request.id > 0xffff) {
       throw new FsProtocolError("FSIF_OUT_OF_RANGE", `request id ${request.id} is not a u16`);
     }
+    const gen = request.gen ?? 0;
+    if (!Number.isInteger(gen) || gen < 0 || gen > 0xffffffff) {
+      throw new FsProtocolError("FSIF_OUT_OF_RANGE", `request gen ${gen} is not a u32`);
+    }
     slot.fill(0);
     view.setUint8(TYPE, type);
+    view.setUint8(FLAGS, request.reissue ? FSIF_REQF.reissue : 0);
     view.setUint16(ID, request.id, true);
+    view.setUint32(GEN, gen, true);
     layoutOf(request.op).write(view, 0, request);
   },
 
@@ -35,10 +50,21 @@ export const fsRequestCodec: SlotCodec<FsRequest> = {
     const op = opOfType(view.getUint8(TYPE));
     if (op === undefined)
       throw new FsProtocolError("FSIF_UNKNOWN_OP", `unknown request type ${view.getUint8(TYPE)}`);
-    if (view.getUint8(1) !== 0 || view.getUint32(4, true) !== 0) {
-      throw new FsProtocolError("FSIF_RESERVED", "request header padding is not zero");
+    const flags = view.getUint8(FLAGS);
+    if ((flags & ~FSIF_REQF.reissue) !== 0) {
+      throw new FsProtocolError(
+        "FSIF_RESERVED",
+        `request header flags 0x${flags.toString(16)} are undefined`,
+      );
     }
-    return { ...layoutOf(op).read(view, 0), op, id: view.getUint16(ID, true) } as FsRequest;
+    const request = { ...layoutOf(op).read(view, 0), op, id: view.getUint16(ID, true) } as FsRequest;
+    // Absent when zero, so a request without them decodes to what was encoded.
+    const gen = view.getUint32(GEN, true);
+    return {
+      ...request,
+      ...(gen !== 0 ? { gen } : {}),
+      ...(flags & FSIF_REQF.reissue ? { reissue: true } : {}),
+    };
   },
 
   rawId(slot) {

@@ -86,7 +86,18 @@ export const REQUEST_BODIES = {
 
 type Bodies = typeof REQUEST_BODIES;
 
-export type FsRequestOf<K extends FsOp> = { readonly op: K; readonly id: number } & ValueOf<Bodies[K]>;
+/**
+ * `id` names the request on its ring and stays the same when it is re-issued; `gen` is the
+ * frontend's number for the connection it was first sent on, and `reissue` marks a copy sent
+ * again on a later connection. Together with the guest they name the request for the backend's
+ * reply cache (docs/xenfs.md).
+ */
+export type FsRequestOf<K extends FsOp> = {
+  readonly op: K;
+  readonly id: number;
+  readonly gen?: number;
+  readonly reissue?: boolean;
+} & ValueOf<Bodies[K]>;
 
 /** One request as it sits in a ring slot. */
 export type FsRequest = { [K in FsOp]: FsRequestOf<K> }[FsOp];

@@ -1,6 +1,7 @@
 // Composition root: dom0 joins the hypervisor and serves XenFS to every guest (serving.ts), joining
 // again whenever its session is lost (serving-loop.ts); HTTP on the side (health, metrics,
 // /api/cache). Tests and main.ts start it the same way.
+import { join } from "node:path";
 import { ConfigError, createHttpServer, type Logger, silentLogger } from "@xenfs/service-kit";
 import type { GuestView } from "./backend/index.js";
 import { cacheRoute } from "./cache-api.js";
@@ -8,6 +9,8 @@ import { ExportFs } from "./export/index.js";
 import { joinAsDom0 } from "./join.js";
 import { createMetrics, type MetricSources } from "./metrics.js";
 import { PAGE_SIZE, type PageCacheStats } from "./page-cache/index.js";
+import { ReplyCache } from "./reply-cache/reply-cache.js";
+import { resolveStateDir } from "./reply-cache/state-dir.js";
 import { serveXenfs } from "./serving.js";
 import { ServingLoop } from "./serving-loop.js";
 
@@ -18,6 +21,11 @@ export interface Dom0ServerOptions {
   dom0Token: string;
   /** The directory to export (XENFS_EXPORT). */
   exportDir: string;
+  /**
+   * Where state that outlives the process is kept (XENFS_STATE_DIR): the reply cache's journal.
+   * Default: beside the export, else under the system's temporary directory; never inside it.
+   */
+  stateDir?: string;
   /** Page-cache budget in MiB (XENFS_CACHE_MB), default 64. */
   cacheMb?: number;
   host?: string;
@@ -36,11 +44,15 @@ export interface Dom0ServerOptions {
 export interface Dom0Server {
   readonly httpUrl: string;
   readonly port: number;
+  /** The directory holding dom0's reply-cache journal. */
+  readonly stateDir: string;
   /** Disconnects every guest cleanly, gives back every grant and frame, leaves the hypervisor. */
   close(): Promise<void>;
 }
 
 export const MAX_CACHE_MB = 4096;
+/** The reply cache's journal, in the state directory. */
+export const REPLY_JOURNAL = "reply-cache.journal";
 const DEFAULT_REVOKE_DEADLINE_MS = 2_000;
 const FRAMES_PER_MB = (1024 * 1024) / PAGE_SIZE;
 const NO_CACHE: PageCacheStats = {
@@ -67,6 +79,8 @@ export async function startDom0Server(options: Dom0ServerOptions): Promise<Dom0S
     options.maxOpenFilesPerGuest === undefined ? {} : { maxOpenFilesPerGuest: options.maxOpenFilesPerGuest },
   );
   const logger = options.logger ?? silentLogger();
+  const stateDir = await resolveStateDir(options.exportDir, options.stateDir);
+  const replies = await ReplyCache.open(join(stateDir, REPLY_JOURNAL));
 
   // Until dom0 serves (and while it rejoins) the HTTP side reports an empty cache, not ready.
   const sources: MetricSources = {
@@ -86,6 +100,7 @@ export async function startDom0Server(options: Dom0ServerOptions): Promise<Dom0S
     serve: (dom0) =>
       serveXenfs(dom0, {
         exportFs,
+        replies,
         budgetFrames,
         revokeDeadlineMs: options.revokeDeadlineMs ?? DEFAULT_REVOKE_DEADLINE_MS,
         logger,
@@ -107,18 +122,21 @@ export async function startDom0Server(options: Dom0ServerOptions): Promise<Dom0S
     await loop.start();
   } catch (error) {
     await http.close();
+    await replies.close();
     throw error;
   }
-  logger.info({ export: exportFs.root, budgetFrames, port }, "dom0 serving XenFS");
+  logger.info({ export: exportFs.root, stateDir, budgetFrames, port }, "dom0 serving XenFS");
 
   const host = options.host ?? "127.0.0.1";
   const shown = host.includes(":") ? `[${host}]` : host;
   return {
     httpUrl: `http://${shown}:${port}`,
     port,
+    stateDir,
     async close() {
       await loop.close();
       await http.close();
+      await replies.close();
     },
   };
 }

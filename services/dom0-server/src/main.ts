@@ -22,6 +22,8 @@ const spec = {
   XEN_HYPERVISOR_URL: url({ default: "ws://127.0.0.1:7000/hypercall", protocols: ["ws", "wss"] }),
   XEN_DOM0_TOKEN: str({ secret: true }),
   XENFS_EXPORT: str(),
+  // Beside the export by default (app.ts); never inside it.
+  XENFS_STATE_DIR: str({ default: "" }),
   XENFS_CACHE_MB: int({ min: 1, max: MAX_CACHE_MB, default: 64 }),
   // Faults this domain injects on its own hypervisor session (the hypervisor's grammar).
   XEN_FAULTS: checked(parseOwnFaults, { default: "" }),
@@ -55,6 +57,7 @@ async function main(): Promise<void> {
     hypervisorUrl: env.XEN_HYPERVISOR_URL,
     dom0Token: env.XEN_DOM0_TOKEN,
     exportDir: env.XENFS_EXPORT,
+    stateDir: env.XENFS_STATE_DIR,
     cacheMb: env.XENFS_CACHE_MB,
     faults: env.XEN_FAULTS,
     host: env.HOST,

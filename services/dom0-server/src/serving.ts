@@ -10,9 +10,12 @@ import { XENFS_DEVICE, XenfsBackendDriver } from "./backend/index.js";
 import type { ExportFs } from "./export/index.js";
 import { GrantReaper } from "./grants/grant-reaper.js";
 import { CachePressureLog, InodeLocks, PageCache } from "./page-cache/index.js";
+import type { ReplyCache } from "./reply-cache/reply-cache.js";
 
 export interface ServingOptions {
   readonly exportFs: ExportFs;
+  /** Outlives the session (and the process): re-issues after any restart find their answers. */
+  readonly replies: ReplyCache;
   readonly budgetFrames: number;
   readonly revokeDeadlineMs: number;
   readonly logger: Logger;
@@ -36,7 +39,7 @@ export async function serveXenfs(dom0: XenDomain, options: ServingOptions): Prom
   const locks = new InodeLocks();
   const cache = new PageCache(dom0.memory, dom0.grants, reaper, locks, options.budgetFrames);
   const attrs = new AttrPages(dom0.memory, dom0.grants, reaper);
-  const services = { dom0, exportFs: options.exportFs, cache, attrs, locks };
+  const services = { dom0, exportFs: options.exportFs, cache, attrs, locks, replies: options.replies };
   const driver = new XenfsBackendDriver(services, options.logger, options.countRequest);
   const backend = new XenbusBackend(dom0, XENFS_DEVICE, driver);
   await backend.start();

@@ -35,22 +35,28 @@ export class TestFront implements FrontendDriver {
   readonly #pending = new Map<number, (response: FsResponse) => void>();
   #nextId = 1;
   #xenbus: XenbusFrontend | undefined;
-  readonly #ready: Promise<void>;
-  #onReady: () => void = () => {};
+  #connections = 0;
+  readonly #connectedWaiters: { n: number; resolve: () => void }[] = [];
 
-  private constructor(readonly domain: XenDomain) {
-    this.#ready = new Promise((resolve) => {
-      this.#onReady = resolve;
-    });
-  }
+  private constructor(readonly domain: XenDomain) {}
 
   /** Starts the handshake and waits until both ends are Connected. */
   static async mount(domain: XenDomain): Promise<TestFront> {
     const front = new TestFront(domain);
     front.#xenbus = new XenbusFrontend(domain, { type: XENFS_DEVICE, devid: 0 }, front);
     await front.#xenbus.start();
-    await front.#ready;
+    await front.connectedTimes(1);
     return front;
+  }
+
+  /** Resolves once both ends have been Connected `n` times (a new backend is a new connection). */
+  connectedTimes(n: number): Promise<void> {
+    if (this.#connections >= n) return Promise.resolve();
+    return new Promise((resolve) => this.#connectedWaiters.push({ n, resolve }));
+  }
+
+  get connections(): number {
+    return this.#connections;
   }
 
   async initialise(backend: BackendInfo): Promise<Record<string, string>> {
@@ -69,7 +75,11 @@ export class TestFront implements FrontendDriver {
   }
 
   connected(): void {
-    this.#onReady();
+    this.#connections += 1;
+    for (const waiter of this.#connectedWaiters.filter((w) => this.#connections >= w.n)) {
+      this.#connectedWaiters.splice(this.#connectedWaiters.indexOf(waiter), 1);
+      waiter.resolve();
+    }
   }
 
   async disconnected(): Promise<void> {
@@ -81,6 +91,11 @@ export class TestFront implements FrontendDriver {
   call(request: Unsent): Promise<FsResponse> {
     const id = this.#nextId++;
     return this.#send({ ...request, id } as FsRequest, id);
+  }
+
+  /** Sends a request as given: its own id, generation and re-issue flag. */
+  send(request: FsRequest): Promise<FsResponse> {
+    return this.#send(request, request.id);
   }
 
   /** Puts raw bytes in a request slot and waits for the answer to `id`. */

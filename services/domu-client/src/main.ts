@@ -25,6 +25,8 @@ const spec = {
   XENFS_MODE: oneOf(XENFS_MODES, { default: "shared" }),
   XENFS_WORKLOAD: oneOf(WORKLOADS, { default: "none" }),
   XENFS_CONNECT_TIMEOUT_MS: durationMs({ min: 1, default: 15_000 }),
+  // How long one request may wait for its answer, a backend restart included (then ENOTCONN/ETIMEDOUT).
+  XENFS_REQUEST_TIMEOUT_MS: durationMs({ min: 1, default: 15_000 }),
   // Faults this domain injects on its own hypervisor session (the hypervisor's grammar).
   XEN_FAULTS: checked(parseOwnFaults, { default: "" }),
   LOG_LEVEL: oneOf(LOG_LEVELS, { default: "info" }),
@@ -48,6 +50,7 @@ async function main(): Promise<void> {
     port: env.PORT,
     workload: env.XENFS_WORKLOAD,
     connectTimeoutMs: env.XENFS_CONNECT_TIMEOUT_MS,
+    requestTimeoutMs: env.XENFS_REQUEST_TIMEOUT_MS,
     faults: env.XEN_FAULTS,
     logger,
   });

@@ -18,6 +18,8 @@ export interface GuestProcess {
   read(path: string): Promise<Buffer>;
   /** Replaces a file through the guest's mount; resolves once dom0 acknowledged the write. */
   write(path: string, body: Uint8Array): Promise<void>;
+  /** Removes a file through the guest's mount. */
+  remove(path: string): Promise<void>;
   mount(): Promise<MountView>;
 }
 
@@ -30,6 +32,7 @@ export async function startGuestProcess(
   hypervisorUrl: string,
   name: string,
   mode: "shared" | "copy",
+  env: Record<string, string> = {},
 ): Promise<GuestProcess> {
   const process = JsonLinesProcess.start(name, "services/domu-client/src/main.ts", {
     PORT: "0",
@@ -39,6 +42,7 @@ export async function startGuestProcess(
     XEN_DOMAIN_NAME: name,
     XENFS_MODE: mode,
     LOG_LEVEL: "info",
+    ...env,
   });
   // tsx compiles the guest on start-up; on two busy cores that takes a while.
   const ready = await process.waitFor<{ domid: number; url: string }>(
@@ -56,6 +60,9 @@ export async function startGuestProcess(
     },
     async write(path, body) {
       await ok(await fetch(fsUrl(path), { method: "PUT", body }), `PUT ${path} to ${name}`);
+    },
+    async remove(path) {
+      await ok(await fetch(fsUrl(path), { method: "DELETE" }), `DELETE ${path} on ${name}`);
     },
     async mount() {
       const response = await ok(await fetch(`${ready.url}/api/mount`), `GET /api/mount from ${name}`);

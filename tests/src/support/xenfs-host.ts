@@ -33,6 +33,7 @@ export async function startXenfsHost(
       hypervisorUrl: hv.url,
       dom0Token: DOM0_TOKEN,
       exportDir,
+      stateDir: `${exportDir}.state`,
       port: 0,
       cacheMb: sizes.cacheMb,
     });
@@ -48,6 +49,7 @@ export async function startXenfsHost(
       await dom0.close();
       await hv.process.kill();
       await rm(exportDir, { recursive: true, force: true });
+      await rm(`${exportDir}.state`, { recursive: true, force: true });
     },
   };
 }

@@ -3,6 +3,7 @@ import type { XenDomain } from "@xenfs/libxen";
 import type { AttrPages } from "../attr-pages.js";
 import type { ExportFs } from "../export/index.js";
 import type { InodeLocks, PageCache } from "../page-cache/index.js";
+import type { ReplyCache } from "../reply-cache/reply-cache.js";
 import type { GuestFiles } from "./guest-files.js";
 import type { GuestPages } from "./guest-pages.js";
 
@@ -14,6 +15,8 @@ export interface Dom0Services {
   readonly attrs: AttrPages;
   /** Fills, writes, truncates and opens of one inode run one at a time. */
   readonly locks: InodeLocks;
+  /** Answers of non-idempotent requests, for their re-issues (survives dom0's restart). */
+  readonly replies: ReplyCache;
 }
 
 /** One request's view: the guest it came from and that guest's pages and files. */

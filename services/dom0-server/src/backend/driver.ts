@@ -43,8 +43,12 @@ export class XenfsBackendDriver implements BackendDriver {
       await ring.destroy();
       throw error;
     });
+    const name = await dom0.xs.read(`/local/domain/${domid}/name`).catch(async (error: unknown) => {
+      await Promise.allSettled([pages.close(), ring.destroy()]);
+      throw error;
+    });
     const log = this.log.child({ guest: domid });
-    const session = new GuestSession(domid, ring, pages, this.host, log, this.onRequest);
+    const session = new GuestSession(domid, name, ring, pages, this.host, log, this.onRequest);
     this.#guests.set(domid, session);
     session.start();
     const { mode = "shared" } = frontend.keys;

@@ -2,12 +2,14 @@
 // ring order where they conflict) and each answered as it completes. Each slot is copied out and
 // decoded by the ring before anything acts on it; a request that does not decode is answered
 // EPROTO, a failed one with its errno, and neither changes anything else.
-import type { FsOp, FsRequest, FsResponse } from "@xenfs/fsproto";
+import type { FsErrnoName, FsOp, FsRequest, FsResponse } from "@xenfs/fsproto";
 import type { Consumed } from "@xenfs/ring";
 import type { Logger } from "@xenfs/service-kit";
 import type { RingBack } from "@xenfs/xenbus";
 import { ExportError } from "../export/index.js";
+import type { RequestKey } from "../reply-cache/reply-cache.js";
 import type { Dom0Services, OpHandler, RequestContext } from "./context.js";
+import { outcomeOf, reopenOf, requestKey } from "./duplicate-requests.js";
 import { errnoOf } from "./errors.js";
 import { GuestFiles } from "./guest-files.js";
 import type { GuestPages } from "./guest-pages.js";
@@ -28,6 +30,8 @@ export class GuestSession {
 
   constructor(
     readonly domid: number,
+    /** The guest's domain name: what its replies are cached under (a rejoined guest's domid changes). */
+    readonly name: string,
     private readonly ring: RingBack<FsRequest, FsResponse>,
     private readonly pages: GuestPages,
     private readonly host: Dom0Services,
@@ -96,15 +100,39 @@ export class GuestSession {
     }
     const request = got.value;
     this.onRequest(request.op);
+    const key = requestKey(this.name, request);
+    const first = key && request.reissue ? this.host.replies.lookup(key) : undefined;
+    if (first)
+      this.log.debug({ op: request.op, id: request.id }, "re-issued request answered from the reply cache");
+    if (first && !first.ok) return { op: request.op, id: request.id, ok: false, code: first.code };
+    if (first && request.op !== "open") return { op: request.op, id: request.id, ok: true } as FsResponse;
+    // An exclusive open that succeeded the first time: its fd died with that connection.
+    const run = first && request.op === "open" ? reopenOf(request) : request;
+    let response: FsResponse;
+    let failure: unknown;
     try {
       // The table is keyed by op, so the handler takes this request's type.
-      const handler = OP_HANDLERS[request.op] as OpHandler<FsOp>;
-      const body = await handler(request as never, this.#ctx);
-      return { ...body, op: request.op, id: request.id, ok: true } as FsResponse;
+      const handler = OP_HANDLERS[run.op] as OpHandler<FsOp>;
+      const body = await handler(run as never, this.#ctx);
+      response = { ...body, op: request.op, id: request.id, ok: true } as FsResponse;
     } catch (error) {
+      failure = error;
       const code = errnoOf(error);
       this.#report(request.op, code, error);
-      return { op: request.op, id: request.id, ok: false, code };
+      response = { op: request.op, id: request.id, ok: false, code };
+    }
+    if (key && !first) await this.#remember(key, response, failure);
+    return response;
+  }
+
+  /** Journals a non-idempotent request's answer before it is sent. */
+  async #remember(key: RequestKey, response: FsResponse, failure: unknown): Promise<void> {
+    const outcome = response.ok ? { ok: true as const } : outcomeOf(failure, response.code as FsErrnoName);
+    if (!outcome) return;
+    try {
+      await this.host.replies.record(key, outcome);
+    } catch (error) {
+      this.log.error({ err: error }, "could not journal a reply; a re-issue of it would run again");
     }
   }
 

@@ -6,7 +6,8 @@ const { O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_TRUNC, O_APPEND, O_DIRECT
 
 /**
  * Linux open(2) flags → the modes ExportFs opens with: the combinations Node's `fs` flag strings
- * produce (a guest's fs/promises API sends nothing else). O_EXCL makes O_TRUNC moot.
+ * produce, and those flags less O_CREAT|O_EXCL|O_TRUNC, with which a frontend reopens a file
+ * after a reconnect. O_EXCL makes O_TRUNC moot.
  */
 const MODES = new Map<number, OpenFlags>([
   [O_RDONLY, "r"],
@@ -21,6 +22,9 @@ const MODES = new Map<number, OpenFlags>([
   [O_WRONLY | O_CREAT | O_APPEND | O_EXCL, "ax"],
   [O_RDWR | O_CREAT | O_APPEND, "a+"],
   [O_RDWR | O_CREAT | O_APPEND | O_EXCL, "ax+"],
+  [O_WRONLY, "w-existing"],
+  [O_WRONLY | O_APPEND, "a-existing"],
+  [O_RDWR | O_APPEND, "a+-existing"],
 ]);
 
 export interface OpenRequestMode {

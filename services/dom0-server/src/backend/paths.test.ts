@@ -163,7 +163,7 @@ describe("name operations over the ring", () => {
       code: "EFAULT",
     });
     expect(
-      await front.call({ op: "open", path: await path("dir/a"), flags: O.O_WRONLY, mode: 0 }),
+      await front.call({ op: "open", path: await path("dir/a"), flags: O.O_WRONLY | O.O_TRUNC, mode: 0 }),
     ).toMatchObject({ ok: false, code: "EINVAL" });
     expect(
       await front.call({ op: "open", path: await path("dir/a"), flags: O.O_RDONLY | O.O_DIRECTORY, mode: 0 }),
@@ -180,7 +180,7 @@ describe("name operations over the ring", () => {
     ).toMatchObject({ ok: false, code: "EINVAL" });
     const slot = new Uint8Array(FSIF_SLOT_SIZE);
     fsRequestCodec.encode({ op: "statfs", id: 999 }, slot);
-    slot[1] = 0xff; // header padding: the slot does not decode
+    slot[1] = 0xff; // undefined header flags: the slot does not decode
     expect(await front.callRaw(slot, 999)).toEqual({ op: null, id: 999, ok: false, code: "EPROTO" });
     // The ring is still served afterwards.
     expect(ok("statfs", await front.call({ op: "statfs" })).statfs.bsize).toBeGreaterThan(0);

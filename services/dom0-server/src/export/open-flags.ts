@@ -3,8 +3,25 @@ import { ExportError } from "./errors.js";
 
 const { O_RDONLY, O_WRONLY, O_RDWR, O_APPEND } = constants;
 
-/** The open modes a guest may ask for, as Node's `fs.open` spells them. */
-export type OpenFlags = "r" | "r+" | "w" | "wx" | "w+" | "wx+" | "a" | "ax" | "a+" | "ax+";
+/**
+ * The open modes a guest may ask for, as Node's `fs.open` spells them, and the three Node has no
+ * name for, which a guest's frontend sends to reopen a file after a reconnect (its flags less
+ * O_CREAT, O_EXCL and O_TRUNC): write-only, and append with or without read, of an existing file.
+ */
+export type OpenFlags =
+  | "r"
+  | "r+"
+  | "w"
+  | "wx"
+  | "w+"
+  | "wx+"
+  | "a"
+  | "ax"
+  | "a+"
+  | "ax+"
+  | "w-existing"
+  | "a-existing"
+  | "a+-existing";
 
 /** What an open does to the disk, decoded from its flags. */
 export interface OpenMode {
@@ -34,6 +51,9 @@ const MODES: Readonly<Record<OpenFlags, OpenMode>> = {
   ax: mode(O_WRONLY | O_APPEND, true, true, false),
   "a+": mode(O_RDWR | O_APPEND, true, false, false),
   "ax+": mode(O_RDWR | O_APPEND, true, true, false),
+  "w-existing": mode(O_WRONLY, false, false, false),
+  "a-existing": mode(O_WRONLY | O_APPEND, false, false, false),
+  "a+-existing": mode(O_RDWR | O_APPEND, false, false, false),
 };
 
 /** Create-only opens (`ExportFs.create`): read access suffices, an existing file is left as it is. */

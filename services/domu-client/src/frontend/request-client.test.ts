@@ -138,6 +138,11 @@ describe("RequestClient over a real ring", () => {
     await expect(byFd).rejects.toBeInstanceOf(FdLostError);
     await next.received(1);
     expect(next.requests.map((r) => r.op)).toEqual(["stat"]);
+    // The same id and generation as the first time, flagged, so dom0's reply cache knows it.
+    const sent = old.requests.find((r) => r.op === "stat");
+    expect(sent?.reissue).toBeUndefined();
+    expect(next.requests[0]).toMatchObject({ id: sent?.id, gen: sent?.gen, reissue: true });
+    expect(client.gen).not.toBe(sent?.gen);
     await next.answer(statOf(next.requests[0]?.id as number));
     await expect(byPath).resolves.toMatchObject({ op: "stat", ok: true });
   });

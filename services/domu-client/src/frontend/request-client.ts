@@ -1,6 +1,7 @@
 // The frontend's side of the request ring: unique ids, a pending table by id, requests held
 // while the ring is full or the backend away, one push per batch, each response delivered once,
 // re-issue after a reconnect, and a deadline on every request so a guest never hangs.
+import { randomBytes } from "node:crypto";
 import {
   FSIF_SLOT_SIZE,
   type FsErrnoName,
@@ -36,7 +37,8 @@ export interface RequestClientOptions {
 }
 
 interface Pending {
-  readonly request: FsRequest;
+  /** Marked `reissue` once it has been on a ring that went away. */
+  request: FsRequest;
   readonly options: CallOptions;
   readonly resolve: (response: FsResponse) => void;
   readonly reject: (error: Error) => void;
@@ -46,6 +48,15 @@ interface Pending {
 }
 
 const ID_SPACE = 0x10000; // ids are u16 on the wire
+const GEN_SPACE = 0x1_0000_0000; // generations are u32 on the wire
+
+/**
+ * Where this client's connection generations start: random, so a restarted guest of the same name
+ * does not reuse the (generation, id) pairs its predecessor's replies are cached under.
+ */
+function genBase(): number {
+  return randomBytes(4).readUInt32LE(0);
+}
 
 export class RequestClient {
   readonly #pending = new Map<number, Pending>();
@@ -54,6 +65,7 @@ export class RequestClient {
   #live = false;
   #closed = false;
   #epoch = 0;
+  readonly #genBase = genBase();
   #nextId = 0;
   #flushScheduled = false;
 
@@ -62,6 +74,11 @@ export class RequestClient {
   /** Counts connections: fds belong to the one they were opened on. */
   get epoch(): number {
     return this.#epoch;
+  }
+
+  /** The current connection's number on the wire (`gen`): with the id, it names a request to dom0's reply cache. */
+  get gen(): number {
+    return (this.#genBase + this.#epoch) % GEN_SPACE;
   }
 
   /** A new connection's ring: responses are taken from now on, requests once `connected()`. */
@@ -89,7 +106,9 @@ export class RequestClient {
     for (const [id, pending] of this.#pending) {
       if (pending.state === "abandoned") this.#pending.delete(id);
       else if (pending.state === "sent") {
+        // Same id and gen, flagged: dom0 answers it from its reply cache if it ran the first time.
         pending.state = "queued";
+        pending.request = { ...pending.request, reissue: true };
         resend.push(id);
       }
     }
@@ -107,7 +126,7 @@ export class RequestClient {
     if (this.#closed) return Promise.reject(new FsError("ENOTCONN", options.context));
     const id = this.#takeId();
     if (id === undefined) return Promise.reject(new FsError("EAGAIN", options.context));
-    const full = { ...request, id } as FsRequest;
+    const full = { ...request, id, gen: this.gen } as FsRequest;
     try {
       // Encoded once now so a bad argument fails here, not when the ring takes it.
       fsRequestCodec.encode(full, new Uint8Array(FSIF_SLOT_SIZE));

@@ -4,6 +4,7 @@ import { HttpError } from "@xenfs/service-kit";
 
 const STATUS_BY_CODE: Readonly<Partial<Record<FsError["code"], number>>> = {
   ENOENT: 404,
+  ESTALE: 410,
   EEXIST: 409,
   ENOTEMPTY: 409,
   EISDIR: 409,

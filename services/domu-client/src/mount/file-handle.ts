@@ -90,18 +90,18 @@ export class XenfsFileHandle {
 
   async stat(): Promise<XenfsStats> {
     const file = this.#open("fstat");
-    return new XenfsStats(await this.files.withFd(file, () => this.remote.fstat(file)));
+    return new XenfsStats(await this.files.withFd(file, () => this.remote.fstat(file), "fstat"));
   }
 
   async truncate(len = 0): Promise<void> {
     const file = this.#open("ftruncate");
-    await this.files.withFd(file, () => this.remote.ftruncate(file, len));
+    await this.files.withFd(file, () => this.remote.ftruncate(file, len), "ftruncate");
   }
 
   /** dom0 makes every acknowledged write durable already; this waits for its fsync too. */
   async sync(): Promise<void> {
     const file = this.#open("fsync");
-    await this.files.withFd(file, () => this.remote.sync(file));
+    await this.files.withFd(file, () => this.remote.sync(file), "fsync");
   }
 
   datasync(): Promise<void> {
@@ -142,7 +142,7 @@ export class XenfsFileHandle {
   /** O_APPEND writes land at the end, which the guest learns from the file's size. */
   async #appendPosition(file: OpenFile): Promise<number> {
     if (!(file.flags & O.O_APPEND)) return file.position;
-    return this.files.withFd(file, () => this.files.data.size(file));
+    return this.files.withFd(file, () => this.files.data.size(file), "fstat");
   }
 }
 

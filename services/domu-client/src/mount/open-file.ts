@@ -17,6 +17,8 @@ export class OpenFile implements FdRef {
   window = 0;
   ino: number | undefined;
   attr: AttrSlot | undefined;
+  /** Its file is gone from its path (found on a reopen after a reconnect): every use is ESTALE. */
+  stale = false;
 
   constructor(
     readonly path: string,

@@ -49,11 +49,12 @@ export class Remote {
   }
 
   async open(path: string, flags: number, mode: number): Promise<OpenResult> {
-    const epoch = this.client.epoch;
     const rsp = await this.#withPaths([path], ([arg]) =>
       this.#call({ op: "open", path: arg, flags, mode }, { syscall: "open", path }),
     );
-    return { ...rsp, epoch };
+    // The connection that answered, read now: an open re-issued after a reconnect got its fd on
+    // the new one. (A new connection comes with I/O, never between an answer and its awaiter.)
+    return { ...rsp, epoch: this.client.epoch };
   }
 
   async close(file: FdRef): Promise<void> {

@@ -29,6 +29,7 @@ describe("a hypervisor restart under dom0 and a guest", () => {
       hypervisorUrl: hv.url,
       dom0Token: DOM0_TOKEN,
       exportDir,
+      stateDir: `${exportDir}.state`,
       port: 0,
       cacheMb: 8,
     });
@@ -48,6 +49,7 @@ describe("a hypervisor restart under dom0 and a guest", () => {
     await dom0?.close();
     await hv?.close();
     await rm(exportDir, { recursive: true, force: true });
+    await rm(`${exportDir}.state`, { recursive: true, force: true });
   });
 
   it("is not ready and fails fast while the hypervisor is away, then rejoins and serves again", async () => {

@@ -47,7 +47,10 @@ export interface TestHost {
 }
 
 export async function startTestHost(options: { cacheMb?: number } = {}): Promise<TestHost> {
-  const exportDir = await mkdtemp(join(tmpdir(), "xenfs-export-"));
+  // The export in a directory of its own, where dom0 also keeps its state dir (beside the export).
+  const base = await mkdtemp(join(tmpdir(), "xenfs-export-"));
+  const exportDir = join(base, "export");
+  await mkdir(exportDir);
   await sampleExport(exportDir);
   const hv = await startTestHypervisor();
   const startDom0 = () =>
@@ -93,7 +96,7 @@ export async function startTestHost(options: { cacheMb?: number } = {}): Promise
       }
       await dom0?.close();
       await hv.close();
-      await rm(exportDir, { recursive: true, force: true });
+      await rm(base, { recursive: true, force: true });
     },
   };
 }

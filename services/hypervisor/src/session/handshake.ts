@@ -4,6 +4,7 @@ import { randomBytes, timingSafeEqual } from "node:crypto";
 import type { xen } from "@xenfs/proto";
 import type { WebSocket } from "ws";
 import { Domain } from "../domain/domain.js";
+import { takeOverDom0 } from "../domain/takeover.js";
 import { errno } from "../errors.js";
 import type { Xen } from "../xen.js";
 import { Session } from "./session.js";
@@ -23,7 +24,7 @@ export function join(xen: Xen, socket: WebSocket, seq: number, args: xen.JoinArg
   if (!asDom0 && !sameSecret(args.token, config.clusterToken)) throw errno("EACCES", "bad token");
   if (!DOMAIN_NAME.test(args.name))
     throw errno("EINVAL", "name must be 1-64 of [A-Za-z0-9_.-], starting alphanumeric");
-  if (asDom0 && domains.get(0)) throw errno("EEXIST", "dom0 is already running");
+  if (asDom0) takeOverDom0(xen);
   if (domains.nameTaken(args.name)) throw errno("EEXIST", `a live domain is already named ${args.name}`);
   const domid = asDom0 ? 0 : domains.freeGuestDomid();
   if (domid === undefined) throw errno("ENOSPC", "no free domain id");

@@ -25,6 +25,7 @@ describe("parseOptions", () => {
       logLevel: "warn",
       status: "table",
       fromSource: false,
+      restart: true,
     });
   });
 
@@ -48,6 +49,7 @@ describe("parseOptions", () => {
       "debug",
       "--json",
       "--from-source",
+      "--no-restart",
     ]);
     expect(options).toEqual({
       guests: 5,
@@ -60,6 +62,7 @@ describe("parseOptions", () => {
       logLevel: "debug",
       status: "json",
       fromSource: true,
+      restart: false,
     });
     expect(parseOptions(["-q"]).status).toBe("quiet");
     expect(parseOptions(["--guests", "0"]).guests).toBe(0);
@@ -70,10 +73,10 @@ describe("parseOptions", () => {
   });
 
   it.each([
-    [["--guests", "three"], /--guests.*'three' is invalid.*integer from 0 to 32/],
-    [["--guests", "33"], /integer from 0 to 32/],
-    [["--guests", "-1"], /integer from 0 to 32/],
-    [["--guests", "1.5"], /integer from 0 to 32/],
+    [["--guests", "three"], /--guests.*'three' is invalid.*integer from 0 to 64/],
+    [["--guests", "65"], /integer from 0 to 64/],
+    [["--guests", "-1"], /integer from 0 to 64/],
+    [["--guests", "1.5"], /integer from 0 to 64/],
     [["--duration", "0"], /--duration.*greater than 0/],
     [["--duration", "soon"], /--duration.*greater than 0/],
     [["--mode", "block"], /--mode.*'block' is invalid.*shared, copy/],

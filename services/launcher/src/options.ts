@@ -14,7 +14,7 @@ export type StatusStyle = "table" | "json" | "quiet";
 
 /** Guests listen from base port + GUEST_PORT_OFFSET (7100, 7101, … for the default base). */
 export const GUEST_PORT_OFFSET = 100;
-export const MAX_GUESTS = 32;
+export const MAX_GUESTS = 64;
 
 export interface LaunchOptions {
   readonly guests: number;
@@ -30,6 +30,8 @@ export interface LaunchOptions {
   readonly status: StatusStyle;
   /** Run every service from its TypeScript sources even where a (possibly stale) dist/ exists. */
   readonly fromSource: boolean;
+  /** Start a crashed service again (false: --no-restart, the crash stands). */
+  readonly restart: boolean;
 }
 
 function integerIn(min: number, max: number): (raw: string) => number {
@@ -84,7 +86,10 @@ export function buildCli(): Command {
     )
     .addOption(new Option("-q, --quiet", "no status table, only addresses and errors").conflicts("json"))
     .addOption(new Option("--json", "status as one JSON object per line"))
-    .addOption(new Option("--from-source", "run the services from src/ through tsx, never their dist/"));
+    .addOption(new Option("--from-source", "run the services from src/ through tsx, never their dist/"))
+    .addOption(
+      new Option("--no-restart", "leave a crashed service down instead of restarting it (for experiments)"),
+    );
 }
 
 interface RawOptions {
@@ -99,6 +104,7 @@ interface RawOptions {
   quiet?: true;
   json?: true;
   fromSource?: true;
+  restart: boolean;
 }
 
 /**
@@ -128,6 +134,7 @@ export function parseOptions(args: readonly string[], cli: Command = buildCli())
     logLevel: raw.logLevel,
     status: raw.json ? "json" : raw.quiet ? "quiet" : "table",
     fromSource: raw.fromSource === true,
+    restart: raw.restart,
   });
 }
 

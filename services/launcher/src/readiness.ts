@@ -1,6 +1,6 @@
 // A service is ready when its GET /readyz answers 200. Waiting ends early, with the log tail,
 // when the process dies first.
-import { ChildExitedError, NotReadyError } from "./errors.js";
+import { ChildExitedError } from "./errors.js";
 import { logTail } from "./log-tail.js";
 import { LOOPBACK } from "./plan.js";
 import type { ServiceProcess } from "./processes.js";
@@ -29,23 +29,16 @@ export async function exitError(service: ServiceProcess): Promise<ChildExitedErr
   );
 }
 
-export async function waitReady(service: ServiceProcess, timeoutMs: number): Promise<void> {
+/** true once the service is ready; false if it exits, or `signal` aborts, first. */
+export async function pollReady(service: ServiceProcess, signal: AbortSignal): Promise<boolean> {
   let ended = false;
   const exit = service.exited.then(() => {
     ended = true;
   });
-  const deadline = Date.now() + timeoutMs;
-  while (!ended) {
-    if (await isReady(service.spec.port)) return;
-    if (Date.now() >= deadline) {
-      throw new NotReadyError(
-        service.spec.name,
-        timeoutMs,
-        service.logPath,
-        await logTail(service.logPath, LOG_TAIL_LINES),
-      );
-    }
-    await Promise.race([exit, new Promise((resolve) => setTimeout(resolve, POLL_MS))]);
+  const aborted = new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve()));
+  while (!ended && !signal.aborted) {
+    if (await isReady(service.spec.port)) return !ended;
+    await Promise.race([exit, aborted, new Promise((resolve) => setTimeout(resolve, POLL_MS))]);
   }
-  throw await exitError(service);
+  return false;
 }

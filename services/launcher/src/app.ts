@@ -14,7 +14,7 @@ import { ensureSampleTree } from "./sample-tree.js";
 import { findServiceEntry, REPO_ROOT } from "./service-entry.js";
 
 export interface HostOptions extends LaunchOptions {
-  /** Holds `export/` (the sample tree) and `logs/`. */
+  /** Holds `export/` (the sample tree), `logs/` and the xenstored socket. */
   readonly runDir: string;
   readonly readyTimeoutMs?: number;
   readonly stopDeadlineMs?: number;

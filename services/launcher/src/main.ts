@@ -4,7 +4,7 @@
 // after a clean stop, 1 when a service fails to start or crashes past the restart limit, 2 on a
 // bad command line.
 import { appendFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { CommanderError } from "commander";
 import { describeHost } from "./addresses.js";
@@ -69,8 +69,8 @@ type Outcome =
  * Crashes and restarts go to run/logs/launcher.log, and to stderr unless a redrawn table is on
  * the terminal (its supervision line shows them there; a stray line would break the redraw).
  */
-function eventLog(options: LaunchOptions): (message: string) => void {
-  const path = join(DEFAULT_RUN_DIR, "logs", "launcher.log");
+function eventLog(options: LaunchOptions, runDir: string): (message: string) => void {
+  const path = join(runDir, "logs", "launcher.log");
   const toTerminal = !(options.status === "table" && process.stdout.isTTY);
   return (message) => {
     appendFileSync(path, `${new Date().toISOString()} ${message}\n`);
@@ -84,13 +84,14 @@ async function run(options: LaunchOptions): Promise<number> {
   const startup = new AbortController();
   const signal = stopSignal(startup);
   const startedAt = performance.now();
+  const runDir = options.runDir === undefined ? DEFAULT_RUN_DIR : resolve(options.runDir);
   let host: Host;
   try {
     host = await runHost({
       ...options,
-      runDir: DEFAULT_RUN_DIR,
+      runDir,
       onProgress: say,
-      onEvent: eventLog(options),
+      onEvent: eventLog(options, runDir),
       abort: startup.signal,
     });
   } catch (error) {

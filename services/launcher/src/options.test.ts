@@ -26,6 +26,7 @@ describe("parseOptions", () => {
       status: "table",
       fromSource: false,
       restart: true,
+      runDir: undefined,
     });
   });
 
@@ -50,6 +51,8 @@ describe("parseOptions", () => {
       "--json",
       "--from-source",
       "--no-restart",
+      "--run-dir",
+      "/tmp/xenfs-run",
     ]);
     expect(options).toEqual({
       guests: 5,
@@ -63,6 +66,7 @@ describe("parseOptions", () => {
       status: "json",
       fromSource: true,
       restart: false,
+      runDir: "/tmp/xenfs-run",
     });
     expect(parseOptions(["-q"]).status).toBe("quiet");
     expect(parseOptions(["--guests", "0"]).guests).toBe(0);

@@ -30,6 +30,8 @@ export interface LaunchOptions {
   readonly status: StatusStyle;
   /** Run every service from its TypeScript sources even where a (possibly stale) dist/ exists. */
   readonly fromSource: boolean;
+  /** Where logs, the sample export and the xenstored socket go; undefined means run/ in the repo. */
+  readonly runDir: string | undefined;
   /** Start a crashed service again (false: --no-restart, the crash stands). */
   readonly restart: boolean;
 }
@@ -87,6 +89,7 @@ export function buildCli(): Command {
     .addOption(new Option("-q, --quiet", "no status table, only addresses and errors").conflicts("json"))
     .addOption(new Option("--json", "status as one JSON object per line"))
     .addOption(new Option("--from-source", "run the services from src/ through tsx, never their dist/"))
+    .addOption(new Option("--run-dir <dir>", "where logs, the sample export and sockets go (default: run/)"))
     .addOption(
       new Option("--no-restart", "leave a crashed service down instead of restarting it (for experiments)"),
     );
@@ -105,6 +108,7 @@ interface RawOptions {
   json?: true;
   fromSource?: true;
   restart: boolean;
+  runDir?: string;
 }
 
 /**
@@ -135,6 +139,7 @@ export function parseOptions(args: readonly string[], cli: Command = buildCli())
     status: raw.json ? "json" : raw.quiet ? "quiet" : "table",
     fromSource: raw.fromSource === true,
     restart: raw.restart,
+    runDir: raw.runDir,
   });
 }
 

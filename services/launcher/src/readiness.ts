@@ -5,7 +5,9 @@ import { logTail } from "./log-tail.js";
 import { LOOPBACK } from "./plan.js";
 import type { ServiceProcess } from "./processes.js";
 
-const POLL_MS = 200;
+/** First poll soon; then less often, so 64 guests starting at once are not flooded with polls. */
+const POLL_MIN_MS = 200;
+const POLL_MAX_MS = 1_000;
 export const LOG_TAIL_LINES = 20;
 
 export async function isReady(port: number): Promise<boolean> {
@@ -36,9 +38,14 @@ export async function pollReady(service: ServiceProcess, signal: AbortSignal): P
     ended = true;
   });
   const aborted = new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve()));
-  while (!ended && !signal.aborted) {
+  for (let pause = POLL_MIN_MS; !ended && !signal.aborted; pause = Math.min(POLL_MAX_MS, pause * 1.5)) {
     if (await isReady(service.spec.port)) return !ended;
-    await Promise.race([exit, aborted, new Promise((resolve) => setTimeout(resolve, POLL_MS))]);
+    let timer: NodeJS.Timeout | undefined;
+    const tick = new Promise((resolve) => {
+      timer = setTimeout(resolve, pause);
+    });
+    await Promise.race([exit, aborted, tick]);
+    clearTimeout(timer);
   }
   return false;
 }

@@ -202,8 +202,8 @@ describe("pnpm start supervises its services", () => {
     console.log(
       `writes: ${writes.length}, failed during the outage: ${JSON.stringify(failed.map((w) => w.outcome))}`,
     );
-    // needs h3: on this branch a write in flight when dom0 dies can fail (ENOTCONN 503, or EINVAL
-    // 400 when its open reached the old dom0 and its write the new one); h3 makes the frontend
+    // needs h3: on this branch a write in flight when dom0 dies can fail — seen: EINVAL (400) on
+    // an open that reached the new dom0 mid-handshake, EIO (500) — where h3 makes the frontend
     // re-issue it and dom0 answer it once. Set to true when h3's branch is merged.
     const IN_FLIGHT_WRITES_SURVIVE_RECONNECT = false;
     if (IN_FLIGHT_WRITES_SURVIVE_RECONNECT) expect(failed.map((w) => w.outcome)).toEqual([]);

@@ -77,7 +77,7 @@ export class SupervisedService {
   }
 
   get pid(): number | undefined {
-    return this.#state === "crashed" || this.#state === "stopped" ? undefined : this.#process?.pid;
+    return this.#state === "starting" || this.#state === "running" ? this.#process?.pid : undefined;
   }
 
   get state(): ServiceState {

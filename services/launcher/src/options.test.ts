@@ -72,6 +72,16 @@ describe("parseOptions", () => {
     expect(parseOptions(["--guests", "0"]).guests).toBe(0);
   });
 
+  it("takes the base port from XENFS_BASE_PORT unless --base-port is given", () => {
+    process.env["XENFS_BASE_PORT"] = "7400";
+    try {
+      expect(parseOptions([]).basePort).toBe(7400);
+      expect(parseOptions(["--base-port", "9000"]).basePort).toBe(9000);
+    } finally {
+      delete process.env["XENFS_BASE_PORT"];
+    }
+  });
+
   it("ignores the leading -- that `pnpm start -- ...` passes on", () => {
     expect(parseOptions(["--", "--guests", "2"]).guests).toBe(2);
   });

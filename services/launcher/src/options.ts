@@ -81,6 +81,7 @@ export function buildCli(): Command {
     .addOption(
       new Option("-p, --base-port <port>", "hypervisor port; dom0 on +1, guests from +100")
         .argParser(integerIn(1024, 65535))
+        .env("XENFS_BASE_PORT")
         .default(7000),
     )
     .addOption(

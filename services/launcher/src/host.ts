@@ -1,7 +1,7 @@
 // A running host: services started tier by tier (each tier ready before the next starts), kept
 // running by their supervisors, and stopped in reverse. What ends the host on its own — a
 // service crashing past the restart limit — is reported through `failure`.
-import { type LauncherError, NotReadyError, RestartLimitError, StartAbortedError } from "./errors.js";
+import { ChildExitedError, type LauncherError, NotReadyError, StartAbortedError } from "./errors.js";
 import { logTail } from "./log-tail.js";
 import type { ServiceSpec } from "./plan.js";
 import { LOG_TAIL_LINES } from "./readiness.js";
@@ -70,6 +70,7 @@ export async function startHost(
       started.push(services);
       await Promise.all(services.map((service) => firstStart(service, options)));
     }
+    if (options.abort?.aborted) throw new StartAbortedError();
   } catch (error) {
     await stop();
     // Services stopped by the abort fail their readiness wait: that is not their fault.
@@ -109,7 +110,8 @@ async function firstStart(service: SupervisedService, options: StartOptions): Pr
       await logTail(service.logPath, LOG_TAIL_LINES),
     );
   } catch (error) {
-    if (role === "guest" && !options.policy.restart && !(error instanceof RestartLimitError)) return;
+    const crashStands = error instanceof ChildExitedError && !options.policy.restart;
+    if (role === "guest" && crashStands) return;
     throw error;
   } finally {
     clearTimeout(timer);

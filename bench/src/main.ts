@@ -1,5 +1,6 @@
 // `pnpm bench`: runs every suite of this folder — a top-level module exporting
 // `run<Name>Bench(resultsDir)` — core first, then the others by name. Results go to <repo>/results.
+// Suite names as arguments (`pnpm --filter @xenfs/bench bench -- scale`) run only those.
 import { readdir } from "node:fs/promises";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -40,7 +41,20 @@ function summary(name: string, seconds: number, result: unknown): string {
   return `${took}, ${met}/${targets.length} targets met → ${result.files.latestJson}`;
 }
 
-const suites = await findSuites();
+/** The suites the command line names (by file: `scale` for scale.ts), or all of them. */
+function selected<T extends { file: string }>(all: T[], args: readonly string[]): T[] {
+  const names = args.filter((arg) => arg !== "--");
+  if (names.length === 0) return all;
+  const known = all.map((s) => s.file.replace(/\.ts$/, ""));
+  const unknown = names.filter((name) => !known.includes(name));
+  if (unknown.length > 0) {
+    console.error(`bench: no suite ${unknown.join(", ")}; the suites are ${known.join(", ")}`);
+    process.exit(2);
+  }
+  return all.filter((s) => names.includes(s.file.replace(/\.ts$/, "")));
+}
+
+const suites = selected(await findSuites(), process.argv.slice(2));
 console.log(`bench: ${suites.length} suite(s): ${suites.map((s) => `${s.name} (${s.file})`).join(", ")}`);
 let failed = 0;
 for (const suite of suites) {

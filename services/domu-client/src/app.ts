@@ -28,6 +28,7 @@ export interface DomuClientOptions {
   workload?: WorkloadName;
   /** Pause between demo rounds. */
   workloadPauseMs?: number;
+  /** 0 or absent: mount() waits for dom0's backend as long as it takes. */
   connectTimeoutMs?: number;
   requestTimeoutMs?: number;
   /** XEN_FAULTS: injected on the guest's own session after each join (see parseOwnFaults). */
@@ -59,6 +60,11 @@ export async function startDomuClient(options: DomuClientOptions): Promise<DomuC
         mode: options.mode ?? "shared",
         counters,
         onError: (error) => logger.warn({ err: error, domid: domain.domid }, "xenfs"),
+        onWaiting: (waitedMs) =>
+          logger.warn(
+            { domid: domain.domid, waitedMs },
+            `still waiting for the XenFS backend (${Math.round(waitedMs / 1000)} s)`,
+          ),
         ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
         ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
       }),

@@ -24,7 +24,8 @@ const spec = {
   XEN_DOMAIN_NAME: str({ optional: true }),
   XENFS_MODE: oneOf(XENFS_MODES, { default: "shared" }),
   XENFS_WORKLOAD: oneOf(WORKLOADS, { default: "none" }),
-  XENFS_CONNECT_TIMEOUT_MS: durationMs({ min: 1, default: 15_000 }),
+  // 0: wait for dom0's backend as long as it takes (logging how long); more: give up after that.
+  XENFS_CONNECT_TIMEOUT_MS: durationMs({ min: 0, default: 0 }),
   // How long one request may wait for its answer, a backend restart included (then ENOTCONN/ETIMEDOUT).
   XENFS_REQUEST_TIMEOUT_MS: durationMs({ min: 1, default: 15_000 }),
   // Faults this domain injects on its own hypervisor session (the hypervisor's grammar).

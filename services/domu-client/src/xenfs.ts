@@ -25,8 +25,13 @@ export interface MountOptions {
   readonly devid?: number;
   /** Longest a request waits for its answer, backend reconnects included. */
   readonly requestTimeoutMs?: number;
-  /** Longest mount() waits for the backend to connect. */
+  /**
+   * Longest mount() waits for the backend to connect; 0 (the default) waits as long as it takes,
+   * since a busy dom0 (many guests starting at once) is slow, not gone.
+   */
   readonly connectTimeoutMs?: number;
+  /** Told, at growing intervals, how long mount() has been waiting for the backend so far. */
+  readonly onWaiting?: (waitedMs: number) => void;
   /** Frames of file data kept: mapped (shared) or the guest's own (copy). */
   readonly maxPagesHeld?: number;
   /** Files kept open by path (shared mode). */
@@ -44,7 +49,8 @@ const DEFAULTS = {
   mode: "shared",
   devid: 0,
   requestTimeoutMs: 15_000,
-  connectTimeoutMs: 15_000,
+  connectTimeoutMs: 0,
+  onWaiting: () => {},
   maxPagesHeld: 2048,
   handleCacheSize: 64,
   onError: () => {},
@@ -145,13 +151,7 @@ export async function mount(domain: XenDomain, options: MountOptions = {}): Prom
 
   const connected = new Promise<void>((resolve) => driver.once("connected", () => resolve()));
   await frontend.start();
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<"timeout">((resolve) => {
-    timer = setTimeout(() => resolve("timeout"), o.connectTimeoutMs);
-  });
-  const outcome = await Promise.race([connected, deadline]);
-  clearTimeout(timer);
-  if (outcome === "timeout") {
+  if (!(await waitConnected(connected, o.connectTimeoutMs, o.onWaiting))) {
     await unmount();
     throw new MountError(`no XenFS backend connected within ${o.connectTimeoutMs}ms`);
   }
@@ -162,6 +162,34 @@ export async function mount(domain: XenDomain, options: MountOptions = {}): Prom
     handles,
     lifecycle: { state: () => xenbusStateName(frontend.state), unmount, abandon: () => client.close() },
   });
+}
+
+/** First "still waiting" after 1 s, then at doubling intervals up to every 30 s. */
+const WAIT_REPORT_MIN_MS = 1_000;
+const WAIT_REPORT_MAX_MS = 30_000;
+
+/** true once `connected` settles; false when a bound (timeoutMs > 0) passes first. */
+async function waitConnected(
+  connected: Promise<void>,
+  timeoutMs: number,
+  onWaiting: (waitedMs: number) => void,
+): Promise<boolean> {
+  const started = Date.now();
+  const done = connected.then(() => "connected" as const);
+  for (let pause = WAIT_REPORT_MIN_MS; ; pause = Math.min(2 * pause, WAIT_REPORT_MAX_MS)) {
+    const waited = Date.now() - started;
+    const step = timeoutMs > 0 ? Math.min(pause, timeoutMs - waited) : pause;
+    if (step <= 0) return false;
+    let timer: NodeJS.Timeout | undefined;
+    const tick = new Promise<"tick">((resolve) => {
+      timer = setTimeout(() => resolve("tick"), step);
+    });
+    const outcome = await Promise.race([done, tick]);
+    clearTimeout(timer);
+    if (outcome === "connected") return true;
+    if (timeoutMs > 0 && Date.now() - started >= timeoutMs) return false;
+    onWaiting(Date.now() - started);
+  }
 }
 
 /** A grant table big enough for the pools; set up once, before the ring takes its entry. */

@@ -5,9 +5,11 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type Host, runHost } from "./app.js";
+import { describeFailure } from "./failure-report.js";
 import { parseOptions } from "./options.js";
 import { SERVICE_FOLDERS } from "./plan.js";
 import { isReady } from "./readiness.js";
+import { DEFAULT_RESTART_POLICY } from "./restart-policy.js";
 
 const FAKE = fileURLToPath(new URL("../test/fixtures/fake-service.mjs", import.meta.url));
 
@@ -133,6 +135,32 @@ describe("runHost", () => {
     } finally {
       await new Promise((resolve) => squatter.close(resolve));
     }
+  });
+
+  it("stops the host with a message naming the service when it keeps crashing", async () => {
+    await fakeRepo(["hypervisor", "dom0", "guest"]);
+    // Every fake inherits this: the guest and dom0 crash soon after they are ready, again and again.
+    process.env["FAKE_CRASH_AFTER_MS"] = "300";
+    const events: string[] = [];
+    try {
+      const options = parseOptions(["--guests", "1", "--base-port", String(await freeBasePort())]);
+      host = await runHost({
+        ...options,
+        runDir: join(dir, "run"),
+        repoRoot,
+        restartPolicy: { ...DEFAULT_RESTART_POLICY, maxRestarts: 1, backoffMinMs: 50 },
+        onEvent: (message) => events.push(message),
+      });
+    } finally {
+      delete process.env["FAKE_CRASH_AFTER_MS"];
+    }
+    const failure = await host.failure;
+    const report = describeFailure(failure, dir);
+    expect(report[0]).toMatch(
+      /^error: (hypervisor|dom0|guest-1) crashed 2 times within 60s \(last: code 1\); giving up and stopping the host; last lines of run\/logs\/\1\.log:$/,
+    );
+    expect(report.join("\n")).toContain("crashing as configured");
+    expect(events.some((e) => /restarting (hypervisor|dom0|guest-1) in 50 ms/.test(e))).toBe(true);
   });
 
   it("refuses an --export that is not a directory", async () => {

@@ -9,15 +9,20 @@ import { type Launchable, type RunningHost, startHost } from "./host.js";
 import type { LaunchOptions } from "./options.js";
 import { type HostPlan, planHost, type Role, SERVICE_FOLDERS } from "./plan.js";
 import { assertPortsFree } from "./ports.js";
+import { DEFAULT_RESTART_POLICY, type RestartPolicy } from "./restart-policy.js";
 import { ensureSampleTree } from "./sample-tree.js";
 import { findServiceEntry, REPO_ROOT } from "./service-entry.js";
 
 export interface HostOptions extends LaunchOptions {
-  /** Holds `export/` (the sample tree) and `logs/`. */
+  /** Holds `export/` (the sample tree), `logs/` and the xenstored socket. */
   readonly runDir: string;
   readonly readyTimeoutMs?: number;
   readonly stopDeadlineMs?: number;
+  /** Restart limit and backoff; the defaults unless a test says otherwise (`restart` wins). */
+  readonly restartPolicy?: RestartPolicy;
   readonly onProgress?: (message: string) => void;
+  /** Crashes and restarts; onProgress when absent. */
+  readonly onEvent?: (message: string) => void;
   readonly abort?: AbortSignal;
   /** Where services/ is; the repository this launcher belongs to unless a test says otherwise. */
   readonly repoRoot?: string;
@@ -59,7 +64,9 @@ export async function runHost(options: HostOptions): Promise<Host> {
     logDir,
     readyTimeoutMs: options.readyTimeoutMs ?? READY_TIMEOUT_MS,
     stopDeadlineMs: options.stopDeadlineMs ?? STOP_DEADLINE_MS,
+    policy: { ...(options.restartPolicy ?? DEFAULT_RESTART_POLICY), restart: options.restart },
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     ...(options.abort ? { abort: options.abort } : {}),
   });
   return { ...running, plan, exportDir, xenstoredPath, skipped };

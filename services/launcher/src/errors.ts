@@ -49,6 +49,24 @@ export class ChildExitedError extends LauncherError {
   }
 }
 
+/** A service crashed more often than the restart policy tolerates: the host stops. */
+export class RestartLimitError extends LauncherError {
+  override readonly name = "RestartLimitError";
+  constructor(
+    readonly service: string,
+    readonly crashes: number,
+    readonly windowMs: number,
+    readonly last: string,
+    readonly logPath: string,
+    readonly logTail: readonly string[],
+  ) {
+    super(
+      "ERESTARTLIMIT",
+      `${service} crashed ${crashes} times within ${windowMs / 1000}s (last: ${last}); giving up and stopping the host`,
+    );
+  }
+}
+
 /** A child process kept running but never answered GET /readyz with 200. */
 export class NotReadyError extends LauncherError {
   override readonly name = "NotReadyError";

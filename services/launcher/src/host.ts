@@ -1,10 +1,13 @@
-// A running host: services started tier by tier (each tier ready before the next starts) and
-// stopped in reverse. A service that dies on its own is reported through `failure`.
-import { type ChildExitedError, StartAbortedError } from "./errors.js";
+// A running host: services started tier by tier (each tier ready before the next starts), kept
+// running by their supervisors, and stopped in reverse. What ends the host on its own — a
+// service crashing past the restart limit — is reported through `failure`.
+import { ChildExitedError, type LauncherError, NotReadyError, StartAbortedError } from "./errors.js";
+import { logTail } from "./log-tail.js";
 import type { ServiceSpec } from "./plan.js";
-import { type ServiceProcess, spawnService } from "./processes.js";
-import { exitError, waitReady } from "./readiness.js";
+import { LOG_TAIL_LINES } from "./readiness.js";
+import type { RestartPolicy } from "./restart-policy.js";
 import type { ServiceEntry } from "./service-entry.js";
+import { SupervisedService } from "./supervisor.js";
 
 export interface Launchable {
   readonly spec: ServiceSpec;
@@ -13,19 +16,24 @@ export interface Launchable {
 
 export interface StartOptions {
   readonly logDir: string;
+  /** How long a service may take to answer /readyz the first time. */
   readonly readyTimeoutMs: number;
   /** How long each tier may take to exit after SIGTERM before it is killed. */
   readonly stopDeadlineMs: number;
+  /** Restart crashed services, or let crashes stand. */
+  readonly policy: RestartPolicy;
   readonly onProgress?: (message: string) => void;
+  /** Crashes and restarts, while starting and after; onProgress when absent. */
+  readonly onEvent?: (message: string) => void;
   /** Aborting stops what has started and makes startHost reject with StartAbortedError. */
   readonly abort?: AbortSignal;
 }
 
 export interface RunningHost {
-  /** Every started service, in start order. */
-  readonly services: readonly ServiceProcess[];
-  /** Settles with the first service that exits while the host is not stopping. */
-  readonly failure: Promise<ChildExitedError>;
+  /** Every service, in start order. */
+  readonly services: readonly SupervisedService[];
+  /** Settles when a service will not run again and the host should stop. */
+  readonly failure: Promise<LauncherError>;
   /** Stops every service (guests, then dom0, then the hypervisor). Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -34,7 +42,11 @@ export async function startHost(
   tiers: readonly (readonly Launchable[])[],
   options: StartOptions,
 ): Promise<RunningHost> {
-  const started: ServiceProcess[][] = [];
+  const started: SupervisedService[][] = [];
+  let fail: (error: LauncherError) => void = () => {};
+  const failure = new Promise<LauncherError>((resolve) => {
+    fail = resolve;
+  });
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopped ??= (async () => {
@@ -44,20 +56,21 @@ export async function startHost(
     })();
     return stopped;
   };
+  const context = {
+    logDir: options.logDir,
+    policy: options.policy,
+    onEvent: options.onEvent ?? options.onProgress ?? (() => {}),
+    onFatal: (error: LauncherError) => fail(error),
+  };
   options.abort?.addEventListener("abort", stop);
   try {
     for (const tier of tiers) {
       if (options.abort?.aborted) throw new StartAbortedError();
-      const processes = tier.map(({ spec, entry }) => spawnService(spec, entry, options.logDir));
-      started.push(processes);
-      await Promise.all(
-        processes.map(async (service) => {
-          options.onProgress?.(`starting ${service.spec.name} on port ${service.spec.port}`);
-          await waitReady(service, options.readyTimeoutMs);
-          options.onProgress?.(`${service.spec.name} ready`);
-        }),
-      );
+      const services = tier.map(({ spec, entry }) => new SupervisedService(spec, entry, context));
+      started.push(services);
+      await Promise.all(services.map((service) => firstStart(service, options)));
     }
+    if (options.abort?.aborted) throw new StartAbortedError();
   } catch (error) {
     await stop();
     // Services stopped by the abort fail their readiness wait: that is not their fault.
@@ -65,14 +78,42 @@ export async function startHost(
   } finally {
     options.abort?.removeEventListener("abort", stop);
   }
-  const services = started.flat();
-  const failure = Promise.race(
-    services.map(async (service) => {
-      await service.exited;
-      // An exit caused by stop() is not a failure: leave this branch pending forever.
-      if (service.stopping) return new Promise<never>(() => {});
-      return exitError(service);
-    }),
-  );
-  return { services, failure, stop };
+  return { services: started.flat(), failure, stop };
+}
+
+/**
+ * Waits for a service's first readiness. The hypervisor and dom0 are needed by everything after
+ * them: their failure ends start-up. A guest is no one's dependency: one that is slow is left to
+ * come up later, and one that crashes with restarts off stays down while the others start.
+ */
+async function firstStart(service: SupervisedService, options: StartOptions): Promise<void> {
+  const { name, port, role } = service.spec;
+  options.onProgress?.(`starting ${name} on port ${port}`);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(() => resolve("timeout"), options.readyTimeoutMs);
+  });
+  try {
+    const outcome = await Promise.race([service.ready, timeout]);
+    if (outcome !== "timeout") {
+      options.onProgress?.(`${name} ready`);
+      return;
+    }
+    if (role === "guest") {
+      options.onProgress?.(`${name} not ready after ${options.readyTimeoutMs / 1000}s; still waiting for it`);
+      return;
+    }
+    throw new NotReadyError(
+      name,
+      options.readyTimeoutMs,
+      service.logPath,
+      await logTail(service.logPath, LOG_TAIL_LINES),
+    );
+  } catch (error) {
+    const crashStands = error instanceof ChildExitedError && !options.policy.restart;
+    if (role === "guest" && crashStands) return;
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -12,6 +12,7 @@ import { type RunningHost, startHost } from "./host.js";
 import { parseOptions } from "./options.js";
 import { planHost, type ServiceSpec } from "./plan.js";
 import { isReady } from "./readiness.js";
+import { NO_RESTART } from "./restart-policy.js";
 import { serviceDir, sourceEntry } from "./service-entry.js";
 
 const present = existsSync(join(serviceDir("hypervisor"), "src", "main.ts"));
@@ -49,7 +50,12 @@ async function hypervisorSpec(): Promise<ServiceSpec> {
   return plan.hypervisor;
 }
 
-const startOptions = () => ({ logDir: dir, readyTimeoutMs: 60_000, stopDeadlineMs: 10_000 });
+const startOptions = () => ({
+  logDir: dir,
+  readyTimeoutMs: 60_000,
+  stopDeadlineMs: 10_000,
+  policy: NO_RESTART,
+});
 
 describe.skipIf(skip)(TITLE, () => {
   beforeEach(async () => {
@@ -67,7 +73,7 @@ describe.skipIf(skip)(TITLE, () => {
     expect(await isReady(spec.port)).toBe(true);
 
     await host.stop();
-    expect(await host.services[0]!.exited).toEqual({ code: 0, signal: null });
+    expect(await host.services[0]!.process!.exited).toEqual({ code: 0, signal: null });
     expect(await isReady(spec.port)).toBe(false);
   });
 

@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 // `pnpm start`: a whole XenFS host on this machine until Ctrl-C (or --duration), with its
-// addresses and a live status. Exit 0 after a clean stop, 1 when a service fails, 2 on a bad
-// command line.
+// addresses and a live status. A crashed service is started again (unless --no-restart). Exit 0
+// after a clean stop, 1 when a service fails to start or crashes past the restart limit, 2 on a
+// bad command line.
+import { appendFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { CommanderError } from "commander";
 import { describeHost } from "./addresses.js";
@@ -62,15 +65,35 @@ type Outcome =
   | { kind: "duration" }
   | { kind: "failure"; error: Error };
 
+/**
+ * Crashes and restarts go to run/logs/launcher.log, and to stderr unless a redrawn table is on
+ * the terminal (its supervision line shows them there; a stray line would break the redraw).
+ */
+function eventLog(options: LaunchOptions, runDir: string): (message: string) => void {
+  const path = join(runDir, "logs", "launcher.log");
+  const toTerminal = !(options.status === "table" && process.stdout.isTTY);
+  return (message) => {
+    appendFileSync(path, `${new Date().toISOString()} ${message}\n`);
+    if (toTerminal) console.error(`launcher: ${message}`);
+  };
+}
+
 async function run(options: LaunchOptions): Promise<number> {
   // With --json, stdout carries only the status objects; everything for people goes to stderr.
   const say = options.status === "json" ? console.error : console.log;
   const startup = new AbortController();
   const signal = stopSignal(startup);
   const startedAt = performance.now();
+  const runDir = options.runDir === undefined ? DEFAULT_RUN_DIR : resolve(options.runDir);
   let host: Host;
   try {
-    host = await runHost({ ...options, runDir: DEFAULT_RUN_DIR, onProgress: say, abort: startup.signal });
+    host = await runHost({
+      ...options,
+      runDir,
+      onProgress: say,
+      onEvent: eventLog(options, runDir),
+      abort: startup.signal,
+    });
   } catch (error) {
     if (error instanceof StartAbortedError) {
       say("interrupted during start-up; stopped");
@@ -88,6 +111,7 @@ async function run(options: LaunchOptions): Promise<number> {
           out: process.stdout,
           startedAt,
           endpoints: statusEndpoints(host),
+          supervision: () => host.services.map((service) => service.status()),
         });
   const outcome = await Promise.race<Outcome>([
     signal.then((s) => ({ kind: "signal", signal: s })),

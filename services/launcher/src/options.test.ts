@@ -25,6 +25,8 @@ describe("parseOptions", () => {
       logLevel: "info",
       status: "table",
       fromSource: false,
+      restart: true,
+      runDir: undefined,
     });
   });
 
@@ -48,6 +50,9 @@ describe("parseOptions", () => {
       "debug",
       "--json",
       "--from-source",
+      "--no-restart",
+      "--run-dir",
+      "/tmp/xenfs-run",
     ]);
     expect(options).toEqual({
       guests: 5,
@@ -60,9 +65,21 @@ describe("parseOptions", () => {
       logLevel: "debug",
       status: "json",
       fromSource: true,
+      restart: false,
+      runDir: "/tmp/xenfs-run",
     });
     expect(parseOptions(["-q"]).status).toBe("quiet");
     expect(parseOptions(["--guests", "0"]).guests).toBe(0);
+  });
+
+  it("takes the base port from XENFS_BASE_PORT unless --base-port is given", () => {
+    process.env["XENFS_BASE_PORT"] = "7400";
+    try {
+      expect(parseOptions([]).basePort).toBe(7400);
+      expect(parseOptions(["--base-port", "9000"]).basePort).toBe(9000);
+    } finally {
+      delete process.env["XENFS_BASE_PORT"];
+    }
   });
 
   it("ignores the leading -- that `pnpm start -- ...` passes on", () => {
@@ -70,10 +87,10 @@ describe("parseOptions", () => {
   });
 
   it.each([
-    [["--guests", "three"], /--guests.*'three' is invalid.*integer from 0 to 32/],
-    [["--guests", "33"], /integer from 0 to 32/],
-    [["--guests", "-1"], /integer from 0 to 32/],
-    [["--guests", "1.5"], /integer from 0 to 32/],
+    [["--guests", "three"], /--guests.*'three' is invalid.*integer from 0 to 64/],
+    [["--guests", "65"], /integer from 0 to 64/],
+    [["--guests", "-1"], /integer from 0 to 64/],
+    [["--guests", "1.5"], /integer from 0 to 64/],
     [["--duration", "0"], /--duration.*greater than 0/],
     [["--duration", "soon"], /--duration.*greater than 0/],
     [["--mode", "block"], /--mode.*'block' is invalid.*shared, copy/],

@@ -14,7 +14,7 @@ export type StatusStyle = "table" | "json" | "quiet";
 
 /** Guests listen from base port + GUEST_PORT_OFFSET (7100, 7101, … for the default base). */
 export const GUEST_PORT_OFFSET = 100;
-export const MAX_GUESTS = 32;
+export const MAX_GUESTS = 64;
 
 export interface LaunchOptions {
   readonly guests: number;
@@ -30,6 +30,10 @@ export interface LaunchOptions {
   readonly status: StatusStyle;
   /** Run every service from its TypeScript sources even where a (possibly stale) dist/ exists. */
   readonly fromSource: boolean;
+  /** Where logs, the sample export and the xenstored socket go; undefined means run/ in the repo. */
+  readonly runDir: string | undefined;
+  /** Start a crashed service again (false: --no-restart, the crash stands). */
+  readonly restart: boolean;
 }
 
 function integerIn(min: number, max: number): (raw: string) => number {
@@ -77,6 +81,7 @@ export function buildCli(): Command {
     .addOption(
       new Option("-p, --base-port <port>", "hypervisor port; dom0 on +1, guests from +100")
         .argParser(integerIn(1024, 65535))
+        .env("XENFS_BASE_PORT")
         .default(7000),
     )
     .addOption(
@@ -84,7 +89,11 @@ export function buildCli(): Command {
     )
     .addOption(new Option("-q, --quiet", "no status table, only addresses and errors").conflicts("json"))
     .addOption(new Option("--json", "status as one JSON object per line"))
-    .addOption(new Option("--from-source", "run the services from src/ through tsx, never their dist/"));
+    .addOption(new Option("--from-source", "run the services from src/ through tsx, never their dist/"))
+    .addOption(new Option("--run-dir <dir>", "where logs, the sample export and sockets go (default: run/)"))
+    .addOption(
+      new Option("--no-restart", "leave a crashed service down instead of restarting it (for experiments)"),
+    );
 }
 
 interface RawOptions {
@@ -99,6 +108,8 @@ interface RawOptions {
   quiet?: true;
   json?: true;
   fromSource?: true;
+  restart: boolean;
+  runDir?: string;
 }
 
 /**
@@ -128,6 +139,8 @@ export function parseOptions(args: readonly string[], cli: Command = buildCli())
     logLevel: raw.logLevel,
     status: raw.json ? "json" : raw.quiet ? "quiet" : "table",
     fromSource: raw.fromSource === true,
+    restart: raw.restart,
+    runDir: raw.runDir,
   });
 }
 

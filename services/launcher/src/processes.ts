@@ -29,9 +29,16 @@ process.on("exit", () => {
   for (const child of live) child.kill("SIGKILL");
 });
 
-export function spawnService(spec: ServiceSpec, entry: ServiceEntry, logDir: string): ServiceProcess {
+/** `restart`: which restart this is (0 for the first start); a restart appends to the log. */
+export function spawnService(
+  spec: ServiceSpec,
+  entry: ServiceEntry,
+  logDir: string,
+  restart = 0,
+): ServiceProcess {
   const logPath = join(logDir, `${spec.name}.log`);
-  const log = openSync(logPath, "w");
+  if (restart > 0) appendFileSync(logPath, `launcher: restart ${restart} of ${spec.name}\n`);
+  const log = openSync(logPath, restart > 0 ? "a" : "w");
   let child: ChildProcess;
   try {
     child = spawn(process.execPath, [...entry.args], {

@@ -1,11 +1,13 @@
 // A service is ready when its GET /readyz answers 200. Waiting ends early, with the log tail,
 // when the process dies first.
-import { ChildExitedError, NotReadyError } from "./errors.js";
+import { ChildExitedError } from "./errors.js";
 import { logTail } from "./log-tail.js";
 import { LOOPBACK } from "./plan.js";
 import type { ServiceProcess } from "./processes.js";
 
-const POLL_MS = 200;
+/** First poll soon; then less often, so 64 guests starting at once are not flooded with polls. */
+const POLL_MIN_MS = 200;
+const POLL_MAX_MS = 1_000;
 export const LOG_TAIL_LINES = 20;
 
 export async function isReady(port: number): Promise<boolean> {
@@ -29,23 +31,21 @@ export async function exitError(service: ServiceProcess): Promise<ChildExitedErr
   );
 }
 
-export async function waitReady(service: ServiceProcess, timeoutMs: number): Promise<void> {
+/** true once the service is ready; false if it exits, or `signal` aborts, first. */
+export async function pollReady(service: ServiceProcess, signal: AbortSignal): Promise<boolean> {
   let ended = false;
   const exit = service.exited.then(() => {
     ended = true;
   });
-  const deadline = Date.now() + timeoutMs;
-  while (!ended) {
-    if (await isReady(service.spec.port)) return;
-    if (Date.now() >= deadline) {
-      throw new NotReadyError(
-        service.spec.name,
-        timeoutMs,
-        service.logPath,
-        await logTail(service.logPath, LOG_TAIL_LINES),
-      );
-    }
-    await Promise.race([exit, new Promise((resolve) => setTimeout(resolve, POLL_MS))]);
+  const aborted = new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve()));
+  for (let pause = POLL_MIN_MS; !ended && !signal.aborted; pause = Math.min(POLL_MAX_MS, pause * 1.5)) {
+    if (await isReady(service.spec.port)) return !ended;
+    let timer: NodeJS.Timeout | undefined;
+    const tick = new Promise((resolve) => {
+      timer = setTimeout(resolve, pause);
+    });
+    await Promise.race([exit, aborted, tick]);
+    clearTimeout(timer);
   }
-  throw await exitError(service);
+  return false;
 }

@@ -1,6 +1,7 @@
 // What the status view shows, read leniently from the services' JSON: a field that is missing
 // or of the wrong type becomes undefined (printed as "-"), because the services evolve
 // independently of the launcher and a status line must never crash the host.
+import type { ServiceStatus } from "./supervisor.js";
 
 export interface DomainRow {
   readonly domid: number | undefined;
@@ -38,6 +39,8 @@ export interface GuestStatus {
 
 /** Everything polled at one instant; `at` is milliseconds since the host started. */
 export interface Snapshot {
+  /** The launcher's own view of its processes (state, restarts); absent when not supervised. */
+  readonly services?: readonly ServiceStatus[];
   readonly at: number;
   readonly domains: readonly DomainRow[] | undefined;
   readonly memory: MemoryFrames | undefined;

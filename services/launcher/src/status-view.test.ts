@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseCache, parseDomains, parseMemory, parseMount, type Snapshot } from "./status-model.js";
-import { jsonView, lineView, tableView } from "./status-view.js";
+import { jsonView, lineView, supervisionSummary, tableView } from "./status-view.js";
 
 const MiB = 1024 * 1024;
 
@@ -97,5 +97,48 @@ describe("jsonView", () => {
     });
     expect(JSON.parse(jsonView(current, previous)).guests[1].bytesPerSecond).toBe(MiB);
     expect(jsonView(current, previous)).not.toContain("\n");
+  });
+});
+
+describe("supervision in the status", () => {
+  const running = (name: string, restarts = 0) => ({
+    name,
+    pid: 100,
+    state: "running" as const,
+    restarts,
+    restartInMs: undefined,
+    lastExit: restarts > 0 ? "SIGKILL" : undefined,
+  });
+
+  it("is one short line when all is well, and absent without supervision", () => {
+    expect(supervisionSummary([running("hypervisor"), running("dom0"), running("guest-1")])).toEqual([
+      "services 3 of 3 running; no restarts",
+    ]);
+    expect(supervisionSummary(undefined)).toEqual([]);
+    expect(tableView(current, previous)).not.toContainEqual(expect.stringContaining("services"));
+  });
+
+  it("says what is restarting and when, what is down, and the restarts so far", () => {
+    const services = [
+      running("hypervisor"),
+      { ...running("dom0", 2), state: "restarting" as const, pid: undefined, restartInMs: 400 },
+      { ...running("guest-1"), state: "crashed" as const, pid: undefined, lastExit: "code 1" },
+      { ...running("guest-2", 1), state: "starting" as const },
+    ];
+    const line =
+      "services 1 of 4 running; restarting dom0 in 400 ms; guest-1 down (code 1); guest-2 starting again; " +
+      "restarts: dom0 2, guest-2 1";
+    expect(supervisionSummary(services)).toEqual([line]);
+    const withServices = { ...current, services };
+    expect(tableView(withServices, previous)[3]).toBe(line);
+    expect(lineView(withServices, previous)).toContain(` | ${line} | `);
+    expect(JSON.parse(jsonView(withServices, previous)).services[1]).toEqual({
+      name: "dom0",
+      pid: null,
+      state: "restarting",
+      restarts: 2,
+      restartInMs: 400,
+      lastExit: "SIGKILL",
+    });
   });
 });

@@ -2,6 +2,7 @@
 // or pipe, and one JSON object per tick for scripts. Throughput needs the previous snapshot.
 import { renderColumns } from "./columns.js";
 import { readRate, type Snapshot } from "./status-model.js";
+import type { ServiceStatus } from "./supervisor.js";
 import { bytes, count, MISSING, percent, rate, uptime } from "./units.js";
 
 function totalRate(previous: Snapshot | undefined, current: Snapshot): number | undefined {
@@ -27,6 +28,29 @@ function cacheSummary(s: Snapshot): string {
     `page cache ${count(c?.frames)} frames, ${count(c?.hits)} hits, ${count(c?.misses)} misses ` +
     `(${percent(c?.hits, lookups)} hit), ${count(c?.evictions)} evictions`
   );
+}
+
+/**
+ * What supervision did: a restart under way, services that are down, restarts so far. Empty
+ * without supervision; one short line when all is well, so 64 guests do not flood it.
+ */
+export function supervisionSummary(services: readonly ServiceStatus[] | undefined): string[] {
+  if (services === undefined || services.length === 0) return [];
+  const events = services.flatMap((s) => {
+    if (s.state === "restarting") return [`restarting ${s.name} in ${s.restartInMs ?? 0} ms`];
+    if (s.state === "crashed") return [`${s.name} down (${s.lastExit ?? "exited"})`];
+    if (s.state === "starting" && s.restarts > 0) return [`${s.name} starting again`];
+    return [];
+  });
+  const restarted = services.filter((s) => s.restarts > 0).map((s) => `${s.name} ${s.restarts}`);
+  const running = services.filter((s) => s.state === "running").length;
+  return [
+    [
+      `services ${running} of ${services.length} running`,
+      ...events,
+      restarted.length === 0 ? "no restarts" : `restarts: ${restarted.join(", ")}`,
+    ].join("; "),
+  ];
 }
 
 export function tableView(current: Snapshot, previous: Snapshot | undefined): string[] {
@@ -73,6 +97,7 @@ export function tableView(current: Snapshot, previous: Snapshot | undefined): st
     `XenFS host, up ${uptime(current.at)}`,
     memorySummary(current),
     cacheSummary(current),
+    ...supervisionSummary(current.services),
     "",
     ...(current.domains === undefined ? ["domains: -"] : domains),
     ...(current.guests.length > 0 ? ["", ...guests] : []),
@@ -88,6 +113,7 @@ export function lineView(current: Snapshot, previous: Snapshot | undefined): str
     `[${uptime(current.at)}] domains ${count(current.domains?.length)}`,
     memorySummary(current),
     cacheSummary(current),
+    ...supervisionSummary(current.services),
     ...guests,
   ].join(" | ");
 }
@@ -95,6 +121,7 @@ export function lineView(current: Snapshot, previous: Snapshot | undefined): str
 export function jsonView(current: Snapshot, previous: Snapshot | undefined): string {
   const status = {
     uptimeSeconds: Math.round(current.at / 100) / 10,
+    ...(current.services === undefined ? {} : { services: current.services }),
     domains: current.domains,
     memory: current.memory,
     cache: current.cache,

@@ -4,6 +4,7 @@ import type { Writable } from "node:stream";
 import { type StatusEndpoints, takeSnapshot } from "./status-fetch.js";
 import type { Snapshot } from "./status-model.js";
 import { jsonView, lineView, tableView } from "./status-view.js";
+import type { ServiceStatus } from "./supervisor.js";
 
 export interface StatusOutput extends Writable {
   readonly isTTY?: boolean;
@@ -16,6 +17,8 @@ export interface StatusOptions {
   readonly out: StatusOutput;
   /** performance.now() when the host was started; snapshots are timed from it. */
   readonly startedAt: number;
+  /** The supervised services' states and restarts, read at every tick. */
+  readonly supervision?: () => readonly ServiceStatus[];
 }
 
 export interface StatusLoop {
@@ -53,7 +56,8 @@ export function startStatus(options: StatusOptions): StatusLoop {
   };
 
   const tick = async (): Promise<void> => {
-    const current = await takeSnapshot(options.endpoints, performance.now() - options.startedAt);
+    const polled = await takeSnapshot(options.endpoints, performance.now() - options.startedAt);
+    const current = options.supervision ? { ...polled, services: options.supervision() } : polled;
     if (stopped) return;
     print(current);
     previous = current;

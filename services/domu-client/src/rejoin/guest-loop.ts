@@ -4,9 +4,10 @@
 // the hypervisor has let the old domain go — and mounts whatever dom0 now serves, retrying with
 // a capped backoff while the hypervisor or dom0 is away.
 import { setTimeout as sleep } from "node:timers/promises";
-import type { XenDomain, XenError } from "@xenfs/libxen";
+import { type XenDomain, XenError } from "@xenfs/libxen";
 import type { Logger } from "@xenfs/service-kit";
 import type { XenfsMount } from "../mount/mount.js";
+import { MountError } from "../xenfs.js";
 import { CurrentMount } from "./current-mount.js";
 
 export interface GuestLoopOptions {
@@ -45,9 +46,13 @@ export class GuestLoop {
     this.#running = this.#loop();
   }
 
-  /** Joins and mounts the first time; a failure here is the caller's to report. */
+  /**
+   * Joins and mounts the first time. A hypervisor that is not up yet, or that still holds a
+   * crashed predecessor's domain of the same name (until its lease runs out), is waited out with
+   * backoff: a restarted guest comes up by itself. A refusal waiting cannot cure is the caller's.
+   */
   static async start(options: GuestLoopOptions): Promise<GuestLoop> {
-    const first = await generation(options);
+    const first = await firstGeneration(options);
     return new GuestLoop(options, first, new CurrentMount(first.mount, first.domain.domid));
   }
 
@@ -99,6 +104,22 @@ export class GuestLoop {
   }
 }
 
+/** Refusals that waiting does not cure: a wrong token or name. */
+const FATAL: ReadonlySet<string> = new Set(["EACCES", "EINVAL"]);
+
+async function firstGeneration(options: GuestLoopOptions): Promise<Generation> {
+  for (let delay = BACKOFF_MIN_MS; ; delay = Math.min(2 * delay, BACKOFF_MAX_MS)) {
+    try {
+      return await generation(options);
+    } catch (error) {
+      // A MountError means the user's XENFS_CONNECT_TIMEOUT_MS ran out: theirs to see.
+      if (error instanceof MountError || (error instanceof XenError && FATAL.has(error.code))) throw error;
+      options.logger.warn({ err: error, retryInMs: delay }, "guest could not join yet; retrying");
+      await sleep(delay);
+    }
+  }
+}
+
 async function generation({ join, mount, faults, logger }: GuestLoopOptions): Promise<Generation> {
   const domain = await join();
   const lost = new Promise<XenError>((resolve) => domain.session.once("lost", resolve));
@@ -107,7 +128,9 @@ async function generation({ join, mount, faults, logger }: GuestLoopOptions): Pr
       await domain.domctl.fault(faults, domain.domid);
       logger.warn({ domid: domain.domid, faults }, "faults injected on the guest's own session");
     }
-    return { domain, mount: await mount(domain), lost };
+    // A session lost while the mount waits for dom0 ends the wait: the next session mounts.
+    const mounted = await Promise.race([mount(domain), lost.then((error) => Promise.reject(error))]);
+    return { domain, mount: mounted, lost };
   } catch (error) {
     await domain.close();
     throw error;

@@ -13,8 +13,15 @@ export interface GrantMapping {
   readonly readonly: boolean;
 }
 
+/** One key per grant: domids are below 2^16 and refs below 2^32, so it is an exact integer. */
+function grantKey(granter: number, ref: number): number {
+  return granter * 2 ** 32 + ref;
+}
+
 export class Maptrack {
   private readonly handles = new Map<number, GrantMapping>();
+  /** The same mappings by grant: revoking one grant must not scan every mapping of the host. */
+  private readonly byGrant = new Map<number, Set<GrantMapping>>();
   private nextHandle = 1;
 
   get size(): number {
@@ -36,11 +43,26 @@ export class Maptrack {
     const entry = { ...mapping, handle: this.nextHandle };
     this.nextHandle = (this.nextHandle + 1) >>> 0;
     this.handles.set(entry.handle, entry);
+    const key = grantKey(entry.granter, entry.ref);
+    const same = this.byGrant.get(key);
+    if (same) same.add(entry);
+    else this.byGrant.set(key, new Set([entry]));
     return entry;
   }
 
   delete(handle: number): void {
+    const entry = this.handles.get(handle);
+    if (!entry) return;
     this.handles.delete(handle);
+    const key = grantKey(entry.granter, entry.ref);
+    const same = this.byGrant.get(key);
+    same?.delete(entry);
+    if (same?.size === 0) this.byGrant.delete(key);
+  }
+
+  /** This domain's mappings of `granter`'s entry `ref`. */
+  ofGrant(granter: number, ref: number): GrantMapping[] {
+    return [...(this.byGrant.get(grantKey(granter, ref)) ?? [])];
   }
 
   values(): IterableIterator<GrantMapping> {

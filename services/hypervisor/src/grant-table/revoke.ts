@@ -12,11 +12,7 @@ export const gnttabRevoke: Handler<"gnttabRevoke"> = (xen, caller, { ref, deadli
   const mappings = xen.domains
     .all()
     .filter((d) => d.live)
-    .flatMap((mapper) =>
-      [...mapper.maptrack.values()]
-        .filter((m) => m.granter === caller.domid && m.ref === ref)
-        .map((mapping) => ({ mapper, mapping })),
-    );
+    .flatMap((mapper) => mapper.maptrack.ofGrant(caller.domid, ref).map((mapping) => ({ mapper, mapping })));
   for (const { mapper, mapping } of mappings) {
     xen.upcall(mapper, {
       grantRevoke: { dom: caller.domid, ref, handle: mapping.handle, forced: false, deadlineMs },

@@ -92,6 +92,8 @@ interface Write {
   readonly file: string;
   readonly body: string;
   readonly at: number;
+  /** When its answer (or failure) came. */
+  readonly doneAt: number;
   /** 201 or 204; else the HTTP status with the error it came with, or why there was no answer. */
   readonly outcome: number | string;
 }
@@ -121,7 +123,7 @@ function writeContinuously(
       } catch (error) {
         outcome = (error as Error).message;
       }
-      writes.push({ guest, file, body, at, outcome });
+      writes.push({ guest, file, body, at, doneAt: performance.now(), outcome });
       // While dom0 is away a write fails at once (ENOTCONN): do not spin on it.
       await sleep(acknowledged(writes.at(-1)!) ? 20 : 200);
     }
@@ -175,8 +177,9 @@ describe("pnpm start supervises its services", () => {
     expect(recovered.every(Boolean), JSON.stringify(writes.filter((w) => w.at > killedAt).slice(0, 20))).toBe(
       true,
     );
-    const recoveryMs = Math.max(...recovered.map((w) => w!.at - killedAt));
-    console.log(`dom0 kill -9 → every guest writing again: ${(recoveryMs / 1000).toFixed(1)} s`);
+    // Measured to the answer of each guest's first write issued after the kill (printed, not asserted).
+    const recoveryMs = Math.max(...recovered.map((w) => w!.doneAt - killedAt));
+    console.log(`dom0 kill -9 → every guest's first new write answered: ${(recoveryMs / 1000).toFixed(2)} s`);
     // A little more work on the recovered host, then stop writing.
     const count = writes.length;
     while (writes.length < count + 20) await sleep(50);

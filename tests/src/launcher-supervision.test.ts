@@ -124,7 +124,7 @@ function writeContinuously(
         outcome = (error as Error).message;
       }
       writes.push({ guest, file, body, at, doneAt: performance.now(), outcome });
-      // While dom0 is away a write fails at once (ENOTCONN): do not spin on it.
+      // A write that fails (ETIMEDOUT after a long outage): do not spin on it.
       await sleep(acknowledged(writes.at(-1)!) ? 20 : 200);
     }
   };

@@ -136,7 +136,8 @@ export class RequestClient {
     this.options.onRequest?.(request.op);
     return new Promise<FsResponse>((resolve, reject) => {
       const timer = setTimeout(
-        () => this.#fail(id, this.#live ? "ETIMEDOUT" : "ENOTCONN"),
+        // ETIMEDOUT either way: the backend did not answer in time, whether it is away or slow.
+        () => this.#fail(id, "ETIMEDOUT"),
         this.options.deadlineMs,
       );
       this.#pending.set(id, { request: full, options, resolve, reject, timer, state: "queued" });

@@ -21,7 +21,15 @@ import { gnttabQuerySize, gnttabSetupTable } from "./grant-table/setup.js";
 import { gnttabTransfer } from "./grant-table/transfer.js";
 import type { Handler, HandlerTable, OpArgs } from "./handler.js";
 import { memAdd, memCmpxchg } from "./memory/atomic.js";
-import { decreaseReservation, memForget, memRead, memWrite, populatePhysmap } from "./memory/ops.js";
+import {
+  decreaseReservation,
+  memForget,
+  memRead,
+  memTranslate,
+  memTransport,
+  memWrite,
+  populatePhysmap,
+} from "./memory/ops.js";
 import { schedOp } from "./sched-op.js";
 import type { Xen } from "./xen.js";
 import { xs } from "./xs.js";
@@ -34,6 +42,8 @@ export const HANDLERS: HandlerTable = {
   memCmpxchg,
   memAdd,
   memForget,
+  memTransport,
+  memTranslate,
   gnttabSetupTable,
   gnttabQuerySize,
   gnttabMapGrantRef,

@@ -9,12 +9,15 @@ import type { Faults } from "./faults.js";
 import { flagsBytes } from "./grant-table/entry.js";
 import type { GrantMapping } from "./grant-table/maptrack.js";
 import { type Frame, FramePool } from "./memory/frame-pool.js";
+import type { MemoryFile } from "./memory/memory-file.js";
 import type { SessionLimits } from "./session/limits.js";
 import { WS_CLOSE } from "./session/session.js";
 import type { XsBackend } from "./xenstore-port.js";
 
 export interface XenConfig {
   readonly totalFrames: number;
+  /** Machine memory's bytes: the file domains on the shm transport open themselves. */
+  readonly memory: MemoryFile;
   readonly clusterToken: string;
   readonly dom0Token: string;
   readonly leaseMs: number;
@@ -36,7 +39,7 @@ export class Xen {
   private closed = false;
 
   constructor(readonly config: XenConfig) {
-    this.pool = new FramePool(config.totalFrames);
+    this.pool = new FramePool(config.memory);
   }
 
   get logger(): Logger {
@@ -74,7 +77,7 @@ export class Xen {
     bytes: Uint8Array,
     writer?: { domid: number; gpfn: number },
   ): void {
-    frame.data.set(bytes, offset);
+    frame.write(offset, bytes);
     for (const [domid, gpfns] of frame.cachers) {
       const holder = this.domains.live(domid);
       if (!holder) continue;
@@ -146,6 +149,13 @@ export class Xen {
         grantRevoke: { dom: mapping.granter, ref: mapping.ref, handle: mapping.handle, forced: true },
       });
       this.upcall(mapper, { frameInvalidate: { gpfn: mapping.hostGpfn } });
+      if (mapper.transport === "shm" && mapper.live) {
+        // Quarantine: an shm mapper reads the frame in place until it has processed the revoke,
+        // so the pin stays (the frame cannot be freed and handed to another domain) until the
+        // mapper acknowledges the frame carrying the upcall, or dies.
+        mapper.session.afterAcked(() => this.unpin(mapping.frame));
+        return;
+      }
     }
     this.unpin(mapping.frame);
   }
@@ -212,6 +222,7 @@ export class Xen {
     clearTimeout(domain.leaseTimer);
     domain.session.close(WS_CLOSE.normal, `domain destroyed: ${reason}`);
     domain.session.heldCalls.length = 0;
+    domain.session.settleAcked(); // its quarantined frames: it will never read them again
     for (const [port] of [...domain.evtchn.entries()]) this.closePort(domain, port);
     for (const mapping of [...domain.maptrack.values()]) this.unmap(domain, mapping, false);
     for (const [gpfn, entry] of [...domain.p2m]) {

@@ -9,6 +9,8 @@ import { P2m } from "../memory/p2m.js";
 import type { Session } from "../session/session.js";
 import type { XsConnection } from "../xenstore-port.js";
 
+export type MemoryTransport = "shm" | "socket";
+
 export type DomainState = Exclude<DomainStateName, "dead">;
 
 export class Domain {
@@ -20,6 +22,8 @@ export class Domain {
   /** Frames this domain owns (RAM and grant-table frames); a zombie's are the still-mapped ones. */
   readonly owned = new Set<Frame>();
   xs: XsConnection | undefined;
+  /** How the domain reaches machine memory: in place ("shm") or by mem_read/mem_write ("socket"). */
+  transport: MemoryTransport = "socket";
   leaseTimer: NodeJS.Timeout | undefined;
 
   constructor(

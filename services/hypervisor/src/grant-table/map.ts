@@ -51,7 +51,14 @@ export const gnttabMapGrantRef: Handler<"gnttabMapGrantRef"> = (
     hostGpfn: gpfn,
     readonly,
   });
-  return { gnttabMapGrantRef: { handle: mapping.handle, hostGpfn: gpfn, devBusAddr: entry.frame } };
+  return {
+    gnttabMapGrantRef: {
+      handle: mapping.handle,
+      hostGpfn: gpfn,
+      devBusAddr: entry.frame,
+      mfn: target.frame.mfn,
+    },
+  };
 };
 
 export const gnttabUnmapGrantRef: Handler<"gnttabUnmapGrantRef"> = (xen, caller, { handle, hostGpfn }) => {

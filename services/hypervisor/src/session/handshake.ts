@@ -17,6 +17,12 @@ function sameSecret(given: string | Uint8Array, expected: string | Uint8Array): 
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/** Where machine memory is, for a domain that will open it itself (the shm transport). */
+function memoryPlace(xen: Xen) {
+  const { memory } = xen.config;
+  return { memoryPath: memory.path, memoryFrames: memory.frames, memoryIno: memory.ino };
+}
+
 export function join(xen: Xen, socket: WebSocket, seq: number, args: xen.JoinArgs): Domain {
   const { config, domains } = xen;
   const asDom0 = sameSecret(args.token, config.dom0Token);
@@ -58,6 +64,7 @@ export function join(xen: Xen, socket: WebSocket, seq: number, args: xen.JoinArg
       maxFrames,
       maxPayload: config.limits.maxPayload,
       maxInflight: config.limits.maxInflight,
+      ...memoryPlace(xen),
     },
   });
   logger.info({ name: args.name }, "domain joined");
@@ -74,7 +81,10 @@ export function resume(xen: Xen, socket: WebSocket, seq: number, args: xen.Resum
   domain.leaseTimer = undefined;
   domain.session.attach(socket);
   domain.session.sendRaw(frames);
-  domain.session.replyNow(seq, { status: 0, resume: { lastCallSeq: domain.session.lastCallSeq } });
+  domain.session.replyNow(seq, {
+    status: 0,
+    resume: { lastCallSeq: domain.session.lastCallSeq, ...memoryPlace(xen) },
+  });
   xen.logger.info({ domid: domain.domid, replayed: frames.length }, "session resumed");
   return domain;
 }

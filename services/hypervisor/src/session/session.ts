@@ -40,6 +40,8 @@ export class Session {
   private held = false;
   private flushScheduled = false;
   private readonly replay: ReplayBuffer;
+  /** Run once the domain acknowledges the frame that carries what was queued before them. */
+  private readonly onAcked: { seq: number | undefined; run: () => void }[] = [];
 
   constructor(private readonly deps: SessionDeps) {
     this.replay = new ReplayBuffer(deps.limits);
@@ -82,10 +84,26 @@ export class Session {
     const items = this.queue;
     this.queue = [];
     this.emit(assemble(items, () => this.deps.collectEvents()));
+    for (const waiter of this.onAcked) waiter.seq ??= this.outSeq;
   }
 
   ack(seq: number): void {
-    this.replay.ack(Math.min(seq, this.outSeq));
+    const acked = Math.min(seq, this.outSeq);
+    this.replay.ack(acked);
+    const due = this.onAcked.filter((w) => w.seq !== undefined && w.seq <= acked);
+    if (due.length === 0) return;
+    this.onAcked.splice(0, this.onAcked.length, ...this.onAcked.filter((w) => !due.includes(w)));
+    for (const waiter of due) waiter.run();
+  }
+
+  /** Runs `run` once the domain has acknowledged everything queued so far (it has processed it). */
+  afterAcked(run: () => void): void {
+    this.onAcked.push({ seq: undefined, run });
+  }
+
+  /** The domain is gone: nothing more will be acknowledged, so every waiter runs now. */
+  settleAcked(): void {
+    for (const waiter of this.onAcked.splice(0)) waiter.run();
   }
 
   /** Frames after `lastSeq` for a resuming domain; undefined when they cannot all be replayed. */

@@ -102,7 +102,13 @@ export class Memory {
    * into `target`; frames that sit at consecutive machine frames are read with one positioned
    * read. shm only; false (nothing copied) when a frame is not held or the transport is socket.
    */
-  readHeldSpan(gpfns: readonly number[], offset: number, length: number, target: Uint8Array, at: number): boolean {
+  readHeldSpan(
+    gpfns: readonly number[],
+    offset: number,
+    length: number,
+    target: Uint8Array,
+    at: number,
+  ): boolean {
     const shm = this.shm;
     if (!shm) return false;
     const frames: ShmFrame[] = [];
@@ -280,7 +286,8 @@ export class Memory {
           {
             onReply: (r) => {
               const mfn = r.memTranslate?.mfns?.[0];
-              if (!r.status && mfn !== undefined) this.#learn(gpfn, mfn, r.memTranslate?.readonly?.[0] ?? false);
+              if (!r.status && mfn !== undefined)
+                this.#learn(gpfn, mfn, r.memTranslate?.readonly?.[0] ?? false);
             },
           },
         )
@@ -358,7 +365,8 @@ export class Memory {
 
   #checkWritable(op: string, gpfn: number): void {
     checkGpfn(op, gpfn);
-    if (this.#readonly.has(gpfn) || this.#frames.get(gpfn)?.readonly) throw XenError.errno("EACCES", op, `frame ${gpfn} is mapped read-only`);
+    if (this.#readonly.has(gpfn) || this.#frames.get(gpfn)?.readonly)
+      throw XenError.errno("EACCES", op, `frame ${gpfn} is mapped read-only`);
   }
 
   #takeDeferred(): void {

@@ -26,6 +26,6 @@ export type { XenLogger } from "./logger.js";
 export { Memory } from "./memory.js";
 export { type CallHooks, MulticallBatcher } from "./multicall.js";
 export { type SessionEvents, type UpcallListener, XenSession, type XenSessionOptions } from "./session.js";
-export { type MemoryPlace, type MemoryTransport, SharedMemory } from "./shared-memory.js";
+export { MEMORY_TRANSPORTS, type MemoryPlace, type MemoryTransport, SharedMemory } from "./shared-memory.js";
 export { ShmFrame } from "./shm-frame.js";
 export { type WatchCallback, XenStoreClient, type XsOps, type XsPerm } from "./xenstore.js";

@@ -135,6 +135,40 @@ export class Memory {
   }
 
   /**
+   * Writes `data` across frames from the start of `gpfns[0]` (frame i gets bytes [i×4096, …)).
+   * shm: one positioned write per run of frames at consecutive machine frames; socket: one
+   * mem_write per frame, issued together. A fill of fresh frames is one call.
+   */
+  async writeSpan(gpfns: readonly number[], data: Uint8Array): Promise<void> {
+    if (data.length > gpfns.length * XEN_PAGE_SIZE)
+      throw XenError.errno("EINVAL", "mem_write", `${data.length} bytes leave ${gpfns.length} frames`);
+    for (const gpfn of gpfns) checkGpfn("mem_write", gpfn);
+    this.#takeDeferred();
+    const shm = this.shm;
+    if (!shm) {
+      const pages = Math.ceil(data.length / XEN_PAGE_SIZE);
+      const writes = gpfns
+        .slice(0, pages)
+        .map((gpfn, i) =>
+          this.#issueWrite(gpfn, 0, data.subarray(i * XEN_PAGE_SIZE, (i + 1) * XEN_PAGE_SIZE)),
+        );
+      await Promise.all(writes);
+      return;
+    }
+    const frames = await Promise.all(gpfns.map((gpfn) => this.#shmFrame(gpfn)));
+    const readonly = frames.find((frame) => frame.readonly);
+    if (readonly) throw XenError.errno("EACCES", "mem_write", `frame ${readonly.gpfn} is mapped read-only`);
+    let i = 0;
+    while (i * XEN_PAGE_SIZE < data.length) {
+      let run = 1;
+      while (i + run < frames.length && frames[i + run]!.mfn === frames[i]!.mfn + run) run++;
+      for (let k = i; k < i + run; k++) frames[k]!.check("mem_write");
+      shm.write(frames[i]!.mfn, 0, data.subarray(i * XEN_PAGE_SIZE, (i + run) * XEN_PAGE_SIZE));
+      i += run;
+    }
+  }
+
+  /**
    * Writes bytes into a frame. On shm a held frame is written before this returns (not in a
    * later microtask), so an event sent next is sent after the write: Xen's write, then notify.
    */
@@ -244,7 +278,7 @@ export class Memory {
   /** Own frames and the machine frames behind them, as populate_physmap or setup_table named them. */
   noteFrames(gpfns: readonly number[], mfns: readonly number[]): void {
     if (!this.shm || mfns.length !== gpfns.length) return;
-    gpfns.forEach((gpfn, i) => this.#learn(gpfn, mfns[i]!, false));
+    for (const [i, gpfn] of gpfns.entries()) this.#learn(gpfn, mfns[i]!, false);
   }
 
   /** The frame left this domain's p2m (unmapped, transferred, freed, invalidated). */

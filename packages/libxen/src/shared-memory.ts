@@ -13,7 +13,8 @@ export interface MemoryPlace {
   readonly ino: number;
 }
 
-export type MemoryTransport = "shm" | "socket";
+export const MEMORY_TRANSPORTS = ["shm", "socket"] as const;
+export type MemoryTransport = (typeof MEMORY_TRANSPORTS)[number];
 
 export class SharedMemory {
   #fd: number | undefined;

@@ -30,7 +30,7 @@ export class ShmFrame implements FrameAccess {
 
   readInto(offset: number, length: number, target: Uint8Array, at: number): void {
     checkRange("mem_read", offset, length);
-    this.#check("mem_read");
+    this.check("mem_read");
     this.memory.readInto(this.mfn, offset, length, target, at);
   }
 
@@ -41,7 +41,7 @@ export class ShmFrame implements FrameAccess {
 
   write(offset: number, data: Uint8Array): void {
     checkRange("mem_write", offset, data.length);
-    this.#check("mem_write");
+    this.check("mem_write");
     if (this.readonly) throw XenError.errno("EACCES", "mem_write", `frame ${this.gpfn} is mapped read-only`);
     this.memory.write(this.mfn, offset, data);
   }
@@ -55,7 +55,8 @@ export class ShmFrame implements FrameAccess {
     this.#valid = false;
   }
 
-  #check(op: string): void {
+  /** Throws EFAULT once the frame is no longer this domain's. */
+  check(op: string): void {
     if (!this.#valid) throw XenError.errno("EFAULT", op, `frame ${this.gpfn} is no longer this domain's`);
   }
 }

@@ -24,8 +24,11 @@ export function startTestHypervisor(options: Partial<HypervisorOptions> = {}): P
  * The memory transport test domains use unless a test names one: XEN_MEMORY_TRANSPORT=socket runs
  * a suite over the socket transport; otherwise shm (libxen's default).
  */
-export const TEST_MEMORY_TRANSPORT: MemoryTransport =
-  process.env.XEN_MEMORY_TRANSPORT === "socket" ? "socket" : "shm";
+export const TEST_MEMORY_TRANSPORT: MemoryTransport = transportFrom(process.env);
+
+function transportFrom({ XEN_MEMORY_TRANSPORT }: NodeJS.ProcessEnv): MemoryTransport {
+  return XEN_MEMORY_TRANSPORT === "socket" ? "socket" : "shm";
+}
 
 /** Both memory transports, for suites whose semantics must hold on each. */
 export const TRANSPORTS: readonly MemoryTransport[] = ["shm", "socket"];

@@ -1,4 +1,6 @@
 // The guest process: configuration from the environment, JSON logs, graceful signals.
+
+import { MEMORY_TRANSPORTS } from "@xenfs/libxen";
 import { parseOwnFaults } from "@xenfs/proto";
 import {
   ConfigError,
@@ -27,6 +29,8 @@ const spec = {
   XENFS_CONNECT_TIMEOUT_MS: durationMs({ min: 1, default: 15_000 }),
   // Faults this domain injects on its own hypervisor session (the hypervisor's grammar).
   XEN_FAULTS: checked(parseOwnFaults, { default: "" }),
+  // How this domain reaches machine memory: in place in the host's memory file, or over the socket.
+  XEN_MEMORY_TRANSPORT: oneOf(MEMORY_TRANSPORTS, { default: "shm" }),
   LOG_LEVEL: oneOf(LOG_LEVELS, { default: "info" }),
 };
 
@@ -49,6 +53,7 @@ async function main(): Promise<void> {
     workload: env.XENFS_WORKLOAD,
     connectTimeoutMs: env.XENFS_CONNECT_TIMEOUT_MS,
     faults: env.XEN_FAULTS,
+    memoryTransport: env.XEN_MEMORY_TRANSPORT,
     logger,
   });
   logger.info({ domid: guest.domid, url: guest.httpUrl }, "guest ready");

@@ -47,7 +47,7 @@ async function main(): Promise<void> {
     host: env.HOST,
     port: env.PORT,
     memoryMb: env.XEN_MEMORY_MB,
-    memoryDir: env.XEN_MEMORY_DIR,
+    ...(env.XEN_MEMORY_DIR === undefined ? {} : { memoryDir: env.XEN_MEMORY_DIR }),
     clusterToken: env.XEN_CLUSTER_TOKEN,
     dom0Token: env.XEN_DOM0_TOKEN,
     sessionLeaseMs: env.XEN_SESSION_LEASE_MS,

@@ -10,6 +10,7 @@ import { flagsBytes } from "./grant-table/entry.js";
 import type { GrantMapping } from "./grant-table/maptrack.js";
 import { type Frame, FramePool } from "./memory/frame-pool.js";
 import type { MemoryFile } from "./memory/memory-file.js";
+import { SocketCopies } from "./memory/socket-copies.js";
 import type { SessionLimits } from "./session/limits.js";
 import { WS_CLOSE } from "./session/session.js";
 import type { XsBackend } from "./xenstore-port.js";
@@ -35,6 +36,8 @@ export interface XenConfig {
 export class Xen {
   readonly pool: FramePool;
   readonly domains = new DomainRegistry();
+  /** Frames socket domains copy, for shm writers' changes (see publishShmWrites). */
+  readonly socketCopies = new SocketCopies();
   private readonly timers = new Set<NodeJS.Timeout>();
   private closed = false;
 
@@ -78,6 +81,24 @@ export class Xen {
     writer?: { domid: number; gpfn: number },
   ): void {
     frame.write(offset, bytes);
+    this.socketCopies.wrote(frame, offset, bytes);
+    this.#sendUpdates(frame, offset, bytes, writer);
+  }
+
+  /**
+   * Before an shm domain is served: what it (or any shm domain) wrote in place since into frames
+   * socket domains copy goes to them as frame_update, ahead of the event its call may send.
+   */
+  publishShmWrites(): void {
+    this.socketCopies.sync((frame, offset, data) => this.#sendUpdates(frame, offset, data));
+  }
+
+  #sendUpdates(
+    frame: Frame,
+    offset: number,
+    bytes: Uint8Array,
+    writer?: { domid: number; gpfn: number },
+  ): void {
     for (const [domid, gpfns] of frame.cachers) {
       const holder = this.domains.live(domid);
       if (!holder) continue;

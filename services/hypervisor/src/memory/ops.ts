@@ -60,13 +60,14 @@ export const decreaseReservation: Handler<"decreaseReservation"> = (xen, caller,
   return { decreaseReservation: { nrDone: gpfns.length } };
 };
 
-export const memRead: Handler<"memRead"> = (_xen, caller, { gpfn, offset, length, cache }) => {
+export const memRead: Handler<"memRead"> = (xen, caller, { gpfn, offset, length, cache }) => {
   const { frame } = entryAt(caller, gpfn);
   checkSpan(offset, length);
   // An shm domain reads frames in place: it keeps no copy, so it is never sent updates.
   if (cache && caller.transport === "socket") {
     const gpfns = frame.cachers.get(caller.domid) ?? new Set<number>();
     frame.cachers.set(caller.domid, gpfns.add(gpfn));
+    xen.socketCopies.track(frame);
   }
   return { memRead: { data: frame.read(offset, length) } };
 };

@@ -22,8 +22,9 @@ export function receive(xen: Xen, domain: Domain, envelope: Envelope): void {
     const busy = `${session.heldCalls.length} calls already queued while paused`;
     session.replyNow(envelope.seq, failure(errno("EBUSY", busy)));
   } else {
-    // An shm domain's writes are already in memory: socket copies catch up before its calls run.
-    if (domain.transport === "shm") xen.publishShmWrites();
+    // shm domains' writes are in memory already, unseen: socket copies catch up before any call
+    // runs — an shm domain's (its write, then notify) and a socket domain's (its barrier).
+    xen.publishShmWrites();
     session.lastCallSeq = envelope.seq;
     if (domain.state === "paused") session.heldCalls.push(envelope);
     else serve(xen, domain, envelope);

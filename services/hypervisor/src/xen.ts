@@ -86,10 +86,15 @@ export class Xen {
   }
 
   /**
-   * Before an shm domain is served: what it (or any shm domain) wrote in place since into frames
-   * socket domains copy goes to them as frame_update, ahead of the event its call may send.
+   * Before any domain is served: what shm domains wrote in place since, into frames socket
+   * domains copy, goes to those domains as frame_update. It is then ahead of the event an shm
+   * writer's call may send, and ahead of the reply to a socket domain's call (its barrier: a
+   * ring consumer re-checking the producer index after its own write must see it). Nothing to
+   * do while no socket domain keeps copies or no shm domain lives.
    */
   publishShmWrites(): void {
+    if (this.socketCopies.size === 0) return;
+    if (!this.domains.all().some((d) => d.live && d.transport === "shm")) return;
     this.socketCopies.sync((frame, offset, data) => this.#sendUpdates(frame, offset, data));
   }
 

@@ -139,6 +139,26 @@ describe("the shm transport", () => {
     expect(reader.upcalls[0]?.frameUpdate).toMatchObject({ gpfn, offset: 100, data: Uint8Array.of(7, 8, 9) });
   });
 
+  it("shows a socket domain an shm peer's in-place write by the reply to its own next call (its barrier)", async () => {
+    const populated = await ok(dom0.call({ populatePhysmap: { nrExtents: 1 } }));
+    const page = populated.populatePhysmap!.gpfns![0]!;
+    const mfn = populated.populatePhysmap!.mfns![0]!;
+    const reader = await host.guest("socket-barrier");
+    await grant(dom0, table, 6, GTF.permit_access | GTF.readonly, reader.domid, page);
+    const flags = GNTMAP.host_map | GNTMAP.readonly;
+    const mapped = await ok(reader.call({ gnttabMapGrantRef: { flags, ref: 6, dom: 0 } }));
+    const gpfn = mapped.gnttabMapGrantRef!.hostGpfn!;
+    await ok(reader.call({ memRead: { gpfn, offset: 0, length: XEN_PAGE_SIZE, cache: true } }));
+    await reader.sync();
+    reader.upcalls.length = 0;
+
+    writeInPlace(mfn, 40, Uint8Array.of(4, 4)); // dom0 writes in place and makes no call
+    await reader.sync(); // the reader's round trip
+    expect(reader.upcalls.map((u) => u.frameUpdate)).toEqual([
+      expect.objectContaining({ gpfn, offset: 40, data: Uint8Array.of(4, 4) }),
+    ]);
+  });
+
   it("keeps a frame taken by force from an shm mapper out of the free pool until the mapper acknowledges", async () => {
     const [page] = await populate(dom0, 1);
     const mapper = await shmGuest("shm-revoked");

@@ -1,8 +1,8 @@
 // The frames socket-transport domains keep copies of, with the bytes those copies were last
 // brought to. A domain on the shm transport writes frames in place, unseen by the hypervisor;
-// each time it is served (every inbound frame of it, before its calls run), the frames that
-// changed since are found here and their holders sent frame_update. So a socket domain still
-// sees every write an shm peer made before the event (or any other call) that follows it.
+// before any domain's calls are served, the frames that changed since are found here and their
+// holders sent frame_update. So a socket domain still sees every write an shm peer made before
+// the event that follows it, and before the reply to its own next call (its barrier).
 import { XEN_PAGE_SIZE } from "@xenfs/proto";
 import type { Frame } from "./frame-pool.js";
 

@@ -39,7 +39,7 @@ function atomic(
   if (entry.readonly) throw errno("EACCES", `gpfn ${gpfn} is mapped read-only`);
   const old = entry.frame.read(offset, width);
   const next = compute(old);
-  if (next) xen.writeFrame(entry.frame, offset, next, { domid: caller.domid, gpfn });
+  if (next) xen.memory.writeFrame(entry.frame, offset, next, { domid: caller.domid, gpfn });
   return { memAtomic: { old } };
 }
 

@@ -54,8 +54,8 @@ export const decreaseReservation: Handler<"decreaseReservation"> = (xen, caller,
   gpfns.forEach((gpfn, i) => {
     const frame = entries[i]!.frame;
     caller.p2m.delete(gpfn);
-    xen.forget(caller, frame, gpfn);
-    xen.releaseOwned(caller, frame);
+    xen.memory.forget(caller, frame, gpfn);
+    xen.memory.releaseOwned(caller, frame);
   });
   return { decreaseReservation: { nrDone: gpfns.length } };
 };
@@ -64,11 +64,7 @@ export const memRead: Handler<"memRead"> = (xen, caller, { gpfn, offset, length,
   const { frame } = entryAt(caller, gpfn);
   checkSpan(offset, length);
   // An shm domain reads frames in place: it keeps no copy, so it is never sent updates.
-  if (cache && caller.transport === "socket") {
-    const gpfns = frame.cachers.get(caller.domid) ?? new Set<number>();
-    frame.cachers.set(caller.domid, gpfns.add(gpfn));
-    xen.socketCopies.track(frame);
-  }
+  if (cache) xen.memory.cache(caller, frame, gpfn);
   return { memRead: { data: frame.read(offset, length) } };
 };
 
@@ -76,7 +72,7 @@ export const memWrite: Handler<"memWrite"> = (xen, caller, { gpfn, offset, data 
   const entry = entryAt(caller, gpfn);
   writable(entry, gpfn);
   checkSpan(offset, data.length);
-  xen.writeFrame(entry.frame, offset, data, { domid: caller.domid, gpfn });
+  xen.memory.writeFrame(entry.frame, offset, data, { domid: caller.domid, gpfn });
   return undefined;
 };
 
@@ -84,7 +80,7 @@ export const memForget: Handler<"memForget"> = (xen, caller, { gpfns }) => {
   for (const gpfn of gpfns) if (!P2m.valid(gpfn)) throw errno("EINVAL", `gpfn ${gpfn} out of range`);
   for (const gpfn of gpfns) {
     const entry = caller.p2m.get(gpfn);
-    if (entry) xen.forget(caller, entry.frame, gpfn);
+    if (entry) xen.memory.forget(caller, entry.frame, gpfn);
   }
   return undefined;
 };
@@ -95,7 +91,7 @@ export const memTransport: Handler<"memTransport"> = (xen, caller, { transport }
   caller.transport = transport;
   if (transport === "shm") {
     // Copies it kept over the socket are gone: updates to them would only fill its queue.
-    for (const [gpfn, entry] of caller.p2m) xen.forget(caller, entry.frame, gpfn);
+    xen.memory.forgetAll(caller);
   }
   return undefined;
 };

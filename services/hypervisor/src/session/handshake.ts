@@ -6,7 +6,7 @@ import type { WebSocket } from "ws";
 import { Domain } from "../domain/domain.js";
 import { errno } from "../errors.js";
 import type { Xen } from "../xen.js";
-import { Session } from "./session.js";
+import { Session, sessionOf } from "./session.js";
 
 const SESSION_KEY_BYTES = 32;
 const DOMAIN_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -75,15 +75,16 @@ export function resume(xen: Xen, socket: WebSocket, seq: number, args: xen.Resum
   const domain = xen.domains.live(args.domid);
   // The same answer for "no such domain" and "wrong key": a probe learns nothing.
   if (!domain || !sameSecret(args.sessionKey, domain.sessionKey)) throw errno("EACCES", "no such session");
-  const frames = domain.session.replayAfter(args.lastSeq);
+  const session = sessionOf(domain);
+  const frames = session.replayAfter(args.lastSeq);
   if (!frames) throw errno("ERANGE", `frames after seq ${args.lastSeq} can no longer be replayed`);
   clearTimeout(domain.leaseTimer);
   domain.leaseTimer = undefined;
-  domain.session.attach(socket);
-  domain.session.sendRaw(frames);
-  domain.session.replyNow(seq, {
+  session.attach(socket);
+  session.sendRaw(frames);
+  session.replyNow(seq, {
     status: 0,
-    resume: { lastCallSeq: domain.session.lastCallSeq, ...memoryPlace(xen) },
+    resume: { lastCallSeq: session.lastCallSeq, ...memoryPlace(xen) },
   });
   xen.logger.info({ domid: domain.domid, replayed: frames.length }, "session resumed");
   return domain;

@@ -4,6 +4,7 @@
 import type { Envelope, EnvelopeInit, xen } from "@xenfs/proto";
 import type { Logger } from "@xenfs/service-kit";
 import type { WebSocket } from "ws";
+import type { DomainLink } from "../domain/link.js";
 import type { Faults } from "../faults.js";
 import { type SessionLimits, TokenBucket } from "./limits.js";
 import { assemble, encodeOrShrink, type Outbound } from "./outbox.js";
@@ -28,7 +29,7 @@ export interface SessionDeps {
   collectEvents(): number[];
 }
 
-export class Session {
+export class Session implements DomainLink {
   socket: WebSocket | undefined;
   /** Highest call seq accepted (served or queued to be served). */
   lastCallSeq = 0;
@@ -66,6 +67,23 @@ export class Session {
       this.flushScheduled = false;
       this.flush();
     });
+  }
+
+  upcall(upcall: xen.Upcall.$Properties): void {
+    this.push({ kind: "upcall", upcall });
+  }
+
+  raiseEvents(): void {
+    this.push({ kind: "events" });
+  }
+
+  end(reason: string): void {
+    this.heldCalls.length = 0;
+    this.close(WS_CLOSE.normal, `domain destroyed: ${reason}`);
+  }
+
+  shutdown(reason: string): void {
+    this.close(WS_CLOSE.goingAway, reason);
   }
 
   /** Paused: nothing leaves the queue. Unpaused: everything held goes, in order. */
@@ -162,4 +180,10 @@ export class Session {
     if (plan.delayMs > 0) setTimeout(send, plan.delayMs).unref();
     else send();
   }
+}
+
+/** The session behind a domain's link (the session layer's view of a domain). */
+export function sessionOf(domain: { readonly domid: number; readonly link: DomainLink }): Session {
+  if (!(domain.link instanceof Session)) throw new Error(`dom${domain.domid} has no hypercall session`);
+  return domain.link;
 }

@@ -77,7 +77,11 @@ export class Memory {
     checkGpfn("mem_read", gpfn);
     checkRange("mem_read", offset, length);
     this.#takeDeferred();
-    if (this.shm) return (await this.#shmFrame(gpfn)).read(offset, length);
+    if (this.shm) {
+      // Read now, not after a microtask: what the caller sees is memory at the call.
+      const held = this.#frames.get(gpfn);
+      return (held ?? (await this.#shmFrame(gpfn))).read(offset, length);
+    }
     return (await this.#held(gpfn)).read(offset, length);
   }
 
@@ -155,7 +159,11 @@ export class Memory {
       await Promise.all(writes);
       return;
     }
-    const frames = await Promise.all(gpfns.map((gpfn) => this.#shmFrame(gpfn)));
+    // Frames held are written now (before an event sent next); others are looked up first.
+    const known = gpfns.map((gpfn) => this.#frames.get(gpfn));
+    const frames = known.every((frame) => frame !== undefined)
+      ? known
+      : await Promise.all(gpfns.map((gpfn) => this.#shmFrame(gpfn)));
     const readonly = frames.find((frame) => frame.readonly);
     if (readonly) throw XenError.errno("EACCES", "mem_write", `frame ${readonly.gpfn} is mapped read-only`);
     let i = 0;

@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { XEN_PAGE_SIZE } from "@xenfs/proto";
 import { afterAll, describe, expect, it } from "vitest";
@@ -40,16 +40,29 @@ describe("MemoryFile", () => {
     file.close();
   });
 
-  it("replaces a stale file whose hypervisor died, and leaves a live one alone", () => {
-    const stale = join(dir, `xenfs-memory.${deadPid()}.1`);
-    const live = join(dir, `xenfs-memory.${process.ppid}.1`);
-    writeFileSync(stale, "left by a crash");
-    writeFileSync(live, "another hypervisor's");
+  it("replaces a stale file whose hypervisor died, and leaves a live one and another host's alone", () => {
+    const host = hostname();
+    const stale = join(dir, `xenfs-memory.${deadPid()}.1.${host}`);
+    // A restarted container's hypervisor has the same pid (1) as the one that crashed.
+    const samePid = join(dir, `xenfs-memory.${process.pid}.999.${host}`);
+    const live = join(dir, `xenfs-memory.${process.ppid}.1.${host}`);
+    const elsewhere = join(dir, `xenfs-memory.${deadPid()}.1.another-host`);
+    for (const path of [stale, samePid, live, elsewhere]) writeFileSync(path, "x");
     const { file, stale: removed } = MemoryFile.create(dir, 4);
-    expect(removed).toEqual([stale]);
-    expect(existsSync(stale)).toBe(false);
-    expect(existsSync(live)).toBe(true);
+    expect(removed.sort()).toEqual([samePid, stale].sort());
+    expect([stale, samePid, live, elsewhere].map((path) => existsSync(path))).toEqual([
+      false,
+      false,
+      true,
+      true,
+    ]);
+    // Its own live file is never taken for a stale one.
+    const second = MemoryFile.create(dir, 4);
+    expect(second.stale).toEqual([]);
+    second.file.close();
+    expect(existsSync(file.path)).toBe(true);
     file.close();
     rmSync(live);
+    rmSync(elsewhere);
   });
 });

@@ -4,7 +4,10 @@
 // with positioned reads and writes on one descriptor, synchronous, so each hypercall still runs
 // to completion. The file is sparse (a frame costs memory once written), mode 0600 (only this
 // user's processes may open it), removed on close and on process exit; one left by a crashed
-// hypervisor (its pid is dead) is removed when the next one starts in that directory.
+// hypervisor on this host (its pid is dead, or is this process's own pid but not a file it
+// opened: a restarted container's hypervisor is pid 1 again) is removed when the next one starts
+// in that directory. Files named for another host (a volume shared between containers) are
+// left alone: their liveness cannot be judged from here.
 import {
   closeSync,
   existsSync,
@@ -17,13 +20,13 @@ import {
   unlinkSync,
   writeSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { XEN_PAGE_SIZE } from "@xenfs/proto";
 import { fileResidentBytes } from "@xenfs/service-kit";
 
-/** `xenfs-memory.<pid>.<n>`: the pid tells a stale file (its process is gone) from a live one. */
-const FILE_NAME = /^xenfs-memory\.(\d+)\.(\d+)$/;
+/** `xenfs-memory.<pid>.<n>.<host>`: pid and host tell a stale file from a live one. */
+const FILE_NAME = /^xenfs-memory\.(\d+)\.(\d+)\.(.+)$/;
 const DEFAULT_DIR = "/dev/shm";
 /** Zeroing writes at most this much at a time. */
 const ZERO_CHUNK = 256 * 1024;
@@ -43,8 +46,8 @@ export function defaultMemoryDir(): string {
   return tmpdir();
 }
 
-function alive(pid: number): boolean {
-  if (pid === process.pid) return true;
+function alive(pid: number, path: string): boolean {
+  if (pid === process.pid) return [...open].some((file) => file.path === path);
   try {
     process.kill(pid, 0);
     return true;
@@ -58,7 +61,7 @@ export function removeStale(dir: string): string[] {
   const removed: string[] = [];
   for (const name of readdirSync(dir)) {
     const match = FILE_NAME.exec(name);
-    if (!match || alive(Number(match[1]))) continue;
+    if (!match || match[3] !== hostname() || alive(Number(match[1]), join(dir, name))) continue;
     try {
       unlinkSync(join(dir, name));
       removed.push(join(dir, name));
@@ -90,7 +93,7 @@ export class MemoryFile {
   static create(dir: string, frames: number): { file: MemoryFile; stale: string[] } {
     const stale = removeStale(dir);
     let path: string;
-    do path = join(dir, `xenfs-memory.${process.pid}.${++instances}`);
+    do path = join(dir, `xenfs-memory.${process.pid}.${++instances}.${hostname()}`);
     while (existsSync(path));
     const file = new MemoryFile(path, frames);
     open.add(file);

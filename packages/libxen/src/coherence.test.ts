@@ -4,7 +4,7 @@ import type { Hypervisor } from "@xenfs/hypervisor";
 import { DEFAULT_WIRE_LIMITS } from "@xenfs/proto";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { joinDom0, joinGuest, startTestHypervisor } from "../test/host.js";
+import { joinDom0, joinGuest, startTestHypervisor, TRANSPORTS } from "../test/host.js";
 import type { XenDomain } from "./domain.js";
 import type { FramePage } from "./frame-page.js";
 
@@ -26,7 +26,7 @@ const write: fc.Arbitrary<Write> = fc.integer({ min: 0, max: 4095 }).chain((offs
   }),
 );
 
-describe("write, then notify", () => {
+describe.each(TRANSPORTS)("write, then notify (%s transport)", (transport) => {
   let hv: Hypervisor;
   let a: XenDomain;
   let b: XenDomain;
@@ -39,8 +39,8 @@ describe("write, then notify", () => {
   beforeAll(async () => {
     hv = await startTestHypervisor();
     // Small batches: a run's calls are split over several multicalls.
-    a = await joinDom0(hv, { limits: { ...DEFAULT_WIRE_LIMITS, maxBatch: 3 } });
-    b = await joinGuest(hv, "guest-coherence");
+    a = await joinDom0(hv, { limits: { ...DEFAULT_WIRE_LIMITS, maxBatch: 3 }, memoryTransport: transport });
+    b = await joinGuest(hv, "guest-coherence", { memoryTransport: transport });
     await a.grants.setup(1);
     [gpfn] = (await a.memory.populatePhysmap(1)) as [number];
     const ref = await a.grants.grantAccess(b.domid, gpfn, { readonly: true });

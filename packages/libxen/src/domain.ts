@@ -4,6 +4,7 @@ import { EventChannel } from "./event-channel.js";
 import { GrantTable } from "./grant-table.js";
 import { Memory } from "./memory.js";
 import { XenSession, type XenSessionOptions } from "./session.js";
+import { type MemoryTransport, SharedMemory } from "./shared-memory.js";
 import { XenStoreClient } from "./xenstore.js";
 
 export class XenDomain {
@@ -13,24 +14,68 @@ export class XenDomain {
   readonly xs: XenStoreClient;
   readonly domctl: Domctl;
 
-  private constructor(readonly session: XenSession) {
-    this.memory = new Memory(session);
+  private constructor(
+    readonly session: XenSession,
+    shm: SharedMemory | undefined,
+  ) {
+    this.memory = new Memory(session, shm);
     this.grants = new GrantTable(session, this.memory);
     this.events = new EventChannel(session);
     this.xs = new XenStoreClient(session);
     this.domctl = new Domctl(session);
+    session.once("lost", () => this.memory.close());
   }
 
   /** Joins the hypervisor as a new domain (dom0 when given `XEN_DOM0_TOKEN`). */
   static async join(options: XenSessionOptions): Promise<XenDomain> {
-    return new XenDomain(await XenSession.join(options));
+    const session = await XenSession.join(options);
+    try {
+      return new XenDomain(session, await openMemory(session, options.memoryTransport ?? "shm"));
+    } catch (error) {
+      await session.close();
+      throw error;
+    }
   }
 
   get domid(): number {
     return this.session.domid;
   }
 
-  close(): Promise<void> {
-    return this.session.close();
+  /** How this domain reaches machine memory. */
+  get memoryTransport(): MemoryTransport {
+    return this.memory.transport;
   }
+
+  async close(): Promise<void> {
+    await this.session.close();
+    this.memory.close();
+  }
+}
+
+/**
+ * The shm transport when asked for and the memory file can be opened here (another host or a
+ * container without the volume cannot): then the hypervisor is told, so it sends no frame
+ * updates. Otherwise the socket transport, said once in the log.
+ */
+async function openMemory(session: XenSession, wanted: MemoryTransport): Promise<SharedMemory | undefined> {
+  if (wanted === "socket") return undefined;
+  const place = session.memoryPlace;
+  let shm: SharedMemory;
+  try {
+    if (!place) throw new Error("the hypervisor named no memory file");
+    shm = SharedMemory.open(place);
+  } catch (error) {
+    session.logger.warn(
+      { domid: session.domid, path: place?.path, err: error },
+      "cannot open the machine-memory file; using the socket memory transport",
+    );
+    return undefined;
+  }
+  try {
+    await session.call({ memTransport: { transport: "shm" } });
+  } catch (error) {
+    shm.close();
+    throw error;
+  }
+  return shm;
 }

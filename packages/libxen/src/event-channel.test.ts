@@ -2,10 +2,10 @@
 import type { Hypervisor } from "@xenfs/hypervisor";
 import { VIRQ } from "@xenfs/proto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { joinDom0, joinGuest, startTestHypervisor } from "../test/host.js";
+import { joinDom0, joinGuest, startTestHypervisor, TRANSPORTS } from "../test/host.js";
 import type { XenDomain } from "./domain.js";
 
-describe("event channels", () => {
+describe.each(TRANSPORTS)("event channels (%s transport)", (transport) => {
   let hv: Hypervisor;
   let dom0: XenDomain;
   let guest: XenDomain;
@@ -14,8 +14,8 @@ describe("event channels", () => {
 
   beforeAll(async () => {
     hv = await startTestHypervisor();
-    dom0 = await joinDom0(hv);
-    guest = await joinGuest(hv, "guest-events");
+    dom0 = await joinDom0(hv, { memoryTransport: transport });
+    guest = await joinGuest(hv, "guest-events", { memoryTransport: transport });
     guestPort = await guest.events.allocUnbound(0);
     dom0Port = await dom0.events.bindInterdomain(guest.domid, guestPort);
   });

@@ -1,10 +1,11 @@
 // A synchronous view of one frame the domain holds, for shared-memory protocols (rings, flags).
-// Reads come from the coherent local copy; writes show locally at once and go to the hypervisor
-// in issue order without waiting (a refused write is reported on the session's 'error' event and
-// by the next awaited Memory call).
+// On the shm transport reads and writes go straight to the frame in host shared memory. On the
+// socket transport reads come from the coherent local copy; writes show locally at once and go to
+// the hypervisor in issue order without waiting (a refused write is reported on the session's
+// 'error' event and by the next awaited Memory call).
 import { XEN_PAGE_SIZE } from "@xenfs/proto";
 import { XenError } from "./errors.js";
-import type { FrameCopy, UpdateListener } from "./frame-cache.js";
+import type { UpdateListener } from "./frame-cache.js";
 import { checkRange } from "./range.js";
 
 /** The shape shared-memory code (e.g. `@xenfs/ring`) runs over. */
@@ -16,6 +17,14 @@ export interface SharedPage {
   write(offset: number, data: Uint8Array): void;
 }
 
+/** What a page reads through: a coherent copy (socket) or the frame itself (shm). */
+export interface FrameAccess {
+  readonly valid: boolean;
+  read(offset: number, length: number): Uint8Array;
+  readU32(offset: number): number;
+  onUpdate(listener: UpdateListener): () => void;
+}
+
 export type PageWriter = (gpfn: number, offset: number, data: Uint8Array) => void;
 
 export class FramePage implements SharedPage {
@@ -23,7 +32,7 @@ export class FramePage implements SharedPage {
 
   constructor(
     readonly gpfn: number,
-    private readonly copy: FrameCopy,
+    private readonly copy: FrameAccess,
     private readonly writer: PageWriter,
   ) {}
 
@@ -55,7 +64,11 @@ export class FramePage implements SharedPage {
     this.writer(this.gpfn, offset, bytes);
   }
 
-  /** Called after a peer's write to this frame has been applied (not for this domain's writes). */
+  /**
+   * Called after a peer's write to this frame has been applied to the local copy (socket
+   * transport; not for this domain's writes). On shm there is no copy: peers' writes are simply
+   * there, and the event that follows them is the signal.
+   */
   onUpdate(listener: UpdateListener): () => void {
     return this.copy.onUpdate(listener);
   }

@@ -91,7 +91,13 @@ export class GrantTable extends EventEmitter<GrantTableEvents> {
   async setup(nrFrames: number): Promise<number[]> {
     if (!Number.isInteger(nrFrames) || nrFrames < 1)
       throw XenError.errno("EINVAL", "gnttab_setup_table", `${nrFrames}`);
-    const reply = await this.session.call({ gnttabSetupTable: { nrFrames } });
+    const reply = await this.session.call(
+      { gnttabSetupTable: { nrFrames } },
+      {
+        onReply: (r) =>
+          this.memory.noteFrames(r.gnttabSetupTable?.frameList ?? [], r.gnttabSetupTable?.mfns ?? []),
+      },
+    );
     const frames = reply.gnttabSetupTable?.frameList ?? [];
     // Held coherently: Xen writes GTF_reading/writing and transfer results into them.
     this.#pages = await Promise.all(frames.map((gpfn) => this.memory.page(gpfn)));
@@ -179,7 +185,7 @@ export class GrantTable extends EventEmitter<GrantTableEvents> {
         onReply: (r) => {
           const result = r.gnttabMapGrantRef;
           if (r.status || !result) return;
-          this.memory.noteMapped(result.hostGpfn ?? 0, readonly);
+          this.memory.noteMapped(result.hostGpfn ?? 0, readonly, result.mfn ?? undefined);
           this.#mappings.set(result.handle ?? 0, { gpfn: result.hostGpfn ?? 0, dom, ref });
         },
       },
@@ -187,9 +193,11 @@ export class GrantTable extends EventEmitter<GrantTableEvents> {
     return { handle: reply.gnttabMapGrantRef?.handle ?? 0, gpfn: reply.gnttabMapGrantRef?.hostGpfn ?? 0 };
   }
 
-  /** GNTTABOP_unmap_grant_ref by handle; the frame's local copy goes with it. */
+  /** GNTTABOP_unmap_grant_ref by handle; the frame (or its local copy) goes with it. */
   async unmapGrantRef(handle: number): Promise<void> {
     const mapping = this.#mappings.get(handle);
+    // shm: stop touching the frame before the hypervisor may free it and give it to another.
+    if (mapping && this.memory.transport === "shm") this.memory.drop(mapping.gpfn);
     await this.session.call(
       { gnttabUnmapGrantRef: { handle, hostGpfn: mapping?.gpfn ?? 0 } },
       {
@@ -211,6 +219,7 @@ export class GrantTable extends EventEmitter<GrantTableEvents> {
   /** GNTTABOP_transfer: gives frame `gpfn` to `domid`, into its accept_transfer entry `ref`. */
   async transfer(gpfn: number, domid: number, ref: number): Promise<void> {
     checkGpfn("gnttab_transfer", gpfn);
+    if (this.memory.transport === "shm") this.memory.drop(gpfn); // it is the receiver's from now on
     await this.session.call(
       { gnttabTransfer: { mfn: gpfn, domid, ref } },
       {

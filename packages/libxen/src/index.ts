@@ -4,7 +4,7 @@ export { type DomainInfo, type DomainStateName, Domctl } from "./domctl.js";
 export { XenError } from "./errors.js";
 export { EventChannel, type EventHandler, type EvtchnStatName, type EvtchnStatus } from "./event-channel.js";
 export { FrameCache, FrameCopy, type UpdateListener } from "./frame-cache.js";
-export { FramePage, type SharedPage } from "./frame-page.js";
+export { type FrameAccess, FramePage, type SharedPage } from "./frame-page.js";
 export {
   decodeGrantEntry,
   encodeGrantEntry,
@@ -26,4 +26,6 @@ export type { XenLogger } from "./logger.js";
 export { Memory } from "./memory.js";
 export { type CallHooks, MulticallBatcher } from "./multicall.js";
 export { type SessionEvents, type UpcallListener, XenSession, type XenSessionOptions } from "./session.js";
+export { MEMORY_TRANSPORTS, type MemoryPlace, type MemoryTransport, SharedMemory } from "./shared-memory.js";
+export { ShmFrame } from "./shm-frame.js";
 export { type WatchCallback, XenStoreClient, type XsOps, type XsPerm } from "./xenstore.js";

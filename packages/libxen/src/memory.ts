@@ -1,5 +1,8 @@
-// memory.h and the loads/stores a process makes through the hypervisor, over the coherent
-// local copies of the frames the domain reads.
+// memory.h and the loads/stores of a domain process, on one of two transports. shm: the frames
+// the domain owns or maps are read and written in place in the host's memory file, at the
+// machine frame each reply named; a frame the domain does not hold is refused here (EFAULT)
+// and nothing is copied. socket: loads and stores go through the hypervisor, over coherent
+// local copies of the frames the domain reads (kept current by frame_update upcalls).
 import { XEN_PAGE_SIZE } from "@xenfs/proto";
 import { type AtomicWidth, checkAtomic, decodeWord, encodeWord, wrappingAdd } from "./atomic.js";
 import { XenError } from "./errors.js";
@@ -7,6 +10,8 @@ import { FrameCache, type FrameCopy } from "./frame-cache.js";
 import { FramePage } from "./frame-page.js";
 import { checkGpfn, checkRange } from "./range.js";
 import type { XenSession } from "./session.js";
+import type { MemoryTransport, SharedMemory } from "./shared-memory.js";
+import { ShmFrame } from "./shm-frame.js";
 import type { Reply } from "./wire.js";
 
 const NO_BYTES = new Uint8Array(0);
@@ -20,12 +25,22 @@ export class Memory {
   #lastQueued: Promise<void> = Promise.resolve();
   /** A fire-and-forget write's failure, thrown by the next awaited call. */
   #deferred: Error | undefined;
+  /** shm: the frames this domain owns or maps, by gpfn, each at its machine frame. */
+  readonly #frames = new Map<number, ShmFrame>();
+  readonly #translations = new Map<number, Promise<ShmFrame>>();
 
-  constructor(private readonly session: XenSession) {
+  constructor(
+    private readonly session: XenSession,
+    private readonly shm?: SharedMemory,
+  ) {
     session.onUpcall("frameUpdate", (u) =>
       this.#cache.applyUpdate(u.gpfn ?? 0, u.offset ?? 0, u.data ?? NO_BYTES),
     );
     session.onUpcall("frameInvalidate", (u) => this.drop(u.gpfn ?? 0));
+  }
+
+  get transport(): MemoryTransport {
+    return this.shm ? "shm" : "socket";
   }
 
   /** XENMEM_populate_physmap: `count` new frames of this domain's reservation. */
@@ -33,7 +48,10 @@ export class Memory {
     if (!Number.isInteger(count) || count < 1)
       throw XenError.errno("EINVAL", "populate_physmap", `count ${count}`);
     this.#takeDeferred();
-    const reply = await this.session.call({ populatePhysmap: { nrExtents: count } });
+    const reply = await this.session.call(
+      { populatePhysmap: { nrExtents: count } },
+      { onReply: (r) => this.noteFrames(r.populatePhysmap?.gpfns ?? [], r.populatePhysmap?.mfns ?? []) },
+    );
     return reply.populatePhysmap?.gpfns ?? [];
   }
 
@@ -41,6 +59,8 @@ export class Memory {
   async decreaseReservation(gpfns: readonly number[]): Promise<number> {
     for (const gpfn of gpfns) checkGpfn("decrease_reservation", gpfn);
     this.#takeDeferred();
+    // shm: let go before the hypervisor may hand them to someone else.
+    if (this.shm) for (const gpfn of gpfns) this.drop(gpfn);
     const reply = await this.session.call(
       { decreaseReservation: { gpfns: [...gpfns] } },
       {
@@ -57,6 +77,11 @@ export class Memory {
     checkGpfn("mem_read", gpfn);
     checkRange("mem_read", offset, length);
     this.#takeDeferred();
+    if (this.shm) {
+      // Read now, not after a microtask: what the caller sees is memory at the call.
+      const held = this.#frames.get(gpfn);
+      return (held ?? (await this.#shmFrame(gpfn))).read(offset, length);
+    }
     return (await this.#held(gpfn)).read(offset, length);
   }
 
@@ -65,14 +90,106 @@ export class Memory {
    * (and nothing copied) when the frame is not held, so the caller takes the asynchronous read().
    */
   readHeld(gpfn: number, offset: number, length: number, target: Uint8Array, at: number): boolean {
+    if (this.shm) {
+      const frame = this.#frames.get(gpfn);
+      frame?.readInto(offset, length, target, at);
+      return frame !== undefined;
+    }
     const copy = this.#cache.get(gpfn);
     if (!copy?.loaded || !copy.valid) return false;
     copy.readInto(offset, length, target, at);
     return true;
   }
 
+  /**
+   * Copies `length` bytes starting at `offset` of the first of `gpfns` (a span crossing frames)
+   * into `target`; frames that sit at consecutive machine frames are read with one positioned
+   * read. shm only; false (nothing copied) when a frame is not held or the transport is socket.
+   */
+  readHeldSpan(
+    gpfns: readonly number[],
+    offset: number,
+    length: number,
+    target: Uint8Array,
+    at: number,
+  ): boolean {
+    const shm = this.shm;
+    if (!shm) return false;
+    const frames: ShmFrame[] = [];
+    for (const gpfn of gpfns) {
+      const frame = this.#frames.get(gpfn);
+      if (!frame) return false;
+      frames.push(frame);
+    }
+    if (offset < 0 || length < 0 || offset + length > frames.length * XEN_PAGE_SIZE)
+      throw XenError.errno("EINVAL", "mem_read", `span ${offset}+${length} leaves ${frames.length} frames`);
+    let done = 0;
+    let i = Math.floor(offset / XEN_PAGE_SIZE);
+    let inFrame = offset % XEN_PAGE_SIZE;
+    while (done < length) {
+      let run = 1;
+      while (i + run < frames.length && frames[i + run]!.mfn === frames[i]!.mfn + run) run++;
+      const n = Math.min(length - done, run * XEN_PAGE_SIZE - inFrame);
+      shm.readRun(frames[i]!.mfn, inFrame, n, target, at + done);
+      done += n;
+      i += run;
+      inFrame = 0;
+    }
+    return true;
+  }
+
+  /**
+   * Writes `data` across frames from the start of `gpfns[0]` (frame i gets bytes [i×4096, …)).
+   * shm: one positioned write per run of frames at consecutive machine frames; socket: one
+   * mem_write per frame, issued together. A fill of fresh frames is one call.
+   */
+  async writeSpan(gpfns: readonly number[], data: Uint8Array): Promise<void> {
+    if (data.length > gpfns.length * XEN_PAGE_SIZE)
+      throw XenError.errno("EINVAL", "mem_write", `${data.length} bytes leave ${gpfns.length} frames`);
+    for (const gpfn of gpfns) checkGpfn("mem_write", gpfn);
+    this.#takeDeferred();
+    const shm = this.shm;
+    if (!shm) {
+      const pages = Math.ceil(data.length / XEN_PAGE_SIZE);
+      const writes = gpfns
+        .slice(0, pages)
+        .map((gpfn, i) =>
+          this.#issueWrite(gpfn, 0, data.subarray(i * XEN_PAGE_SIZE, (i + 1) * XEN_PAGE_SIZE)),
+        );
+      await Promise.all(writes);
+      return;
+    }
+    // Frames held are written now (before an event sent next); others are looked up first.
+    const known = gpfns.map((gpfn) => this.#frames.get(gpfn));
+    const frames = known.every((frame) => frame !== undefined)
+      ? known
+      : await Promise.all(gpfns.map((gpfn) => this.#shmFrame(gpfn)));
+    const readonly = frames.find((frame) => frame.readonly);
+    if (readonly) throw XenError.errno("EACCES", "mem_write", `frame ${readonly.gpfn} is mapped read-only`);
+    let i = 0;
+    while (i * XEN_PAGE_SIZE < data.length) {
+      let run = 1;
+      while (i + run < frames.length && frames[i + run]!.mfn === frames[i]!.mfn + run) run++;
+      for (let k = i; k < i + run; k++) frames[k]!.check("mem_write");
+      shm.write(frames[i]!.mfn, 0, data.subarray(i * XEN_PAGE_SIZE, (i + run) * XEN_PAGE_SIZE));
+      i += run;
+    }
+  }
+
+  /**
+   * Writes bytes into a frame. On shm a held frame is written before this returns (not in a
+   * later microtask), so an event sent next is sent after the write: Xen's write, then notify.
+   */
   async write(gpfn: number, offset: number, data: Uint8Array): Promise<void> {
     this.#takeDeferred();
+    if (this.shm) {
+      checkGpfn("mem_write", gpfn);
+      checkRange("mem_write", offset, data.length);
+      const held = this.#frames.get(gpfn);
+      if (held) held.write(offset, data);
+      else (await this.#shmFrame(gpfn)).write(offset, data);
+      return;
+    }
     await this.#issueWrite(gpfn, offset, data);
   }
 
@@ -115,6 +232,7 @@ export class Memory {
   async forget(gpfns: readonly number[]): Promise<void> {
     for (const gpfn of gpfns) checkGpfn("mem_forget", gpfn);
     this.#takeDeferred();
+    if (this.shm) return; // no copies on shm: nothing to forget
     for (const gpfn of gpfns) this.#cache.drop(gpfn);
     await this.session.call({ memForget: { gpfns: [...gpfns] } });
   }
@@ -123,6 +241,10 @@ export class Memory {
   async page(gpfn: number): Promise<FramePage> {
     checkGpfn("mem_read", gpfn);
     this.#takeDeferred();
+    if (this.shm) {
+      const frame = await this.#shmFrame(gpfn);
+      return new FramePage(gpfn, frame, (_, offset, data) => frame.write(offset, data));
+    }
     const copy = await this.#held(gpfn);
     return new FramePage(gpfn, copy, (g, offset, data) => this.#queueWrite(g, offset, data));
   }
@@ -137,7 +259,7 @@ export class Memory {
   async refresh(gpfn: number): Promise<void> {
     checkGpfn("mem_read", gpfn);
     const copy = this.#cache.get(gpfn);
-    if (!copy) return;
+    if (!copy) return; // shm never has one: the frame itself is read
     await this.session.call(
       { memRead: { gpfn, offset: 0, length: XEN_PAGE_SIZE, cache: true } },
       {
@@ -148,21 +270,78 @@ export class Memory {
     );
   }
 
-  /** Whether a coherent copy of the frame is held. */
+  /** Whether the frame is readable at once: held in place (shm) or as a coherent copy (socket). */
   holds(gpfn: number): boolean {
+    if (this.shm) return this.#frames.has(gpfn);
     return this.#cache.get(gpfn)?.loaded === true;
   }
 
-  /** A grant mapping put a frame at `gpfn`; read-only ones refuse local writes. */
-  noteMapped(gpfn: number, readonly: boolean): void {
+  /** A grant mapping put machine frame `mfn` at `gpfn`; read-only ones refuse local writes. */
+  noteMapped(gpfn: number, readonly: boolean, mfn?: number): void {
     if (readonly) this.#readonly.add(gpfn);
     else this.#readonly.delete(gpfn);
+    if (mfn !== undefined) this.#learn(gpfn, mfn, readonly);
+  }
+
+  /** Own frames and the machine frames behind them, as populate_physmap or setup_table named them. */
+  noteFrames(gpfns: readonly number[], mfns: readonly number[]): void {
+    if (!this.shm || mfns.length !== gpfns.length) return;
+    for (const [i, gpfn] of gpfns.entries()) this.#learn(gpfn, mfns[i]!, false);
   }
 
   /** The frame left this domain's p2m (unmapped, transferred, freed, invalidated). */
   drop(gpfn: number): void {
     this.#readonly.delete(gpfn);
     this.#cache.drop(gpfn);
+    this.#frames.get(gpfn)?.invalidate();
+    this.#frames.delete(gpfn);
+  }
+
+  /** The session ended: no frame is this domain's any more. */
+  close(): void {
+    for (const frame of this.#frames.values()) frame.invalidate();
+    this.#frames.clear();
+    this.shm?.close();
+  }
+
+  #learn(gpfn: number, mfn: number, readonly: boolean): void {
+    const shm = this.shm;
+    if (!shm) return;
+    const known = this.#frames.get(gpfn);
+    if (known?.mfn === mfn && known.readonly === readonly) return;
+    known?.invalidate();
+    this.#frames.set(gpfn, new ShmFrame(gpfn, mfn, readonly, shm));
+  }
+
+  /**
+   * shm: the frame at `gpfn`. One the domain was not told of (a frame transferred to it) is
+   * asked for once with mem_translate; the hypervisor refuses a gpfn the domain does not hold.
+   */
+  #shmFrame(gpfn: number): Promise<ShmFrame> {
+    const known = this.#frames.get(gpfn);
+    if (known) return Promise.resolve(known);
+    let translation = this.#translations.get(gpfn);
+    if (!translation) {
+      translation = this.session
+        .call(
+          { memTranslate: { gpfns: [gpfn] } },
+          {
+            onReply: (r) => {
+              const mfn = r.memTranslate?.mfns?.[0];
+              if (!r.status && mfn !== undefined)
+                this.#learn(gpfn, mfn, r.memTranslate?.readonly?.[0] ?? false);
+            },
+          },
+        )
+        .then(() => {
+          const frame = this.#frames.get(gpfn);
+          if (!frame) throw XenError.errno("EFAULT", "mem_translate", `frame ${gpfn} is not this domain's`);
+          return frame;
+        })
+        .finally(() => this.#translations.delete(gpfn));
+      this.#translations.set(gpfn, translation);
+    }
+    return translation;
   }
 
   #held(gpfn: number): Promise<FrameCopy> {
@@ -228,7 +407,8 @@ export class Memory {
 
   #checkWritable(op: string, gpfn: number): void {
     checkGpfn(op, gpfn);
-    if (this.#readonly.has(gpfn)) throw XenError.errno("EACCES", op, `frame ${gpfn} is mapped read-only`);
+    if (this.#readonly.has(gpfn) || this.#frames.get(gpfn)?.readonly)
+      throw XenError.errno("EACCES", op, `frame ${gpfn} is mapped read-only`);
   }
 
   #takeDeferred(): void {

@@ -17,6 +17,7 @@ import { XenError } from "./errors.js";
 import { InboundOrder } from "./inbound-order.js";
 import { SILENT_LOGGER, type XenLogger } from "./logger.js";
 import { type Batch, type CallHooks, MulticallBatcher } from "./multicall.js";
+import type { MemoryPlace, MemoryTransport } from "./shared-memory.js";
 import { type Hypercall, type Reply, type Upcall, upcallKind } from "./wire.js";
 
 export interface XenSessionOptions {
@@ -31,6 +32,12 @@ export interface XenSessionOptions {
   /** A call unanswered this long is taken for a lost frame and the session resumes. */
   callTimeoutMs?: number;
   limits?: WireLimits;
+  /**
+   * How this domain reaches machine memory (XEN_MEMORY_TRANSPORT): "shm" (default) reads and
+   * writes frames in place in the host's memory file, falling back to "socket" when it cannot
+   * open it; "socket" sends every load and store to the hypervisor.
+   */
+  memoryTransport?: MemoryTransport;
 }
 
 export interface SessionEvents {
@@ -85,6 +92,7 @@ export class XenSession extends EventEmitter<SessionEvents> {
   #sessionKey: Uint8Array = new Uint8Array(0);
   #leaseMs = 0;
   #maxFrames = 0;
+  #memoryPlace: MemoryPlace | undefined;
   #nextSeq = 1;
   #lastAcked = 0;
   #droppedAt = 0;
@@ -130,6 +138,13 @@ export class XenSession extends EventEmitter<SessionEvents> {
   }
   get maxFrames(): number {
     return this.#maxFrames;
+  }
+  /** Where the hypervisor keeps machine memory (undefined when it named no file). */
+  get memoryPlace(): MemoryPlace | undefined {
+    return this.#memoryPlace;
+  }
+  get logger(): XenLogger {
+    return this.#logger;
   }
   get connected(): boolean {
     return this.#state === "open";
@@ -195,6 +210,13 @@ export class XenSession extends EventEmitter<SessionEvents> {
     this.#sessionKey = result.sessionKey ?? new Uint8Array(0);
     this.#leaseMs = result.leaseMs ?? 0;
     this.#maxFrames = result.maxFrames ?? 0;
+    if (result.memoryPath) {
+      this.#memoryPlace = {
+        path: result.memoryPath,
+        frames: result.memoryFrames ?? 0,
+        ino: Number(result.memoryIno ?? 0),
+      };
+    }
     if (result.maxPayload && result.maxPayload < this.#limits.maxFrameBytes) {
       this.#limits = { ...this.#limits, maxFrameBytes: result.maxPayload };
       this.#batcher = new MulticallBatcher((batch) => this.#dispatch(batch), this.#limits);

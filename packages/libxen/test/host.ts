@@ -2,6 +2,7 @@
 import { type Hypervisor, type HypervisorOptions, startHypervisor, XenStore } from "@xenfs/hypervisor";
 import { XenDomain } from "../src/domain.js";
 import type { XenSessionOptions } from "../src/session.js";
+import type { MemoryTransport } from "../src/shared-memory.js";
 
 export const CLUSTER_TOKEN = "test-cluster-token";
 export const DOM0_TOKEN = "test-dom0-token";
@@ -19,12 +20,37 @@ export function startTestHypervisor(options: Partial<HypervisorOptions> = {}): P
   });
 }
 
+/**
+ * The memory transport test domains use unless a test names one: XEN_MEMORY_TRANSPORT=socket runs
+ * a suite over the socket transport; otherwise shm (libxen's default).
+ */
+export const TEST_MEMORY_TRANSPORT: MemoryTransport = transportFrom(process.env);
+
+function transportFrom({ XEN_MEMORY_TRANSPORT }: NodeJS.ProcessEnv): MemoryTransport {
+  return XEN_MEMORY_TRANSPORT === "socket" ? "socket" : "shm";
+}
+
+/** Both memory transports, for suites whose semantics must hold on each. */
+export const TRANSPORTS: readonly MemoryTransport[] = ["shm", "socket"];
+
 type JoinOptions = Partial<Omit<XenSessionOptions, "token">>;
 
 export function joinDom0(hv: Hypervisor, options: JoinOptions = {}): Promise<XenDomain> {
-  return XenDomain.join({ url: hv.url, token: DOM0_TOKEN, name: "Domain-0", ...options });
+  return XenDomain.join({
+    url: hv.url,
+    token: DOM0_TOKEN,
+    name: "Domain-0",
+    memoryTransport: TEST_MEMORY_TRANSPORT,
+    ...options,
+  });
 }
 
 export function joinGuest(hv: Hypervisor, name: string, options: JoinOptions = {}): Promise<XenDomain> {
-  return XenDomain.join({ url: hv.url, token: CLUSTER_TOKEN, name, ...options });
+  return XenDomain.join({
+    url: hv.url,
+    token: CLUSTER_TOKEN,
+    name,
+    memoryTransport: TEST_MEMORY_TRANSPORT,
+    ...options,
+  });
 }

@@ -2,6 +2,7 @@
 // again whenever its session is lost (serving-loop.ts); HTTP on the side (health, metrics,
 // /api/cache). Tests and main.ts start it the same way.
 import { join } from "node:path";
+import type { MemoryTransport } from "@xenfs/libxen";
 import { ConfigError, createHttpServer, type Logger, silentLogger } from "@xenfs/service-kit";
 import type { GuestView } from "./backend/index.js";
 import { cacheRoute } from "./cache-api.js";
@@ -39,6 +40,8 @@ export interface Dom0ServerOptions {
   faults?: string;
   /** Aborting gives up joining (a SIGTERM while the hypervisor is away). */
   signal?: AbortSignal;
+  /** XEN_MEMORY_TRANSPORT: shm (default) or socket. */
+  memoryTransport?: MemoryTransport;
 }
 
 export interface Dom0Server {
@@ -95,6 +98,7 @@ export async function startDom0Server(options: Dom0ServerOptions): Promise<Dom0S
         url: options.hypervisorUrl,
         token: options.dom0Token,
         logger,
+        memoryTransport: options.memoryTransport ?? "shm",
         signal: given ? AbortSignal.any([signal, given]) : signal,
       }),
     serve: (dom0) =>

@@ -1,6 +1,6 @@
 // Joining the hypervisor as dom0. The hypervisor refuses a second dom0 while the last one is
 // within its lease (a restart), and may not be up yet: both are waited out with backoff.
-import { XenDomain, XenError } from "@xenfs/libxen";
+import { type MemoryTransport, XenDomain, XenError } from "@xenfs/libxen";
 import type { Logger } from "@xenfs/service-kit";
 
 const BACKOFF_MIN_MS = 100;
@@ -12,15 +12,28 @@ export interface JoinOptions {
   readonly url: string;
   readonly token: string;
   readonly logger: Logger;
+  readonly memoryTransport?: MemoryTransport | undefined;
   /** Aborted: stop retrying and reject. */
   readonly signal: AbortSignal;
 }
 
-export async function joinAsDom0({ url, token, logger, signal }: JoinOptions): Promise<XenDomain> {
+export async function joinAsDom0({
+  url,
+  token,
+  logger,
+  memoryTransport,
+  signal,
+}: JoinOptions): Promise<XenDomain> {
   for (let delay = BACKOFF_MIN_MS; ; delay = Math.min(2 * delay, BACKOFF_MAX_MS)) {
     signal.throwIfAborted();
     try {
-      return await XenDomain.join({ url, token, name: "Domain-0", logger });
+      return await XenDomain.join({
+        url,
+        token,
+        name: "Domain-0",
+        logger,
+        memoryTransport: memoryTransport ?? "shm",
+      });
     } catch (error) {
       if (error instanceof XenError && FATAL.has(error.code)) throw error;
       logger.warn({ err: error, retryInMs: delay }, "hypervisor refused dom0 or is not up; retrying");

@@ -1,5 +1,6 @@
 // The dom0 process: configuration from the environment, JSON logs with domid 0, graceful signals.
 import { statSync } from "node:fs";
+import { MEMORY_TRANSPORTS } from "@xenfs/libxen";
 import { parseOwnFaults } from "@xenfs/proto";
 import {
   ConfigError,
@@ -27,6 +28,8 @@ const spec = {
   XENFS_CACHE_MB: int({ min: 1, max: MAX_CACHE_MB, default: 64 }),
   // Faults this domain injects on its own hypervisor session (the hypervisor's grammar).
   XEN_FAULTS: checked(parseOwnFaults, { default: "" }),
+  // How this domain reaches machine memory: in place in the host's memory file, or over the socket.
+  XEN_MEMORY_TRANSPORT: oneOf(MEMORY_TRANSPORTS, { default: "shm" }),
   LOG_LEVEL: oneOf(LOG_LEVELS, { default: "info" }),
 };
 
@@ -60,6 +63,7 @@ async function main(): Promise<void> {
     stateDir: env.XENFS_STATE_DIR,
     cacheMb: env.XENFS_CACHE_MB,
     faults: env.XEN_FAULTS,
+    memoryTransport: env.XEN_MEMORY_TRANSPORT,
     host: env.HOST,
     port: env.PORT,
     logger,

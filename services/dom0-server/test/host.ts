@@ -4,7 +4,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Hypervisor } from "@xenfs/hypervisor";
 
-export { CLUSTER_TOKEN, DOM0_TOKEN, joinDom0, joinGuest, startTestHypervisor } from "@xenfs/testkit";
+export {
+  CLUSTER_TOKEN,
+  DOM0_TOKEN,
+  joinDom0,
+  joinGuest,
+  startTestHypervisor,
+  TEST_MEMORY_TRANSPORT,
+} from "@xenfs/testkit";
 
 /** A fresh directory to export, in a directory of its own that also takes dom0's state dir; `remove` deletes both. */
 export async function tempExport(): Promise<{ path: string; remove(): Promise<void> }> {

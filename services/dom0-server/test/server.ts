@@ -2,11 +2,11 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Hypervisor } from "@xenfs/hypervisor";
-import type { XenDomain } from "@xenfs/libxen";
+import type { MemoryTransport, XenDomain } from "@xenfs/libxen";
 import { createLogger } from "@xenfs/service-kit";
 import { type Dom0Server, startDom0Server } from "../src/app.js";
 import { TestFront } from "./fs-front.js";
-import { DOM0_TOKEN, joinGuest, startTestHypervisor, tempExport } from "./host.js";
+import { DOM0_TOKEN, joinGuest, startTestHypervisor, TEST_MEMORY_TRANSPORT, tempExport } from "./host.js";
 
 export interface TestServer {
   readonly hv: Hypervisor;
@@ -23,6 +23,10 @@ export interface TestServer {
 export interface TestServerOptions {
   cacheMb?: number;
   revokeDeadlineMs?: number;
+  /** dom0's memory transport; the test host's (XEN_MEMORY_TRANSPORT) when absent. */
+  dom0Transport?: MemoryTransport;
+  /** The guests' memory transport; the test host's when absent. */
+  guestTransport?: MemoryTransport;
   /** dom0's log lines, parsed. */
   logs?: object[];
 }
@@ -37,6 +41,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     port: 0,
     cacheMb: options.cacheMb ?? 4,
     revokeDeadlineMs: options.revokeDeadlineMs ?? 300,
+    memoryTransport: options.dom0Transport ?? TEST_MEMORY_TRANSPORT,
     logger: createLogger({
       service: "dom0-server",
       level: "debug",
@@ -51,7 +56,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     exportDir: dir.path,
     put: (path, content) => writeFile(join(dir.path, path), content),
     async guest(name) {
-      const domain = await joinGuest(hv, name);
+      const domain = await joinGuest(hv, name, {
+        memoryTransport: options.guestTransport ?? TEST_MEMORY_TRANSPORT,
+      });
       domains.push(domain);
       return { domain, front: await TestFront.mount(domain) };
     },

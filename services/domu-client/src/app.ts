@@ -1,7 +1,7 @@
 // Composition root: one guest — join the hypervisor, mount XenFS (again whenever the session is
 // lost), serve the admin API, run the workload. Tests and main.ts start it the same way.
 import { hostname } from "node:os";
-import { XenDomain } from "@xenfs/libxen";
+import { type MemoryTransport, XenDomain } from "@xenfs/libxen";
 import { createHttpServer, type Logger, silentLogger } from "@xenfs/service-kit";
 import type { XenfsMode } from "./frontend/modes.js";
 import { fsRoutes } from "./http/fs-routes.js";
@@ -33,6 +33,8 @@ export interface DomuClientOptions {
   requestTimeoutMs?: number;
   /** XEN_FAULTS: injected on the guest's own session after each join (see parseOwnFaults). */
   faults?: string;
+  /** XEN_MEMORY_TRANSPORT: shm (default) or socket. */
+  memoryTransport?: MemoryTransport;
   logger?: Logger;
 }
 
@@ -54,7 +56,14 @@ export async function startDomuClient(options: DomuClientOptions): Promise<DomuC
   // One set of counters for every mount: the process's totals go on across rejoins.
   const counters = new MountCounters(metrics.observer);
   const guest = await GuestLoop.start({
-    join: () => XenDomain.join({ url: options.hypervisorUrl, token: options.clusterToken, name, logger }),
+    join: () =>
+      XenDomain.join({
+        url: options.hypervisorUrl,
+        token: options.clusterToken,
+        name,
+        logger,
+        memoryTransport: options.memoryTransport ?? "shm",
+      }),
     mount: (domain) =>
       mount(domain, {
         mode: options.mode ?? "shared",

@@ -1,4 +1,6 @@
 // The guest process: configuration from the environment, JSON logs, graceful signals.
+
+import { MEMORY_TRANSPORTS } from "@xenfs/libxen";
 import { parseOwnFaults } from "@xenfs/proto";
 import {
   ConfigError,
@@ -30,6 +32,8 @@ const spec = {
   XENFS_REQUEST_TIMEOUT_MS: durationMs({ min: 1, default: 15_000 }),
   // Faults this domain injects on its own hypervisor session (the hypervisor's grammar).
   XEN_FAULTS: checked(parseOwnFaults, { default: "" }),
+  // How this domain reaches machine memory: in place in the host's memory file, or over the socket.
+  XEN_MEMORY_TRANSPORT: oneOf(MEMORY_TRANSPORTS, { default: "shm" }),
   LOG_LEVEL: oneOf(LOG_LEVELS, { default: "info" }),
 };
 
@@ -53,6 +57,7 @@ async function main(): Promise<void> {
     connectTimeoutMs: env.XENFS_CONNECT_TIMEOUT_MS,
     requestTimeoutMs: env.XENFS_REQUEST_TIMEOUT_MS,
     faults: env.XEN_FAULTS,
+    memoryTransport: env.XEN_MEMORY_TRANSPORT,
     logger,
   });
   logger.info({ domid: guest.domid, url: guest.httpUrl }, "guest ready");

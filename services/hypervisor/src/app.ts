@@ -1,5 +1,6 @@
 // Composition root: the hypervisor state, the WebSocket hypercall endpoint and the HTTP side
 // (health, metrics, API, dashboard) on one port. Tests and main.ts start it the same way.
+import { accessSync, constants, statSync } from "node:fs";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { FaultSpecError, XEN_PAGE_SIZE } from "@xenfs/proto";
@@ -16,6 +17,7 @@ import { adminRoutes } from "./http/admin.js";
 import { apiRoutes } from "./http/api.js";
 import { dashboardRoute } from "./http/dashboard.js";
 import { createMetrics } from "./http/metrics.js";
+import { defaultMemoryDir, MemoryFile } from "./memory/memory-file.js";
 import { serveHeld } from "./serve.js";
 import { acceptConnection } from "./session/connection.js";
 import { startHeartbeat } from "./session/heartbeat.js";
@@ -27,6 +29,8 @@ export interface HypervisorOptions {
   host?: string;
   port?: number; // port 0 = ephemeral
   memoryMb?: number; // XEN_MEMORY_MB, default 256
+  /** XEN_MEMORY_DIR: where the machine-memory file lives; /dev/shm, else the OS temp dir. */
+  memoryDir?: string;
   clusterToken: string; // XEN_CLUSTER_TOKEN
   dom0Token: string; // XEN_DOM0_TOKEN
   sessionLeaseMs?: number; // XEN_SESSION_LEASE_MS, default 10000
@@ -41,14 +45,27 @@ export interface Hypervisor {
   readonly url: string; // ws://host:port/hypercall
   readonly httpUrl: string;
   readonly port: number;
+  /** Machine memory: the host shared-memory file every shm domain opens. */
+  readonly memory: MemoryFile;
   close(): Promise<void>;
 }
 
 export const HYPERCALL_PATH = "/hypercall";
 export const MAX_MEMORY_MB = 4096;
 
-function validate(options: HypervisorOptions): { memoryMb: number; leaseMs: number; faults: Faults } {
+interface Validated {
+  memoryMb: number;
+  memoryDir: string;
+  leaseMs: number;
+  faults: Faults;
+}
+
+function validate(options: HypervisorOptions): Validated {
   const problems: ConfigProblem[] = [];
+  const memoryDir = options.memoryDir ?? defaultMemoryDir();
+  if (!isWritableDir(memoryDir)) {
+    problems.push({ key: "XEN_MEMORY_DIR", reason: `${memoryDir} is not a writable directory` });
+  }
   const memoryMb = options.memoryMb ?? 256;
   const leaseMs = options.sessionLeaseMs ?? 10_000;
   if (!Number.isInteger(memoryMb) || memoryMb < 1 || memoryMb > MAX_MEMORY_MB) {
@@ -70,17 +87,31 @@ function validate(options: HypervisorOptions): { memoryMb: number; leaseMs: numb
     problems.push({ key: "XEN_FAULTS", reason: error.message });
   }
   if (problems.length > 0 || !faults) throw new ConfigError(problems);
-  return { memoryMb, leaseMs, faults };
+  return { memoryMb, memoryDir, leaseMs, faults };
+}
+
+function isWritableDir(dir: string): boolean {
+  try {
+    if (!statSync(dir).isDirectory()) return false;
+    accessSync(dir, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export async function startHypervisor(options: HypervisorOptions): Promise<Hypervisor> {
-  const { memoryMb, leaseMs, faults } = validate(options);
+  const { memoryMb, memoryDir, leaseMs, faults } = validate(options);
   const host = options.host ?? "127.0.0.1";
   const logger = options.logger ?? silentLogger();
+  const totalFrames = (memoryMb * 1024 * 1024) / XEN_PAGE_SIZE;
+  const { file: memory, stale } = MemoryFile.create(memoryDir, totalFrames);
+  for (const path of stale) logger.warn({ path }, "removed a memory file left by a hypervisor that died");
   const limits: SessionLimits = { ...DEFAULT_SESSION_LIMITS, ...options.limits };
   const metrics = createMetrics();
   const xen: Xen = new Xen({
-    totalFrames: (memoryMb * 1024 * 1024) / XEN_PAGE_SIZE,
+    totalFrames,
+    memory,
     clusterToken: options.clusterToken,
     dom0Token: options.dom0Token,
     leaseMs,
@@ -124,14 +155,20 @@ export async function startHypervisor(options: HypervisorOptions): Promise<Hyper
 
   const stopHeartbeat = startHeartbeat(wss, limits.heartbeatMs);
 
-  const port = await http.listen();
+  const port = await http.listen().catch((error: unknown) => {
+    stopHeartbeat();
+    xen.close();
+    memory.close();
+    throw error;
+  });
   ready = true;
   const shown = host.includes(":") ? `[${host}]` : host;
-  logger.info({ port, frames: xen.pool.total }, "hypervisor listening");
+  logger.info({ port, frames: xen.pool.total, memory: memory.path }, "hypervisor listening");
   return {
     url: `ws://${shown}:${port}${HYPERCALL_PATH}`,
     httpUrl: `http://${shown}:${port}`,
     port,
+    memory,
     async close() {
       ready = false;
       stopHeartbeat();
@@ -139,6 +176,7 @@ export async function startHypervisor(options: HypervisorOptions): Promise<Hyper
       for (const client of wss.clients) client.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       await http.close();
+      memory.close();
     },
   };
 }

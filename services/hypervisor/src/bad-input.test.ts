@@ -1,21 +1,27 @@
 // Bad input from a peer gets an error reply or a close with a reason, never a crash, and never
 // changes state: random, malformed, truncated and oversized frames before authentication, and
-// out-of-range arguments of every op from an authenticated guest.
+// out-of-range arguments of every op from an authenticated guest, on either memory transport.
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { DOMID, encodeEnvelope, type xen } from "@xenfs/proto";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { populate, setupTable } from "./test-support/guest-ops.js";
+import { ok, populate, setupTable } from "./test-support/guest-ops.js";
 import { CLUSTER_TOKEN, DOM0_TOKEN, startTestHost, type TestHost } from "./test-support/host.js";
 import { RawClient } from "./test-support/raw-client.js";
 
 const MAX_PAYLOAD = 64 * 1024;
 let host: TestHost;
 let guest: RawClient;
+/** The same, on the shm transport. */
+let shmGuest: RawClient;
 let snapshot: unknown;
 
 const state = async () => ({
   memory: await host.api("/api/memory"),
   domains: await host.api("/api/domains"),
+  // Machine memory's bytes themselves, as every shm domain sees them.
+  bytes: createHash("sha256").update(readFileSync(host.hv.memory.path)).digest("hex"),
 });
 
 beforeAll(async () => {
@@ -24,6 +30,10 @@ beforeAll(async () => {
   guest = await host.guest("target", 16);
   await setupTable(guest); // gpfn 1
   await populate(guest, 4); // gpfns 2…5
+  shmGuest = await host.guest("shm-target", 16);
+  await ok(shmGuest.call({ memTransport: { transport: "shm" } }));
+  await setupTable(shmGuest);
+  await populate(shmGuest, 4);
   snapshot = await state();
 });
 afterAll(() => host.hv.close());
@@ -70,6 +80,10 @@ const badCall: fc.Arbitrary<xen.Hypercall.$Properties> = fc.oneof(
       gpfns: fc.array(fc.oneof(fc.constant(0), fc.integer({ min: 1 << 20 })), { minLength: 1 }),
     }),
   }),
+  fc.record({
+    memTransport: fc.record({ transport: fc.string().filter((t) => t !== "shm" && t !== "socket") }),
+  }),
+  fc.record({ memTranslate: fc.record({ gpfns: fc.array(badGpfn, { minLength: 1, maxLength: 8 }) }) }),
   fc.record({ gnttabSetupTable: fc.record({ nrFrames: fc.integer({ min: 33, max: 0xffffffff }) }) }),
   fc.record({ gnttabQuerySize: fc.record({ dom: noDomain }) }),
   fc.record({
@@ -135,10 +149,10 @@ const badFirstFrame: fc.Arbitrary<Uint8Array | string> = fc.oneof(
 );
 
 describe("bad input", () => {
-  it("9,000 out-of-range hypercalls from a guest each get an error status and change nothing", async () => {
+  it("9,000 out-of-range hypercalls from a guest (socket or shm) each get an error status and change nothing", async () => {
     await fc.assert(
-      fc.asyncProperty(badCall, async (call) => {
-        const reply = await guest.call(call);
+      fc.asyncProperty(badCall, fc.boolean(), async (call, onShm) => {
+        const reply = await (onShm ? shmGuest : guest).call(call);
         expect(reply.status, JSON.stringify(call)).not.toBe(0);
         expect(reply.code).not.toBe("EIO"); // EIO would mean a handler crashed
       }),

@@ -21,8 +21,17 @@ import { gnttabQuerySize, gnttabSetupTable } from "./grant-table/setup.js";
 import { gnttabTransfer } from "./grant-table/transfer.js";
 import type { Handler, HandlerTable, OpArgs } from "./handler.js";
 import { memAdd, memCmpxchg } from "./memory/atomic.js";
-import { decreaseReservation, memForget, memRead, memWrite, populatePhysmap } from "./memory/ops.js";
+import {
+  decreaseReservation,
+  memForget,
+  memRead,
+  memTranslate,
+  memTransport,
+  memWrite,
+  populatePhysmap,
+} from "./memory/ops.js";
 import { schedOp } from "./sched-op.js";
+import { sessionOf } from "./session/session.js";
 import type { Xen } from "./xen.js";
 import { xs } from "./xs.js";
 
@@ -34,6 +43,8 @@ export const HANDLERS: HandlerTable = {
   memCmpxchg,
   memAdd,
   memForget,
+  memTransport,
+  memTranslate,
   gnttabSetupTable,
   gnttabQuerySize,
   gnttabMapGrantRef,
@@ -77,7 +88,7 @@ export function runHypercall(xen: Xen, caller: Domain, call: xen.Hypercall): xen
   if (op === undefined) return failure(errno("EINVAL", "hypercall without an op"));
   if (op === "join" || op === "resume")
     return failure(errno("EISCONN", `${op} on a session that is already a domain`));
-  if (!caller.session.bucket.take())
+  if (!sessionOf(caller).bucket.take())
     return failure(errno("EAGAIN", "hypercall rate limit exceeded; retry later"));
   xen.config.counters.hypercalls.inc({ op: opName(op) });
   if (xen.config.faults.countHypercall()) xen.config.crash();

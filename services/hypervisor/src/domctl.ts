@@ -18,17 +18,17 @@ function other(xen: Xen, domid: number): Domain {
 export function pauseDomain(xen: Xen, domid: number): void {
   const d = other(xen, domid);
   if (!d.live) throw errno("EINVAL", `dom${domid} is ${d.state}`);
-  if (d.state === "running") xen.pause(d);
+  if (d.state === "running") xen.lifecycle.pause(d);
 }
 
 export function unpauseDomain(xen: Xen, domid: number): void {
   const d = other(xen, domid);
   if (d.state !== "paused") throw errno("EINVAL", `dom${domid} is not paused`);
-  xen.unpause(d);
+  xen.lifecycle.unpause(d);
 }
 
 export function destroyDomain(xen: Xen, domid: number): void {
-  xen.destroy(other(xen, domid), "destroyed by dom0");
+  xen.lifecycle.destroy(other(xen, domid), "destroyed by dom0");
 }
 
 export const domctl: Handler<"domctl"> = (xen, caller, { cmd, domain: domid, maxFrames }) => {

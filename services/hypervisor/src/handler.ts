@@ -16,6 +16,8 @@ export interface OpArgs {
   memCmpxchg: xen.MemAtomicArgs;
   memAdd: xen.MemAtomicArgs;
   memForget: xen.MemForgetArgs;
+  memTransport: xen.MemTransportArgs;
+  memTranslate: xen.MemTranslateArgs;
   gnttabSetupTable: xen.GnttabSetupTableArgs;
   gnttabQuerySize: xen.GnttabQuerySizeArgs;
   gnttabMapGrantRef: xen.GnttabMapGrantRefArgs;

@@ -1,4 +1,5 @@
 export { type Hypervisor, type HypervisorOptions, startHypervisor } from "./app.js";
+export { MemoryFile } from "./memory/memory-file.js";
 export type { SessionLimits } from "./session/limits.js";
 export {
   encodeXsdSockmsg,

@@ -1,9 +1,12 @@
 // The hypervisor as a real process: configuration errors, XenStore wired through, signals, and
 // the crash_after fault.
 import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { XS } from "@xenfs/proto";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { ok } from "./test-support/guest-ops.js";
 import { RawClient } from "./test-support/raw-client.js";
 
@@ -42,6 +45,10 @@ function run(env: Record<string, string>): Running {
   return { proc, exit, ready };
 }
 
+const memoryDir = mkdtempSync(join(tmpdir(), "xenfs-main-"));
+afterAll(() => rmSync(memoryDir, { recursive: true, force: true }));
+const memoryFiles = () => readdirSync(memoryDir).filter((name) => name.startsWith("xenfs-memory."));
+
 describe("main.ts", () => {
   it("exits 2 naming every bad variable, secrets unset or not, without printing secret values", async () => {
     const missing = await run({ XEN_MEMORY_MB: "lots" }).exit;
@@ -53,6 +60,9 @@ describe("main.ts", () => {
     expect(badFaults.code).toBe(2);
     expect(badFaults.stderr).toMatch(/XEN_FAULTS: .*probability/);
     expect(badFaults.stderr).not.toContain("dom0-secret");
+    const badDir = await run({ ...TOKENS, XEN_MEMORY_DIR: join(memoryDir, "absent") }).exit;
+    expect(badDir.code).toBe(2);
+    expect(badDir.stderr).toMatch(/XEN_MEMORY_DIR: .*not a writable directory/);
   });
 
   it("serves XenStore over xs hypercalls and stops cleanly on SIGTERM", async () => {
@@ -68,12 +78,29 @@ describe("main.ts", () => {
     expect((await hv.exit).code).toBe(0);
   });
 
-  it("crash_after=N kills the process at the Nth hypercall", async () => {
-    const hv = run({ ...TOKENS, XEN_FAULTS: "crash_after=3" });
+  it("keeps machine memory in a file in XEN_MEMORY_DIR, removed on a clean exit", async () => {
+    const hv = run({ ...TOKENS, XEN_MEMORY_DIR: memoryDir, XEN_MEMORY_MB: "4" });
+    await hv.ready;
+    expect(memoryFiles()).toEqual([expect.stringMatching(new RegExp(`^xenfs-memory\\.${hv.proc.pid}\\.`))]);
+    hv.proc.kill("SIGTERM");
+    expect((await hv.exit).code).toBe(0);
+    expect(memoryFiles()).toEqual([]);
+  });
+
+  it("crash_after=N kills the process at the Nth hypercall; the next start replaces its memory file", async () => {
+    const hv = run({ ...TOKENS, XEN_FAULTS: "crash_after=3", XEN_MEMORY_DIR: memoryDir, XEN_MEMORY_MB: "4" });
     const guest = await RawClient.join(await hv.ready, TOKENS.XEN_CLUSTER_TOKEN, "doomed");
     await ok(guest.call({ populatePhysmap: { nrExtents: 1 } }));
     await ok(guest.call({ populatePhysmap: { nrExtents: 1 } }));
     await expect(guest.call({ populatePhysmap: { nrExtents: 1 } })).rejects.toThrow(/closed/);
     expect((await hv.exit).signal).toBe("SIGKILL");
+    const [stale] = memoryFiles();
+    expect(stale).toMatch(new RegExp(`^xenfs-memory\\.${hv.proc.pid}\\.`));
+    const next = run({ ...TOKENS, XEN_MEMORY_DIR: memoryDir, XEN_MEMORY_MB: "4" });
+    await next.ready;
+    expect(existsSync(join(memoryDir, stale!))).toBe(false);
+    expect(memoryFiles()).toHaveLength(1);
+    next.proc.kill("SIGTERM");
+    expect((await next.exit).code).toBe(0);
   });
 });

@@ -19,6 +19,8 @@ const spec = {
   PORT: port({ default: 7000 }),
   HOST: str({ default: "127.0.0.1" }),
   XEN_MEMORY_MB: int({ min: 1, max: MAX_MEMORY_MB, default: 256 }),
+  // Where the machine-memory file lives (a memory-backed directory); /dev/shm, else the temp dir.
+  XEN_MEMORY_DIR: str({ optional: true }),
   XEN_CLUSTER_TOKEN: str({ secret: true }),
   XEN_DOM0_TOKEN: str({ secret: true }),
   XEN_SESSION_LEASE_MS: durationMs({ min: 1, default: 10_000 }),
@@ -45,6 +47,7 @@ async function main(): Promise<void> {
     host: env.HOST,
     port: env.PORT,
     memoryMb: env.XEN_MEMORY_MB,
+    ...(env.XEN_MEMORY_DIR === undefined ? {} : { memoryDir: env.XEN_MEMORY_DIR }),
     clusterToken: env.XEN_CLUSTER_TOKEN,
     dom0Token: env.XEN_DOM0_TOKEN,
     sessionLeaseMs: env.XEN_SESSION_LEASE_MS,

@@ -15,7 +15,7 @@ export const schedOp: Handler<"schedOp"> = (xen, caller, { cmd, reason }) => {
       const name = REASONS.get(reason);
       if (name === undefined) throw errno("EINVAL", `unknown shutdown reason ${reason}`);
       // After this call's reply has left (replies flush on a microtask): then the session closes.
-      setImmediate(() => xen.destroy(caller, `SCHEDOP_shutdown (${name})`));
+      setImmediate(() => xen.lifecycle.destroy(caller, `SCHEDOP_shutdown (${name})`));
       return undefined;
     }
     default:

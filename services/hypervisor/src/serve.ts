@@ -6,11 +6,11 @@ import type { Envelope, xen as wire } from "@xenfs/proto";
 import { failure, runHypercall } from "./dispatch.js";
 import type { Domain } from "./domain/domain.js";
 import { errno } from "./errors.js";
-import { WS_CLOSE } from "./session/session.js";
+import { sessionOf, WS_CLOSE } from "./session/session.js";
 import type { Xen } from "./xen.js";
 
 export function receive(xen: Xen, domain: Domain, envelope: Envelope): void {
-  const session = domain.session;
+  const session = sessionOf(domain);
   if (envelope.body === "ack") {
     session.ack(envelope.ack?.lastSeq ?? 0);
   } else if (envelope.body !== "call" && envelope.body !== "multicall") {
@@ -22,6 +22,9 @@ export function receive(xen: Xen, domain: Domain, envelope: Envelope): void {
     const busy = `${session.heldCalls.length} calls already queued while paused`;
     session.replyNow(envelope.seq, failure(errno("EBUSY", busy)));
   } else {
+    // shm domains' writes are in memory already, unseen: socket copies catch up before any call
+    // runs — an shm domain's (its write, then notify) and a socket domain's (its barrier).
+    xen.memory.publishShmWrites();
     session.lastCallSeq = envelope.seq;
     if (domain.state === "paused") session.heldCalls.push(envelope);
     else serve(xen, domain, envelope);
@@ -31,17 +34,17 @@ export function receive(xen: Xen, domain: Domain, envelope: Envelope): void {
 function serve(xen: Xen, domain: Domain, envelope: Envelope): void {
   if (envelope.call) {
     const reply = runHypercall(xen, domain, envelope.call as wire.Hypercall);
-    domain.session.push({ kind: "reply", replyTo: envelope.seq, reply });
+    sessionOf(domain).push({ kind: "reply", replyTo: envelope.seq, reply });
     return;
   }
   const calls = envelope.multicall?.calls ?? [];
   // HYPERVISOR_multicall: in order, one result each, none skipped because another failed.
   const results = calls.map((call) => runHypercall(xen, domain, call as wire.Hypercall));
-  domain.session.push({ kind: "multicallReply", replyTo: envelope.seq, results });
+  sessionOf(domain).push({ kind: "multicallReply", replyTo: envelope.seq, results });
 }
 
 /** On unpause: the calls queued while paused run in arrival order. */
 export function serveHeld(xen: Xen, domain: Domain): void {
-  const held = domain.session.heldCalls.splice(0);
+  const held = sessionOf(domain).heldCalls.splice(0);
   for (const envelope of held) if (domain.live) serve(xen, domain, envelope);
 }

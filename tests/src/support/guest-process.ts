@@ -1,6 +1,8 @@
 // services/domu-client/src/main.ts as a real process on an ephemeral port, driven through its
 // admin API (GET/PUT /fs/<path>, GET /api/mount).
 
+import type { MemoryTransport } from "@xenfs/libxen";
+import { TEST_MEMORY_TRANSPORT } from "@xenfs/testkit";
 import { JsonLinesProcess } from "@xenfs/testkit/process";
 import { CLUSTER_TOKEN } from "./hypervisor-process.js";
 
@@ -32,6 +34,7 @@ export async function startGuestProcess(
   hypervisorUrl: string,
   name: string,
   mode: "shared" | "copy",
+  transport: MemoryTransport = TEST_MEMORY_TRANSPORT,
   env: Record<string, string> = {},
 ): Promise<GuestProcess> {
   const process = JsonLinesProcess.start(name, "services/domu-client/src/main.ts", {
@@ -41,6 +44,7 @@ export async function startGuestProcess(
     XEN_CLUSTER_TOKEN: CLUSTER_TOKEN,
     XEN_DOMAIN_NAME: name,
     XENFS_MODE: mode,
+    XEN_MEMORY_TRANSPORT: transport,
     LOG_LEVEL: "info",
     ...env,
   });

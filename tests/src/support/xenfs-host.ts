@@ -4,6 +4,8 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Dom0Server, startDom0Server } from "@xenfs/dom0-server";
+import type { MemoryTransport } from "@xenfs/libxen";
+import { TEST_MEMORY_TRANSPORT } from "@xenfs/testkit";
 import { type MemoryView, memoryView } from "./hypervisor-api.js";
 import { DOM0_TOKEN, type HypervisorProcess, startHypervisorProcess } from "./hypervisor-process.js";
 
@@ -20,6 +22,7 @@ const SESSION_LEASE_MS = 300;
 export async function startXenfsHost(
   files: Record<string, Uint8Array>,
   sizes: { memoryMb: number; cacheMb: number },
+  dom0Transport: MemoryTransport = TEST_MEMORY_TRANSPORT,
 ): Promise<XenfsHost> {
   const exportDir = await mkdtemp(join(tmpdir(), "xenfs-tests-export-"));
   for (const [name, bytes] of Object.entries(files)) await writeFile(join(exportDir, name), bytes);
@@ -36,6 +39,7 @@ export async function startXenfsHost(
       stateDir: `${exportDir}.state`,
       port: 0,
       cacheMb: sizes.cacheMb,
+      memoryTransport: dom0Transport,
     });
   } catch (error) {
     await hv.process.kill();

@@ -35,14 +35,21 @@ async function mapAll(guest: Guest, fd: number, count: number) {
   return { answer, grefs, gpfns };
 }
 
-describe("shared mode: one set of frames for every guest", () => {
+/** Both transports, and the mixed host: dom0 writing in place, guests keeping socket copies. */
+const HOSTS = [
+  { dom0: "shm", guests: "shm" },
+  { dom0: "socket", guests: "socket" },
+  { dom0: "shm", guests: "socket" },
+] as const;
+
+describe.each(HOSTS)("shared mode: one set of frames for every guest (dom0 $dom0, guests $guests)", (mix) => {
   let host: TestServer;
   let alice: Guest;
   let bob: Guest;
   const content = `${"a".repeat(PAGE)}${"b".repeat(PAGE)}tail`;
 
   beforeAll(async () => {
-    host = await startTestServer();
+    host = await startTestServer({ dom0Transport: mix.dom0, guestTransport: mix.guests });
     await host.put("shared.txt", content);
     alice = await host.guest("alice");
     bob = await host.guest("bob");

@@ -1,6 +1,7 @@
 // The host's one page cache: (inode, page index) → a frame dom0 owns, filled from disk once and
 // granted read-only to every guest that maps it. dom0 is the only writer of these frames, so a
-// write updates them in place and frame coherence carries the bytes to every guest holding them.
+// write updates them in place: guests on shm read the same bytes, guests on the socket transport
+// get them through frame coherence.
 import type { GrantTable, Memory } from "@xenfs/libxen";
 import type { GrantReaper } from "../grants/grant-reaper.js";
 import { type CachePage, PAGE_SIZE, pageKey, pageSpan } from "./cache-page.js";
@@ -222,7 +223,9 @@ export class PageCache {
     const gpfns = await this.#takeFrames(count);
     this.#misses += gpfns.length;
     try {
-      await Promise.all(gpfns.map((gpfn, i) => this.memory.write(gpfn, 0, pageOf(bytes, i))));
+      // Fresh frames are zeros: bytes past the end of file need no writing. On shm this is one
+      // positioned write per run of consecutive machine frames, straight into shared memory.
+      await this.memory.writeSpan(gpfns, bytes.subarray(0, gpfns.length * PAGE_SIZE));
     } catch (error) {
       await this.#freeFrames(gpfns);
       throw error;
@@ -305,13 +308,4 @@ export class PageCache {
     }
     return pages;
   }
-}
-
-/** Page `i` of bytes read from disk, whole: bytes past end of file read as zeros, as in Linux. */
-function pageOf(bytes: Uint8Array, i: number): Uint8Array {
-  const page = bytes.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE);
-  if (page.length === PAGE_SIZE) return page;
-  const whole = new Uint8Array(PAGE_SIZE);
-  whole.set(page);
-  return whole;
 }

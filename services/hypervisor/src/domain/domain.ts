@@ -1,13 +1,16 @@
 // A domain: identity, lifecycle state, reservation, p2m, grant table, maptrack, event
-// channels, its session (which outlives any one WebSocket) and its XenStore connection.
+// channels, the link to its session (which outlives any one WebSocket) and its XenStore
+// connection.
 import type { DomainStateName } from "@xenfs/proto";
 import { EventChannels } from "../event-channel/ports.js";
 import { GrantTable } from "../grant-table/grant-table.js";
 import { Maptrack } from "../grant-table/maptrack.js";
 import type { Frame } from "../memory/frame-pool.js";
 import { P2m } from "../memory/p2m.js";
-import type { Session } from "../session/session.js";
 import type { XsConnection } from "../xenstore-port.js";
+import type { DomainLink } from "./link.js";
+
+export type MemoryTransport = "shm" | "socket";
 
 export type DomainState = Exclude<DomainStateName, "dead">;
 
@@ -20,6 +23,8 @@ export class Domain {
   /** Frames this domain owns (RAM and grant-table frames); a zombie's are the still-mapped ones. */
   readonly owned = new Set<Frame>();
   xs: XsConnection | undefined;
+  /** How the domain reaches machine memory: in place ("shm") or by mem_read/mem_write ("socket"). */
+  transport: MemoryTransport = "socket";
   leaseTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -27,7 +32,7 @@ export class Domain {
     readonly name: string,
     readonly sessionKey: Uint8Array,
     public maxFrames: number,
-    readonly session: Session,
+    readonly link: DomainLink,
   ) {}
 
   get privileged(): boolean {

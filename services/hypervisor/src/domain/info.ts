@@ -12,6 +12,6 @@ export function domainInfo(d: Domain): xen.DomainInfo.$Properties & { domid: num
     shrPages: d.sharedPages,
     grantsActive: d.grantTable.active.size,
     portsOpen: d.evtchn.open,
-    connected: d.session.connected,
+    connected: d.link.connected,
   };
 }

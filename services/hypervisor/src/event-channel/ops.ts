@@ -50,7 +50,7 @@ export const evtchnBindInterdomain: Handler<"evtchnBindInterdomain"> = (
   remote.evtchn.set(remotePort, { state: "interdomain", remoteDom: caller.domid, remotePort: port });
   // Xen: notifications sent to the unbound port may have been lost, so the new local port is
   // conservatively made pending.
-  xen.notify(caller, port);
+  xen.events.notify(caller, port);
   return { evtchnPort: { port } };
 };
 
@@ -67,13 +67,13 @@ export const evtchnSend: Handler<"evtchnSend"> = (xen, caller, { port }) => {
   if (channel.state === "unbound") return undefined; // dropped silently, as Xen does
   xen.config.counters.evtchnSends.inc();
   const remote = xen.domains.live(channel.remoteDom);
-  if (remote) xen.notify(remote, channel.remotePort);
+  if (remote) xen.events.notify(remote, channel.remotePort);
   return undefined;
 };
 
 export const evtchnClose: Handler<"evtchnClose"> = (xen, caller, { port }) => {
   channelAt(caller, port);
-  xen.closePort(caller, port);
+  xen.events.closePort(caller, port);
   return undefined;
 };
 
@@ -102,7 +102,7 @@ export const evtchnStatus: Handler<"evtchnStatus"> = (xen, caller, { dom, port }
 
 export const evtchnUnmask: Handler<"evtchnUnmask"> = (_xen, caller, { port }) => {
   channelAt(caller, port);
-  if (caller.evtchn.unmask(port)) caller.session.push({ kind: "events" });
+  if (caller.evtchn.unmask(port)) caller.link.raiseEvents();
   return undefined;
 };
 

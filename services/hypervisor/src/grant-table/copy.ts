@@ -45,6 +45,6 @@ export const gnttabCopy: Handler<"gnttabCopy"> = (xen, caller, args) => {
   const from = claim(xen, caller, source, (flags & GNTCOPY.source_gref) !== 0, false);
   const to = claim(xen, caller, dest, (flags & GNTCOPY.dest_gref) !== 0, true);
   // No writer is excluded: the caller did not see the bytes, so its own copy needs them too.
-  xen.writeFrame(to, dest.offset, from.data.slice(source.offset, source.offset + len));
+  xen.memory.writeFrame(to, dest.offset, from.read(source.offset, len));
   return undefined;
 };

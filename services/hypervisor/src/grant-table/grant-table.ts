@@ -1,6 +1,6 @@
 // A domain's v1 grant table: frames of entries the domain writes itself, plus what only Xen
 // knows: how many mappings each entry has (to keep GTF_reading/GTF_writing right).
-import { GRANT_ENTRIES_PER_FRAME, GRANT_ENTRY_V1_SIZE } from "@xenfs/proto";
+import { GRANT_ENTRIES_PER_FRAME, GRANT_ENTRY_V1_SIZE, XEN_PAGE_SIZE } from "@xenfs/proto";
 import type { Frame } from "../memory/frame-pool.js";
 import { type GrantEntryV1, readGrantEntry } from "./entry.js";
 
@@ -34,14 +34,17 @@ export class GrantTable {
 
   entry(ref: number): GrantEntryV1 {
     const { frame, offset } = this.locate(ref);
-    return readGrantEntry(frame.data, offset / GRANT_ENTRY_V1_SIZE);
+    return readGrantEntry(frame.read(offset, GRANT_ENTRY_V1_SIZE), 0);
   }
 
   /** Refs whose permit_access entries point at `gpfn` (a granted frame cannot be transferred). */
   grantsFrame(gpfn: number, isPermit: (e: GrantEntryV1) => boolean): boolean {
-    for (let ref = 0; ref < this.nrEntries; ref++) {
-      const e = this.entry(ref);
-      if (e.frame === gpfn && isPermit(e)) return true;
+    for (const { frame } of this.frames) {
+      const page = frame.read(0, XEN_PAGE_SIZE); // one read per table frame, not per entry
+      for (let i = 0; i < GRANT_ENTRIES_PER_FRAME; i++) {
+        const e = readGrantEntry(page, i);
+        if (e.frame === gpfn && isPermit(e)) return true;
+      }
     }
     return false;
   }

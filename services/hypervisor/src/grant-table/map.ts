@@ -43,7 +43,7 @@ export const gnttabMapGrantRef: Handler<"gnttabMapGrantRef"> = (
   if (readonly) active.readers++;
   else active.writers++;
   granter.grantTable.active.set(ref, active);
-  xen.updateGrantFlags(granter, ref);
+  xen.grants.updateFlags(granter, ref);
   const mapping = caller.maptrack.add({
     granter: granterId,
     ref,
@@ -51,7 +51,14 @@ export const gnttabMapGrantRef: Handler<"gnttabMapGrantRef"> = (
     hostGpfn: gpfn,
     readonly,
   });
-  return { gnttabMapGrantRef: { handle: mapping.handle, hostGpfn: gpfn, devBusAddr: entry.frame } };
+  return {
+    gnttabMapGrantRef: {
+      handle: mapping.handle,
+      hostGpfn: gpfn,
+      devBusAddr: entry.frame,
+      mfn: target.frame.mfn,
+    },
+  };
 };
 
 export const gnttabUnmapGrantRef: Handler<"gnttabUnmapGrantRef"> = (xen, caller, { handle, hostGpfn }) => {
@@ -60,6 +67,6 @@ export const gnttabUnmapGrantRef: Handler<"gnttabUnmapGrantRef"> = (xen, caller,
   if (hostGpfn !== 0 && hostGpfn !== mapping.hostGpfn) {
     throw gntst("general_error", `handle ${handle} is mapped at gpfn ${mapping.hostGpfn}, not ${hostGpfn}`);
   }
-  xen.unmap(caller, mapping, false);
+  xen.grants.unmap(caller, mapping, false);
   return undefined;
 };

@@ -22,7 +22,8 @@ export const gnttabRevoke: Handler<"gnttabRevoke"> = (xen, caller, { ref, deadli
     xen.later(deadlineMs, () => {
       for (const { mapper, mapping } of mappings) {
         // Only the very mapping that was asked: a handle unmapped and reused is left alone.
-        if (mapper.live && mapper.maptrack.get(mapping.handle) === mapping) xen.unmap(mapper, mapping, true);
+        if (mapper.live && mapper.maptrack.get(mapping.handle) === mapping)
+          xen.grants.unmap(mapper, mapping, true);
       }
     });
   }

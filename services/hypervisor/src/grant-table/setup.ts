@@ -19,7 +19,8 @@ export const gnttabSetupTable: Handler<"gnttabSetupTable"> = (xen, caller, { nrF
     caller.owned.add(frame);
     table.frames.push({ frame, gpfn });
   }
-  return { gnttabSetupTable: { frameList: table.frames.slice(0, nrFrames).map((f) => f.gpfn) } };
+  const listed = table.frames.slice(0, nrFrames);
+  return { gnttabSetupTable: { frameList: listed.map((f) => f.gpfn), mfns: listed.map((f) => f.frame.mfn) } };
 };
 
 export const gnttabQuerySize: Handler<"gnttabQuerySize"> = (xen, caller, { dom }) => {

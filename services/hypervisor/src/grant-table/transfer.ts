@@ -44,9 +44,9 @@ export const gnttabTransfer: Handler<"gnttabTransfer"> = (xen, caller, { mfn: gp
   receiver.owned.add(frame);
 
   const { frame: tableFrame, offset } = receiver.grantTable.locate(ref);
-  xen.writeFrame(tableFrame, offset + 4, frameBytes(newGpfn));
-  xen.writeFrame(tableFrame, offset, flagsBytes(accept.flags | GTF.transfer_committed));
-  xen.writeFrame(
+  xen.memory.writeFrame(tableFrame, offset + 4, frameBytes(newGpfn));
+  xen.memory.writeFrame(tableFrame, offset, flagsBytes(accept.flags | GTF.transfer_committed));
+  xen.memory.writeFrame(
     tableFrame,
     offset,
     flagsBytes(accept.flags | GTF.transfer_committed | GTF.transfer_completed),

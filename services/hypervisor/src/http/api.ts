@@ -13,7 +13,7 @@ export function domainsView(xen: Xen) {
       grants: d.grantTable.active.size,
       maps: d.maptrack.size,
       ports: d.evtchn.open,
-      connected: d.session.connected,
+      connected: d.link.connected,
     };
   });
 }

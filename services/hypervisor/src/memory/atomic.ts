@@ -37,9 +37,9 @@ function atomic(
   if (operand.length !== width)
     throw errno("EINVAL", `operand is ${operand.length} bytes, width is ${width}`);
   if (entry.readonly) throw errno("EACCES", `gpfn ${gpfn} is mapped read-only`);
-  const old = entry.frame.data.slice(offset, offset + width);
+  const old = entry.frame.read(offset, width);
   const next = compute(old);
-  if (next) xen.writeFrame(entry.frame, offset, next, { domid: caller.domid, gpfn });
+  if (next) xen.memory.writeFrame(entry.frame, offset, next, { domid: caller.domid, gpfn });
   return { memAtomic: { old } };
 }
 

@@ -1,29 +1,45 @@
-// Machine memory: a fixed pool of 4 KiB frames. Frames are zeroed when handed out and never
-// exceed the pool. Each frame records who owns it, what it holds, how many foreign mappings pin
-// it, and which domains keep a cached copy (and at which of their gpfns) for coherence.
-import { XEN_PAGE_SIZE } from "@xenfs/proto";
+// Machine memory: a fixed pool of 4 KiB frames whose bytes live in the memory file. Frames are
+// zeroed when handed out and never exceed the pool. Each frame records who owns it, what it
+// holds, how many foreign mappings pin it, and which socket-transport domains keep a cached copy
+// (and at which of their gpfns) for coherence; shm domains read the bytes in place and keep none.
+import type { MemoryFile } from "./memory-file.js";
 
 export type FrameType = "ram" | "grant_table";
 
-export interface Frame {
-  readonly mfn: number;
-  /** Owning domid; null once the owner gave it up while others still map it. */
-  owner: number | null;
-  type: FrameType;
-  /** Foreign (grant) mappings of this frame. */
-  mapCount: number;
-  readonly data: Uint8Array;
+export class Frame {
+  /** Foreign (grant) mappings of this frame, plus force-unmapped ones not yet acknowledged. */
+  mapCount = 0;
   /** domid → that domain's gpfns at which it keeps a copy. */
-  readonly cachers: Map<number, Set<number>>;
+  readonly cachers = new Map<number, Set<number>>();
+
+  constructor(
+    readonly mfn: number,
+    /** Owning domid; null once the owner gave it up while others still map it. */
+    public owner: number | null,
+    public type: FrameType,
+    private readonly file: MemoryFile,
+  ) {}
+
+  read(offset: number, length: number): Uint8Array {
+    return this.file.read(this.mfn, offset, length);
+  }
+
+  write(offset: number, bytes: Uint8Array): void {
+    this.file.write(this.mfn, offset, bytes);
+  }
 }
 
 export class FramePool {
   private readonly freeMfns: number[];
   private sharedCount = 0;
 
-  constructor(readonly total: number) {
+  constructor(readonly file: MemoryFile) {
     // Pop from the end, so mfn 0 goes first: handy when reading dumps.
-    this.freeMfns = Array.from({ length: total }, (_, i) => total - 1 - i);
+    this.freeMfns = Array.from({ length: file.frames }, (_, i) => file.frames - 1 - i);
+  }
+
+  get total(): number {
+    return this.file.frames;
   }
 
   get free(): number {
@@ -42,14 +58,9 @@ export class FramePool {
   /** n zeroed frames, all or none. */
   alloc(n: number, owner: number, type: FrameType): Frame[] | undefined {
     if (n > this.freeMfns.length) return undefined;
-    return Array.from({ length: n }, () => ({
-      mfn: this.freeMfns.pop()!,
-      owner,
-      type,
-      mapCount: 0,
-      data: new Uint8Array(XEN_PAGE_SIZE),
-      cachers: new Map<number, Set<number>>(),
-    }));
+    const mfns = this.freeMfns.splice(this.freeMfns.length - n, n).reverse();
+    this.file.zero(mfns);
+    return mfns.map((mfn) => new Frame(mfn, owner, type, this.file));
   }
 
   release(frame: Frame): void {

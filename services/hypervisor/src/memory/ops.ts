@@ -1,5 +1,6 @@
 // memory.h (populate_physmap, decrease_reservation) and the access a process needs in place of
-// load/store: mem_read, mem_write, mem_cmpxchg, mem_add, mem_forget.
+// load/store over the socket: mem_read, mem_write, mem_cmpxchg, mem_add, mem_forget; and
+// mem_transport (how a domain reaches memory) and mem_translate (XENMEM_translate_gpfn_list).
 import { XEN_PAGE_SIZE } from "@xenfs/proto";
 import type { Domain } from "../domain/domain.js";
 import { errno } from "../errors.js";
@@ -38,7 +39,7 @@ export const populatePhysmap: Handler<"populatePhysmap"> = (xen, caller, { nrExt
     if (gpfn === undefined) throw new Error("p2m space exhausted below the machine size");
     return gpfn;
   });
-  return { populatePhysmap: { gpfns } };
+  return { populatePhysmap: { gpfns, mfns: frames.map((f) => f.mfn) } };
 };
 
 export const decreaseReservation: Handler<"decreaseReservation"> = (xen, caller, { gpfns }) => {
@@ -53,27 +54,25 @@ export const decreaseReservation: Handler<"decreaseReservation"> = (xen, caller,
   gpfns.forEach((gpfn, i) => {
     const frame = entries[i]!.frame;
     caller.p2m.delete(gpfn);
-    xen.forget(caller, frame, gpfn);
-    xen.releaseOwned(caller, frame);
+    xen.memory.forget(caller, frame, gpfn);
+    xen.memory.releaseOwned(caller, frame);
   });
   return { decreaseReservation: { nrDone: gpfns.length } };
 };
 
-export const memRead: Handler<"memRead"> = (_xen, caller, { gpfn, offset, length, cache }) => {
+export const memRead: Handler<"memRead"> = (xen, caller, { gpfn, offset, length, cache }) => {
   const { frame } = entryAt(caller, gpfn);
   checkSpan(offset, length);
-  if (cache) {
-    const gpfns = frame.cachers.get(caller.domid) ?? new Set<number>();
-    frame.cachers.set(caller.domid, gpfns.add(gpfn));
-  }
-  return { memRead: { data: frame.data.slice(offset, offset + length) } };
+  // An shm domain reads frames in place: it keeps no copy, so it is never sent updates.
+  if (cache) xen.memory.cache(caller, frame, gpfn);
+  return { memRead: { data: frame.read(offset, length) } };
 };
 
 export const memWrite: Handler<"memWrite"> = (xen, caller, { gpfn, offset, data }) => {
   const entry = entryAt(caller, gpfn);
   writable(entry, gpfn);
   checkSpan(offset, data.length);
-  xen.writeFrame(entry.frame, offset, data, { domid: caller.domid, gpfn });
+  xen.memory.writeFrame(entry.frame, offset, data, { domid: caller.domid, gpfn });
   return undefined;
 };
 
@@ -81,7 +80,29 @@ export const memForget: Handler<"memForget"> = (xen, caller, { gpfns }) => {
   for (const gpfn of gpfns) if (!P2m.valid(gpfn)) throw errno("EINVAL", `gpfn ${gpfn} out of range`);
   for (const gpfn of gpfns) {
     const entry = caller.p2m.get(gpfn);
-    if (entry) xen.forget(caller, entry.frame, gpfn);
+    if (entry) xen.memory.forget(caller, entry.frame, gpfn);
   }
   return undefined;
+};
+
+export const memTransport: Handler<"memTransport"> = (xen, caller, { transport }) => {
+  if (transport !== "shm" && transport !== "socket")
+    throw errno("EINVAL", `transport ${JSON.stringify(transport)}: shm or socket`);
+  caller.transport = transport;
+  if (transport === "shm") {
+    // Copies it kept over the socket are gone: updates to them would only fill its queue.
+    xen.memory.forgetAll(caller);
+  }
+  return undefined;
+};
+
+/** Most gpfns one mem_translate may name (XENMEM_translate_gpfn_list takes a list too). */
+export const MAX_TRANSLATE = 4096;
+
+export const memTranslate: Handler<"memTranslate"> = (_xen, caller, { gpfns }) => {
+  if (gpfns.length > MAX_TRANSLATE) throw errno("E2BIG", `${gpfns.length} gpfns > ${MAX_TRANSLATE}`);
+  const entries = gpfns.map((gpfn) => entryAt(caller, gpfn));
+  return {
+    memTranslate: { mfns: entries.map((e) => e.frame.mfn), readonly: entries.map((e) => e.readonly) },
+  };
 };

@@ -1,10 +1,26 @@
-import { describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
 import { FramePool } from "./frame-pool.js";
+import { MemoryFile } from "./memory-file.js";
 import { P2M_LIMIT, P2m } from "./p2m.js";
+
+const dir = mkdtempSync(join(tmpdir(), "xenfs-p2m-"));
+const files: MemoryFile[] = [];
+const poolOf = (frames: number) => {
+  const { file } = MemoryFile.create(dir, frames);
+  files.push(file);
+  return new FramePool(file);
+};
+afterAll(() => {
+  for (const file of files) file.close();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 describe("P2m", () => {
   it("hands out the lowest free gpfn ≥ 1, reusing holes first and skipping explicitly set gpfns", () => {
-    const pool = new FramePool(16);
+    const pool = poolOf(16);
     const frames = pool.alloc(8, 1, "ram")!;
     const p2m = new P2m();
     const entry = (i: number) => ({ frame: frames[i]!, foreign: false, readonly: false });
@@ -22,10 +38,10 @@ describe("P2m", () => {
 
 describe("FramePool", () => {
   it("allocates zeroed frames all-or-nothing and counts used and shared frames", () => {
-    const pool = new FramePool(4);
+    const pool = poolOf(4);
     expect(pool.alloc(5, 0, "ram")).toBeUndefined();
     const [a, b] = pool.alloc(2, 0, "ram")!;
-    a!.data[0] = 7;
+    a!.write(0, Uint8Array.of(7));
     pool.pin(b!);
     expect({ used: pool.used, free: pool.free, shared: pool.shared }).toEqual({
       used: 2,
@@ -35,7 +51,8 @@ describe("FramePool", () => {
     expect(() => pool.release(b!)).toThrow(/mapped/);
     pool.release(a!);
     const [again] = pool.alloc(1, 3, "ram")!;
-    expect(again!.data[0]).toBe(0);
+    expect(again!.mfn).toBe(a!.mfn); // reused, and zeroed
+    expect(again!.read(0, 1)[0]).toBe(0);
     pool.unpin(b!);
     expect(pool.shared).toBe(0);
   });

@@ -16,7 +16,7 @@ import { errno, HypercallError } from "../errors.js";
 import { receive } from "../serve.js";
 import type { Xen } from "../xen.js";
 import { join, resume } from "./handshake.js";
-import { WS_CLOSE } from "./session.js";
+import { sessionOf, WS_CLOSE } from "./session.js";
 
 /** WebSocket close reasons are at most 123 bytes of UTF-8. */
 export function closeReason(text: string): string {
@@ -71,7 +71,7 @@ export function acceptConnection(xen: Xen, socket: WebSocket): void {
     }
     try {
       if (!domain) return handshake(envelope);
-      if (domain.session.socket !== socket) return; // superseded by a resumed connection
+      if (sessionOf(domain).socket !== socket) return; // superseded by a resumed connection
       receive(xen, domain, envelope);
     } catch (error) {
       xen.logger.error({ err: error, domid: domain?.domid }, "frame handling failed");
@@ -81,7 +81,7 @@ export function acceptConnection(xen: Xen, socket: WebSocket): void {
 
   socket.on("close", () => {
     clearTimeout(handshakeTimer);
-    if (domain?.live && domain.session.detach(socket)) xen.startLease(domain);
+    if (domain?.live && sessionOf(domain).detach(socket)) xen.lifecycle.startLease(domain);
   });
   // ws reports protocol violations (bad opcode, oversize) here, then closes: nothing else to do.
   socket.on("error", (error) => xen.logger.debug({ err: error }, "websocket error"));

@@ -7,7 +7,7 @@ import { Domain } from "../domain/domain.js";
 import { takeOverDom0 } from "../domain/takeover.js";
 import { errno } from "../errors.js";
 import type { Xen } from "../xen.js";
-import { Session } from "./session.js";
+import { Session, sessionOf } from "./session.js";
 
 const SESSION_KEY_BYTES = 32;
 const DOMAIN_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -16,6 +16,12 @@ function sameSecret(given: string | Uint8Array, expected: string | Uint8Array): 
   const a = typeof given === "string" ? Buffer.from(given) : Buffer.from(given);
   const b = typeof expected === "string" ? Buffer.from(expected) : Buffer.from(expected);
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Where machine memory is, for a domain that will open it itself (the shm transport). */
+function memoryPlace(xen: Xen) {
+  const { memory } = xen.config;
+  return { memoryPath: memory.path, memoryFrames: memory.frames, memoryIno: memory.ino };
 }
 
 export function join(xen: Xen, socket: WebSocket, seq: number, args: xen.JoinArgs): Domain {
@@ -59,6 +65,7 @@ export function join(xen: Xen, socket: WebSocket, seq: number, args: xen.JoinArg
       maxFrames,
       maxPayload: config.limits.maxPayload,
       maxInflight: config.limits.maxInflight,
+      ...memoryPlace(xen),
     },
   });
   logger.info({ name: args.name }, "domain joined");
@@ -69,13 +76,17 @@ export function resume(xen: Xen, socket: WebSocket, seq: number, args: xen.Resum
   const domain = xen.domains.live(args.domid);
   // The same answer for "no such domain" and "wrong key": a probe learns nothing.
   if (!domain || !sameSecret(args.sessionKey, domain.sessionKey)) throw errno("EACCES", "no such session");
-  const frames = domain.session.replayAfter(args.lastSeq);
+  const session = sessionOf(domain);
+  const frames = session.replayAfter(args.lastSeq);
   if (!frames) throw errno("ERANGE", `frames after seq ${args.lastSeq} can no longer be replayed`);
   clearTimeout(domain.leaseTimer);
   domain.leaseTimer = undefined;
-  domain.session.attach(socket);
-  domain.session.sendRaw(frames);
-  domain.session.replyNow(seq, { status: 0, resume: { lastCallSeq: domain.session.lastCallSeq } });
+  session.attach(socket);
+  session.sendRaw(frames);
+  session.replyNow(seq, {
+    status: 0,
+    resume: { lastCallSeq: session.lastCallSeq, ...memoryPlace(xen) },
+  });
   xen.logger.info({ domid: domain.domid, replayed: frames.length }, "session resumed");
   return domain;
 }

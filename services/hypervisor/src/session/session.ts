@@ -4,6 +4,7 @@
 import type { Envelope, EnvelopeInit, xen } from "@xenfs/proto";
 import type { Logger } from "@xenfs/service-kit";
 import type { WebSocket } from "ws";
+import type { DomainLink } from "../domain/link.js";
 import type { Faults } from "../faults.js";
 import { type SessionLimits, TokenBucket } from "./limits.js";
 import { assemble, encodeOrShrink, type Outbound } from "./outbox.js";
@@ -28,7 +29,7 @@ export interface SessionDeps {
   collectEvents(): number[];
 }
 
-export class Session {
+export class Session implements DomainLink {
   socket: WebSocket | undefined;
   /** Highest call seq accepted (served or queued to be served). */
   lastCallSeq = 0;
@@ -40,6 +41,8 @@ export class Session {
   private held = false;
   private flushScheduled = false;
   private readonly replay: ReplayBuffer;
+  /** Run once the domain acknowledges the frame that carries what was queued before them. */
+  private readonly onAcked: { seq: number | undefined; run: () => void }[] = [];
 
   constructor(private readonly deps: SessionDeps) {
     this.replay = new ReplayBuffer(deps.limits);
@@ -66,6 +69,23 @@ export class Session {
     });
   }
 
+  upcall(upcall: xen.Upcall.$Properties): void {
+    this.push({ kind: "upcall", upcall });
+  }
+
+  raiseEvents(): void {
+    this.push({ kind: "events" });
+  }
+
+  end(reason: string): void {
+    this.heldCalls.length = 0;
+    this.close(WS_CLOSE.normal, `domain destroyed: ${reason}`);
+  }
+
+  shutdown(reason: string): void {
+    this.close(WS_CLOSE.goingAway, reason);
+  }
+
   /** Paused: nothing leaves the queue. Unpaused: everything held goes, in order. */
   hold(held: boolean): void {
     this.held = held;
@@ -82,10 +102,26 @@ export class Session {
     const items = this.queue;
     this.queue = [];
     this.emit(assemble(items, () => this.deps.collectEvents()));
+    for (const waiter of this.onAcked) waiter.seq ??= this.outSeq;
   }
 
   ack(seq: number): void {
-    this.replay.ack(Math.min(seq, this.outSeq));
+    const acked = Math.min(seq, this.outSeq);
+    this.replay.ack(acked);
+    const due = this.onAcked.filter((w) => w.seq !== undefined && w.seq <= acked);
+    if (due.length === 0) return;
+    this.onAcked.splice(0, this.onAcked.length, ...this.onAcked.filter((w) => !due.includes(w)));
+    for (const waiter of due) waiter.run();
+  }
+
+  /** Runs `run` once the domain has acknowledged everything queued so far (it has processed it). */
+  afterAcked(run: () => void): void {
+    this.onAcked.push({ seq: undefined, run });
+  }
+
+  /** The domain is gone: nothing more will be acknowledged, so every waiter runs now. */
+  settleAcked(): void {
+    for (const waiter of this.onAcked.splice(0)) waiter.run();
   }
 
   /** Frames after `lastSeq` for a resuming domain; undefined when they cannot all be replayed. */
@@ -144,4 +180,10 @@ export class Session {
     if (plan.delayMs > 0) setTimeout(send, plan.delayMs).unref();
     else send();
   }
+}
+
+/** The session behind a domain's link (the session layer's view of a domain). */
+export function sessionOf(domain: { readonly domid: number; readonly link: DomainLink }): Session {
+  if (!(domain.link instanceof Session)) throw new Error(`dom${domain.domid} has no hypercall session`);
+  return domain.link;
 }

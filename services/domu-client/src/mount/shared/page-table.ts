@@ -1,6 +1,7 @@
 // The pages of dom0's page cache this guest has mapped, by (inode, page index). Mappings are
-// kept (read-only) so later reads need no request: dom0 writes its cache frames in place and
-// frame coherence keeps the guest's copy current, so a page held is a page up to date. The table
+// kept (read-only) so later reads need no request: dom0 writes its cache frames in place, which
+// on shm are the very bytes the guest reads (on socket, frame coherence keeps the guest's copy
+// current), so a page held is a page up to date. The table
 // is bounded and drops the least recently used, telling dom0 with release_pages. A revoke upcall
 // unmaps at once.
 //
@@ -94,6 +95,23 @@ export class PageTable {
   readInto(page: HeldPage, offset: number, length: number, target: Uint8Array, at: number): boolean {
     if (!this.#keyByHandle.has(page.handle)) return false;
     return this.domain.memory.readHeld(page.gpfn, offset, length, target, at);
+  }
+
+  /**
+   * Bytes of consecutive held pages, from `offset` in the first, copied straight from shared
+   * memory with one positioned read per run of consecutive machine frames; false when a page is
+   * not held (or the transport is socket), and nothing is copied.
+   */
+  readSpanInto(
+    pages: readonly HeldPage[],
+    offset: number,
+    length: number,
+    target: Uint8Array,
+    at: number,
+  ): boolean {
+    if (!pages.every((page) => this.#keyByHandle.has(page.handle))) return false;
+    const gpfns = pages.map((page) => page.gpfn);
+    return this.domain.memory.readHeldSpan(gpfns, offset, length, target, at);
   }
 
   /** Bytes of a held page from the guest's coherent copy; undefined if it was taken away meanwhile. */

@@ -138,7 +138,10 @@ export class SharedPages implements DataPath {
     }
   }
 
-  /** The cached read: every page held and its copy loaded, so the bytes are copied with no await. */
+  /**
+   * The cached read: every page held (and on socket its copy loaded), so the bytes are copied
+   * with no await; on shm straight from the mapped frames into `target`.
+   */
   #copyHeld(
     held: readonly HeldPage[],
     first: number,
@@ -147,6 +150,7 @@ export class SharedPages implements DataPath {
     length: number,
     target: Uint8Array,
   ): boolean {
+    if (this.pages.readSpanInto(held, position % PAGE_SIZE, length, target, 0)) return true;
     let at = 0;
     for (const [i, page] of held.entries()) {
       const start = i === 0 ? position % PAGE_SIZE : 0;

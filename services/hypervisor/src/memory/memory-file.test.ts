@@ -1,0 +1,68 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { hostname, tmpdir } from "node:os";
+import { join } from "node:path";
+import { XEN_PAGE_SIZE } from "@xenfs/proto";
+import { afterAll, describe, expect, it } from "vitest";
+import { MemoryFile } from "./memory-file.js";
+
+const dir = mkdtempSync(join(tmpdir(), "xenfs-memfile-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A pid that no process has: one that just exited. */
+function deadPid(): number {
+  const child = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"]);
+  return Number(child.stdout.toString());
+}
+
+describe("MemoryFile", () => {
+  it("is created sparse at frames × 4096 bytes, mode 0600, and removed on close", () => {
+    const { file } = MemoryFile.create(dir, 1024);
+    const st = statSync(file.path);
+    expect(st.size).toBe(1024 * XEN_PAGE_SIZE);
+    expect(st.mode & 0o777).toBe(0o600);
+    expect(file.residentBytes()).toBeLessThan(64 * XEN_PAGE_SIZE); // holes cost nothing
+    expect(st.ino).toBe(file.ino);
+    file.close();
+    expect(existsSync(file.path)).toBe(false);
+  });
+
+  it("puts machine frame mfn at byte mfn × 4096 and zeroes a used frame when handed out again", () => {
+    const { file } = MemoryFile.create(dir, 8);
+    file.zero([3]);
+    file.write(3, 10, Uint8Array.of(1, 2, 3));
+    expect(file.read(3, 9, 5)).toEqual(Uint8Array.of(0, 1, 2, 3, 0));
+    const raw = new Uint8Array(3);
+    file.readInto(3, 10, raw);
+    expect(raw).toEqual(Uint8Array.of(1, 2, 3));
+    file.zero([2, 3, 4]);
+    expect(file.read(3, 0, XEN_PAGE_SIZE)).toEqual(new Uint8Array(XEN_PAGE_SIZE));
+    file.close();
+  });
+
+  it("replaces a stale file whose hypervisor died, and leaves a live one and another host's alone", () => {
+    const host = hostname();
+    const stale = join(dir, `xenfs-memory.${deadPid()}.1.${host}`);
+    // A restarted container's hypervisor has the same pid (1) as the one that crashed.
+    const samePid = join(dir, `xenfs-memory.${process.pid}.999.${host}`);
+    const live = join(dir, `xenfs-memory.${process.ppid}.1.${host}`);
+    const elsewhere = join(dir, `xenfs-memory.${deadPid()}.1.another-host`);
+    for (const path of [stale, samePid, live, elsewhere]) writeFileSync(path, "x");
+    const { file, stale: removed } = MemoryFile.create(dir, 4);
+    expect(removed.sort()).toEqual([samePid, stale].sort());
+    expect([stale, samePid, live, elsewhere].map((path) => existsSync(path))).toEqual([
+      false,
+      false,
+      true,
+      true,
+    ]);
+    // Its own live file is never taken for a stale one.
+    const second = MemoryFile.create(dir, 4);
+    expect(second.stale).toEqual([]);
+    second.file.close();
+    expect(existsSync(file.path)).toBe(true);
+    file.close();
+    rmSync(live);
+    rmSync(elsewhere);
+  });
+});

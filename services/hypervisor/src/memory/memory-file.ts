@@ -1,0 +1,163 @@
+// Machine memory as a file in host shared memory: machine frame mfn at byte mfn × 4096. Domain
+// processes on the shm transport open the same file and read and write their frames in place;
+// the hypervisor's own accesses (grant copy, grant entries, atomics) go through the same bytes
+// with positioned reads and writes on one descriptor, synchronous, so each hypercall still runs
+// to completion. The file is sparse (a frame costs memory once written), mode 0600 (only this
+// user's processes may open it), removed on close and on process exit; one left by a crashed
+// hypervisor on this host (its pid is dead, or is this process's own pid but not a file it
+// opened: a restarted container's hypervisor is pid 1 again) is removed when the next one starts
+// in that directory. Files named for another host (a volume shared between containers) are
+// left alone: their liveness cannot be judged from here.
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  ftruncateSync,
+  openSync,
+  readdirSync,
+  readSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
+import { hostname, tmpdir } from "node:os";
+import { join } from "node:path";
+import { XEN_PAGE_SIZE } from "@xenfs/proto";
+import { fileResidentBytes } from "@xenfs/service-kit";
+
+/** `xenfs-memory.<pid>.<n>.<host>`: pid and host tell a stale file from a live one. */
+const FILE_NAME = /^xenfs-memory\.(\d+)\.(\d+)\.(.+)$/;
+const DEFAULT_DIR = "/dev/shm";
+/** Zeroing writes at most this much at a time. */
+const ZERO_CHUNK = 256 * 1024;
+const ZEROS = new Uint8Array(ZERO_CHUNK);
+
+let instances = 0;
+const open = new Set<MemoryFile>();
+let exitHook = false;
+
+/** `/dev/shm` where the host has it, else the OS temporary directory. */
+export function defaultMemoryDir(): string {
+  try {
+    if (statSync(DEFAULT_DIR).isDirectory()) return DEFAULT_DIR;
+  } catch {
+    // no /dev/shm (macOS, some containers)
+  }
+  return tmpdir();
+}
+
+function alive(pid: number, path: string): boolean {
+  if (pid === process.pid) return [...open].some((file) => file.path === path);
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM"; // alive, someone else's
+  }
+}
+
+/** Removes memory files whose hypervisor process no longer exists; returns their paths. */
+export function removeStale(dir: string): string[] {
+  const removed: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const match = FILE_NAME.exec(name);
+    if (!match || match[3] !== hostname() || alive(Number(match[1]), join(dir, name))) continue;
+    try {
+      unlinkSync(join(dir, name));
+      removed.push(join(dir, name));
+    } catch {
+      // raced with another hypervisor cleaning up: gone either way
+    }
+  }
+  return removed;
+}
+
+export class MemoryFile {
+  readonly #fd: number;
+  readonly ino: number;
+  /** Frames ever handed out: the others are still holes, already zero. */
+  readonly #touched: Uint8Array;
+  #closed = false;
+
+  private constructor(
+    readonly path: string,
+    readonly frames: number,
+  ) {
+    this.#fd = openSync(path, "wx+", 0o600);
+    ftruncateSync(this.#fd, frames * XEN_PAGE_SIZE);
+    this.ino = fstatSync(this.#fd).ino;
+    this.#touched = new Uint8Array(frames);
+  }
+
+  /** Creates the file for `frames` frames in `dir`, after removing stale ones there. */
+  static create(dir: string, frames: number): { file: MemoryFile; stale: string[] } {
+    const stale = removeStale(dir);
+    let path: string;
+    do path = join(dir, `xenfs-memory.${process.pid}.${++instances}.${hostname()}`);
+    while (existsSync(path));
+    const file = new MemoryFile(path, frames);
+    open.add(file);
+    if (!exitHook) {
+      exitHook = true;
+      process.once("exit", () => {
+        for (const f of open) f.close();
+      });
+    }
+    return { file, stale };
+  }
+
+  /** Bytes of the file really held in memory (tmpfs blocks): what machine memory costs the host. */
+  residentBytes(): number {
+    return fileResidentBytes(this.path) ?? 0;
+  }
+
+  read(mfn: number, offset: number, length: number): Uint8Array {
+    const out = new Uint8Array(length);
+    this.readInto(mfn, offset, out);
+    return out;
+  }
+
+  readInto(mfn: number, offset: number, target: Uint8Array): void {
+    let done = 0;
+    const at = mfn * XEN_PAGE_SIZE + offset;
+    while (done < target.length) {
+      const n = readSync(this.#fd, target, done, target.length - done, at + done);
+      if (n === 0) throw new Error(`memory file ended at ${at + done}`);
+      done += n;
+    }
+  }
+
+  write(mfn: number, offset: number, bytes: Uint8Array): void {
+    let done = 0;
+    const at = mfn * XEN_PAGE_SIZE + offset;
+    while (done < bytes.length) done += writeSync(this.#fd, bytes, done, bytes.length - done, at + done);
+  }
+
+  /** Zeroes frames about to be handed out; a frame never used is a hole and reads as zero already. */
+  zero(mfns: readonly number[]): void {
+    let i = 0;
+    while (i < mfns.length) {
+      const first = mfns[i]!;
+      let run = 1;
+      while (i + run < mfns.length && mfns[i + run] === first + run && run * XEN_PAGE_SIZE < ZERO_CHUNK)
+        run++;
+      const dirty = this.#touched.subarray(first, first + run).some((t) => t !== 0);
+      if (dirty) this.write(first, 0, ZEROS.subarray(0, run * XEN_PAGE_SIZE));
+      this.#touched.fill(1, first, first + run);
+      i += run;
+    }
+  }
+
+  /** Closes and removes the file (domains that still have it open keep their pages until they close). */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    open.delete(this);
+    closeSync(this.#fd);
+    try {
+      unlinkSync(this.path);
+    } catch {
+      // already removed
+    }
+  }
+}

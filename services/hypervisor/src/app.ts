@@ -16,6 +16,7 @@ import { adminRoutes } from "./http/admin.js";
 import { apiRoutes } from "./http/api.js";
 import { dashboardRoute } from "./http/dashboard.js";
 import { createMetrics } from "./http/metrics.js";
+import { hostMemoryProbe, type MemoryFileProvider } from "./memory/host-memory.js";
 import { serveHeld } from "./serve.js";
 import { acceptConnection } from "./session/connection.js";
 import { startHeartbeat } from "./session/heartbeat.js";
@@ -35,6 +36,8 @@ export interface HypervisorOptions {
   logger?: Logger; // pino; silent when absent
   /** Per-session limits (tests lower them); defaults in session/limits.ts. */
   limits?: Partial<SessionLimits>;
+  /** The machine-memory file, for the host memory figures; absent → shown as n/a. */
+  memoryFile?: MemoryFileProvider;
 }
 
 export interface Hypervisor {
@@ -95,13 +98,14 @@ export async function startHypervisor(options: HypervisorOptions): Promise<Hyper
     },
     serveHeld: (domain) => serveHeld(xen, domain),
   });
-  metrics.observe(xen);
+  const hostMemory = hostMemoryProbe(xen, options.memoryFile);
+  metrics.observe(xen, hostMemory);
 
   let ready = false;
   const http = createHttpServer({
     host,
     port: options.port ?? 7000,
-    routes: [...apiRoutes(xen), ...adminRoutes(xen), dashboardRoute()],
+    routes: [...apiRoutes(xen, hostMemory), ...adminRoutes(xen), dashboardRoute()],
     ready: () => ready,
     metrics: metrics.registry,
     logger,

@@ -22,6 +22,7 @@ import { gnttabTransfer } from "./grant-table/transfer.js";
 import type { Handler, HandlerTable, OpArgs } from "./handler.js";
 import { memAdd, memCmpxchg } from "./memory/atomic.js";
 import { decreaseReservation, memForget, memRead, memWrite, populatePhysmap } from "./memory/ops.js";
+import { memoryReport } from "./memory/report.js";
 import { schedOp } from "./sched-op.js";
 import type { Xen } from "./xen.js";
 import { xs } from "./xs.js";
@@ -53,6 +54,7 @@ export const HANDLERS: HandlerTable = {
   schedOp,
   xs,
   fault,
+  memoryReport,
 };
 
 const OP_NAMES = new Map<string, string>();

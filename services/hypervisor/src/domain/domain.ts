@@ -6,6 +6,7 @@ import { GrantTable } from "../grant-table/grant-table.js";
 import { Maptrack } from "../grant-table/maptrack.js";
 import type { Frame } from "../memory/frame-pool.js";
 import { P2m } from "../memory/p2m.js";
+import type { MemoryReport } from "../memory/report.js";
 import type { Session } from "../session/session.js";
 import type { XsConnection } from "../xenstore-port.js";
 
@@ -21,6 +22,8 @@ export class Domain {
   readonly owned = new Set<Frame>();
   xs: XsConnection | undefined;
   leaseTimer: NodeJS.Timeout | undefined;
+  /** The process's own Rss/Pss, as it last reported them (memory_report). */
+  memoryReport: MemoryReport | undefined;
 
   constructor(
     readonly domid: number,

@@ -29,6 +29,8 @@ export interface BenchExport {
   /** Large files, each read cold once. */
   readonly cold: readonly [FileRef, ...FileRef[]];
   readonly small: FileRef;
+  /** A few pages every N-readers reader reads first, so its code is loaded and warm before the host memory is taken. */
+  readonly warm: FileRef;
   remove(): Promise<void>;
 }
 
@@ -45,6 +47,7 @@ export async function writeBenchExport(coldFiles: number): Promise<BenchExport> 
     dir,
     cold,
     small: await file("small.bin", 100, largeBytes / 4),
+    warm: await file("warm.bin", 200, 64 * 4096),
     remove: () => rm(dir, { recursive: true, force: true }),
   };
 }

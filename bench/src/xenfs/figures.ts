@@ -56,10 +56,18 @@ async function manyXenfs(v: Variant, readers: number, files: BenchExport): Promi
   try {
     const idle = await host.framesUsed();
     const target = { hypervisorUrl: host.url, transport: v.transport };
-    return await readTogether(v.mode, v.label, target, readers, files.cold[0], 1, {
-      frames: async () => (await host.framesUsed()) - idle,
-      memory: host.memory,
-    });
+    return await readTogether(
+      v.mode,
+      v.label,
+      target,
+      readers,
+      { file: files.cold[0], warm: files.warm },
+      1,
+      {
+        frames: async () => (await host.framesUsed()) - idle,
+        memory: host.memory,
+      },
+    );
   } finally {
     await host.stop();
   }
@@ -96,11 +104,10 @@ export async function gatherFigures(files: BenchExport): Promise<SuiteFigures> {
     many.set(v.label, figures);
   }
   const http: ManyReadersFigure[] = [];
+  const read = { file: files.cold[0], warm: files.warm };
   await withHttp(files, async (server) => {
     for (const readers of READER_COUNTS) {
-      http.push(
-        await readTogether("http", HTTP, { httpUrl: server.url }, readers, files.cold[0], 3, noFrames),
-      );
+      http.push(await readTogether("http", HTTP, { httpUrl: server.url }, readers, read, 3, noFrames));
     }
   });
   many.set(HTTP, http);

@@ -26,15 +26,20 @@ export interface ManyReadersProbe {
   memory?(readerPids: readonly number[]): Promise<HostMemorySample>;
 }
 
+/**
+ * Starts `readers` readers, has each read `warm` (so what they load and compile to read is in
+ * place before "before"), then all read `file` at once.
+ */
 export async function readTogether(
   kind: ReaderKind,
   label: string,
   target: ReaderTarget,
   readers: number,
-  file: FileRef,
+  files: { readonly file: FileRef; readonly warm: FileRef },
   repeats: number,
   probe: ManyReadersProbe,
 ): Promise<ManyReadersFigure> {
+  const { file, warm } = files;
   const started: Reader[] = await startReaders(kind, target, readers, `${kind}-reader`);
   const memory = async () => {
     if (!probe.memory) return undefined;
@@ -42,6 +47,7 @@ export async function readTogether(
     return probe.memory(started.map((reader) => reader.pid));
   };
   try {
+    for (const reader of started) await reader.whole(warm, CHUNK_BYTES);
     const before = await memory();
     const throughput = await measure(
       manyRowName(readers, file, label),

@@ -111,15 +111,21 @@ export class Reader {
   }
 }
 
-export function startReaders(
+/** One after another: eight processes loading at once on a busy two-core host can miss the join deadline. */
+export async function startReaders(
   kind: ReaderKind,
   target: ReaderTarget,
   count: number,
   prefix: string,
 ): Promise<Reader[]> {
-  return Promise.all(
-    Array.from({ length: count }, (_, i) =>
-      Reader.start(kind, target, `${prefix}-${i + 1}`, PAGES_HELD.together),
-    ),
-  );
+  const readers: Reader[] = [];
+  try {
+    for (let i = 1; i <= count; i++) {
+      readers.push(await Reader.start(kind, target, `${prefix}-${i}`, PAGES_HELD.together));
+    }
+  } catch (error) {
+    await Promise.all(readers.map((reader) => reader.stop()));
+    throw error;
+  }
+  return readers;
 }

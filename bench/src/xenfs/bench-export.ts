@@ -29,7 +29,11 @@ export interface BenchExport {
   /** Large files, each read cold once. */
   readonly cold: readonly [FileRef, ...FileRef[]];
   readonly small: FileRef;
-  /** A few pages every N-readers reader reads first, so its code is loaded and warm before the host memory is taken. */
+  /**
+   * 2 MiB every N-readers reader reads first, so what reading loads, compiles and grows is in place
+   * before the host memory is taken; fewer pages than a reader keeps, so the file read after still
+   * counts whole.
+   */
   readonly warm: FileRef;
   remove(): Promise<void>;
 }
@@ -47,7 +51,7 @@ export async function writeBenchExport(coldFiles: number): Promise<BenchExport> 
     dir,
     cold,
     small: await file("small.bin", 100, largeBytes / 4),
-    warm: await file("warm.bin", 200, 64 * 4096),
+    warm: await file("warm.bin", 200, 512 * 4096),
     remove: () => rm(dir, { recursive: true, force: true }),
   };
 }

@@ -4,12 +4,19 @@
 // read with pread/pwrite, mapped by nobody). The hypervisor names the file in /api/memory.
 import { procMemory } from "@xenfs/service-kit";
 
+/** Processes counted together under one name ("hypervisor", "dom0", "readers"). */
+export interface ProcessGroup {
+  readonly name: string;
+  readonly pids: readonly number[];
+}
+
 export interface HostMemorySample {
-  /** Sum of the processes' Pss. */
-  readonly pssBytes: number;
+  /** Pss of each group, by name. */
+  readonly pssBytes: Readonly<Record<string, number>>;
   /** The memory file's resident bytes; 0 when the hypervisor has no memory file. */
   readonly fileBytes: number;
   readonly filePath: string | null;
+  /** Every group's Pss + the memory file's resident bytes. */
   readonly totalBytes: number;
 }
 
@@ -17,15 +24,34 @@ interface MemoryView {
   readonly host?: { readonly memoryFile: { readonly path: string; readonly residentBytes: number } | null };
 }
 
-export async function sampleHostMemory(memoryUrl: URL, pids: readonly number[]): Promise<HostMemorySample> {
+export async function sampleHostMemory(
+  memoryUrl: URL,
+  groups: readonly ProcessGroup[],
+): Promise<HostMemorySample> {
   const view = (await (await fetch(memoryUrl)).json()) as MemoryView;
-  let pssBytes = 0;
-  for (const pid of pids) {
-    const memory = procMemory(pid);
-    if (!memory) throw new Error(`no /proc/${pid}/smaps_rollup: host memory is read on Linux only`);
-    pssBytes += memory.pssBytes;
+  const pssBytes: Record<string, number> = {};
+  let totalBytes = 0;
+  for (const group of groups) {
+    let sum = 0;
+    for (const pid of group.pids) {
+      const memory = procMemory(pid);
+      if (!memory) throw new Error(`no /proc/${pid}/smaps_rollup: host memory is read on Linux only`);
+      sum += memory.pssBytes;
+    }
+    pssBytes[group.name] = sum;
+    totalBytes += sum;
   }
   const file = view.host?.memoryFile ?? null;
   const fileBytes = file?.residentBytes ?? 0;
-  return { pssBytes, fileBytes, filePath: file?.path ?? null, totalBytes: pssBytes + fileBytes };
+  return { pssBytes, fileBytes, filePath: file?.path ?? null, totalBytes: totalBytes + fileBytes };
+}
+
+/** "+12.3 MiB (hypervisor +1.0, dom0 +4.2, readers +3.1, file +4.0)": where the growth went. */
+export function describeGrowth(before: HostMemorySample, after: HostMemorySample): string {
+  const mib = (bytes: number) => `${bytes >= 0 ? "+" : ""}${(bytes / (1024 * 1024)).toFixed(1)}`;
+  const parts = Object.keys(after.pssBytes).map(
+    (name) => `${name} ${mib((after.pssBytes[name] ?? 0) - (before.pssBytes[name] ?? 0))}`,
+  );
+  parts.push(`file ${mib(after.fileBytes - before.fileBytes)}`);
+  return `${mib(after.totalBytes - before.totalBytes)} MiB (${parts.join(", ")})`;
 }

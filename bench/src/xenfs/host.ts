@@ -58,7 +58,6 @@ export async function startXenfsHost(
     throw error;
   }
   const memoryUrl = new URL("api/memory", ready.dashboard);
-  const pids = [hypervisor.pid, dom0.pid].filter((pid): pid is number => pid !== undefined);
   return {
     url: ready.url,
     transport,
@@ -66,7 +65,12 @@ export async function startXenfsHost(
       const view = (await (await fetch(memoryUrl)).json()) as { frames: { used: number } };
       return view.frames.used;
     },
-    memory: (readerPids) => sampleHostMemory(memoryUrl, [...pids, ...readerPids]),
+    memory: (readerPids) =>
+      sampleHostMemory(memoryUrl, [
+        { name: "hypervisor", pids: [hypervisor.pid ?? -1] },
+        { name: "dom0", pids: [dom0.pid ?? -1] },
+        { name: "readers", pids: readerPids },
+      ]),
     async stop() {
       await dom0.stop();
       await hypervisor.stop();

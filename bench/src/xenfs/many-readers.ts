@@ -2,7 +2,7 @@
 // machine frames and the host memory (real terms) it costs.
 import { type Measurement, measure } from "@xenfs/bench-kit";
 import { sizeName } from "./bench-export.js";
-import type { HostMemorySample } from "./host-memory.js";
+import { describeGrowth, type HostMemorySample } from "./host-memory.js";
 import { type Reader, type ReaderKind, type ReaderTarget, startReaders } from "./reader-process.js";
 import { CHUNK_BYTES } from "./single-reader.js";
 import type { FileRef } from "./workloads.js";
@@ -60,9 +60,7 @@ export async function readTogether(
     const frames = await probe.frames();
     const after = await memory();
     const measured = before && after ? { before, after } : undefined;
-    const growth = measured
-      ? ` host memory +${mib(measured.after.totalBytes - measured.before.totalBytes)} MiB`
-      : "";
+    const growth = measured ? `, host memory ${describeGrowth(measured.before, measured.after)}` : "";
     const figure = { readers, file, throughput, frames, memory: measured };
     console.log(
       `  ${throughput.name}: ${throughput.mbPerSec?.median.toFixed(1)} MB/s, frames ${frames ?? "-"}${growth}`,
@@ -72,8 +70,6 @@ export async function readTogether(
     await Promise.all(started.map((reader) => reader.stop()));
   }
 }
-
-const mib = (bytes: number) => (bytes / (1024 * 1024)).toFixed(1);
 
 export function manyRowName(readers: number, file: FileRef, label: string): string {
   return `${readers} readers of one ${sizeName(file.bytes)} file, ${label}`;

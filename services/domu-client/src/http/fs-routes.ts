@@ -9,8 +9,6 @@ import { httpErrorOf } from "./fs-errors.js";
 
 /** Largest PUT body taken into memory. */
 export const MAX_PUT_BYTES = 64 * 1024 * 1024;
-/** A GET streams the file through one buffer this big, so a large file never sits whole in the heap. */
-const SEND_CHUNK_BYTES = 1024 * 1024;
 
 type FsHandler = (
   fs: XenfsMount,
@@ -46,7 +44,9 @@ export function fsRoutes(mounts: MountSource): Route[] {
           entries.map((entry) => ({ name: entry.name, type: typeOf(entry) })),
         );
       }
-      await sendFile(fs, path, res);
+      const data = await fs.readFile(path);
+      res.writeHead(200, { "content-type": "application/octet-stream", "content-length": data.length });
+      res.end(data);
     }),
     route("PUT", async (fs, path, req, res) => {
       const body = await readBody(req);
@@ -62,31 +62,6 @@ export function fsRoutes(mounts: MountSource): Route[] {
       res.writeHead(204).end();
     }),
   ];
-}
-
-/**
- * Streams a file in chunks through one reused buffer, each written before the next is read: the
- * guest's memory stays what its mount keeps. A file that shrinks meanwhile ends the response short
- * of its Content-Length, which the client sees as a failed transfer, never as other bytes.
- */
-async function sendFile(fs: XenfsMount, path: string, res: ServerResponse): Promise<void> {
-  const handle = await fs.open(path);
-  try {
-    const { size } = await handle.stat();
-    res.writeHead(200, { "content-type": "application/octet-stream", "content-length": size });
-    const chunk = Buffer.alloc(Math.min(SEND_CHUNK_BYTES, size));
-    for (let sent = 0; sent < size; ) {
-      const { bytesRead } = await handle.read(chunk, 0, Math.min(chunk.length, size - sent), sent);
-      if (bytesRead === 0) break;
-      await new Promise<void>((resolve, reject) =>
-        res.write(chunk.subarray(0, bytesRead), (error) => (error ? reject(error) : resolve())),
-      );
-      sent += bytesRead;
-    }
-    res.end();
-  } finally {
-    await handle.close();
-  }
 }
 
 /** The URL's path below /fs, percent-decoding each segment; "" is the export's root. */

@@ -24,6 +24,7 @@ export class MemoryReporter {
   ) {
     if (intervalMs === 0) return;
     this.#timer = setInterval(() => this.report(), intervalMs).unref();
+    session.once("lost", () => this.stop()); // the domain is gone: nobody to tell
     this.report();
   }
 

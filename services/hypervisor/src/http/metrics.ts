@@ -76,16 +76,15 @@ function observeHostMemory(registry: Registry, host: () => HostMemory): void {
       if (self) g.set(self.pssBytes);
     },
   );
-  // Labelled by path so that, with no memory file, the gauge is absent rather than a false 0.
-  registry.gauge(
-    "xen_memory_file_resident_bytes",
-    "Bytes of the machine-memory file in memory (absent while frames live in the hypervisor's heap).",
-    ["path"],
-    (g) => {
-      const file = host().memoryFile;
-      if (file) g.set(file.residentBytes, { path: file.path });
-    },
-  );
+  // Only with a memory file (known at start): without one the gauge is absent, not a false 0.
+  if (host().memoryFile) {
+    registry.gauge(
+      "xen_memory_file_resident_bytes",
+      "Bytes of the machine-memory file in memory (tmpfs blocks allocated).",
+      [],
+      (g) => g.set(host().memoryFile?.residentBytes ?? 0),
+    );
+  }
   registry.gauge(
     "xen_host_memory_bytes",
     "Host memory in real terms: hypervisor Pss + Pss reported by domains + memory file resident.",

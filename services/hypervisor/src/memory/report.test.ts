@@ -59,7 +59,7 @@ describe("memory_report", () => {
     expect(text).toContain(`xen_domain_memory_pss_bytes{domid="${guest.domid}",name="reporter"} ${30 * MiB}`);
     expect(text).toMatch(/^xen_host_memory_bytes \d+$/m);
     expect(text).toMatch(/^xen_hypervisor_memory_pss_bytes \d+$/m);
-    expect(text).not.toMatch(/^xen_memory_file_resident_bytes[{ ]/m); // no memory file plugged in
+    expect(text).not.toContain("xen_memory_file_resident_bytes"); // no memory file plugged in
     await guest.close();
   });
 
@@ -135,6 +135,6 @@ describe("host memory with a memory file", () => {
     expect(figures.memoryFile).toEqual({ path, residentBytes: resident });
     expect(figures.totalBytes).toBe((figures.hypervisor?.pssBytes ?? 0) + resident);
     const text = await (await fetch(`${host.hv.httpUrl}/metrics`)).text();
-    expect(text).toContain(`xen_memory_file_resident_bytes{path="${path}"} ${resident}`);
+    expect(text).toContain(`xen_memory_file_resident_bytes ${resident}`);
   });
 });

@@ -1,7 +1,8 @@
-// The XenFS suite (issue 4): shared mode, copy mode and an HTTP file server on loopback over the
-// same export — cold sequential reads of 64 MiB, random 4 KiB reads 16 in flight, cached re-reads,
-// and N = 1, 2, 4, 8 readers of one file (aggregate MB/s, machine frames in use): 64 MiB, except
-// copy mode's 16 MiB (see xenfs/figures.ts).
+// The XenFS suite: shared mode and copy mode, each under both memory transports (shm, socket),
+// and an HTTP file server on loopback over the same export — cold sequential reads of 64 MiB,
+// random 4 KiB reads 16 in flight, cached re-reads of 16 MiB, and N = 1, 2, 4, 8 readers of one
+// 64 MiB file (aggregate MB/s, machine frames in use, host memory before and after in real terms:
+// processes' Pss + the memory file's resident bytes). XENFS_BENCH_MB shrinks the files for a smoke run.
 // Hypervisor, dom0, the HTTP server and every reader are processes of their own: each figure
 // crosses the process boundaries it would cross on a real host.
 import { fileURLToPath } from "node:url";

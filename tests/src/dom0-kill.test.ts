@@ -37,7 +37,9 @@ describe.sequential("a dom0 killed with SIGKILL under a writing guest", () => {
     hv = await startHypervisorProcess({ XEN_MEMORY_MB: "64", XEN_SESSION_LEASE_MS: "600000" });
     dom0 = await startDom0Process(hv.url, dirs);
     // Patient enough for a dom0 that takes long to start on a loaded machine.
-    guest = await startGuestProcess(hv.url, "writer", "shared", undefined, { XENFS_REQUEST_TIMEOUT_MS: "120000" });
+    guest = await startGuestProcess(hv.url, "writer", "shared", undefined, {
+      XENFS_REQUEST_TIMEOUT_MS: "120000",
+    });
   }, 180_000);
   afterAll(async () => {
     await guest?.process.kill("SIGTERM");

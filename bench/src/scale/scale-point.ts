@@ -48,7 +48,9 @@ export async function measureScalePoint(
     const names = Array.from({ length: guests }, (_, i) => `scale-${guests}-${i + 1}-${process.pid}`);
     const started = performance.now();
     const settled = await Promise.allSettled(
-      names.map((name) => Reader.start("shared", { hypervisorUrl: host.url }, name, PAGES_HELD)),
+      names.map((name) =>
+        Reader.start("shared", { hypervisorUrl: host.url, transport: "shm" }, name, PAGES_HELD),
+      ),
     );
     const mountedMs = performance.now() - started;
     const readers = settled.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));

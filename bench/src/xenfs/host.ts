@@ -1,6 +1,9 @@
 // A XenFS host for the benchmark: the hypervisor and dom0 as their own processes, dom0 exporting
-// the benchmark's directory. A fresh host per phase gives every phase an empty page cache.
+// the benchmark's directory under the given memory transport. A fresh host per phase gives every
+// phase an empty page cache.
 import { JsonLinesProcess } from "@xenfs/testkit/process";
+import { type HostMemorySample, sampleHostMemory } from "./host-memory.js";
+import type { Transport } from "./transport.js";
 
 export const CLUSTER_TOKEN = "bench-cluster-token";
 const DOM0_TOKEN = "bench-dom0-token";
@@ -13,12 +16,19 @@ export interface HostSizes {
 export interface XenfsHost {
   /** ws://127.0.0.1:<port>/hypercall */
   readonly url: string;
+  readonly transport: Transport;
   /** Machine frames in use now (/api/memory frames.used). */
   framesUsed(): Promise<number>;
+  /** Host memory now: Pss of the hypervisor, dom0 and `readerPids`, plus the memory file's resident bytes. */
+  memory(readerPids: readonly number[]): Promise<HostMemorySample>;
   stop(): Promise<void>;
 }
 
-export async function startXenfsHost(exportDir: string, sizes: HostSizes): Promise<XenfsHost> {
+export async function startXenfsHost(
+  exportDir: string,
+  sizes: HostSizes,
+  transport: Transport,
+): Promise<XenfsHost> {
   const hypervisor = JsonLinesProcess.start("hypervisor", "services/hypervisor/src/main.ts", {
     PORT: "0",
     HOST: "127.0.0.1",
@@ -36,6 +46,7 @@ export async function startXenfsHost(exportDir: string, sizes: HostSizes): Promi
     HOST: "127.0.0.1",
     XEN_HYPERVISOR_URL: ready.url,
     XEN_DOM0_TOKEN: DOM0_TOKEN,
+    XEN_MEMORY_TRANSPORT: transport,
     XENFS_EXPORT: exportDir,
     XENFS_CACHE_MB: String(sizes.cacheMb),
     LOG_LEVEL: "info",
@@ -49,10 +60,17 @@ export async function startXenfsHost(exportDir: string, sizes: HostSizes): Promi
   const memoryUrl = new URL("api/memory", ready.dashboard);
   return {
     url: ready.url,
+    transport,
     async framesUsed() {
       const view = (await (await fetch(memoryUrl)).json()) as { frames: { used: number } };
       return view.frames.used;
     },
+    memory: (readerPids) =>
+      sampleHostMemory(memoryUrl, [
+        { name: "hypervisor", pids: [hypervisor.pid ?? -1] },
+        { name: "dom0", pids: [dom0.pid ?? -1] },
+        { name: "readers", pids: readerPids },
+      ]),
     async stop() {
       await dom0.stop();
       await hypervisor.stop();

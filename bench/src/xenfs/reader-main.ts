@@ -38,6 +38,11 @@ async function run(source: FileSource, command: Command): Promise<ReaderReply> {
       const latencies = await randomPageReads(source, command.file, command.ops, command.inflight, random);
       return { type: "done", bytes: latencies.length * 4096, latencies };
     }
+    case "settle":
+      // Started with --expose-gc by reader-process.ts; twice, for what the first one freed.
+      globalThis.gc?.();
+      globalThis.gc?.();
+      return { type: "done", bytes: 0 };
     case "stop":
       await source.close();
       process.exit(0);

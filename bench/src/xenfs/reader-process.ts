@@ -5,12 +5,15 @@ import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { CLUSTER_TOKEN } from "./host.js";
 import type { Command, ReaderReply } from "./reader-protocol.js";
+import type { Transport } from "./transport.js";
 import type { FileRef } from "./workloads.js";
 
 export type ReaderKind = "shared" | "copy" | "http";
 
-/** Where a reader reads from: a XenFS host's hypervisor, or an HTTP server. */
-export type ReaderTarget = { readonly hypervisorUrl: string } | { readonly httpUrl: string };
+/** Where a reader reads from: a XenFS host's hypervisor (under a transport), or an HTTP server. */
+export type ReaderTarget =
+  | { readonly hypervisorUrl: string; readonly transport: Transport }
+  | { readonly httpUrl: string };
 
 /**
  * Pages a guest keeps (mapped or its own). Alone, about as many as its grant table leaves room
@@ -46,9 +49,12 @@ export class Reader {
             XEN_HYPERVISOR_URL: target.hypervisorUrl,
             XEN_CLUSTER_TOKEN: CLUSTER_TOKEN,
             XEN_DOMAIN_NAME: name,
+            XEN_MEMORY_TRANSPORT: target.transport,
             MAX_PAGES_HELD: String(pagesHeld),
           };
-    const child = spawn(process.execPath, ["--conditions=@xenfs/source", "--import", "tsx", READER_MAIN], {
+    // --expose-gc: `settle` collects garbage before the bench reads the process's memory.
+    const args = ["--expose-gc", "--conditions=@xenfs/source", "--import", "tsx", READER_MAIN];
+    const child = spawn(process.execPath, args, {
       cwd: REPO_ROOT,
       env,
       stdio: ["ignore", "inherit", "inherit", "ipc"],
@@ -56,6 +62,16 @@ export class Reader {
     const reader = new Reader(name, child);
     await reader.#reply();
     return reader;
+  }
+
+  get pid(): number {
+    if (this.child.pid === undefined) throw new Error(`${this.name} has no pid`);
+    return this.child.pid;
+  }
+
+  /** Collects the reader's garbage, so its memory shows what it keeps, not what it dropped. */
+  async settle(): Promise<void> {
+    await this.#send({ cmd: "settle" });
   }
 
   /** Reads `file` whole; resolves with the bytes read. */
@@ -95,15 +111,21 @@ export class Reader {
   }
 }
 
-export function startReaders(
+/** One after another: eight processes loading at once on a busy two-core host can miss the join deadline. */
+export async function startReaders(
   kind: ReaderKind,
   target: ReaderTarget,
   count: number,
   prefix: string,
 ): Promise<Reader[]> {
-  return Promise.all(
-    Array.from({ length: count }, (_, i) =>
-      Reader.start(kind, target, `${prefix}-${i + 1}`, PAGES_HELD.together),
-    ),
-  );
+  const readers: Reader[] = [];
+  try {
+    for (let i = 1; i <= count; i++) {
+      readers.push(await Reader.start(kind, target, `${prefix}-${i}`, PAGES_HELD.together));
+    }
+  } catch (error) {
+    await Promise.all(readers.map((reader) => reader.stop()));
+    throw error;
+  }
+  return readers;
 }

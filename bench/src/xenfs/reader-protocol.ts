@@ -10,6 +10,7 @@ export type Command =
       readonly inflight: number;
       readonly seed: number;
     }
+  | { readonly cmd: "settle" }
   | { readonly cmd: "stop" };
 
 export type ReaderReply =

@@ -1,5 +1,5 @@
 // The scenario of `pnpm test:compose` (run.sh brings the cluster up and tears it down): shared
-// reads across the guests, then the recovery cases of issue 5 with writes in flight, then every
+// reads across the guests and the real memory they cost, then the recovery cases of issue 5 with writes in flight, then every
 // acknowledged write read back. Prints the figures; exit 1 when a case fails.
 //
 //   tsx infra/compose-test/src/main.ts [case…]     (default: every case)
@@ -9,6 +9,7 @@ import { guestKill } from "./cases/guest-kill.js";
 import { guestPause } from "./cases/guest-pause.js";
 import { hypervisorRestart } from "./cases/hypervisor-restart.js";
 import { runtimeFaults } from "./cases/runtime-faults.js";
+import { sharedMemory } from "./cases/shared-memory.js";
 import { sharedRead } from "./cases/shared-read.js";
 import { Cluster, type Guest, isReady } from "./cluster.js";
 import type { CaseContext, TestCase } from "./context.js";
@@ -20,6 +21,7 @@ import { WriteLoad } from "./write-load.js";
 
 const CASES: readonly TestCase[] = [
   sharedRead,
+  sharedMemory,
   guestKill,
   runtimeFaults,
   dom0Restart,

@@ -3,6 +3,7 @@ import { Domctl } from "./domctl.js";
 import { EventChannel } from "./event-channel.js";
 import { GrantTable } from "./grant-table.js";
 import { Memory } from "./memory.js";
+import { checkMemoryReportMs, MemoryReporter } from "./memory-report.js";
 import { XenSession, type XenSessionOptions } from "./session.js";
 import { type MemoryTransport, SharedMemory } from "./shared-memory.js";
 import { XenStoreClient } from "./xenstore.js";
@@ -13,6 +14,7 @@ export class XenDomain {
   readonly events: EventChannel;
   readonly xs: XenStoreClient;
   readonly domctl: Domctl;
+  readonly #memoryReporter: MemoryReporter;
 
   private constructor(
     readonly session: XenSession,
@@ -24,10 +26,12 @@ export class XenDomain {
     this.xs = new XenStoreClient(session);
     this.domctl = new Domctl(session);
     session.once("lost", () => this.memory.close());
+    this.#memoryReporter = new MemoryReporter(session, session.memoryReportMs);
   }
 
   /** Joins the hypervisor as a new domain (dom0 when given `XEN_DOM0_TOKEN`). */
   static async join(options: XenSessionOptions): Promise<XenDomain> {
+    checkMemoryReportMs(options.memoryReportMs);
     const session = await XenSession.join(options);
     try {
       return new XenDomain(session, await openMemory(session, options.memoryTransport ?? "shm"));
@@ -47,6 +51,7 @@ export class XenDomain {
   }
 
   async close(): Promise<void> {
+    this.#memoryReporter.stop();
     await this.session.close();
     this.memory.close();
   }

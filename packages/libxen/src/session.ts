@@ -29,6 +29,8 @@ export interface XenSessionOptions {
   /** Reservation asked for; the hypervisor's default when absent. */
   maxFrames?: number;
   logger?: XenLogger;
+  /** How often XenDomain reports the process's Rss/Pss (memory_report); 0 = never. Default 2000. */
+  memoryReportMs?: number;
   /** A call unanswered this long is taken for a lost frame and the session resumes. */
   callTimeoutMs?: number;
   limits?: WireLimits;
@@ -143,8 +145,8 @@ export class XenSession extends EventEmitter<SessionEvents> {
   get memoryPlace(): MemoryPlace | undefined {
     return this.#memoryPlace;
   }
-  get logger(): XenLogger {
-    return this.#logger;
+  get memoryReportMs(): number | undefined {
+    return this.#options.memoryReportMs;
   }
   get connected(): boolean {
     return this.#state === "open";

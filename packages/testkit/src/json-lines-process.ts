@@ -48,6 +48,11 @@ export class JsonLinesProcess {
     return new JsonLinesProcess(label, child);
   }
 
+  /** The process id (for reading its memory from /proc); undefined if it never started. */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   /** Takes the first message not taken yet, arrived or to come, that `match` accepts. */
   async waitFor<T extends object = object>(
     what: string,

@@ -17,6 +17,7 @@ import { adminRoutes } from "./http/admin.js";
 import { apiRoutes } from "./http/api.js";
 import { dashboardRoute } from "./http/dashboard.js";
 import { createMetrics } from "./http/metrics.js";
+import { hostMemoryProbe } from "./memory/host-memory.js";
 import { defaultMemoryDir, MemoryFile } from "./memory/memory-file.js";
 import { serveHeld } from "./serve.js";
 import { acceptConnection } from "./session/connection.js";
@@ -126,13 +127,14 @@ export async function startHypervisor(options: HypervisorOptions): Promise<Hyper
     },
     serveHeld: (domain) => serveHeld(xen, domain),
   });
-  metrics.observe(xen);
+  const hostMemory = hostMemoryProbe(xen, memory);
+  metrics.observe(xen, hostMemory);
 
   let ready = false;
   const http = createHttpServer({
     host,
     port: options.port ?? 7000,
-    routes: [...apiRoutes(xen), ...adminRoutes(xen), dashboardRoute()],
+    routes: [...apiRoutes(xen, hostMemory), ...adminRoutes(xen), dashboardRoute()],
     ready: () => ready,
     metrics: metrics.registry,
     logger,

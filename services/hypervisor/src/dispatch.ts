@@ -30,6 +30,7 @@ import {
   memWrite,
   populatePhysmap,
 } from "./memory/ops.js";
+import { memoryReport } from "./memory/report.js";
 import { schedOp } from "./sched-op.js";
 import { sessionOf } from "./session/session.js";
 import type { Xen } from "./xen.js";
@@ -64,6 +65,7 @@ export const HANDLERS: HandlerTable = {
   schedOp,
   xs,
   fault,
+  memoryReport,
 };
 
 const OP_NAMES = new Map<string, string>();

@@ -37,6 +37,7 @@ export interface OpArgs {
   domctl: xen.DomctlArgs;
   xs: xen.XsRequest;
   fault: xen.FaultArgs;
+  memoryReport: xen.MemoryReportArgs;
 }
 
 export type Handler<K extends HypercallOp> = (

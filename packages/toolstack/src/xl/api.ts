@@ -14,6 +14,17 @@ export interface DomainRecord {
   readonly maps: number;
   readonly ports: number;
   readonly connected: boolean;
+  /** The domain process's own memory as it last reported it; null until it does. */
+  readonly rssBytes?: number | null;
+  readonly pssBytes?: number | null;
+}
+
+/** The host's memory in real terms (processes' Pss + the memory file's resident bytes). */
+export interface HostMemoryRecord {
+  readonly memoryFile: { readonly path: string; readonly residentBytes: number } | null;
+  readonly hypervisor: { readonly pid: number; readonly rssBytes: number; readonly pssBytes: number } | null;
+  readonly reportedPssBytes: number;
+  readonly totalBytes: number;
 }
 
 export interface MemoryRecord {
@@ -24,6 +35,8 @@ export interface MemoryRecord {
     readonly free: number;
   };
   readonly domains: readonly { readonly domid: number; readonly name: string; readonly frames: number }[];
+  /** Absent from a hypervisor that predates the host figures. */
+  readonly host?: HostMemoryRecord;
 }
 
 export interface FaultsRecord {

@@ -6,7 +6,7 @@ import type { Io } from "../io.js";
 import { DEFAULT_HYPERVISOR_HTTP, type DomainAction, HypervisorApi } from "./api.js";
 import { findDomain } from "./domain.js";
 import { infoLines, infoRecord } from "./info.js";
-import { LIST_HEADER, listJson, listLine } from "./list.js";
+import { LIST_HEADER, listJson, listLine, MEMORY_HEADER, memoryColumns } from "./list.js";
 
 function buildXl(io: Io): Command {
   const api = () =>
@@ -27,16 +27,21 @@ function buildXl(io: Io): Command {
   xl.command("list")
     .description("list domains: Name, ID, Mem (MiB), VCPUs, State, Time(s)")
     .argument("[domain]", "only this domain (name or domid)")
-    .option("--json", "the domains as JSON, frames included")
-    .action(async (qualifier: string | undefined, options: { json?: true }) => {
+    .option("--json", "the domains as JSON, frames and reported Rss/Pss bytes included")
+    .option("-m, --memory", "add each domain process's own Rss and Pss (MiB), as it reports them")
+    .action(async (qualifier: string | undefined, options: { json?: true; memory?: true }) => {
       const hv = api();
       const domains = qualifier === undefined ? await hv.domains() : [await findDomain(hv, qualifier)];
       if (options.json) json(domains.map(listJson));
+      else if (options.memory)
+        print([LIST_HEADER + MEMORY_HEADER, ...domains.map((d) => listLine(d) + memoryColumns(d))]);
       else print([LIST_HEADER, ...domains.map(listLine)]);
     });
 
   xl.command("info")
-    .description("the host's memory: MiB and 4 KiB frames total, used, shared, free; domains")
+    .description(
+      "the host's memory: MiB and 4 KiB frames total, used, shared, free; domains; real memory (Pss, memory file)",
+    )
     .option("--json", "the same keys as JSON")
     .action(async (options: { json?: true }) => {
       const memory = await api().memory();

@@ -1,7 +1,8 @@
 // `xl info`: the host's memory as xl prints it (`key<padding>: value`, memory in whole MiB),
-// with this emulation's frame counts, the figure it is about.
+// with this emulation's frame counts, the figure it is about, and the host's memory in real
+// terms: the processes' Pss and the memory file's resident bytes ("n/a" where unknown).
 import type { MemoryRecord } from "./api.js";
-import { memMiB } from "./list.js";
+import { bytesMiB, memMiB } from "./list.js";
 
 export function infoRecord(memory: MemoryRecord) {
   const { total, used, shared, free } = memory.frames;
@@ -14,6 +15,19 @@ export function infoRecord(memory: MemoryRecord) {
     shared_frames: shared,
     free_frames: free,
     nr_domains: memory.domains.length,
+    ...hostMemory(memory),
+  };
+}
+
+function hostMemory({ host }: MemoryRecord) {
+  const mib = (bytes: number | undefined) => (bytes === undefined ? "n/a" : bytesMiB(bytes));
+  return {
+    host_memory: mib(host?.totalBytes),
+    hypervisor_rss: mib(host?.hypervisor?.rssBytes),
+    hypervisor_pss: mib(host?.hypervisor?.pssBytes),
+    domains_pss: mib(host?.reportedPssBytes),
+    memory_file: host?.memoryFile?.path ?? "n/a",
+    memory_file_resident: mib(host?.memoryFile?.residentBytes),
   };
 }
 

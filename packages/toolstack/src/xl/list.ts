@@ -23,6 +23,18 @@ export function stateFlags(state: string): string {
 /** Mem in whole MiB, as xl rounds current_memkb down. */
 export const memMiB = (frames: number) => Math.floor(frames / FRAMES_PER_MIB);
 
+/** Bytes in whole MiB, rounded down as xl does memory. */
+export const bytesMiB = (bytes: number) => Math.floor(bytes / (1024 * 1024));
+
+/** `xl list --memory` adds the domain process's own Rss and Pss, MiB ("n/a" until it reports). */
+export const MEMORY_HEADER = "   Rss   Pss";
+
+export function memoryColumns(d: DomainRecord): string {
+  const mib = (bytes: number | null | undefined) =>
+    (bytes === null || bytes === undefined ? "n/a" : String(bytesMiB(bytes))).padStart(5);
+  return ` ${mib(d.rssBytes)} ${mib(d.pssBytes)}`;
+}
+
 /** One domain: `%-40s %5d %5lu %5d     %c%c%c%c%c%c  %8.1f`. No CPU time is kept: 0.0. */
 export function listLine(d: DomainRecord): string {
   const num = (n: number) => String(n).padStart(5);

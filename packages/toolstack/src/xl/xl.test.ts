@@ -58,26 +58,57 @@ describe("xl list and xl info", () => {
     expect(listed[0]).toMatchObject({ flags: "r-----" });
   });
 
+  it("list --memory adds each domain process's own Rss and Pss in MiB, as libxen reports them", async () => {
+    // libxen reports at join; wait until the hypervisor has web's first report.
+    const reported = async () =>
+      (
+        (await (await fetch(`${host.hv.httpUrl}/api/domains`)).json()) as {
+          name: string;
+          rssBytes: number | null;
+        }[]
+      ).find((d) => d.name === "web")?.rssBytes;
+    while ((await reported()) == null) await new Promise((resolve) => setTimeout(resolve, 20));
+    const { status, stdout } = await xl(["list", "--memory", "web"]);
+    expect(status).toBe(0);
+    const [header, line] = stdout.split("\n");
+    expect(header).toBe(
+      "Name                                        ID   Mem VCPUs\tState\tTime(s)   Rss   Pss",
+    );
+    expect(line).toMatch(new RegExp(`^${row("web", web.domid, 1, "r-----")} +\\d+ +\\d+$`));
+    const [rss, pss] = (line ?? "").trim().split(/ +/).slice(-2).map(Number);
+    expect(rss).toBeGreaterThan(0);
+    expect(pss).toBeLessThanOrEqual(rss!);
+  });
+
   it("info prints xl's key : value lines, memory in MiB and frames", async () => {
     const memory = (await (await fetch(`${host.hv.httpUrl}/api/memory`)).json()) as {
       frames: { used: number; shared: number; free: number };
     };
     const { used, shared, free } = memory.frames;
-    expect(await xl(["info"])).toEqual({
-      status: 0,
-      stdout: [
-        "total_memory           : 16",
-        `free_memory            : ${Math.floor(free / 256)}`,
-        "xen_pagesize           : 4096",
-        "total_frames           : 4096",
-        `used_frames            : ${used}`,
-        `shared_frames          : ${shared}`,
-        `free_frames            : ${free}`,
-        "nr_domains             : 3",
-        "",
-      ].join("\n"),
-      stderr: "",
-    });
+    const info = await xl(["info"]);
+    expect(info).toMatchObject({ status: 0, stderr: "" });
+    const lines = info.stdout.split("\n");
+    expect(lines.slice(0, 8)).toEqual([
+      "total_memory           : 16",
+      `free_memory            : ${Math.floor(free / 256)}`,
+      "xen_pagesize           : 4096",
+      "total_frames           : 4096",
+      `used_frames            : ${used}`,
+      `shared_frames          : ${shared}`,
+      `free_frames            : ${free}`,
+      "nr_domains             : 3",
+    ]);
+    // Real memory: the hypervisor's own (this process, on Linux), what domains reported, and no
+    // memory file on this host (n/a).
+    expect(lines.slice(8)).toEqual([
+      expect.stringMatching(/^host_memory {12}: \d+$/),
+      expect.stringMatching(/^hypervisor_rss {9}: \d+$/),
+      expect.stringMatching(/^hypervisor_pss {9}: \d+$/),
+      expect.stringMatching(/^domains_pss {12}: \d+$/),
+      "memory_file            : n/a",
+      "memory_file_resident   : n/a",
+      "",
+    ]);
     expect(used).toBeGreaterThanOrEqual(300);
     expect(JSON.parse((await xl(["info", "--json"])).stdout)).toMatchObject({
       used_frames: used,

@@ -7,6 +7,7 @@ import { GrantTable } from "../grant-table/grant-table.js";
 import { Maptrack } from "../grant-table/maptrack.js";
 import type { Frame } from "../memory/frame-pool.js";
 import { P2m } from "../memory/p2m.js";
+import type { MemoryReport } from "../memory/report.js";
 import type { XsConnection } from "../xenstore-port.js";
 import type { DomainLink } from "./link.js";
 
@@ -26,6 +27,8 @@ export class Domain {
   /** How the domain reaches machine memory: in place ("shm") or by mem_read/mem_write ("socket"). */
   transport: MemoryTransport = "socket";
   leaseTimer: NodeJS.Timeout | undefined;
+  /** The process's own Rss/Pss, as it last reported them (memory_report). */
+  memoryReport: MemoryReport | undefined;
 
   constructor(
     readonly domid: number,

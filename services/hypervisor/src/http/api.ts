@@ -1,6 +1,13 @@
 // JSON views of the machine for operators, the toolstack and tests.
 import { type Route, sendJson } from "@xenfs/service-kit";
+import type { Domain } from "../domain/domain.js";
+import type { HostMemory } from "../memory/host-memory.js";
 import type { Xen } from "../xen.js";
+
+/** A domain process's own Rss and Pss, as it last reported them; null until it does. */
+function reported(d: Domain) {
+  return { rssBytes: d.memoryReport?.rssBytes ?? null, pssBytes: d.memoryReport?.pssBytes ?? null };
+}
 
 export function domainsView(xen: Xen) {
   return xen.domains.all().map((d) => {
@@ -14,23 +21,33 @@ export function domainsView(xen: Xen) {
       maps: d.maptrack.size,
       ports: d.evtchn.open,
       connected: d.link.connected,
+      ...reported(d),
     };
   });
 }
 
-export function memoryView(xen: Xen) {
+export function memoryView(xen: Xen, host: () => HostMemory) {
   const { pool } = xen;
   return {
     frames: { total: pool.total, used: pool.used, shared: pool.shared, free: pool.free },
-    domains: xen.domains
-      .all()
-      .map((d) => ({ domid: d.domid, name: d.name, frames: d.owned.size, mapped: d.maptrack.size })),
+    domains: xen.domains.all().map((d) => ({
+      domid: d.domid,
+      name: d.name,
+      frames: d.owned.size,
+      mapped: d.maptrack.size,
+      ...reported(d),
+    })),
+    host: host(),
   };
 }
 
-export function apiRoutes(xen: Xen): Route[] {
+export function apiRoutes(xen: Xen, host: () => HostMemory): Route[] {
   return [
     { method: "GET", path: "/api/domains", handler: (_q, res) => sendJson(res, 200, domainsView(xen)) },
-    { method: "GET", path: "/api/memory", handler: (_q, res) => sendJson(res, 200, memoryView(xen)) },
+    {
+      method: "GET",
+      path: "/api/memory",
+      handler: (_q, res) => sendJson(res, 200, memoryView(xen, host)),
+    },
   ];
 }

@@ -1,6 +1,7 @@
 // The dashboard page: self-contained (no external assets), polling /api/memory, /api/domains and
 // /metrics once a second. What it shows is what this project is about: where machine frames go
-// (owned, and shared by mapping), and the traffic between domains (hypercalls, events).
+// (owned, and shared by mapping), what the host really spends on them (processes' Pss, the memory
+// file's resident bytes), and the traffic between domains (hypercalls, events).
 export const DASHBOARD_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>XenFS hypervisor</title>
 <style>
@@ -31,12 +32,24 @@ reach it only through grants they map. A frame mapped by a domain other than its
 <div class="bar"><div id="barShared" class="shr"></div><div id="barPrivate" class="own"></div></div>
 <p class="legend"><span><i class="sw shr"></i>shared</span><span><i class="sw own"></i>private to their owner</span></p>
 
+<h2>Host memory, in real terms</h2>
+<div class="cards">
+ <div class="card">host<b id="hostTotal">–</b><span class="muted">Pss of the processes + memory file</span></div>
+ <div class="card">memory file<b id="fileResident">–</b><span id="filePath" class="muted"></span></div>
+ <div class="card">hypervisor Pss<b id="hvPss">–</b><span id="hvRss" class="muted"></span></div>
+ <div class="card">domains' Pss<b id="domPss">–</b><span id="domCount" class="muted"></span></div>
+</div>
+<p class="muted">Pss (proportional set size) splits each shared page among the processes that map it, so the sum is
+what the processes cost together. Frames in the memory file are read in place and mapped by no process: the file's
+resident bytes count once, beside the Pss. n/a: no memory file (frames live in the hypervisor's heap), or no report yet.</p>
+
 <h2>Domains</h2>
 <table><thead><tr><th>domid</th><th class="l">name</th><th class="l">state</th><th>owns</th><th>maps</th>
-<th class="l">owned <i class="sw own"></i> / mapped <i class="sw map"></i></th><th>grants</th><th>ports</th><th class="l">session</th></tr></thead>
+<th class="l">owned <i class="sw own"></i> / mapped <i class="sw map"></i></th><th>grants</th><th>ports</th><th>Rss</th><th>Pss</th><th class="l">session</th></tr></thead>
 <tbody id="domains"></tbody></table>
 <p class="muted">owns: frames the domain owns (populated, grant-table, received by transfer).
-maps: frames of other domains it has mapped through grants. grants: its grant entries other domains have mapped.</p>
+maps: frames of other domains it has mapped through grants. grants: its grant entries other domains have mapped.
+Rss, Pss: the domain process's own memory, as it reports it (libxen, every 2 s).</p>
 
 <h2>Traffic</h2>
 <div class="cards">
@@ -50,6 +63,7 @@ maps: frames of other domains it has mapped through grants. grants: its grant en
 <p id="err" class="err"></p>
 <script>
 const $ = (id) => document.getElementById(id);
+const mib = (b) => b == null ? "n/a" : (b / 1048576).toFixed(1) + " MiB";
 const fmt = (n) => n >= 1e6 ? (n/1e6).toFixed(1)+"M" : n >= 1e4 ? (n/1e3).toFixed(1)+"k" : String(Math.round(n));
 function td(text, cls){const c=document.createElement("td");c.textContent=String(text);if(cls)c.className=cls;return c;}
 function metrics(text){ // Prometheus text → { name|labels: value }
@@ -90,12 +104,17 @@ async function poll(){
     $("usedPct").textContent = (100 * f.used / Math.max(1, f.total)).toFixed(1) + "% of memory";
     const inUse = Math.max(1, f.used);
     $("barShared").style.width = (100 * f.shared / inUse) + "%"; $("barPrivate").style.width = (100 * (f.used - f.shared) / inUse) + "%";
+    const h = memory.host;
+    $("hostTotal").textContent = mib(h.totalBytes);
+    $("fileResident").textContent = mib(h.memoryFile?.residentBytes); $("filePath").textContent = h.memoryFile?.path ?? "no memory file";
+    $("hvPss").textContent = mib(h.hypervisor?.pssBytes); $("hvRss").textContent = "Rss " + mib(h.hypervisor?.rssBytes);
+    $("domPss").textContent = mib(h.reportedPssBytes); $("domCount").textContent = h.domains.length + " reporting";
     const widest = Math.max(1, ...domains.map((d) => d.frames + d.maps));
     $("domains").replaceChildren(...domains.map((d) => {
       const tr = document.createElement("tr");
       const bar = document.createElement("td"); bar.className = "l";
       bar.innerHTML = '<div class="mini"><div class="own" style="width:' + (100*d.frames/widest) + '%"></div><div class="map" style="width:' + (100*d.maps/widest) + '%"></div></div>';
-      tr.append(td(d.domid), td(d.name, "l"), td(d.state, "l"), td(fmt(d.frames)), td(fmt(d.maps)), bar, td(fmt(d.grants)), td(fmt(d.ports)), td(d.connected ? "connected" : "dropped (lease running)", "l"));
+      tr.append(td(d.domid), td(d.name, "l"), td(d.state, "l"), td(fmt(d.frames)), td(fmt(d.maps)), bar, td(fmt(d.grants)), td(fmt(d.ports)), td(mib(d.rssBytes)), td(mib(d.pssBytes)), td(d.connected ? "connected" : "dropped (lease running)", "l"));
       return tr; }));
     rates(metrics(text));
     $("err").textContent = "";

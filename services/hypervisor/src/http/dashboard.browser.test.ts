@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import { skipReason } from "@xenfs/testkit/skip";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { populate } from "../test-support/guest-ops.js";
+import { ok, populate } from "../test-support/guest-ops.js";
 import { startTestHost, type TestHost } from "../test-support/host.js";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -30,10 +30,11 @@ describe.skipIf(skipReason(TITLE, hasChromium ? undefined : `no ${CHROMIUM} (apt
       await host?.hv.close();
     });
 
-    it("lists every domain and the frames in use, with no script error", async () => {
+    it("lists every domain, the frames in use and the real memory, with no script error", async () => {
       await host.dom0();
       const guest = await host.guest("browsed");
       await populate(guest, 7);
+      await ok(guest.call({ memoryReport: { rssBytes: 48 * 1024 * 1024, pssBytes: 30 * 1024 * 1024 } }));
       const memory = (await host.api<{ frames: { used: number } }>("/api/memory")).frames;
 
       const page = await browser.newPage();
@@ -47,6 +48,16 @@ describe.skipIf(skipReason(TITLE, hasChromium ? undefined : `no ${CHROMIUM} (apt
       expect(rows[1]).toContain("browsed");
       expect(rows[1]).toContain("connected");
       expect(await page.textContent("#used")).toBe(String(memory.used));
+      // Real memory beside the frames: the guest's report, the hypervisor's own, no memory file.
+      expect(rows[1]).toContain("48.0 MiB");
+      expect(rows[1]).toContain("30.0 MiB");
+      expect(rows[0]).toContain("n/a"); // dom0 here is a raw client that never reported
+      expect(await page.textContent("#domPss")).toBe("30.0 MiB");
+      expect(await page.textContent("#domCount")).toBe("1 reporting");
+      expect(await page.textContent("#hvPss")).toMatch(/^\d+\.\d MiB$/);
+      expect(await page.textContent("#hostTotal")).toMatch(/^\d+\.\d MiB$/);
+      expect(await page.textContent("#fileResident")).toBe("n/a");
+      expect(await page.textContent("#filePath")).toBe("no memory file");
       // The traffic panel needs two polls of /metrics; by then it shows the ops seen so far.
       await page.waitForFunction(() => document.querySelectorAll("#ops tr").length > 0);
       expect(await page.textContent("#ops")).toContain("populate_physmap");

@@ -25,12 +25,18 @@ describe("HTTP on the hypercall port", () => {
   });
 
   it("/api/memory and /api/domains show frames in use and shared, per domain", async () => {
+    const unreported = { rssBytes: null, pssBytes: null };
     expect(await host.api("/api/memory")).toEqual({
       frames: { total: 512, used: 4, shared: 1, free: 508 },
       domains: [
-        { domid: 0, name: "Domain-0", frames: 4, mapped: 0 },
-        { domid: 1, name: "web", frames: 0, mapped: 1 },
+        { domid: 0, name: "Domain-0", frames: 4, mapped: 0, ...unreported },
+        { domid: 1, name: "web", frames: 0, mapped: 1, ...unreported },
       ],
+      host: expect.objectContaining({
+        memoryFile: { path: host.hv.memory.path, residentBytes: expect.any(Number) },
+        domains: [],
+        reportedPssBytes: 0,
+      }),
     });
     expect(await host.api("/api/domains")).toEqual([
       {
@@ -43,6 +49,7 @@ describe("HTTP on the hypercall port", () => {
         maps: 0,
         ports: 0,
         connected: true,
+        ...unreported,
       },
       {
         domid: 1,
@@ -54,6 +61,7 @@ describe("HTTP on the hypercall port", () => {
         maps: 1,
         ports: 1,
         connected: true,
+        ...unreported,
       },
     ]);
   });

@@ -1,0 +1,106 @@
+// Four guests reading one file cost about one copy of it in real memory, not five: with frames in
+// host shared memory (the tmpfs volume, XEN_MEMORY_TRANSPORT=shm) dom0's page cache holds the file
+// once and the guests read those frames in place. Host memory here is what the kernel says: the
+// sum of every container's Pss (/proc/1/smaps_rollup: node is PID 1) plus the memory file's
+// resident bytes, which no Pss holds (read with pread/pwrite, mapped by nobody).
+import { createHash } from "node:crypto";
+import { parseSmapsRollup } from "../../../../packages/service-kit/src/proc-memory.js";
+import { readGuestFile } from "../cluster.js";
+import type { CaseContext, TestCase } from "../context.js";
+import { docker } from "../docker.js";
+
+const FILE = "memory-test-32MiB.bin";
+/**
+ * A guest answers GET /fs with the whole file in one buffer, garbage once sent; nothing makes its
+ * Node collect it at once. So "before" and "after" are each the lowest of samples taken this often, this far apart.
+ */
+const SETTLE_SAMPLES = 6;
+const SETTLE_INTERVAL_MS = 5_000;
+const FILE_BYTES = 32 * 1024 * 1024;
+/** Growth above this many copies of the file fails: one is the goal, five is a copy per domain. */
+const MAX_COPIES = 2;
+const MiB = 1024 * 1024;
+
+interface HostMemory {
+  readonly pssBytes: number;
+  readonly fileBytes: number;
+  readonly totalBytes: number;
+}
+
+interface MemoryFileView {
+  readonly host?: { readonly memoryFile: { readonly path: string; readonly residentBytes: number } | null };
+}
+
+async function pssOf(container: string): Promise<number> {
+  return parseSmapsRollup(1, await docker("exec", container, "cat", "/proc/1/smaps_rollup")).pssBytes;
+}
+
+async function hostMemory(ctx: CaseContext, containers: readonly string[]): Promise<HostMemory> {
+  const view = (await ctx.cluster.memory()) as MemoryFileView;
+  const file = view.host?.memoryFile;
+  if (!file) {
+    throw new Error(
+      "the hypervisor reports no memory file (/api/memory host.memoryFile): frames are not in host shared memory",
+    );
+  }
+  let pssBytes = 0;
+  for (const container of containers) pssBytes += await pssOf(container);
+  return { pssBytes, fileBytes: file.residentBytes, totalBytes: pssBytes + file.residentBytes };
+}
+
+/** The lowest host memory over the settle window: what stays once garbage is gone. */
+async function settledHostMemory(ctx: CaseContext, containers: readonly string[]): Promise<HostMemory> {
+  let lowest = await hostMemory(ctx, containers);
+  for (let i = 1; i < SETTLE_SAMPLES; i++) {
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_INTERVAL_MS));
+    const sample = await hostMemory(ctx, containers);
+    if (sample.totalBytes < lowest.totalBytes) lowest = sample;
+  }
+  return lowest;
+}
+
+const mib = (bytes: number) => `${(bytes / MiB).toFixed(1)} MiB`;
+const show = (m: HostMemory) => `${mib(m.totalBytes)} (Pss ${mib(m.pssBytes)} + file ${mib(m.fileBytes)})`;
+
+export const sharedMemory: TestCase = {
+  name: "shared-memory",
+  withWrites: false,
+  async run(ctx) {
+    // A file of its own, so that no earlier read has it in dom0's cache.
+    const digest = await ctx.compose.run(
+      "exec",
+      "-T",
+      "dom0",
+      "node",
+      "-e",
+      `const d = require("crypto").randomBytes(${FILE_BYTES});` +
+        `require("fs").writeFileSync("/export/${FILE}", d);` +
+        `console.log(require("crypto").createHash("sha256").update(d).digest("hex"))`,
+    );
+    const containers = [
+      await ctx.compose.one("hypervisor"),
+      await ctx.compose.one("dom0"),
+      ...ctx.guests.map((g) => g.id),
+    ];
+    const before = await settledHostMemory(ctx, containers);
+    const reads = await Promise.all(ctx.guests.map((g) => readGuestFile(g, FILE)));
+    const after = await settledHostMemory(ctx, containers);
+
+    reads.forEach((data, i) => {
+      if (createHash("sha256").update(data).digest("hex") !== digest)
+        throw new Error(`guest ${ctx.guests[i]?.id.slice(0, 12)} read other bytes`);
+    });
+    const copies = (after.totalBytes - before.totalBytes) / FILE_BYTES;
+    ctx.figure("host memory before the 32 MiB read", show(before));
+    ctx.figure(`host memory after ${reads.length} guests read it`, show(after));
+    ctx.figure(
+      "growth, in copies of the file",
+      `${copies.toFixed(2)} (a copy per domain: ${reads.length + 1})`,
+    );
+    if (copies > MAX_COPIES) {
+      throw new Error(
+        `${reads.length} guests reading one ${mib(FILE_BYTES)} file grew host memory by ${copies.toFixed(2)} copies (> ${MAX_COPIES})`,
+      );
+    }
+  },
+};

@@ -98,15 +98,15 @@ describe("xl list and xl info", () => {
       `free_frames            : ${free}`,
       "nr_domains             : 3",
     ]);
-    // Real memory: the hypervisor's own (this process, on Linux), what domains reported, and no
-    // memory file on this host (n/a).
+    // Real memory: the hypervisor's own (this process, on Linux), what domains reported, and the
+    // machine-memory file with its resident MiB.
     expect(lines.slice(8)).toEqual([
       expect.stringMatching(/^host_memory {12}: \d+$/),
       expect.stringMatching(/^hypervisor_rss {9}: \d+$/),
       expect.stringMatching(/^hypervisor_pss {9}: \d+$/),
       expect.stringMatching(/^domains_pss {12}: \d+$/),
-      "memory_file            : n/a",
-      "memory_file_resident   : n/a",
+      `memory_file            : ${host.hv.memory.path}`,
+      expect.stringMatching(/^memory_file_resident {3}: \d+$/),
       "",
     ]);
     expect(used).toBeGreaterThanOrEqual(300);

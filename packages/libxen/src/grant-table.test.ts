@@ -58,6 +58,29 @@ describe.each(TRANSPORTS)("grant tables between dom0 and a guest (%s transport)"
     expect(dom0.grants.freeRefs).toBe(free + 1);
   });
 
+  it("grants many frames at once; each entry maps its own frame, and too many is ENOSPC with nothing taken", async () => {
+    const frames = await dom0.memory.populatePhysmap(3);
+    for (const [i, gpfn] of frames.entries()) await dom0.memory.write(gpfn, 0, text.encode(`frame ${i}`));
+    const free = dom0.grants.freeRefs;
+    await expect(dom0.grants.grantAccessMany(guest.domid, frames, { readonly: true })).resolves.toHaveLength(
+      3,
+    );
+    expect(dom0.grants.freeRefs).toBe(free - 3);
+    // The refs were taken from one walk of the free list; a second batch gets others.
+    const refs = await dom0.grants.grantAccessMany(guest.domid, frames, { readonly: true });
+    expect(new Set(refs).size).toBe(3);
+    for (const [i, ref] of refs.entries()) {
+      const { handle, gpfn } = await guest.grants.mapGrantRef(0, ref, { readonly: true });
+      expect(new TextDecoder().decode((await guest.memory.page(gpfn)).read(0, 7))).toBe(`frame ${i}`);
+      await guest.grants.unmapGrantRef(handle);
+    }
+    const left = dom0.grants.freeRefs;
+    await expect(
+      dom0.grants.grantAccessMany(guest.domid, new Array(left + 1).fill(frames[0]), { readonly: true }),
+    ).rejects.toMatchObject({ code: "ENOSPC" });
+    expect(dom0.grants.freeRefs).toBe(left);
+  });
+
   it("answers a bad gref, a bad handle and a forbidden map with their GNTST codes", async () => {
     const past = dom0.grants.nrEntries + 5;
     await expect(guest.grants.mapGrantRef(0, past, { readonly: true })).rejects.toMatchObject({

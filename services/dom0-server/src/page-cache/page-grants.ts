@@ -25,8 +25,23 @@ export class PageGrants {
 
   /** The grants of `pages` to `domid`, made together so they leave as one multicall frame. */
   async grantAll(pages: readonly CachePage[], domid: number): Promise<number[]> {
-    const wanted = pages.filter((page) => !page.grants.has(domid) && !page.granting.has(domid)).length;
-    await this.#reserve(wanted);
+    const ungranted = () => pages.filter((page) => !page.grants.has(domid) && !page.granting.has(domid));
+    await this.#reserve(ungranted().length);
+    // The entries written together, one write per run of refs; short of refs, one at a time.
+    const fresh = ungranted();
+    if (fresh.length > 1 && fresh.length <= this.grants.freeRefs) {
+      const refs = this.grants.grantAccessMany(
+        domid,
+        fresh.map((page) => page.gpfn),
+        { readonly: true },
+      );
+      for (const [i, page] of fresh.entries()) {
+        const granting = refs
+          .then((all) => this.#granted(page, domid, all[i] as number))
+          .finally(() => page.granting.delete(domid));
+        page.granting.set(domid, granting);
+      }
+    }
     return Promise.all(pages.map((page) => this.grantTo(page, domid)));
   }
 
@@ -75,7 +90,11 @@ export class PageGrants {
   }
 
   async #grant(page: CachePage, domid: number): Promise<number> {
-    const ref = await this.#grantAccess(page.gpfn, domid);
+    return this.#granted(page, domid, await this.#grantAccess(page.gpfn, domid));
+  }
+
+  /** Records a grant just made, unless the page was evicted meanwhile. */
+  async #granted(page: CachePage, domid: number, ref: number): Promise<number> {
     if (page.reclaiming) {
       // Evicted while the grant was being made: hand nothing out of a frame on its way out.
       await this.reaper.end(ref);

@@ -17,12 +17,17 @@ export interface GrantDeps {
 export class Grants {
   constructor(private readonly deps: GrantDeps) {}
 
-  /** Sets or clears GTF_reading/GTF_writing on the granter's entry, as Xen does while mapped. */
-  updateFlags(granter: Domain, ref: number): void {
+  /**
+   * Sets or clears GTF_reading/GTF_writing on the granter's entry, as Xen does while mapped.
+   * `current` is the entry's flags when the caller has just read them in this same hypercall
+   * (no granter write can come between: an entry in use changes only by hypercall), saving a
+   * second read of the memory file per map.
+   */
+  updateFlags(granter: Domain, ref: number, current?: number): void {
     if (!granter.live || !granter.grantTable.validRef(ref)) return;
     const active = granter.grantTable.active.get(ref);
     const { frame, offset } = granter.grantTable.locate(ref);
-    const old = granter.grantTable.entry(ref).flags;
+    const old = current ?? granter.grantTable.entry(ref).flags;
     let flags = old & ~(GTF.reading | GTF.writing);
     if (active && active.readers + active.writers > 0) flags |= GTF.reading;
     if (active && active.writers > 0) flags |= GTF.writing;

@@ -43,7 +43,7 @@ export const gnttabMapGrantRef: Handler<"gnttabMapGrantRef"> = (
   if (readonly) active.readers++;
   else active.writers++;
   granter.grantTable.active.set(ref, active);
-  xen.grants.updateFlags(granter, ref);
+  xen.grants.updateFlags(granter, ref, entry.flags);
   const mapping = caller.maptrack.add({
     granter: granterId,
     ref,

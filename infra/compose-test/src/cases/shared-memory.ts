@@ -1,6 +1,9 @@
-// Four guests reading one file cost about one copy of it in real memory, not five: with frames in
+// Four guests reading one file hold its bytes once in real memory, not five times: with frames in
 // host shared memory (the tmpfs volume, XEN_MEMORY_TRANSPORT=shm) dom0's page cache holds the file
-// once and the guests read those frames in place. Host memory here is what the kernel says: the
+// once and the guests read those frames in place. Checked two ways: the memory file grows by one
+// copy, and no guest's process grows by a copy (a private copy would). The total growth is
+// printed, not asserted: each busy Node process — the hypervisor and dom0 most — also grows its
+// heap by tens of MiB (hypercall traffic, not file data), which docs/memory-transports.md explains. Host memory here is what the kernel says: the
 // sum of every container's Pss (/proc/1/smaps_rollup: node is PID 1) plus the memory file's
 // resident bytes, which no Pss holds (read with pread/pwrite, mapped by nobody).
 import { createHash } from "node:crypto";
@@ -9,19 +12,18 @@ import { readGuestFile } from "../cluster.js";
 import type { CaseContext, TestCase } from "../context.js";
 import { docker } from "../docker.js";
 
-const FILE = "memory-test-32MiB.bin";
-/**
- * A guest answers GET /fs with the whole file in one buffer, garbage once sent; nothing makes its
- * Node collect it at once. So "before" and "after" are each the lowest of samples taken this often, this far apart.
- */
+const FILE = "memory-test-64MiB.bin";
+/** Garbage is collected when Node decides: "before" and "after" are each the lowest of samples this far apart. */
 const SETTLE_SAMPLES = 6;
 const SETTLE_INTERVAL_MS = 5_000;
-const FILE_BYTES = 32 * 1024 * 1024;
-/** Growth above this many copies of the file fails: one is the goal, five is a copy per domain. */
-const MAX_COPIES = 2;
+const FILE_BYTES = 64 * 1024 * 1024;
+/** The memory file's growth, in copies of the file: one, with room for the frames a read adds. */
+const MAX_FILE_COPIES = 1.25;
 const MiB = 1024 * 1024;
 
 interface HostMemory {
+  /** Per container, in the order given. */
+  readonly pss: readonly number[];
   readonly pssBytes: number;
   readonly fileBytes: number;
   readonly totalBytes: number;
@@ -43,9 +45,10 @@ async function hostMemory(ctx: CaseContext, containers: readonly string[]): Prom
       "the hypervisor reports no memory file (/api/memory host.memoryFile): frames are not in host shared memory",
     );
   }
-  let pssBytes = 0;
-  for (const container of containers) pssBytes += await pssOf(container);
-  return { pssBytes, fileBytes: file.residentBytes, totalBytes: pssBytes + file.residentBytes };
+  const pss: number[] = [];
+  for (const container of containers) pss.push(await pssOf(container));
+  const pssBytes = pss.reduce((sum, bytes) => sum + bytes, 0);
+  return { pss, pssBytes, fileBytes: file.residentBytes, totalBytes: pssBytes + file.residentBytes };
 }
 
 /** The lowest host memory over the settle window: what stays once garbage is gone. */
@@ -91,15 +94,27 @@ export const sharedMemory: TestCase = {
         throw new Error(`guest ${ctx.guests[i]?.id.slice(0, 12)} read other bytes`);
     });
     const copies = (after.totalBytes - before.totalBytes) / FILE_BYTES;
-    ctx.figure("host memory before the 32 MiB read", show(before));
+    const fileCopies = (after.fileBytes - before.fileBytes) / FILE_BYTES;
+    const names = ["hypervisor", "dom0", ...ctx.guests.map((_, i) => `guest ${i + 1}`)];
+    const growth = names.map((name, i) => ({ name, bytes: (after.pss[i] ?? 0) - (before.pss[i] ?? 0) }));
+    ctx.figure(`host memory before the ${mib(FILE_BYTES)} read`, show(before));
     ctx.figure(`host memory after ${reads.length} guests read it`, show(after));
+    ctx.figure("memory file growth, in copies of the file", fileCopies.toFixed(2));
+    ctx.figure("Pss growth per process", growth.map((g) => `${g.name} ${mib(g.bytes)}`).join(", "));
     ctx.figure(
-      "growth, in copies of the file",
+      "total growth, in copies of the file",
       `${copies.toFixed(2)} (a copy per domain: ${reads.length + 1})`,
     );
-    if (copies > MAX_COPIES) {
+    if (fileCopies > MAX_FILE_COPIES) {
       throw new Error(
-        `${reads.length} guests reading one ${mib(FILE_BYTES)} file grew host memory by ${copies.toFixed(2)} copies (> ${MAX_COPIES})`,
+        `${reads.length} guests reading one ${mib(FILE_BYTES)} file grew the memory file by ${fileCopies.toFixed(2)} copies (> ${MAX_FILE_COPIES})`,
+      );
+    }
+    // Guests read dom0's frames in place: none may grow by the file (a private copy would).
+    const copied = growth.slice(2).filter((g) => g.bytes >= FILE_BYTES);
+    if (copied.length > 0) {
+      throw new Error(
+        `a guest grew by a copy of the ${mib(FILE_BYTES)} file or more: ${copied.map((g) => `${g.name} ${mib(g.bytes)}`).join(", ")}`,
       );
     }
   },

@@ -44,9 +44,7 @@ export function fsRoutes(mounts: MountSource): Route[] {
           entries.map((entry) => ({ name: entry.name, type: typeOf(entry) })),
         );
       }
-      const data = await fs.readFile(path);
-      res.writeHead(200, { "content-type": "application/octet-stream", "content-length": data.length });
-      res.end(data);
+      await sendFile(fs, path, res);
     }),
     route("PUT", async (fs, path, req, res) => {
       const body = await readBody(req);
@@ -62,6 +60,47 @@ export function fsRoutes(mounts: MountSource): Route[] {
       res.writeHead(204).end();
     }),
   ];
+}
+
+/** Bytes a GET reads at a time: the guest holds one chunk of a file, not the whole of it. */
+export const GET_CHUNK_BYTES = 256 * 1024;
+
+/**
+ * Streams a file through one reused chunk: each chunk is read once the last one reached the
+ * socket. A reader's memory stays one chunk whatever the file's size, so what a guest costs the
+ * host is its mappings, not a private copy of every file it served. The length is the size at
+ * open; a file that shrinks meanwhile ends the response early (aborted).
+ */
+async function sendFile(fs: XenfsMount, path: string, res: ServerResponse): Promise<void> {
+  const handle = await fs.open(path, "r");
+  try {
+    const { size } = await handle.stat();
+    const chunk = Buffer.allocUnsafe(Math.min(GET_CHUNK_BYTES, Math.max(size, 1)));
+    let n = (await handle.read(chunk, 0, Math.min(chunk.length, size), 0)).bytesRead;
+    // The first chunk is read before the header goes out, so an error still gets its status code.
+    res.writeHead(200, { "content-type": "application/octet-stream", "content-length": size });
+    let sent = 0;
+    while (n > 0) {
+      await written(res, chunk.subarray(0, n));
+      sent += n;
+      if (sent >= size) break;
+      n = (await handle.read(chunk, 0, Math.min(chunk.length, size - sent), sent)).bytesRead;
+    }
+    if (sent < size) res.destroy(new Error(`${path} shrank while it was sent`));
+    else res.end();
+  } catch (error) {
+    if (!res.headersSent) throw error;
+    res.destroy(error as Error); // mid-body: the client sees a cut response, not a wrong one
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Resolves once `bytes` left for the socket, so the buffer may be reused. */
+function written(res: ServerResponse, bytes: Uint8Array): Promise<void> {
+  return new Promise((resolve, reject) => {
+    res.write(bytes, (error) => (error ? reject(error) : resolve()));
+  });
 }
 
 /** The URL's path below /fs, percent-decoding each segment; "" is the export's root. */

@@ -19,6 +19,8 @@ const SETTLE_INTERVAL_MS = 5_000;
 const FILE_BYTES = 64 * 1024 * 1024;
 /** The memory file's growth, in copies of the file: one, with room for the frames a read adds. */
 const MAX_FILE_COPIES = 1.25;
+/** A guest's own growth, in copies of the file, past which it kept a private copy (see below). */
+const MAX_GUEST_COPIES = 1.5;
 const MiB = 1024 * 1024;
 
 interface HostMemory {
@@ -110,11 +112,12 @@ export const sharedMemory: TestCase = {
         `${reads.length} guests reading one ${mib(FILE_BYTES)} file grew the memory file by ${fileCopies.toFixed(2)} copies (> ${MAX_FILE_COPIES})`,
       );
     }
-    // Guests read dom0's frames in place: none may grow by the file (a private copy would).
-    const copied = growth.slice(2).filter((g) => g.bytes >= FILE_BYTES);
+    // Guests read dom0's frames in place. A private copy would add the file on top of the heap
+    // growth every busy guest shows (45–60 MiB measured): past 1.5 copies, a guest kept one.
+    const copied = growth.slice(2).filter((g) => g.bytes >= MAX_GUEST_COPIES * FILE_BYTES);
     if (copied.length > 0) {
       throw new Error(
-        `a guest grew by a copy of the ${mib(FILE_BYTES)} file or more: ${copied.map((g) => `${g.name} ${mib(g.bytes)}`).join(", ")}`,
+        `a guest grew by ${MAX_GUEST_COPIES} copies of the ${mib(FILE_BYTES)} file or more: ${copied.map((g) => `${g.name} ${mib(g.bytes)}`).join(", ")}`,
       );
     }
   },

@@ -73,26 +73,33 @@ export const GET_CHUNK_BYTES = 256 * 1024;
  */
 async function sendFile(fs: XenfsMount, path: string, res: ServerResponse): Promise<void> {
   const handle = await fs.open(path, "r");
+  let open = true;
+  const close = async () => {
+    if (open) await handle.close();
+    open = false;
+  };
   try {
     const { size } = await handle.stat();
     const chunk = Buffer.allocUnsafe(Math.min(GET_CHUNK_BYTES, Math.max(size, 1)));
-    let n = (await handle.read(chunk, 0, Math.min(chunk.length, size), 0)).bytesRead;
-    // The first chunk is read before the header goes out, so an error still gets its status code.
-    res.writeHead(200, { "content-type": "application/octet-stream", "content-length": size });
     let sent = 0;
-    while (n > 0) {
-      await written(res, chunk.subarray(0, n));
-      sent += n;
-      if (sent >= size) break;
-      n = (await handle.read(chunk, 0, Math.min(chunk.length, size - sent), sent)).bytesRead;
+    for (;;) {
+      const { bytesRead } = await handle.read(chunk, 0, Math.min(chunk.length, size - sent), sent);
+      const last = bytesRead === 0 || sent + bytesRead >= size;
+      // Closed before the last bytes go out: once the client has the file, the guest is done with it.
+      if (last) await close();
+      // The first chunk is read before the header goes out, so an error still gets its status code.
+      if (!res.headersSent)
+        res.writeHead(200, { "content-type": "application/octet-stream", "content-length": size });
+      if (bytesRead > 0) await written(res, chunk.subarray(0, bytesRead));
+      sent += bytesRead;
+      if (last) break;
     }
     if (sent < size) res.destroy(new Error(`${path} shrank while it was sent`));
     else res.end();
   } catch (error) {
+    await close().catch(() => {});
     if (!res.headersSent) throw error;
     res.destroy(error as Error); // mid-body: the client sees a cut response, not a wrong one
-  } finally {
-    await handle.close();
   }
 }
 

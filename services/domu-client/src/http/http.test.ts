@@ -1,11 +1,13 @@
 // The guest's admin API over a real mount: /fs reads, writes and removes through XenFS,
 // /api/mount and /metrics say what the mount did.
-import { readFile as readLocal } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { readFile as readLocal, writeFile as writeLocal } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DomuClient, startDomuClient } from "../app.js";
 import { CLUSTER_TOKEN } from "../test-support/host.js";
 import { startTestHost, type TestHost } from "../test-support/xenfs-host.js";
+import { GET_CHUNK_BYTES } from "./fs-routes.js";
 
 describe("HTTP admin API", () => {
   let host: TestHost;
@@ -41,6 +43,18 @@ describe("HTTP admin API", () => {
     const file = await get("/fs/hello.txt");
     expect(file.headers.get("content-length")).toBe("13");
     expect(await file.text()).toBe("hello, xenfs\n");
+  });
+
+  it("streams a file of several chunks byte for byte, and an empty one", async () => {
+    const big = randomBytes(2 * GET_CHUNK_BYTES + 3);
+    await writeLocal(join(host.exportDir, "big.bin"), big);
+    await writeLocal(join(host.exportDir, "empty.bin"), "");
+    const file = await get("/fs/big.bin");
+    expect(file.headers.get("content-length")).toBe(String(big.length));
+    expect(Buffer.from(await file.arrayBuffer()).equals(big)).toBe(true);
+    const empty = await get("/fs/empty.bin");
+    expect(empty.headers.get("content-length")).toBe("0");
+    expect((await empty.arrayBuffer()).byteLength).toBe(0);
   });
 
   it("writes a body through the mount: 201 when created, 204 when replaced", async () => {

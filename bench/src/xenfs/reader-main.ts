@@ -1,5 +1,6 @@
 // One reader as its own process: a guest mounting XenFS (READER_KIND shared|copy) or an HTTP
 // client (READER_KIND http), driven over the IPC channel: a Command in, a ReaderReply out.
+import type { MemoryTransport } from "@xenfs/libxen";
 import type { FileSource } from "./file-source.js";
 import { httpSource } from "./http-source.js";
 import type { Command, ReaderReply } from "./reader-protocol.js";
@@ -16,6 +17,11 @@ function reply(message: ReaderReply): void {
   process.send?.(message);
 }
 
+function memoryTransport(value: string): MemoryTransport {
+  if (value !== "shm" && value !== "socket") throw new Error(`XEN_MEMORY_TRANSPORT ${value}`);
+  return value;
+}
+
 async function openSource(): Promise<FileSource> {
   const kind = env("READER_KIND");
   if (kind === "http") return httpSource(env("HTTP_URL"));
@@ -26,6 +32,7 @@ async function openSource(): Promise<FileSource> {
     name: env("XEN_DOMAIN_NAME"),
     mode: kind,
     maxPagesHeld: Number(env("MAX_PAGES_HELD")),
+    transport: memoryTransport(env("XEN_MEMORY_TRANSPORT")),
   });
 }
 

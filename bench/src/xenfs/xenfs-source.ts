@@ -1,7 +1,7 @@
 // A guest's XenFS mount as a FileSource: files opened with the guest API (fs/promises-shaped)
 // and read with FileHandle.read, as a program written for `fs` would.
 import { mount, type XenfsFileHandle, type XenfsMount } from "@xenfs/domu-client";
-import { XenDomain } from "@xenfs/libxen";
+import { type MemoryTransport, XenDomain } from "@xenfs/libxen";
 import type { FileSource } from "./file-source.js";
 
 export interface XenfsSourceOptions {
@@ -10,6 +10,7 @@ export interface XenfsSourceOptions {
   readonly name: string;
   readonly mode: "shared" | "copy";
   readonly maxPagesHeld: number;
+  readonly transport: MemoryTransport;
 }
 
 export async function xenfsSource(options: XenfsSourceOptions): Promise<FileSource & { domid: number }> {
@@ -17,8 +18,14 @@ export async function xenfsSource(options: XenfsSourceOptions): Promise<FileSour
     url: options.hypervisorUrl,
     token: options.clusterToken,
     name: options.name,
+    memoryTransport: options.transport,
   });
-  const fs: XenfsMount = await mount(domain, { mode: options.mode, maxPagesHeld: options.maxPagesHeld });
+  // A benchmark measures slow operations rather than failing them: a long request deadline.
+  const fs: XenfsMount = await mount(domain, {
+    mode: options.mode,
+    maxPagesHeld: options.maxPagesHeld,
+    requestTimeoutMs: 300_000,
+  });
   // Random reads keep their file open, as a program doing many reads would.
   const handles = new Map<string, Promise<XenfsFileHandle>>();
   const handleOf = (path: string) => {

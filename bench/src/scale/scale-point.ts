@@ -4,11 +4,11 @@
 import { performance } from "node:perf_hooks";
 import { median } from "@xenfs/bench-kit";
 import { procMemory } from "@xenfs/service-kit";
+import { startXenfsHost } from "../xenfs/host.js";
 import { Reader } from "../xenfs/reader-process.js";
 import { CHUNK_BYTES } from "../xenfs/single-reader.js";
 import type { FileRef } from "../xenfs/workloads.js";
 import { jainIndex } from "./fairness.js";
-import { startScaleHost } from "./host.js";
 import { pidsByEnv } from "./pids.js";
 
 export interface ScalePoint {
@@ -42,7 +42,7 @@ export async function measureScalePoint(
   file: FileRef,
   sizes: ScaleSizes,
 ): Promise<ScalePoint> {
-  const host = await startScaleHost(exportDir, sizes.memoryMb, sizes.cacheMb);
+  const host = await startXenfsHost(exportDir, sizes, "shm");
   try {
     const hypervisorBefore = procMemory(host.hypervisorPid)?.pssBytes ?? 0;
     const names = Array.from({ length: guests }, (_, i) => `scale-${guests}-${i + 1}-${process.pid}`);

@@ -17,6 +17,8 @@ export interface XenfsHost {
   /** ws://127.0.0.1:<port>/hypercall */
   readonly url: string;
   readonly transport: Transport;
+  /** The hypervisor process, to read its memory. */
+  readonly hypervisorPid: number;
   /** Machine frames in use now (/api/memory frames.used). */
   framesUsed(): Promise<number>;
   /** Host memory now: Pss of the hypervisor, dom0 and `readerPids`, plus the memory file's resident bytes. */
@@ -51,16 +53,22 @@ export async function startXenfsHost(
     XENFS_CACHE_MB: String(sizes.cacheMb),
     LOG_LEVEL: "info",
   });
-  try {
-    await dom0.waitFor("dom0 ready", (m) => m.msg === "dom0 ready");
-  } catch (error) {
+  const stop = async () => {
+    await dom0.stop();
     await hypervisor.stop();
+  };
+  try {
+    // Generous: with many guests about to start, a loaded machine is slow to bring dom0 up.
+    await dom0.waitFor("dom0 ready", (m) => m.msg === "dom0 ready", 120_000);
+  } catch (error) {
+    await stop();
     throw error;
   }
   const memoryUrl = new URL("api/memory", ready.dashboard);
   return {
     url: ready.url,
     transport,
+    hypervisorPid: hypervisor.pid ?? -1,
     async framesUsed() {
       const view = (await (await fetch(memoryUrl)).json()) as { frames: { used: number } };
       return view.frames.used;
@@ -71,9 +79,6 @@ export async function startXenfsHost(
         { name: "dom0", pids: [dom0.pid ?? -1] },
         { name: "readers", pids: readerPids },
       ]),
-    async stop() {
-      await dom0.stop();
-      await hypervisor.stop();
-    },
+    stop,
   };
 }

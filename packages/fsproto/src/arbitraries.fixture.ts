@@ -25,7 +25,7 @@ const openFlags = fc
     fc.constantFrom(O.O_RDONLY, O.O_WRONLY, O.O_RDWR),
     fc.subarray([O.O_CREAT, O.O_EXCL, O.O_TRUNC, O.O_APPEND, O.O_DIRECTORY, O.O_NOFOLLOW]),
   )
-  .map(([access, bits]) => bits.reduce((flags, bit) => flags | bit, access));
+  .map(([access, bits]) => bits.reduce<number>((flags, bit) => flags | bit, access));
 
 const grefSet = (capacity: number): fc.Arbitrary<GrefSet> =>
   fc.oneof(

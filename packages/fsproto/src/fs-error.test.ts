@@ -46,7 +46,7 @@ describe("FsError", () => {
       const realRename = await nodeError(() => rename(missing, join(dir, "b")));
       const oursRename = new FsError("ENOENT", { syscall: "rename", path: missing, dest: join(dir, "b") });
       expect(oursRename.message).toBe(realRename.message);
-      expect(oursRename.dest).toBe(realRename.dest);
+      expect(oursRename.dest).toBe((realRename as NodeJS.ErrnoException & { dest?: string }).dest);
     } finally {
       await rm(dir, { recursive: true });
     }

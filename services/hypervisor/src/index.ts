@@ -6,6 +6,7 @@ export {
   encodeXsdSockmsg,
   startXenstoredSocket,
   XenStore,
+  type XenstoredSocket,
   type XsdSockmsg,
   XsdSockmsgDecoder,
 } from "./xenstore/index.js";

@@ -22,7 +22,7 @@ interface Running {
 
 function run(env: Record<string, string>): Running {
   const proc = spawn(process.execPath, ["--conditions=@xenfs/source", "--import", "tsx", MAIN], {
-    env: { PATH: process.env.PATH ?? "", PORT: "0", LOG_LEVEL: "info", ...env },
+    env: { PATH: process.env["PATH"] ?? "", PORT: "0", LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stderr = "";

@@ -41,7 +41,7 @@ describe.skipIf(skipReason(TITLE, hasChromium ? undefined : `no ${CHROMIUM} (apt
       const errors: string[] = [];
       page.on("pageerror", (error) => errors.push(error.message));
       await page.goto(`${host.hv.httpUrl}/`);
-      await page.waitForFunction(() => document.querySelectorAll("#domains tr").length === 2);
+      await page.waitForFunction('document.querySelectorAll("#domains tr").length === 2');
 
       const rows = await page.$$eval("#domains tr", (trs) => trs.map((tr) => tr.textContent ?? ""));
       expect(rows[0]).toContain("Domain-0");
@@ -59,7 +59,7 @@ describe.skipIf(skipReason(TITLE, hasChromium ? undefined : `no ${CHROMIUM} (apt
       expect(await page.textContent("#fileResident")).toMatch(/^\d+\.\d MiB$/);
       expect(await page.textContent("#filePath")).toBe(host.hv.memory.path);
       // The traffic panel needs two polls of /metrics; by then it shows the ops seen so far.
-      await page.waitForFunction(() => document.querySelectorAll("#ops tr").length > 0);
+      await page.waitForFunction('document.querySelectorAll("#ops tr").length > 0');
       expect(await page.textContent("#ops")).toContain("populate_physmap");
       expect(errors).toEqual([]);
       await page.close();

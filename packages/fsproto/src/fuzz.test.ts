@@ -1,5 +1,7 @@
 // Any bytes a hostile peer can put in a slot either decode to a value that re-encodes to the
 // same bytes, or throw FsProtocolError: never a half-valid value, never another exception.
+
+import type { SlotCodec } from "@xenfs/ring";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { anyRequest, anyResponse } from "./arbitraries.fixture.js";
@@ -8,7 +10,6 @@ import { FSIF_SLOT_SIZE } from "./limits.js";
 import { FS_OPS } from "./ops.js";
 import { fsRequestCodec } from "./request-codec.js";
 import { fsResponseCodec } from "./response-codec.js";
-import type { SlotCodec } from "./slot-codec.js";
 
 const randomSlot = fc.uint8Array({ minLength: FSIF_SLOT_SIZE, maxLength: FSIF_SLOT_SIZE });
 // A valid header over a body that is zero but for a few bytes gets past the header and the

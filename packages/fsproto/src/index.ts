@@ -13,6 +13,7 @@ export {
 export * from "./limits.js";
 export { O, O_ACCMODE } from "./open-flags.js";
 export { FS_OPS, FSIF_REQ, type FsOp, opOfType } from "./ops.js";
+export type { PageCodec } from "./page-codec.js";
 export {
   ATTR,
   ATTR_RECORD_SIZE,
@@ -28,4 +29,5 @@ export { FSIF_REQF, fsRequestCodec } from "./request-codec.js";
 export type { FsRequest, FsRequestOf } from "./requests.js";
 export { fsResponseCodec } from "./response-codec.js";
 export type { FsFailedResponse, FsOkResponseOf, FsResponse } from "./responses.js";
-export type { PageCodec, SlotCodec } from "./slot-codec.js";
+export { fsifRing } from "./ring.js";
+export { XENFS_DEVICE, XENFS_FEATURE_ON, XENFS_MODE_FEATURE, XenfsKey } from "./xenbus-keys.js";

@@ -2,6 +2,9 @@ import { XEN_PAGE_SIZE } from "@xenfs/proto";
 
 export const PAGE_SIZE = XEN_PAGE_SIZE;
 
+/** The ring spans 2^order pages: one, so the backend offers `max-ring-page-order` 0. */
+export const FSIF_RING_PAGE_ORDER = 0;
+
 /**
  * Bytes per ring slot. A ring page holds (4096 − 64) / size entries rounded down to a power of
  * two: fsif's 64-byte slots give 32 entries and leave half the page unused, so any size up to

@@ -1,10 +1,10 @@
+import type { SlotCodec } from "@xenfs/ring";
 import { FsProtocolError } from "./errors.js";
 import type { Field } from "./layout/field.js";
 import { slotView } from "./layout/slot-view.js";
 import { FSIF_SLOT_SIZE } from "./limits.js";
 import { FS_OPS, type FsOp, opOfType } from "./ops.js";
 import { type FsRequest, REQUEST_BODIES } from "./requests.js";
-import type { SlotCodec } from "./slot-codec.js";
 
 // Header, as fsif_request: type u8 @0, flags u8 @1, id u16 @2, gen u32 @4. fsif pads flags
 // and gen; XenFS uses them so a backend can answer a re-issued request as it did the first time.

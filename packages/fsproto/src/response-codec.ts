@@ -1,3 +1,4 @@
+import type { SlotCodec } from "@xenfs/ring";
 import { errnoNameOf, FS_ERRNO, statusOf } from "./errno.js";
 import { FsProtocolError } from "./errors.js";
 import type { Field } from "./layout/field.js";
@@ -5,7 +6,6 @@ import { slotView } from "./layout/slot-view.js";
 import { FSIF_SLOT_SIZE } from "./limits.js";
 import { FS_OPS, type FsOp, opOfType } from "./ops.js";
 import { FAILED_BODY, type FsResponse, RESPONSE_BODIES } from "./responses.js";
-import type { SlotCodec } from "./slot-codec.js";
 
 // Header: id u16 @0 (as fsif_response), then the request type u8 @2 so a response decodes on
 // its own (0 answering a request that did not decode), pad u8 @3, status i32 @4 (0 or −errno).

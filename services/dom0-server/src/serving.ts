@@ -1,12 +1,12 @@
 // What dom0 runs over one hypervisor session: its grant table, the page cache and attribute pages
 // on its own frames, and XenbusBackend("xenfs") for every guest. A rejoined dom0 gets a new one:
 // the old frames, grants and rings died with the old domain.
-import type { FsOp } from "@xenfs/fsproto";
+import { type FsOp, XENFS_DEVICE } from "@xenfs/fsproto";
 import type { XenDomain } from "@xenfs/libxen";
 import type { Logger } from "@xenfs/service-kit";
 import { XenbusBackend } from "@xenfs/xenbus";
 import { AttrPages } from "./attr-pages.js";
-import { XENFS_DEVICE, XenfsBackendDriver } from "./backend/index.js";
+import { XenfsBackendDriver } from "./backend/index.js";
 import type { ExportFs } from "./export/index.js";
 import { GrantReaper } from "./grants/grant-reaper.js";
 import { CachePressureLog, InodeLocks, PageCache } from "./page-cache/index.js";

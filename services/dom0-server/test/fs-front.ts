@@ -7,11 +7,11 @@ import {
   fsResponseCodec,
   type PageArg,
   pathCodec,
+  XENFS_DEVICE,
 } from "@xenfs/fsproto";
 import type { XenDomain } from "@xenfs/libxen";
 import { defineRingTypes, type SlotCodec } from "@xenfs/ring";
 import { type BackendInfo, type FrontendDriver, RingFront, XenbusFrontend, XenbusKey } from "@xenfs/xenbus";
-import { XENFS_DEVICE } from "../src/backend/index.js";
 
 /** A request, or raw slot bytes (a malformed request the backend must refuse). */
 type Outgoing = FsRequest | { readonly raw: Uint8Array };

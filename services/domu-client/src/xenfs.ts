@@ -1,5 +1,5 @@
 // mount(): the XenFS device of a guest, from xenbus handshake to an fs/promises-shaped object.
-import { O } from "@xenfs/fsproto";
+import { O, XENFS_DEVICE } from "@xenfs/fsproto";
 import type { GrantRevokeEvent, XenDomain } from "@xenfs/libxen";
 import { GRANT_ENTRIES_PER_FRAME } from "@xenfs/proto";
 import { XenbusFrontend, xenbusStateName } from "@xenfs/xenbus";
@@ -139,7 +139,7 @@ export async function mount(domain: XenDomain, options: MountOptions = {}): Prom
     void handles?.clear(false);
     data.reset().catch(o.onError);
   });
-  const frontend = new XenbusFrontend(domain, { type: "xenfs", devid: o.devid }, driver);
+  const frontend = new XenbusFrontend(domain, { type: XENFS_DEVICE, devid: o.devid }, driver);
   const unmount = async () => {
     await handles?.clear(true);
     await data.close();

@@ -2,7 +2,7 @@ import { FsProtocolError } from "../errors.js";
 import { checkedU32, i64, u64, uint } from "../layout/field.js";
 import { struct, type ValuesOf } from "../layout/struct.js";
 import { PAGE_SIZE } from "../limits.js";
-import type { PageCodec } from "../slot-codec.js";
+import type { PageCodec } from "../page-codec.js";
 
 /** Bytes per record of an attribute page (docs/xenfs.md "The attribute page"). */
 export const ATTR_RECORD_SIZE = 64;

@@ -1,7 +1,7 @@
 import { type DirentType, isDirentType } from "../dirent.js";
 import { FsProtocolError } from "../errors.js";
 import { NAME_MAX, PAGE_SIZE } from "../limits.js";
-import type { PageCodec } from "../slot-codec.js";
+import type { PageCodec } from "../page-codec.js";
 import { decodeString, encodeString, type StringRule } from "./strings.js";
 
 export interface DirEntry {

@@ -1,6 +1,6 @@
 import { FsProtocolError } from "../errors.js";
 import { GREF_LIST_MAX, PAGE_SIZE } from "../limits.js";
-import type { PageCodec } from "../slot-codec.js";
+import type { PageCodec } from "../page-codec.js";
 
 const HEADER = 4; // u32 count
 

@@ -1,5 +1,5 @@
 import { PATH_MAX } from "../limits.js";
-import type { PageCodec } from "../slot-codec.js";
+import type { PageCodec } from "../page-codec.js";
 import { decodeString, encodeString, type StringRule } from "./strings.js";
 
 const PATH: StringRule = { what: "path", maxBytes: PATH_MAX, component: false };

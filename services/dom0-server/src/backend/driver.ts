@@ -1,11 +1,10 @@
 // The XenFS BackendDriver for XenbusBackend: per guest, its ring mapped and a session serving it.
-import type { FsOp } from "@xenfs/fsproto";
+import { FSIF_RING_PAGE_ORDER, type FsOp, fsifRing, XENFS_FEATURE_ON, XenfsKey } from "@xenfs/fsproto";
 import type { Logger } from "@xenfs/service-kit";
-import { type BackendDriver, type FrontendInfo, RingBack, XenbusError, XenbusKey } from "@xenfs/xenbus";
+import { type BackendDriver, type FrontendInfo, parseRingKeys, RingBack, XenbusKey } from "@xenfs/xenbus";
 import type { Dom0Services } from "./context.js";
 import { GuestPages } from "./guest-pages.js";
 import { GuestSession } from "./guest-session.js";
-import { xenfsRing } from "./ring-types.js";
 
 export interface GuestView {
   readonly domid: number;
@@ -25,20 +24,19 @@ export class XenfsBackendDriver implements BackendDriver {
 
   features(): Record<string, string> {
     return {
-      "feature-shared-pages": "1",
-      "feature-copy": "1",
-      "max-ring-page-order": "0",
-      "export-pages": String(this.host.cache.budgetFrames),
+      [XenfsKey.featureSharedPages]: XENFS_FEATURE_ON,
+      [XenfsKey.featureCopy]: XENFS_FEATURE_ON,
+      [XenbusKey.maxRingPageOrder]: String(FSIF_RING_PAGE_ORDER),
+      [XenfsKey.exportPages]: String(this.host.cache.budgetFrames),
     };
   }
 
   async connect(frontend: FrontendInfo): Promise<void> {
     const { domid } = frontend;
     await this.disconnect(domid, "frontend reconnected");
-    const ringRef = numberKey(frontend, XenbusKey.ringRef);
-    const port = numberKey(frontend, XenbusKey.eventChannel);
+    const { ringRefs, port } = parseRingKeys(frontend, FSIF_RING_PAGE_ORDER);
     const { dom0 } = this.host;
-    const ring = await RingBack.attach(dom0, domid, ringRef, port, xenfsRing);
+    const ring = await RingBack.attach(dom0, domid, ringRefs, port, fsifRing);
     const pages = await GuestPages.create(dom0, domid).catch(async (error: unknown) => {
       await ring.destroy();
       throw error;
@@ -51,7 +49,7 @@ export class XenfsBackendDriver implements BackendDriver {
     const session = new GuestSession(domid, name, ring, pages, this.host, log, this.onRequest);
     this.#guests.set(domid, session);
     session.start();
-    const { mode = "shared" } = frontend.keys;
+    const mode = frontend.keys[XenfsKey.mode] ?? "shared";
     log.info({ mode }, "xenfs frontend connected");
   }
 
@@ -77,12 +75,4 @@ export class XenfsBackendDriver implements BackendDriver {
       grants: this.host.cache.grantsOf(session.domid) + this.host.attrs.grantsOf(session.domid),
     }));
   }
-}
-
-function numberKey(frontend: FrontendInfo, key: string): number {
-  const text = frontend.keys[key];
-  if (text === undefined || !/^\d{1,10}$/.test(text) || Number(text) > 0xffffffff) {
-    throw new XenbusError("EPROTO", `frontend ${frontend.domid} published ${key}=${JSON.stringify(text)}`);
-  }
-  return Number(text);
 }

@@ -1,3 +1,2 @@
 export type { Dom0Services } from "./context.js";
 export { type GuestView, XenfsBackendDriver } from "./driver.js";
-export { XENFS_DEVICE, xenfsRing } from "./ring-types.js";

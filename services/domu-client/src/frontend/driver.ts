@@ -2,12 +2,18 @@
 // (a restarted dom0 is a new one) it makes a fresh ring, publishes ring-ref, event-channel and
 // mode, and hands the ring to the request client, which re-issues what was in flight.
 import { EventEmitter } from "node:events";
-import type { FsRequest, FsResponse } from "@xenfs/fsproto";
+import {
+  type FsRequest,
+  type FsResponse,
+  fsifRing,
+  XENFS_FEATURE_ON,
+  XENFS_MODE_FEATURE,
+  XenfsKey,
+} from "@xenfs/fsproto";
 import type { XenDomain } from "@xenfs/libxen";
 import { type BackendInfo, type FrontendDriver, RingFront } from "@xenfs/xenbus";
-import { MODE_FEATURE, type XenfsMode } from "./modes.js";
+import type { XenfsMode } from "./modes.js";
 import type { RequestClient } from "./request-client.js";
-import { XENFS_RING_TYPES } from "./ring-types.js";
 
 export interface XenfsFrontendEvents {
   connected: [backendDomid: number];
@@ -27,14 +33,15 @@ export class XenfsFrontendDriver extends EventEmitter<XenfsFrontendEvents> imple
   }
 
   async initialise(backend: BackendInfo): Promise<Record<string, string>> {
-    const feature = MODE_FEATURE[this.mode];
-    if (backend.keys[feature] !== "1") throw new Error(`backend ${backend.path} lacks ${feature}`);
+    const feature = XENFS_MODE_FEATURE[this.mode];
+    if (backend.keys[feature] !== XENFS_FEATURE_ON)
+      throw new Error(`backend ${backend.path} lacks ${feature}`);
     await this.#destroyRing();
-    const ring = await RingFront.create<FsRequest, FsResponse>(this.domain, backend.domid, XENFS_RING_TYPES);
+    const ring = await RingFront.create<FsRequest, FsResponse>(this.domain, backend.domid, fsifRing);
     this.#ring = ring;
     this.#backendDomid = backend.domid;
     this.client.attach(ring);
-    return { "ring-ref": String(ring.ringRef), "event-channel": String(ring.port), mode: this.mode };
+    return { ...ring.keys(), [XenfsKey.mode]: this.mode };
   }
 
   connected(): void {

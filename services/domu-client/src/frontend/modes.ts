@@ -1,12 +1,10 @@
-// XENFS_MODE, and the backend feature key each mode needs (docs/xenfs.md "Discovery").
+// XENFS_MODE: the modes a guest may be configured with (the backend feature each needs is
+// fsproto's XENFS_MODE_FEATURE, docs/xenfs.md "Discovery").
+import type { XENFS_MODE_FEATURE } from "@xenfs/fsproto";
+
 export const XENFS_MODES = ["shared", "copy", "block"] as const;
 export type XenfsModeName = (typeof XENFS_MODES)[number];
 
 /** The modes this frontend implements; `block` is a later issue. */
-export const BUILT_MODES = ["shared", "copy"] as const;
+export const BUILT_MODES = ["shared", "copy"] as const satisfies readonly (keyof typeof XENFS_MODE_FEATURE)[];
 export type XenfsMode = (typeof BUILT_MODES)[number];
-
-export const MODE_FEATURE = {
-  shared: "feature-shared-pages",
-  copy: "feature-copy",
-} as const satisfies Record<XenfsMode, string>;

@@ -1,9 +1,8 @@
 // A ring backend in dom0 whose answers the test writes: the real RingFront and RingBack between
 // a guest and dom0, with the test playing dom0's XenFS server.
-import type { FsRequest, FsResponse } from "@xenfs/fsproto";
+import { type FsRequest, type FsResponse, fsifRing } from "@xenfs/fsproto";
 import type { XenDomain } from "@xenfs/libxen";
 import { RingBack, RingFront } from "@xenfs/xenbus";
-import { XENFS_RING_TYPES } from "../frontend/ring-types.js";
 
 export interface ScriptedRing {
   readonly front: RingFront<FsRequest, FsResponse>;
@@ -16,13 +15,13 @@ export interface ScriptedRing {
 }
 
 export async function scriptedRing(guest: XenDomain, dom0: XenDomain): Promise<ScriptedRing> {
-  const front = await RingFront.create<FsRequest, FsResponse>(guest, dom0.domid, XENFS_RING_TYPES);
+  const front = await RingFront.create<FsRequest, FsResponse>(guest, dom0.domid, fsifRing);
   const back = await RingBack.attach<FsRequest, FsResponse>(
     dom0,
     guest.domid,
     front.ringRef,
     front.port,
-    XENFS_RING_TYPES,
+    fsifRing,
   );
   const requests: FsRequest[] = [];
   const waiters: { n: number; resolve: () => void }[] = [];

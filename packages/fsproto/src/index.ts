@@ -11,7 +11,22 @@ export {
   type StatRecord,
 } from "./layout/records.js";
 export * from "./limits.js";
-export { O, O_ACCMODE } from "./open-flags.js";
+export {
+  decodeOpenFlags,
+  hostOpenFlags,
+  isOpenFlags,
+  NODE_OPEN_FLAGS,
+  type NodeOpenFlag,
+  O,
+  O_ACCMODE,
+  type OFlagName,
+  OPEN_FLAGS,
+  type OpenFlags,
+  type OpenRequestFlags,
+  reopenFlags,
+  wireOfHostFlags,
+  wireOpenFlags,
+} from "./open-flags.js";
 export { FS_OPS, FSIF_REQ, type FsOp, opOfType } from "./ops.js";
 export type { PageCodec } from "./page-codec.js";
 export {

@@ -4,7 +4,7 @@
 // O_CREAT|O_EXCL (EEXIST). Everything else gives the same result twice and simply runs again:
 // reads, stats, listings, chmod, truncate and ftruncate to a length, and writes, which carry
 // their file offset (an O_APPEND write's offset is the guest's, from the size it read).
-import { type FsErrnoName, type FsRequest, O } from "@xenfs/fsproto";
+import { type FsErrnoName, type FsRequest, O, reopenFlags } from "@xenfs/fsproto";
 import { ExportError } from "../export/index.js";
 import type { CachedOutcome, RequestKey } from "../reply-cache/reply-cache.js";
 
@@ -46,5 +46,5 @@ export function outcomeOf(error: unknown, code: FsErrnoName): CachedOutcome | un
  * connection. The re-issue opens the file it made, as it is: no create, no exclusivity, no truncate.
  */
 export function reopenOf(request: FsRequest & { op: "open" }): FsRequest & { op: "open" } {
-  return { ...request, flags: request.flags & ~(O.O_CREAT | O.O_EXCL | O.O_TRUNC) };
+  return { ...request, flags: reopenFlags(request.flags) };
 }

@@ -1,11 +1,12 @@
 import type { BigIntStats } from "node:fs";
 import { chmod, type FileHandle, lstat, readlink, statfs } from "node:fs/promises";
+import type { OpenFlags } from "@xenfs/fsproto";
 import { ExportError, guarded } from "./errors.js";
 import { exportRoot } from "./export-root.js";
 import { readAt, writeAllAt } from "./file-io.js";
 import { mkdirIn, renameIn, rmdirIn, symlinkIn, unlinkIn } from "./namespace.js";
 import { OpenFileTable } from "./open-files.js";
-import { CREATE_EXCLUSIVE, CREATE_ONLY, type OpenFlags, parseOpenFlags } from "./open-flags.js";
+import { CREATE_EXCLUSIVE, CREATE_ONLY, parseOpenFlags } from "./open-flags.js";
 import { openInExport } from "./open-in-export.js";
 import { type ReaddirPage, readdirIn } from "./readdir.js";
 import { resolveEntry, resolveInExport } from "./resolve.js";

@@ -1,27 +1,8 @@
+// How the export opens a file, from the open's name (fsproto's OPEN_FLAGS: Node's flag strings
+// and the reopen modes) through fsproto's one flag table to the host's open(2) bits.
 import { constants } from "node:fs";
+import { decodeOpenFlags, hostOpenFlags, isOpenFlags, O, O_ACCMODE, OPEN_FLAGS } from "@xenfs/fsproto";
 import { ExportError } from "./errors.js";
-
-const { O_RDONLY, O_WRONLY, O_RDWR, O_APPEND } = constants;
-
-/**
- * The open modes a guest may ask for, as Node's `fs.open` spells them, and the three Node has no
- * name for, which a guest's frontend sends to reopen a file after a reconnect (its flags less
- * O_CREAT, O_EXCL and O_TRUNC): write-only, and append with or without read, of an existing file.
- */
-export type OpenFlags =
-  | "r"
-  | "r+"
-  | "w"
-  | "wx"
-  | "w+"
-  | "wx+"
-  | "a"
-  | "ax"
-  | "a+"
-  | "ax+"
-  | "w-existing"
-  | "a-existing"
-  | "a+-existing";
 
 /** What an open does to the disk, decoded from its flags. */
 export interface OpenMode {
@@ -36,33 +17,22 @@ export interface OpenMode {
   readonly truncate: boolean;
 }
 
-function mode(flags: number, create: boolean, exclusive: boolean, truncate: boolean): OpenMode {
-  return { flags, create, exclusive, truncate };
-}
-
-const MODES: Readonly<Record<OpenFlags, OpenMode>> = {
-  r: mode(O_RDONLY, false, false, false),
-  "r+": mode(O_RDWR, false, false, false),
-  w: mode(O_WRONLY, true, false, true),
-  wx: mode(O_WRONLY, true, true, false),
-  "w+": mode(O_RDWR, true, false, true),
-  "wx+": mode(O_RDWR, true, true, false),
-  a: mode(O_WRONLY | O_APPEND, true, false, false),
-  ax: mode(O_WRONLY | O_APPEND, true, true, false),
-  "a+": mode(O_RDWR | O_APPEND, true, false, false),
-  "ax+": mode(O_RDWR | O_APPEND, true, true, false),
-  "w-existing": mode(O_WRONLY, false, false, false),
-  "a-existing": mode(O_WRONLY | O_APPEND, false, false, false),
-  "a+-existing": mode(O_RDWR | O_APPEND, false, false, false),
-};
-
 /** Create-only opens (`ExportFs.create`): read access suffices, an existing file is left as it is. */
-export const CREATE_ONLY: OpenMode = mode(O_RDONLY, true, false, false);
-export const CREATE_EXCLUSIVE: OpenMode = mode(O_RDONLY, true, true, false);
+export const CREATE_ONLY: OpenMode = {
+  flags: constants.O_RDONLY,
+  create: true,
+  exclusive: false,
+  truncate: false,
+};
+export const CREATE_EXCLUSIVE: OpenMode = { ...CREATE_ONLY, exclusive: true };
 
-/** Decode a guest's flags string; anything but the modes above is EINVAL. */
+/** Decode a guest's flags string; anything but OPEN_FLAGS' names is EINVAL. */
 export function parseOpenFlags(flags: unknown, syscall: string, path: string): OpenMode {
-  if (typeof flags === "string" && Object.hasOwn(MODES, flags)) return MODES[flags as OpenFlags];
-  const shown = typeof flags === "string" ? JSON.stringify(flags.slice(0, 16)) : typeof flags;
-  throw new ExportError("EINVAL", { syscall, path, reason: `unknown open flags ${shown}` });
+  if (!isOpenFlags(flags)) {
+    const shown = typeof flags === "string" ? JSON.stringify(flags.slice(0, 16)) : typeof flags;
+    throw new ExportError("EINVAL", { syscall, path, reason: `unknown open flags ${shown}` });
+  }
+  const wire = OPEN_FLAGS[flags];
+  const { create, exclusive, truncate } = decodeOpenFlags(wire);
+  return { flags: hostOpenFlags(wire & (O_ACCMODE | O.O_APPEND)), create, exclusive, truncate };
 }

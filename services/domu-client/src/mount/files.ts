@@ -2,11 +2,10 @@
 // carrying a file across a reconnect (its fd died with the old connection: reopen by path with
 // the flags it was opened with, less create/exclusive/truncate, and retry). A file whose path no
 // longer names it (removed, or replaced by another file) is stale: ESTALE, as NFS answers.
-import { FsError } from "@xenfs/fsproto";
+import { FsError, reopenFlags } from "@xenfs/fsproto";
 import { FdLostError } from "../frontend/reconnected.js";
 import type { MountCounters } from "./counters.js";
 import type { DataPath } from "./data-path.js";
-import { reopenFlags } from "./flags.js";
 import { OpenFile } from "./open-file.js";
 import type { OpenResult, Remote } from "./remote.js";
 

@@ -1,11 +1,10 @@
 // The guest's view of the export: the subset of Node's fs/promises in DESIGN §6, with Node's
 // error codes and Stats/Dirent shapes, so code written against `fs/promises` runs on it.
-import { FsError } from "@xenfs/fsproto";
+import { FsError, type NodeOpenFlag, wireOpenFlags } from "@xenfs/fsproto";
 import type { MountCounters } from "./counters.js";
 import { XenfsDirent } from "./dirent.js";
 import { encodingOf, XenfsFileHandle } from "./file-handle.js";
 import type { Files } from "./files.js";
-import { type OpenFlag, openFlags } from "./flags.js";
 import type { HandleCache } from "./handle-cache.js";
 import type { OpenFile } from "./open-file.js";
 import { exportPath } from "./paths.js";
@@ -13,10 +12,10 @@ import type { Remote } from "./remote.js";
 import { XenfsStats } from "./stats.js";
 import { mkdirRecursive, rmTree } from "./tree.js";
 
-type Encoding = BufferEncoding | { encoding?: BufferEncoding | null; flag?: OpenFlag } | null;
+type Encoding = BufferEncoding | { encoding?: BufferEncoding | null; flag?: NodeOpenFlag } | null;
 type WriteOptions =
   | BufferEncoding
-  | { encoding?: BufferEncoding | null; mode?: number; flag?: OpenFlag }
+  | { encoding?: BufferEncoding | null; mode?: number; flag?: NodeOpenFlag }
   | null;
 
 export interface MountSnapshot {
@@ -99,12 +98,15 @@ export class XenfsMount {
 
   async readFile(
     path: string,
-    options: BufferEncoding | { encoding: BufferEncoding; flag?: OpenFlag },
+    options: BufferEncoding | { encoding: BufferEncoding; flag?: NodeOpenFlag },
   ): Promise<string>;
-  async readFile(path: string, options?: { encoding?: null; flag?: OpenFlag } | null): Promise<Buffer>;
+  async readFile(path: string, options?: { encoding?: null; flag?: NodeOpenFlag } | null): Promise<Buffer>;
   async readFile(path: string, options?: Encoding): Promise<Buffer | string> {
     const name = exportPath(path, "open");
-    const flag = typeof options === "object" && options?.flag ? openFlags(options.flag) : undefined;
+    const flag =
+      typeof options === "object" && options?.flag
+        ? wireOpenFlags(options.flag, { syscall: "open", path: name })
+        : undefined;
     const cached = flag === undefined && this.#handles;
     const file = cached ? await cached.acquire(name) : await this.#files.open(name, flag ?? 0, 0);
     let data: Buffer;
@@ -135,8 +137,13 @@ export class XenfsMount {
     await this.writeFile(path, data, { ...settings, flag: settings.flag ?? "a" });
   }
 
-  async open(path: string, flags: OpenFlag | number = "r", mode = 0o666): Promise<XenfsFileHandle> {
-    const file: OpenFile = await this.#files.open(exportPath(path, "open"), openFlags(flags), mode);
+  async open(path: string, flags: NodeOpenFlag | number = "r", mode = 0o666): Promise<XenfsFileHandle> {
+    const name = exportPath(path, "open");
+    const file: OpenFile = await this.#files.open(
+      name,
+      wireOpenFlags(flags, { syscall: "open", path: name }),
+      mode,
+    );
     return new XenfsFileHandle(this.#files, this.#remote, file);
   }
 

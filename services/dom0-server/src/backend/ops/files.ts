@@ -1,19 +1,18 @@
 // open, close, fstat, ftruncate, sync: requests on a guest's open files.
-import type { FsRequestOf } from "@xenfs/fsproto";
+import { decodeOpenFlags, type FsRequestOf } from "@xenfs/fsproto";
 import { ExportError, type FileStat, identityKey } from "../../export/index.js";
 import type { OkBody, RequestContext } from "../context.js";
-import { openModeOf } from "../open-flags.js";
 import { fileAttrsOf, statRecordOf } from "../records.js";
 
 export async function open(req: FsRequestOf<"open">, ctx: RequestContext): Promise<OkBody<"open">> {
   const { exportFs, locks, cache, attrs } = ctx.host;
   const path = await ctx.pages.path(req.path);
-  const mode = openModeOf(req.flags);
+  const mode = decodeOpenFlags(req.flags);
   if (mode.noFollow) await refuseSymlink(ctx, path);
   if (mode.directory && (await exportFs.stat(path)).type !== "dir") {
     throw new ExportError("ENOTDIR", { syscall: "open", path, reason: "O_DIRECTORY on a non-directory" });
   }
-  const fd = await exportFs.open(ctx.domid, path, mode.flags, req.mode);
+  const fd = await exportFs.open(ctx.domid, path, mode.name, req.mode);
   try {
     const inode = identityKey(await exportFs.fstat(ctx.domid, fd));
     const at = await locks.run(inode, async () => {

@@ -38,11 +38,12 @@ export {
   attrRecordOffset,
 } from "./pages/attr-record.js";
 export { type DirEntry, dirListCodec, fitDirEntries } from "./pages/dir-list.js";
-export { grefListCodec } from "./pages/gref-list.js";
+export { grefListBytes, grefListCodec } from "./pages/gref-list.js";
 export { pathCodec } from "./pages/path.js";
 export { FSIF_REQF, fsRequestCodec } from "./request-codec.js";
 export type { FsRequest, FsRequestOf } from "./requests.js";
 export { fsResponseCodec } from "./response-codec.js";
 export type { FsFailedResponse, FsOkResponseOf, FsResponse } from "./responses.js";
 export { fsifRing } from "./ring.js";
+export { S_IF } from "./stat-mode.js";
 export { XENFS_DEVICE, XENFS_FEATURE_ON, XENFS_MODE_FEATURE, XenfsKey } from "./xenbus-keys.js";

@@ -13,6 +13,12 @@ export const FSIF_RING_PAGE_ORDER = 0;
  */
 export const FSIF_SLOT_SIZE = 120;
 
+/** Request ids are u16: a frontend names at most this many requests at once. */
+export const FSIF_ID_SPACE = 0x1_0000;
+
+/** A request's `gen` (the frontend's connection number) is u32, and wraps. */
+export const FSIF_GEN_SPACE = 0x1_0000_0000;
+
 /** Request and response header: `type, flags, id, gen` / `id, type, pad, status`. */
 export const FSIF_HEADER_SIZE = 8;
 

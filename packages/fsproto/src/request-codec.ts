@@ -2,7 +2,7 @@ import type { SlotCodec } from "@xenfs/ring";
 import { FsProtocolError } from "./errors.js";
 import type { Field } from "./layout/field.js";
 import { slotView } from "./layout/slot-view.js";
-import { FSIF_SLOT_SIZE } from "./limits.js";
+import { FSIF_GEN_SPACE, FSIF_ID_SPACE, FSIF_SLOT_SIZE } from "./limits.js";
 import { FS_OPS, type FsOp, opOfType } from "./ops.js";
 import { type FsRequest, REQUEST_BODIES } from "./requests.js";
 
@@ -30,11 +30,11 @@ export const fsRequestCodec: SlotCodec<FsRequest> = {
     const view = slotView(slot);
     const type = FS_OPS[request.op] as number | undefined;
     if (type === undefined) throw new FsProtocolError("FSIF_UNKNOWN_OP", `unknown op ${String(request.op)}`);
-    if (!Number.isInteger(request.id) || request.id < 0 || request.id > 0xffff) {
+    if (!Number.isInteger(request.id) || request.id < 0 || request.id >= FSIF_ID_SPACE) {
       throw new FsProtocolError("FSIF_OUT_OF_RANGE", `request id ${request.id} is not a u16`);
     }
     const gen = request.gen ?? 0;
-    if (!Number.isInteger(gen) || gen < 0 || gen > 0xffffffff) {
+    if (!Number.isInteger(gen) || gen < 0 || gen >= FSIF_GEN_SPACE) {
       throw new FsProtocolError("FSIF_OUT_OF_RANGE", `request gen ${gen} is not a u32`);
     }
     slot.fill(0);

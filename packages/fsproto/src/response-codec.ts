@@ -3,7 +3,7 @@ import { errnoNameOf, FS_ERRNO, statusOf } from "./errno.js";
 import { FsProtocolError } from "./errors.js";
 import type { Field } from "./layout/field.js";
 import { slotView } from "./layout/slot-view.js";
-import { FSIF_SLOT_SIZE } from "./limits.js";
+import { FSIF_ID_SPACE, FSIF_SLOT_SIZE } from "./limits.js";
 import { FS_OPS, type FsOp, opOfType } from "./ops.js";
 import { FAILED_BODY, type FsResponse, RESPONSE_BODIES } from "./responses.js";
 
@@ -25,7 +25,7 @@ export const fsResponseCodec: SlotCodec<FsResponse> = {
     const view = slotView(slot);
     const type = response.op === null ? UNDECODED : (FS_OPS[response.op] as number | undefined);
     if (type === undefined) throw new FsProtocolError("FSIF_UNKNOWN_OP", `unknown op ${String(response.op)}`);
-    if (!Number.isInteger(response.id) || response.id < 0 || response.id > 0xffff) {
+    if (!Number.isInteger(response.id) || response.id < 0 || response.id >= FSIF_ID_SPACE) {
       throw new FsProtocolError("FSIF_OUT_OF_RANGE", `response id ${response.id} is not a u16`);
     }
     if (!response.ok && !Object.hasOwn(FS_ERRNO, response.code)) {

@@ -4,6 +4,11 @@ import type { PageCodec } from "../page-codec.js";
 
 const HEADER = 4; // u32 count
 
+/** Bytes of a gref list of `count` refs: what to copy out of the list page to decode it. */
+export function grefListBytes(count: number): number {
+  return HEADER + 4 * count;
+}
+
 /** An indirect gref list (GrefSet with `listGref`): u32 count, then count u32 grant refs. */
 export const grefListCodec: PageCodec<readonly number[]> = {
   maxBytes: PAGE_SIZE,
@@ -12,7 +17,7 @@ export const grefListCodec: PageCodec<readonly number[]> = {
     if (grefs.length > GREF_LIST_MAX) {
       throw new FsProtocolError("FSIF_OUT_OF_RANGE", `${grefs.length} grefs exceed ${GREF_LIST_MAX}`);
     }
-    const bytes = new Uint8Array(HEADER + 4 * grefs.length);
+    const bytes = new Uint8Array(grefListBytes(grefs.length));
     const view = new DataView(bytes.buffer);
     view.setUint32(0, grefs.length, true);
     grefs.forEach((gref, i) => {
@@ -31,7 +36,7 @@ export const grefListCodec: PageCodec<readonly number[]> = {
     if (count > GREF_LIST_MAX) {
       throw new FsProtocolError("FSIF_OUT_OF_RANGE", `${count} grefs exceed ${GREF_LIST_MAX}`);
     }
-    if (bytes.length !== HEADER + 4 * count) {
+    if (bytes.length !== grefListBytes(count)) {
       throw new FsProtocolError("FSIF_BAD_LENGTH", `gref list of ${count} in ${bytes.length} bytes`);
     }
     return Array.from({ length: count }, (_, i) => view.getUint32(HEADER + 4 * i, true));

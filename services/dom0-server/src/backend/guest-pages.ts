@@ -1,7 +1,7 @@
 // Bytes in and out of the pages a guest grants for one request (paths, listings, gref lists),
 // by GNTTABOP_copy through bounce frames of dom0's: nothing of the guest stays mapped. A guest's
 // requests run concurrently, so each copy borrows a frame of a small set taken at connect.
-import { type GrefSet, grefListCodec, type PageArg, pathCodec } from "@xenfs/fsproto";
+import { type GrefSet, grefListBytes, grefListCodec, type PageArg, pathCodec } from "@xenfs/fsproto";
 import type { XenDomain } from "@xenfs/libxen";
 import { XenfsRequestError } from "./errors.js";
 
@@ -57,7 +57,7 @@ export class GuestPages {
   /** The grant refs of a request's data pages, inline or from its indirect gref-list page. */
   async refs(set: GrefSet): Promise<readonly number[]> {
     if ("grefs" in set) return set.grefs;
-    const refs = grefListCodec.decode(await this.read(set.listGref, 4 + 4 * set.count));
+    const refs = grefListCodec.decode(await this.read(set.listGref, grefListBytes(set.count)));
     if (refs.length !== set.count) {
       throw new XenfsRequestError(
         "EINVAL",

@@ -3,6 +3,8 @@
 // re-issue after a reconnect, and a deadline on every request so a guest never hangs.
 import { randomBytes } from "node:crypto";
 import {
+  FSIF_GEN_SPACE,
+  FSIF_ID_SPACE,
   FSIF_SLOT_SIZE,
   type FsErrnoName,
   FsError,
@@ -47,9 +49,6 @@ interface Pending {
   state: "queued" | "sent" | "abandoned";
 }
 
-const ID_SPACE = 0x10000; // ids are u16 on the wire
-const GEN_SPACE = 0x1_0000_0000; // generations are u32 on the wire
-
 /**
  * Where this client's connection generations start: random, so a restarted guest of the same name
  * does not reuse the (generation, id) pairs its predecessor's replies are cached under.
@@ -78,7 +77,7 @@ export class RequestClient {
 
   /** The current connection's number on the wire (`gen`): with the id, it names a request to dom0's reply cache. */
   get gen(): number {
-    return (this.#genBase + this.#epoch) % GEN_SPACE;
+    return (this.#genBase + this.#epoch) % FSIF_GEN_SPACE;
   }
 
   /** A new connection's ring: responses are taken from now on, requests once `connected()`. */
@@ -147,9 +146,9 @@ export class RequestClient {
   }
 
   #takeId(): number | undefined {
-    for (let tries = 0; tries < ID_SPACE; tries++) {
+    for (let tries = 0; tries < FSIF_ID_SPACE; tries++) {
       const id = this.#nextId;
-      this.#nextId = (this.#nextId + 1) % ID_SPACE;
+      this.#nextId = (this.#nextId + 1) % FSIF_ID_SPACE;
       if (!this.#pending.has(id)) return id;
     }
     return undefined;

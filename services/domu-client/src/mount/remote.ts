@@ -9,6 +9,7 @@ import {
   type FsOkResponseOf,
   type FsOp,
   type GrefSet,
+  grefListBytes,
   grefListCodec,
   PAGE_SIZE,
   type PageArg,
@@ -91,7 +92,7 @@ export class Remote {
       } as const;
       const { pages } = await this.#fdCall(request, file, "read");
       if ("grefs" in pages) return pages.grefs;
-      return grefListCodec.decode(await this.domain.memory.read(list.gpfn, 0, 4 + 4 * pages.count));
+      return grefListCodec.decode(await this.domain.memory.read(list.gpfn, 0, grefListBytes(pages.count)));
     });
   }
 

@@ -1,10 +1,10 @@
 import { rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { StatRecord } from "@xenfs/fsproto";
+import { S_IF, type StatRecord } from "@xenfs/fsproto";
 import { describe, expect, it } from "vitest";
 import { NS_TIMES, setTimesNs } from "../test-support/times.js";
-import { S_IF, XenfsStats } from "./stats.js";
+import { XenfsStats } from "./stats.js";
 
 const record = (mode: number, times: Partial<StatRecord> = {}): StatRecord => ({
   mode,

@@ -1,90 +1,12 @@
-// A real hypervisor (in this process, on an ephemeral port) and the echo processes, for tests.
-import { type ChildProcess, spawn } from "node:child_process";
-import { once } from "node:events";
-import { fileURLToPath } from "node:url";
+// A real hypervisor (in this process, on an ephemeral port) for tests.
 import type { Hypervisor, HypervisorOptions } from "@xenfs/hypervisor";
-import { CLUSTER_TOKEN, DOM0_TOKEN, startTestHypervisor as startHost } from "@xenfs/testkit";
+import { startTestHypervisor as startHost } from "@xenfs/testkit";
 
-export { CLUSTER_TOKEN, DOM0_TOKEN, joinDom0, joinGuest } from "@xenfs/testkit";
+export { joinDom0, joinGuest } from "@xenfs/testkit";
 
 /** Short, so a killed dom0's domain dies (and a new one may join) within the test. */
 export const LEASE_MS = 400;
 
 export function startTestHypervisor(options: Partial<HypervisorOptions> = {}): Promise<Hypervisor> {
   return startHost({ sessionLeaseMs: LEASE_MS, ...options });
-}
-
-const ECHO_DIR = fileURLToPath(new URL("../src/echo/", import.meta.url));
-
-/** One of the echo entry points as a child process with an IPC channel. */
-export function spawnEcho(
-  which: "dom0" | "guest",
-  hv: Hypervisor,
-  name = "echo-guest",
-  env: Record<string, string> = {},
-): ChildProcess {
-  return spawn(
-    process.execPath,
-    ["--conditions=@xenfs/source", "--import", "tsx", `${ECHO_DIR}${which}-main.ts`],
-    {
-      env: {
-        ...process.env,
-        XEN_HYPERVISOR_URL: hv.url,
-        XEN_DOM0_TOKEN: DOM0_TOKEN,
-        XEN_CLUSTER_TOKEN: CLUSTER_TOKEN,
-        XEN_DOMAIN_NAME: name,
-        LOG_LEVEL: "warn",
-        ...env,
-      },
-      stdio: ["ignore", "inherit", "inherit", "ipc"],
-    },
-  );
-}
-
-/** The next IPC message from `child` that `match` accepts. */
-export function nextMessage<T>(child: ChildProcess, match: (message: T) => boolean): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (message: unknown) => {
-      if (!match(message as T)) return;
-      child.off("message", onMessage);
-      child.off("exit", onExit);
-      resolve(message as T);
-    };
-    const onExit = (code: number | null, signal: string | null) => {
-      child.off("message", onMessage);
-      reject(new Error(`process exited (${code ?? signal}) before the message`));
-    };
-    child.on("message", onMessage);
-    child.once("exit", onExit);
-  });
-}
-
-export async function kill(
-  child: ChildProcess | undefined,
-  signal: NodeJS.Signals = "SIGKILL",
-): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, "exit");
-  child.kill(signal);
-  await exited;
-}
-
-export async function getJson<T>(hv: Hypervisor, path: string): Promise<T> {
-  const response = await fetch(`${hv.httpUrl}${path}`);
-  return (await response.json()) as T;
-}
-
-/** Polls `probe` until it returns something other than undefined. */
-export async function eventually<T>(
-  probe: () => Promise<T | undefined>,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const giveUpAt = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > giveUpAt) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }

@@ -4,8 +4,8 @@ import type { ChildProcess } from "node:child_process";
 import type { FromDom0, FromGuest, ToDom0, ToGuest } from "@xenfs/echo";
 import type { Hypervisor } from "@xenfs/hypervisor";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { kill, nextMessage, spawnEcho } from "../support/echo-processes.js";
-import { startTestHypervisor } from "../support/xenbus-host.js";
+import { startTestHypervisor } from "../xenbus/host.js";
+import { kill, nextMessage, spawnEcho } from "./echo-processes.js";
 
 type Result = Extract<FromGuest, { type: "result" }>;
 

@@ -17,7 +17,7 @@ import {
   XenbusState,
 } from "@xenfs/xenbus";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { eventually, getJson, joinDom0, joinGuest, startTestHypervisor } from "../support/xenbus-host.js";
+import { eventually, getJson, joinDom0, joinGuest, startTestHypervisor } from "./host.js";
 
 interface DomainView {
   domid: number;

@@ -5,7 +5,7 @@ import type { Hypervisor } from "@xenfs/hypervisor";
 import type { XenDomain, XenLogger } from "@xenfs/libxen";
 import { XenbusBackend, XenbusFrontend } from "@xenfs/xenbus";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { joinDom0, joinGuest, startTestHypervisor } from "../support/xenbus-host.js";
+import { joinDom0, joinGuest, startTestHypervisor } from "./host.js";
 
 interface Line {
   level: string;

@@ -1,4 +1,4 @@
-// A real hypervisor in this process, with a short session lease, for the xenbus and echo tests.
+// A real hypervisor in this process, with a short session lease, for the xenbus and echo device tests.
 import type { Hypervisor, HypervisorOptions } from "@xenfs/hypervisor";
 import { startTestHypervisor as startHost } from "@xenfs/testkit";
 

@@ -1,5 +1,5 @@
 // The hypervisor-core suite: event channels, hypercalls, grants and memory reads against a real
-// hypervisor process, each figure beside the raw WebSocket it rides on (DESIGN §9).
+// hypervisor process, each figure beside the raw WebSocket it rides on (docs/design.md#measuring).
 import { calibrate, type ResultRow, type WrittenReport, writeReport } from "@xenfs/bench-kit";
 import { XenDomain } from "@xenfs/libxen";
 import { grantRows } from "./core/grant-rate.js";

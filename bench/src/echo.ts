@@ -1,11 +1,19 @@
-// The echo device (@xenfs/xenbus): requests/s with many in flight and the latency of one
+// The echo device (@xenfs/echo): requests/s with many in flight and the latency of one
 // request at a time, between a dom0 process and a guest process through a hypervisor process,
 // beside the raw WebSocket round trip measured in the same run.
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { calibrate, measure, type ResultRow, rowOf, type WrittenReport, writeReport } from "@xenfs/bench-kit";
-import type { FromDom0, FromGuest, ToGuest, WorkloadResult, WorkloadSpec } from "@xenfs/xenbus";
+import {
+  type EchoProcess,
+  echoProcessArgs,
+  type FromDom0,
+  type FromGuest,
+  type ToGuest,
+  type WorkloadResult,
+  type WorkloadSpec,
+} from "@xenfs/echo";
 import {
   CLUSTER_TOKEN,
   DOM0_TOKEN,
@@ -13,29 +21,24 @@ import {
   startHypervisorProcess,
 } from "./core/hypervisor-process.js";
 
-const ECHO_DIR = fileURLToPath(new URL("../../packages/xenbus/src/echo/", import.meta.url));
 /** The guest sets up the largest ring the backend offers: 16 pages, 1,024 slots (blkif's order 4). */
 const RING_PAGE_ORDER = "4";
 const BATCH: WorkloadSpec = { requests: 20_000, inflight: 1_024, payloadBytes: 48 };
 const SERIAL: WorkloadSpec = { requests: 2_000, inflight: 1, payloadBytes: 48, latency: true };
 
-function startEcho(which: "dom0" | "guest", hv: HypervisorProcess): ChildProcess {
-  return spawn(
-    process.execPath,
-    ["--conditions=@xenfs/source", "--import", "tsx", `${ECHO_DIR}${which}-main.ts`],
-    {
-      env: {
-        ...process.env,
-        XEN_HYPERVISOR_URL: hv.url,
-        XEN_DOM0_TOKEN: DOM0_TOKEN,
-        XEN_CLUSTER_TOKEN: CLUSTER_TOKEN,
-        XEN_DOMAIN_NAME: "echo-bench",
-        ECHO_MAX_RING_PAGE_ORDER: RING_PAGE_ORDER,
-        LOG_LEVEL: "warn",
-      },
-      stdio: ["ignore", "inherit", "inherit", "ipc"],
+function startEcho(which: EchoProcess, hv: HypervisorProcess): ChildProcess {
+  return spawn(process.execPath, echoProcessArgs(which), {
+    env: {
+      ...process.env,
+      XEN_HYPERVISOR_URL: hv.url,
+      XEN_DOM0_TOKEN: DOM0_TOKEN,
+      XEN_CLUSTER_TOKEN: CLUSTER_TOKEN,
+      XEN_DOMAIN_NAME: "echo-bench",
+      ECHO_MAX_RING_PAGE_ORDER: RING_PAGE_ORDER,
+      LOG_LEVEL: "warn",
     },
-  );
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
 }
 
 function next<T extends FromGuest | FromDom0>(child: ChildProcess, type: T["type"]): Promise<T> {

@@ -7,7 +7,7 @@ import { XEN_PAGE_SIZE } from "@xenfs/proto";
 /** Grants each guest holds; mapping (or copying) all of them is one multicall. */
 const GRANTS_PER_GUEST = 128;
 const ROUNDS = 80;
-/** DESIGN target, counting each map and each unmap as one grant-table op. */
+/** Target (docs/design.md#measuring), counting each map and each unmap as one grant-table op. */
 const MIN_MAP_UNMAP_OPS_PER_SEC = 50_000;
 
 interface Grantee {

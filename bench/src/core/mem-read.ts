@@ -8,7 +8,7 @@ import { inBatches } from "./batches.js";
 
 const FRAMES_PER_GUEST = 64;
 const READS_PER_REPEAT = 16_384;
-/** DESIGN target: at least half of what a raw WebSocket pushes one way. */
+/** Target (docs/design.md#measuring): at least half of what a raw WebSocket pushes one way. */
 const MIN_WS_THROUGHPUT_SHARE = 0.5;
 
 interface Reader {

@@ -5,7 +5,7 @@ import { JsonLinesProcess } from "@xenfs/testkit/process";
 import { CLUSTER_TOKEN, type HypervisorProcess } from "./hypervisor-process.js";
 
 const ROUND_TRIPS = 2_000;
-/** DESIGN target: an event round trip within three raw WebSocket round trips. */
+/** Target (docs/design.md#measuring): an event round trip within three raw WebSocket round trips. */
 const MAX_WS_ROUND_TRIPS = 3;
 
 export async function pingPongRows(hv: HypervisorProcess, calibration: Calibration): Promise<ResultRow[]> {

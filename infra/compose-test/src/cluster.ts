@@ -1,5 +1,5 @@
 // What the test reads from the running cluster: the hypervisor's domains and memory, and each
-// guest's admin API (DESIGN §1), reached at the containers' addresses.
+// guest's admin API (docs/design.md#observable), reached at the containers' addresses.
 import { type Compose, containerIp } from "./docker.js";
 
 export interface DomainInfo {

@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Guest } from "./cluster.js";
 
-/** A request unanswered this long is a hung guest (DESIGN §7: a guest never hangs forever). */
+/** A request unanswered this long is a hung guest (docs/design.md#failure-model: a guest never hangs for ever). */
 export const HANG_MS = 120_000;
 const PACE_MS = 200;
 const RETRY_MS = 500;

@@ -17,7 +17,7 @@ describe("planHost", () => {
     ]);
   });
 
-  it("gives every service the environment of DESIGN §1", () => {
+  it("gives every service the environment of docs/design.md#service-contract", () => {
     const plan = planHost(
       parseOptions(["--guests", "1", "--mode", "copy", "--memory-mb", "128", "--cache-mb", "16"]),
       paths,

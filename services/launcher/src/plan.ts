@@ -1,4 +1,4 @@
-// Which processes make up a host and the environment each one gets (DESIGN §1). Pure: the same
+// Which processes make up a host and the environment each one gets (docs/design.md#processes). Pure: the same
 // options and tokens always give the same plan, so it is checked without starting anything.
 import { GUEST_PORT_OFFSET, type LaunchOptions } from "./options.js";
 

@@ -4,7 +4,7 @@ import { jsonView, lineView, supervisionSummary, tableView } from "./status-view
 
 const MiB = 1024 * 1024;
 
-// What the services answer, as DESIGN §1 describes it.
+// What the services answer, as docs/design.md#observable describes it.
 function sample(at: number, guest1Read: number, guest2Read: number): Snapshot {
   return {
     at,

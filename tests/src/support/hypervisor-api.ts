@@ -1,4 +1,4 @@
-// The hypervisor's JSON views (DESIGN §1), typed as far as these tests read them.
+// The hypervisor's JSON views (docs/design.md#observable), typed as far as these tests read them.
 export interface MemoryView {
   frames: { total: number; used: number; shared: number; free: number };
   domains: { domid: number; name: string; frames: number; mapped: number }[];

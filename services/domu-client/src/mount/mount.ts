@@ -1,4 +1,4 @@
-// The guest's view of the export: the subset of Node's fs/promises in DESIGN §6, with Node's
+// The guest's view of the export: the subset of Node's fs/promises in docs/design.md#guest-api, with Node's
 // error codes and Stats/Dirent shapes, so code written against `fs/promises` runs on it.
 import { FsError, type NodeOpenFlag, wireOpenFlags } from "@xenfs/fsproto";
 import type { MountCounters } from "./counters.js";

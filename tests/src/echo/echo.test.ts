@@ -1,10 +1,11 @@
 // The echo device between a real dom0 process and a real guest process, through a real
 // hypervisor: the handshake, a stream of requests, and dom0 killed and restarted mid-stream.
 import type { ChildProcess } from "node:child_process";
+import type { FromDom0, FromGuest, ToDom0, ToGuest } from "@xenfs/echo";
 import type { Hypervisor } from "@xenfs/hypervisor";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { kill, nextMessage, spawnEcho, startTestHypervisor } from "../../test/host.js";
-import type { FromDom0, FromGuest, ToDom0, ToGuest } from "./control.js";
+import { startTestHypervisor } from "../xenbus/host.js";
+import { kill, nextMessage, spawnEcho } from "./echo-processes.js";
 
 type Result = Extract<FromGuest, { type: "result" }>;
 

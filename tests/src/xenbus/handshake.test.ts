@@ -1,19 +1,23 @@
 // The xenbus handshake between a dom0 and a guest joined to a real hypervisor, read back from
 // the state nodes in XenStore at each step.
+import { ECHO_DEVICE, EchoBackend, EchoFrontend } from "@xenfs/echo";
 import type { Hypervisor } from "@xenfs/hypervisor";
 import type { XenDomain } from "@xenfs/libxen";
+import {
+  type BackendInfo,
+  backendDir,
+  type FrontendInfo,
+  frontendDir,
+  parseRingKeys,
+  readOptional,
+  ringKeys,
+  ringRefKey,
+  XenbusBackend,
+  XenbusFrontend,
+  XenbusState,
+} from "@xenfs/xenbus";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { eventually, getJson, joinDom0, joinGuest, startTestHypervisor } from "../test/host.js";
-import { XenbusBackend } from "./backend.js";
-import type { BackendInfo, FrontendInfo } from "./drivers.js";
-import { EchoBackend } from "./echo/backend.js";
-import { EchoFrontend } from "./echo/frontend.js";
-import { ECHO_DEVICE } from "./echo/protocol.js";
-import { XenbusFrontend } from "./frontend.js";
-import { backendDir, frontendDir, ringRefKey } from "./paths.js";
-import { parseRingKeys, ringKeys } from "./ring-keys.js";
-import { XenbusState } from "./xenbus-state.js";
-import { readOptional } from "./xs-read.js";
+import { eventually, getJson, joinDom0, joinGuest, startTestHypervisor } from "./host.js";
 
 interface DomainView {
   domid: number;

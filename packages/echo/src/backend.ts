@@ -4,10 +4,7 @@
 import type { XenDomain } from "@xenfs/libxen";
 import { XEN_ERRNO } from "@xenfs/proto";
 import type { Consumed } from "@xenfs/ring";
-import type { BackendDriver, FrontendInfo } from "../drivers.js";
-import { XenbusKey } from "../paths.js";
-import { RingBack } from "../ring-back.js";
-import { parseRingKeys } from "../ring-keys.js";
+import { type BackendDriver, type FrontendInfo, parseRingKeys, RingBack, XenbusKey } from "@xenfs/xenbus";
 import {
   ECHO_MAX_PAYLOAD,
   ECHO_MAX_RING_PAGE_ORDER,

@@ -6,10 +6,13 @@
 // never reused, and an answer whose id is not on the ring (a duplicate from a backend that
 // served it before dying, say) is ignored: no request is answered twice.
 import type { XenDomain } from "@xenfs/libxen";
-import type { BackendInfo, FrontendDriver } from "../drivers.js";
-import { XenbusError } from "../errors.js";
-import { RingFront } from "../ring-front.js";
-import { backendMaxRingPageOrder } from "../ring-keys.js";
+import {
+  type BackendInfo,
+  backendMaxRingPageOrder,
+  type FrontendDriver,
+  RingFront,
+  XenbusError,
+} from "@xenfs/xenbus";
 import { ECHO_MAX_PAYLOAD, type EchoRequest, type EchoResponse, echoRingOfOrder } from "./protocol.js";
 
 interface Pending {

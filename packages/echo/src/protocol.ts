@@ -10,7 +10,7 @@
 // The response carries the request's id, so answers may come in any order; status is 0 or
 // −errno (−EINVAL for a request that does not decode).
 import { defineRingTypes, type RingTypes, ringPagesOfOrder, type SlotCodec, SlotError } from "@xenfs/ring";
-import type { DeviceId } from "../paths.js";
+import type { DeviceId } from "@xenfs/xenbus";
 
 export const ECHO_DEVICE: DeviceId = { type: "echo", devid: 0 };
 export const ECHO_MAX_PAYLOAD = 48;

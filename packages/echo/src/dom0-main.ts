@@ -1,8 +1,7 @@
 // dom0's echo backend as a process: joins as dom0 (waiting out a previous dom0's lease), then
 // serves the echo device of every guest until SIGTERM.
 import { createLogger, LOG_LEVELS, oneOf, onShutdown, readConfig, str, url } from "@xenfs/service-kit";
-import { XenbusBackend } from "../backend.js";
-import { joinRetrying } from "../join-retry.js";
+import { joinRetrying, XenbusBackend } from "@xenfs/xenbus";
 import { EchoBackend } from "./backend.js";
 import { onCommand, type ToDom0, tell } from "./control.js";
 import { ECHO_DEVICE } from "./protocol.js";

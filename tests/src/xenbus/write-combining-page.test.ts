@@ -3,9 +3,9 @@
 // write into shared memory and no hypercall at all.
 import type { Hypervisor } from "@xenfs/hypervisor";
 import type { XenDomain } from "@xenfs/libxen";
+import { WriteCombiningPage } from "@xenfs/xenbus";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { joinDom0, joinGuest, startTestHypervisor } from "../test/host.js";
-import { WriteCombiningPage } from "./write-combining-page.js";
+import { joinDom0, joinGuest, startTestHypervisor } from "./host.js";
 
 async function memWrites(hv: Hypervisor): Promise<number> {
   const metrics = await (await fetch(`${hv.httpUrl}/metrics`)).text();

@@ -1,14 +1,11 @@
 // What a device's story looks like in the services' logs: each xenbus state change once, at info,
 // in the log of the domain that made it, and nothing per request.
+import { ECHO_DEVICE, EchoBackend, EchoFrontend } from "@xenfs/echo";
 import type { Hypervisor } from "@xenfs/hypervisor";
 import type { XenDomain, XenLogger } from "@xenfs/libxen";
+import { XenbusBackend, XenbusFrontend } from "@xenfs/xenbus";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { joinDom0, joinGuest, startTestHypervisor } from "../test/host.js";
-import { XenbusBackend } from "./backend.js";
-import { EchoBackend } from "./echo/backend.js";
-import { EchoFrontend } from "./echo/frontend.js";
-import { ECHO_DEVICE } from "./echo/protocol.js";
-import { XenbusFrontend } from "./frontend.js";
+import { joinDom0, joinGuest, startTestHypervisor } from "./host.js";
 
 interface Line {
   level: string;

@@ -2,7 +2,7 @@
 // after its first echo, then runs the workloads its parent asks for.
 import { XenDomain } from "@xenfs/libxen";
 import { createLogger, int, LOG_LEVELS, oneOf, onShutdown, readConfig, str, url } from "@xenfs/service-kit";
-import { XenbusFrontend } from "../frontend.js";
+import { XenbusFrontend } from "@xenfs/xenbus";
 import { onCommand, type ToGuest, tell } from "./control.js";
 import { EchoFrontend } from "./frontend.js";
 import { ECHO_DEVICE } from "./protocol.js";

@@ -24,7 +24,7 @@ import { acceptConnection } from "./session/connection.js";
 import { startHeartbeat } from "./session/heartbeat.js";
 import { DEFAULT_SESSION_LIMITS, type SessionLimits } from "./session/limits.js";
 import { Xen } from "./xen.js";
-import type { XsBackend } from "./xenstore-port.js";
+import type { XsBackend } from "@xenfs/xenstored";
 
 export interface HypervisorOptions {
   host?: string;

@@ -13,7 +13,7 @@ import {
 } from "@xenfs/service-kit";
 import { MAX_MEMORY_MB, startHypervisor } from "./app.js";
 import { DEFAULT_SESSION_LIMITS } from "./session/limits.js";
-import { startXenstoredSocket, XenStore } from "./xenstore/index.js";
+import { startXenstoredSocket, XenStore } from "@xenfs/xenstored";
 
 const spec = {
   PORT: port({ default: 7000 }),

@@ -13,7 +13,7 @@ import { Grants } from "./grant-table/grants.js";
 import { MachineMemory } from "./memory/machine-memory.js";
 import type { MemoryFile } from "./memory/memory-file.js";
 import type { SessionLimits } from "./session/limits.js";
-import type { XsBackend } from "./xenstore-port.js";
+import type { XsBackend } from "@xenfs/xenstored";
 
 export interface XenConfig {
   readonly totalFrames: number;

@@ -8,7 +8,7 @@ import { Maptrack } from "../grant-table/maptrack.js";
 import type { Frame } from "../memory/frame-pool.js";
 import { P2m } from "../memory/p2m.js";
 import type { MemoryReport } from "../memory/report.js";
-import type { XsConnection } from "../xenstore-port.js";
+import type { XsConnection } from "@xenfs/xenstored";
 import type { DomainLink } from "./link.js";
 
 export type MemoryTransport = "shm" | "socket";

@@ -7,7 +7,7 @@ import type { Events } from "../event-channel/events.js";
 import type { Faults } from "../faults.js";
 import type { Grants } from "../grant-table/grants.js";
 import type { MachineMemory } from "../memory/machine-memory.js";
-import type { XsBackend } from "../xenstore-port.js";
+import type { XsBackend } from "@xenfs/xenstored";
 import type { Domain } from "./domain.js";
 import type { DomainRegistry } from "./registry.js";
 

@@ -9,7 +9,7 @@ import { createInterface } from "node:readline";
 import { XS } from "@xenfs/proto";
 import { skipReason } from "@xenfs/testkit/skip";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { XsBackend } from "../xenstore-port.js";
+import type { XsBackend } from "./backend.js";
 import { XsClient } from "./client.js";
 import { startXenstoredSocket, type XenstoredSocket } from "./socket-server.js";
 import { XenStore } from "./store.js";

@@ -4,7 +4,7 @@ import { parseDomid } from "./domains.js";
 import { XsError } from "./errors.js";
 import type { RequestContext } from "./handlers.js";
 import { domainPath } from "./paths.js";
-import { leadingStrings, OK, oneArg} from "./requests.js";
+import { leadingStrings, OK, oneArg } from "./requests.js";
 
 /** An introduced guest named by the single argument (xenstored's onearg_domain()). */
 function guestArg(ctx: RequestContext): number {

@@ -4,7 +4,7 @@ import { XsError } from "./errors.js";
 import type { RequestContext } from "./handlers.js";
 import { resolvePath } from "./paths.js";
 import { formatPerms, parsePerms } from "./permissions.js";
-import { exactStrings, leadingStrings, OK, oneArg, payloadStrings} from "./requests.js";
+import { exactStrings, leadingStrings, OK, oneArg, payloadStrings } from "./requests.js";
 import { childList } from "./tree.js";
 
 function path(ctx: RequestContext, name: string, allowSpecial = false): string {
@@ -20,7 +20,9 @@ export function READ(ctx: RequestContext): Uint8Array {
 }
 
 export function GET_PERMS(ctx: RequestContext): Uint8Array {
-  return encodeXsPayload([...formatPerms(ctx.db.read(ctx.caller, path(ctx, oneArg(ctx.payload), true)).perms)]);
+  return encodeXsPayload([
+    ...formatPerms(ctx.db.read(ctx.caller, path(ctx, oneArg(ctx.payload), true)).perms),
+  ]);
 }
 
 /** `<path>|<value|>`: the value is everything after the first NUL, binary allowed. */

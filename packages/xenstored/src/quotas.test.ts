@@ -1,17 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { XsClient } from "./client.js";
-import { XsError } from "./errors.js";
+import { errno, StoreClient } from "../test/client.js";
 import { XenStore } from "./store.js";
-
-function errno(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof XsError) return error.code;
-    throw error;
-  }
-  return "OK";
-}
 
 /** Guests 1 (the flooder) and 2, with small quotas so a flood is quick. */
 function world() {
@@ -19,70 +8,77 @@ function world() {
   store.introduceDomain(1, "flooder");
   store.introduceDomain(2, "bystander");
   const events: Record<number, string[]> = { 0: [], 1: [], 2: [] };
-  const connect = (domid: number) => new XsClient(store.connect(domid, (p) => events[domid]!.push(p)));
+  const connect = (domid: number) => new StoreClient(store, domid, (p) => events[domid]!.push(p));
   return { store, events, dom0: connect(0), flooder: connect(1), bystander: connect(2) };
 }
 
 /** Call `op(i)` until it fails (at most `limit` times); the errno and how many succeeded. */
-function flood(op: (i: number) => void, limit = 100): { errno: string; done: number } {
+async function flood(
+  op: (i: number) => Promise<unknown>,
+  limit = 100,
+): Promise<{ errno: string; done: number }> {
   for (let i = 0; i < limit; i++) {
-    const result = errno(() => op(i));
+    const result = await errno(() => op(i));
     if (result !== "OK") return { errno: result, done: i };
   }
   return { errno: "OK", done: limit };
 }
 
 describe("quotas", () => {
-  it("stop a guest creating nodes past its quota with ENOSPC; others are unaffected", () => {
+  it("stop a guest creating nodes past its quota with ENOSPC; others are unaffected", async () => {
     const { store, dom0, flooder, bystander } = world();
     const owned = store.db.ownedBy(1);
-    const result = flood((i) => flooder.write(`n${i}`, "x"));
+    const result = await flood((i) => flooder.write(`n${i}`, "x"));
     expect(result).toEqual({ errno: "ENOSPC", done: 20 - owned });
     expect(store.db.ownedBy(1)).toBe(20);
-    expect(errno(() => flooder.write("n0", "rewrite is fine"))).toBe("OK");
-    expect(errno(() => bystander.write("mine", "x"))).toBe("OK");
-    expect(flood((i) => dom0.write(`/dom0/n${i}`, "x"), 50)).toEqual({ errno: "OK", done: 50 });
-    flooder.rm("n0");
-    expect(errno(() => flooder.write("again", "x"))).toBe("OK");
+    expect(await errno(() => flooder.write("n0", "rewrite is fine"))).toBe("OK");
+    expect(await errno(() => bystander.write("mine", "x"))).toBe("OK");
+    expect(await flood((i) => dom0.write(`/dom0/n${i}`, "x"), 50)).toEqual({ errno: "OK", done: 50 });
+    await flooder.rm("n0");
+    expect(await errno(() => flooder.write("again", "x"))).toBe("OK");
   });
 
-  it("refuse a write that would create several parents past the quota, creating none", () => {
+  it("refuse a write that would create several parents past the quota, creating none", async () => {
     const { store, flooder } = world();
-    flood((i) => flooder.write(`n${i}`, "x"), 20 - store.db.ownedBy(1) - 1);
-    expect(errno(() => flooder.write("a/b/c", "x"))).toBe("ENOSPC");
-    expect(errno(() => flooder.read("a"))).toBe("ENOENT");
+    await flood((i) => flooder.write(`n${i}`, "x"), 20 - store.db.ownedBy(1) - 1);
+    expect(await errno(() => flooder.write("a/b/c", "x"))).toBe("ENOSPC");
+    expect(await errno(() => flooder.read("a"))).toBe("ENOENT");
   });
 
-  it("limit watches per domain with E2BIG", () => {
+  it("limit watches per domain with E2BIG", async () => {
     const { flooder, bystander, dom0 } = world();
-    expect(flood((i) => flooder.watch("x", `t${i}`))).toEqual({ errno: "E2BIG", done: 4 });
-    expect(errno(() => bystander.watch("x", "t"))).toBe("OK");
-    expect(flood((i) => dom0.watch("/x", `t${i}`), 10).errno).toBe("OK");
+    expect(await flood((i) => flooder.watch("x", `t${i}`))).toEqual({ errno: "E2BIG", done: 4 });
+    expect(await errno(() => bystander.watch("x", "t"))).toBe("OK");
+    expect((await flood((i) => dom0.watch("/x", `t${i}`), 10)).errno).toBe("OK");
   });
 
-  it("limit open transactions per domain with ENOSPC, across its connections", () => {
+  it("limit open transactions per domain with ENOSPC, across its connections", async () => {
     const { store, flooder, bystander } = world();
-    const second = new XsClient(store.connect(1, () => {}));
-    flooder.transactionStart();
-    second.transactionStart();
-    expect(errno(() => flooder.transactionStart())).toBe("ENOSPC");
-    expect(errno(() => bystander.transactionStart())).toBe("OK");
+    const second = new StoreClient(store, 1);
+    await flooder.transactionStart();
+    await second.transactionStart();
+    expect(await errno(() => flooder.transactionStart())).toBe("ENOSPC");
+    expect(await errno(() => bystander.transactionStart())).toBe("OK");
   });
 
-  it("limit node size and permission entries with ENOSPC", () => {
+  it("limit node size and permission entries with ENOSPC", async () => {
     const { flooder } = world();
-    expect(errno(() => flooder.write("big", "x".repeat(2048)))).toBe("ENOSPC");
-    expect(errno(() => flooder.write("fits", "x".repeat(1900)))).toBe("OK");
-    expect(errno(() => flooder.setPerms("fits", ["n1", "r2", "r3", "r4", "r5", "r6"]))).toBe("ENOSPC");
-    expect(errno(() => flooder.setPerms("fits", ["n1", "r2", "r3", "r4", "r5"]))).toBe("OK");
+    expect(await errno(() => flooder.write("big", "x".repeat(2048)))).toBe("ENOSPC");
+    expect(await errno(() => flooder.write("fits", "x".repeat(1900)))).toBe("OK");
+    expect(await errno(() => flooder.setPerms("fits", ["n1", "r2", "r3", "r4", "r5", "r6"]))).toBe("ENOSPC");
+    expect(await errno(() => flooder.setPerms("fits", ["n1", "r2", "r3", "r4", "r5"]))).toBe("OK");
   });
 
   it("drop a guest's watch events beyond its pending limit, not dom0's", async () => {
     const { store, dom0, events } = world();
-    const guest = new XsClient(store.connect(1, (p) => events[1]!.push(p)));
-    guest.watch("spam", "t");
-    dom0.watch("/local/domain/1/spam", "t");
-    for (let i = 0; i < 10; i++) dom0.write(`/local/domain/1/spam/n${i}`, "x");
+    const guest = new StoreClient(store, 1, (p) => events[1]!.push(p));
+    // Issued without waiting between them: each request reaches the store at once, so the guest's
+    // queue fills before a microtask can deliver any of it.
+    await Promise.all([
+      guest.watch("spam", "t"),
+      dom0.watch("/local/domain/1/spam", "t"),
+      ...Array.from({ length: 10 }, (_, i) => dom0.write(`/local/domain/1/spam/n${i}`, "x")),
+    ]);
     await new Promise<void>((resolve) => setImmediate(resolve));
     expect(events[1]).toEqual(["spam", "spam/n0", "spam/n1", "spam/n2", "spam/n3"]);
     expect(events[0]).toHaveLength(11);

@@ -2,8 +2,8 @@ import { chmod, lstat, mkdir, rm } from "node:fs/promises";
 import { createServer, type Socket } from "node:net";
 import { dirname } from "node:path";
 import { encodeXsdSockmsg, encodeXsPayload, XS, type XsdSockmsg, XsdSockmsgDecoder } from "@xenfs/proto";
-import type { XenstoredLogger } from "./logger.js";
 import type { XsBackend } from "./backend.js";
+import type { XenstoredLogger } from "./logger.js";
 
 export interface XenstoredSocket {
   readonly path: string;

@@ -3,7 +3,7 @@ import { encodeXsPayload } from "@xenfs/proto";
 import { XsError } from "./errors.js";
 import type { RequestContext } from "./handlers.js";
 import { enforceQuota } from "./quotas.js";
-import { OK, oneArg} from "./requests.js";
+import { OK, oneArg } from "./requests.js";
 
 /** `|` → `<transid>|`; no nesting. */
 export function TRANSACTION_START(ctx: RequestContext): Uint8Array {

@@ -2,8 +2,8 @@
 // joined to it: the host every integration test above libxen starts from. libxen's own tests keep
 // a copy of this against its sources, since libxen cannot depend on a package built on it.
 import { type Hypervisor, type HypervisorOptions, startHypervisor } from "@xenfs/hypervisor";
-import { XenStore } from "@xenfs/xenstored";
 import { type MemoryTransport, XenDomain, type XenSessionOptions } from "@xenfs/libxen";
+import { XenStore } from "@xenfs/xenstored";
 
 export const CLUSTER_TOKEN = "test-cluster-token";
 export const DOM0_TOKEN = "test-dom0-token";

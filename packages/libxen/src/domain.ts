@@ -7,6 +7,7 @@ import { checkMemoryReportMs, MemoryReporter } from "./memory-report.js";
 import { XenSession, type XenSessionOptions } from "./session.js";
 import { type MemoryTransport, SharedMemory } from "./shared-memory.js";
 import { XenStoreClient } from "./xenstore.js";
+import { XsHypercallTransport } from "./xs-hypercall.js";
 
 export class XenDomain {
   readonly memory: Memory;
@@ -23,7 +24,7 @@ export class XenDomain {
     this.memory = new Memory(session, shm);
     this.grants = new GrantTable(session, this.memory);
     this.events = new EventChannel(session);
-    this.xs = new XenStoreClient(session);
+    this.xs = new XenStoreClient(new XsHypercallTransport(session));
     this.domctl = new Domctl(session);
     session.once("lost", () => this.memory.close());
     this.#memoryReporter = new MemoryReporter(session, session.memoryReportMs);

@@ -1,17 +1,28 @@
-// XenStore over the `xs` hypercall: xs_wire requests and replies, watches delivered as
-// `xs_watch_event` upcalls, and transactions retried on EAGAIN as xenbus drivers do.
-import { XEN_ERRNO, type XenErrnoName, XS } from "@xenfs/proto";
+// The XenStore client: the xs_* calls (libxenstore's xs.c) over any XsTransport, watches by token,
+// and transactions retried on EAGAIN as xenbus drivers do. An XS_ERROR reply throws XenError with
+// xenstored's errno name and Xen's number for it.
+import {
+  decodeXsString,
+  decodeXsStrings,
+  decodeXsText,
+  encodeXsPayload,
+  WireError,
+  XEN_ERRNO,
+  type XenErrnoName,
+  XS,
+} from "@xenfs/proto";
 import { XenError } from "./errors.js";
-import type { XenSession } from "./session.js";
-import { xsPayload, xsString, xsStrings, xsText } from "./xs-payload.js";
+import type { XsTransport } from "./xs-transport.js";
 
 export type WatchCallback = (path: string, token: string) => void;
 
 /** A permission as xenstore-ls prints it: `r5`, `w0`, `b3`, `n0`; the first names the owner. */
 export type XsPerm = `${"r" | "w" | "b" | "n"}${number}`;
 
+/** No transaction. */
+export const XBT_NULL = 0;
+
 const XS_NAMES = new Map<number, string>(Object.entries(XS).map(([name, type]) => [type, `XS_${name}`]));
-const PERM = /^[rwbn]\d+$/;
 /** Attempts before a transaction that keeps conflicting gives up with EAGAIN. */
 const DEFAULT_MAX_ATTEMPTS = 16;
 
@@ -29,56 +40,63 @@ export interface XsOps {
 export class XenStoreClient {
   readonly #watches = new Map<string, { path: string; callback: WatchCallback }>();
 
-  constructor(private readonly session: XenSession) {
-    session.onUpcall("xsWatchEvent", (e) => {
-      const token = e.token ?? "";
-      this.#watches.get(token)?.callback(e.path ?? "", token);
-    });
+  constructor(private readonly transport: XsTransport) {
+    transport.onWatchEvent((path, token) => this.#watches.get(token)?.callback(path, token));
   }
 
-  async read(path: string, tx = 0): Promise<string> {
-    return xsText(await this.#request(XS.READ, tx, xsPayload("XS_READ", [path])));
+  async read(path: string, tx = XBT_NULL): Promise<string> {
+    return decodeXsText(await this.readBytes(path, tx));
+  }
+
+  /** The value as stored: bytes, not necessarily text. */
+  async readBytes(path: string, tx = XBT_NULL): Promise<Uint8Array> {
+    return this.#call(XS.READ, tx, [path]);
   }
 
   /** Creates missing parents, as xenstored does. */
-  async write(path: string, value: string | Uint8Array, tx = 0): Promise<void> {
-    await this.#request(XS.WRITE, tx, xsPayload("XS_WRITE", [path], value));
+  async write(path: string, value: string | Uint8Array, tx = XBT_NULL): Promise<void> {
+    await this.#call(XS.WRITE, tx, [path], value);
   }
 
-  async directory(path: string, tx = 0): Promise<string[]> {
-    return xsStrings(await this.#request(XS.DIRECTORY, tx, xsPayload("XS_DIRECTORY", [path])));
+  async directory(path: string, tx = XBT_NULL): Promise<string[]> {
+    return this.#strings(await this.#call(XS.DIRECTORY, tx, [path]));
   }
 
-  async mkdir(path: string, tx = 0): Promise<void> {
-    await this.#request(XS.MKDIR, tx, xsPayload("XS_MKDIR", [path]));
+  async mkdir(path: string, tx = XBT_NULL): Promise<void> {
+    await this.#call(XS.MKDIR, tx, [path]);
   }
 
   /** Recursive. */
-  async rm(path: string, tx = 0): Promise<void> {
-    await this.#request(XS.RM, tx, xsPayload("XS_RM", [path]));
+  async rm(path: string, tx = XBT_NULL): Promise<void> {
+    await this.#call(XS.RM, tx, [path]);
   }
 
-  async getPerms(path: string, tx = 0): Promise<XsPerm[]> {
-    return xsStrings(await this.#request(XS.GET_PERMS, tx, xsPayload("XS_GET_PERMS", [path]))) as XsPerm[];
+  async getPerms(path: string, tx = XBT_NULL): Promise<XsPerm[]> {
+    return this.#strings(await this.#call(XS.GET_PERMS, tx, [path])) as XsPerm[];
   }
 
-  async setPerms(path: string, perms: readonly XsPerm[], tx = 0): Promise<void> {
-    const bad = perms.find((p) => !PERM.test(p));
-    if (perms.length === 0 || bad !== undefined) {
-      throw XenError.errno("EINVAL", "XS_SET_PERMS", `permissions ${JSON.stringify(perms)}`);
-    }
-    await this.#request(XS.SET_PERMS, tx, xsPayload("XS_SET_PERMS", [path, ...perms]));
+  /** Sent as given, as libxenstore does: xenstored refuses a malformed list (EINVAL). */
+  async setPerms(path: string, perms: readonly XsPerm[], tx = XBT_NULL): Promise<void> {
+    await this.#call(XS.SET_PERMS, tx, [path, ...perms]);
   }
 
-  /** Watches `path` and below; `callback` runs once right away and on every change. Tokens are unique. */
+  /**
+   * Watches `path` and below; `callback` runs once right away and on every change. A token names
+   * one watched path here (EEXIST for another); the same path and token again is xenstored's call.
+   */
   async watch(path: string, token: string, callback: WatchCallback): Promise<void> {
-    if (this.#watches.has(token))
+    const existing = this.#watches.get(token);
+    if (existing && existing.path !== path) {
       throw XenError.errno("EEXIST", "XS_WATCH", `token ${JSON.stringify(token)} in use`);
-    const payload = xsPayload("XS_WATCH", [path, token]);
+    }
+    if (existing) {
+      await this.#call(XS.WATCH, XBT_NULL, [path, token]);
+      return;
+    }
     // Registered first: the initial event follows the reply and must find its callback.
     this.#watches.set(token, { path, callback });
     try {
-      await this.#request(XS.WATCH, 0, payload);
+      await this.#call(XS.WATCH, XBT_NULL, [path, token]);
     } catch (error) {
       this.#watches.delete(token);
       throw error;
@@ -86,14 +104,12 @@ export class XenStoreClient {
   }
 
   async unwatch(path: string, token: string): Promise<void> {
-    await this.#request(XS.UNWATCH, 0, xsPayload("XS_UNWATCH", [path, token]));
+    await this.#call(XS.UNWATCH, XBT_NULL, [path, token]);
     if (this.#watches.get(token)?.path === path) this.#watches.delete(token);
   }
 
   async transactionStart(): Promise<number> {
-    const id = Number(
-      xsString(await this.#request(XS.TRANSACTION_START, 0, xsPayload("XS_TRANSACTION_START", [""]))),
-    );
+    const id = Number(decodeXsString(await this.#call(XS.TRANSACTION_START, XBT_NULL, [""])));
     if (!Number.isInteger(id) || id <= 0)
       throw XenError.errno("EBADMSG", "XS_TRANSACTION_START", "bad transaction id");
     return id;
@@ -101,14 +117,12 @@ export class XenStoreClient {
 
   /** Commits (`EAGAIN` when something it read changed meanwhile) or aborts. */
   async transactionEnd(tx: number, commit: boolean): Promise<void> {
-    await this.#request(XS.TRANSACTION_END, tx, xsPayload("XS_TRANSACTION_END", [commit ? "T" : "F"]));
+    await this.#call(XS.TRANSACTION_END, tx, [commit ? "T" : "F"]);
   }
 
   /** `/local/domain/<domid>` */
   async getDomainPath(domid: number): Promise<string> {
-    return xsString(
-      await this.#request(XS.GET_DOMAIN_PATH, 0, xsPayload("XS_GET_DOMAIN_PATH", [String(domid)])),
-    );
+    return decodeXsString(await this.#call(XS.GET_DOMAIN_PATH, XBT_NULL, [String(domid)]));
   }
 
   /** Runs `fn` in a transaction and commits; on EAGAIN runs it again on a fresh one. */
@@ -130,6 +144,26 @@ export class XenStoreClient {
     }
   }
 
+  /** Any request with a ready payload; the reply's payload, or XenError for XS_ERROR. */
+  async request(type: number, payload: Uint8Array, tx = XBT_NULL): Promise<Uint8Array> {
+    const op = XS_NAMES.get(type) ?? `XS_${type}`;
+    const reply = await this.transport.request(type, tx, payload);
+    if (reply.type === XS.ERROR) {
+      const name = decodeXsString(reply.payload);
+      throw new XenError(name, -(XEN_ERRNO[name as XenErrnoName] ?? XEN_ERRNO.EINVAL), op);
+    }
+    return reply.payload;
+  }
+
+  /** Told once, with the reason, when the transport can carry no more requests. */
+  onClose(listener: (error: Error) => void): void {
+    this.transport.onClose(listener);
+  }
+
+  close(): void {
+    this.transport.close();
+  }
+
   #scoped(tx: number): XsOps {
     return {
       read: (path) => this.read(path, tx),
@@ -142,16 +176,31 @@ export class XenStoreClient {
     };
   }
 
-  async #request(type: number, tx: number, payload: Uint8Array): Promise<Uint8Array> {
-    const op = XS_NAMES.get(type) ?? `XS_${type}`;
-    const reply = await this.session.call({ xs: { type, txId: tx, payload } });
-    const xs = reply.xs ?? {};
-    const data = xs.payload ?? new Uint8Array(0);
-    if (xs.type === XS.ERROR) {
-      const name = xsString(data);
-      const errno = XEN_ERRNO[name as XenErrnoName] ?? XEN_ERRNO.EINVAL;
-      throw new XenError(name, -errno, op);
+  /** Encodes the strings (and a WRITE's value) and sends them; codec limits are Xen errnos here. */
+  async #call(
+    type: number,
+    tx: number,
+    strings: readonly string[],
+    tail?: string | Uint8Array,
+  ): Promise<Uint8Array> {
+    let payload: Uint8Array;
+    try {
+      payload = encodeXsPayload(strings, tail);
+    } catch (error) {
+      if (!(error instanceof WireError)) throw error;
+      const op = XS_NAMES.get(type) ?? `XS_${type}`;
+      throw XenError.errno(error.code === "EMSGSIZE" ? "E2BIG" : "EINVAL", op, error.message, {
+        cause: error,
+      });
     }
-    return data;
+    return this.request(type, payload, tx);
+  }
+
+  #strings(payload: Uint8Array): string[] {
+    try {
+      return decodeXsStrings(payload);
+    } catch (error) {
+      throw XenError.errno("EBADMSG", "xenstore reply", (error as Error).message, { cause: error });
+    }
   }
 }

@@ -1,5 +1,6 @@
 // A real hypervisor on an ephemeral port, and domains joined to it, for integration tests.
-import { type Hypervisor, type HypervisorOptions, startHypervisor, XenStore } from "@xenfs/hypervisor";
+import { type Hypervisor, type HypervisorOptions, startHypervisor } from "@xenfs/hypervisor";
+import { XenStore } from "@xenfs/xenstored";
 import { XenDomain } from "../src/domain.js";
 import type { XenSessionOptions } from "../src/session.js";
 import type { MemoryTransport } from "../src/shared-memory.js";

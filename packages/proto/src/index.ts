@@ -9,3 +9,5 @@ export * from "./xen/grant_table.js";
 export * from "./xen/xen.js";
 export * from "./xen/xenbus.js";
 export * from "./xen/xs_wire.js";
+export * from "./xen/xs_wire_payload.js";
+export * from "./xen/xs_wire_sockmsg.js";

@@ -1,8 +1,9 @@
 // A real hypervisor (in this process, on an ephemeral port, with its XenStore) and domains
 // joined to it: the host every integration test above libxen starts from. libxen's own tests keep
 // a copy of this against its sources, since libxen cannot depend on a package built on it.
-import { type Hypervisor, type HypervisorOptions, startHypervisor, XenStore } from "@xenfs/hypervisor";
+import { type Hypervisor, type HypervisorOptions, startHypervisor } from "@xenfs/hypervisor";
 import { type MemoryTransport, XenDomain, type XenSessionOptions } from "@xenfs/libxen";
+import { XenStore } from "@xenfs/xenstored";
 
 export const CLUSTER_TOKEN = "test-cluster-token";
 export const DOM0_TOKEN = "test-dom0-token";

@@ -1,13 +1,12 @@
 // A real host for the tools' tests: a hypervisor in-process with its XenStore, that store's
-// xenstored socket, dom0 and guests joined over WebSocket (libxen), and an Io that keeps what
-// a command prints.
+// xenstored socket, and dom0 and guests joined over WebSocket (libxen).
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { XenstoredSocket } from "@xenfs/hypervisor";
-import { type Hypervisor, startHypervisor, startXenstoredSocket, XenStore } from "@xenfs/hypervisor";
+import { type Hypervisor, startHypervisor } from "@xenfs/hypervisor";
 import { XenDomain } from "@xenfs/libxen";
-import type { Io, ToolEnv } from "./io.js";
+import { startXenstoredSocket, XenStore, type XenstoredSocket } from "@xenfs/xenstored";
+import type { ToolEnv } from "./io.js";
 
 export const CLUSTER_TOKEN = "cluster-secret";
 export const DOM0_TOKEN = "dom0-secret";
@@ -50,27 +49,5 @@ export async function startTestHost(): Promise<TestHost> {
       await hv.close();
       await rm(dir, { recursive: true, force: true });
     },
-  };
-}
-
-export interface Captured {
-  readonly io: Io;
-  /** Everything written to stdout, as bytes. */
-  stdout(): Buffer;
-  stderr(): string;
-}
-
-export function captureIo(env: ToolEnv, columns?: number): Captured {
-  const out: Buffer[] = [];
-  const err: string[] = [];
-  return {
-    io: {
-      env,
-      columns,
-      out: (data) => out.push(Buffer.from(data)),
-      err: (text) => err.push(text),
-    },
-    stdout: () => Buffer.concat(out),
-    stderr: () => err.join(""),
   };
 }

@@ -11,6 +11,7 @@ import {
   type Logger,
   silentLogger,
 } from "@xenfs/service-kit";
+import type { XsBackend } from "@xenfs/xenstored";
 import { WebSocketServer } from "ws";
 import { Faults } from "./faults.js";
 import { adminRoutes } from "./http/admin.js";
@@ -24,7 +25,6 @@ import { acceptConnection } from "./session/connection.js";
 import { startHeartbeat } from "./session/heartbeat.js";
 import { DEFAULT_SESSION_LIMITS, type SessionLimits } from "./session/limits.js";
 import { Xen } from "./xen.js";
-import type { XsBackend } from "./xenstore-port.js";
 
 export interface HypervisorOptions {
   host?: string;

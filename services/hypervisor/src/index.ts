@@ -2,12 +2,3 @@ export { type Hypervisor, type HypervisorOptions, startHypervisor } from "./app.
 export type { HostMemory, MemoryFileProvider } from "./memory/host-memory.js";
 export { MemoryFile } from "./memory/memory-file.js";
 export type { SessionLimits } from "./session/limits.js";
-export {
-  encodeXsdSockmsg,
-  startXenstoredSocket,
-  XenStore,
-  type XenstoredSocket,
-  type XsdSockmsg,
-  XsdSockmsgDecoder,
-} from "./xenstore/index.js";
-export type { XsBackend, XsConnection } from "./xenstore-port.js";

@@ -11,9 +11,9 @@ import {
   readConfig,
   str,
 } from "@xenfs/service-kit";
+import { startXenstoredSocket, XenStore } from "@xenfs/xenstored";
 import { MAX_MEMORY_MB, startHypervisor } from "./app.js";
 import { DEFAULT_SESSION_LIMITS } from "./session/limits.js";
-import { startXenstoredSocket, XenStore } from "./xenstore/index.js";
 
 const spec = {
   PORT: port({ default: 7000 }),

@@ -4,6 +4,7 @@
 // domain, and timers the hypervisor owns. Single-threaded: each inbound frame runs to completion.
 import { DOMID, type DomainStateName, type xen } from "@xenfs/proto";
 import type { Counter, Logger } from "@xenfs/service-kit";
+import type { XsBackend } from "@xenfs/xenstored";
 import type { Domain } from "./domain/domain.js";
 import { Lifecycle } from "./domain/lifecycle.js";
 import { DomainRegistry } from "./domain/registry.js";
@@ -13,7 +14,6 @@ import { Grants } from "./grant-table/grants.js";
 import { MachineMemory } from "./memory/machine-memory.js";
 import type { MemoryFile } from "./memory/memory-file.js";
 import type { SessionLimits } from "./session/limits.js";
-import type { XsBackend } from "./xenstore-port.js";
 
 export interface XenConfig {
   readonly totalFrames: number;

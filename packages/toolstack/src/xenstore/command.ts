@@ -1,11 +1,10 @@
 // What each xenstore-* command gets: the connection, its transaction (XBT_NULL outside one),
 // its options, stdout, and warnx()-style warnings on stderr. It answers its exit status.
-import type { XsHandle } from "./handle.js";
+import { XenError, type XenStoreClient } from "@xenfs/libxen";
 import type { XsArgs } from "./options.js";
-import { XsWireError } from "./wire-error.js";
 
 export interface XsCommandContext {
-  readonly xs: XsHandle;
+  readonly xs: XenStoreClient;
   readonly tx: number;
   readonly args: XsArgs;
   /** The terminal's width when stdout is one. */
@@ -16,12 +15,12 @@ export interface XsCommandContext {
 
 export type XsCommand = (ctx: XsCommandContext) => Promise<0 | 1>;
 
-/** A request's result, or the XsWireError it failed with (libxenstore's NULL and errno). */
-export async function attempt<T>(request: Promise<T>): Promise<T | XsWireError> {
+/** A request's result, or the XenError it failed with (libxenstore's NULL and errno). */
+export async function attempt<T>(request: Promise<T>): Promise<T | XenError> {
   try {
     return await request;
   } catch (error) {
-    if (error instanceof XsWireError) return error;
+    if (error instanceof XenError) return error;
     throw error;
   }
 }

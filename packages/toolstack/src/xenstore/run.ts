@@ -1,6 +1,7 @@
 // One xenstore-* invocation, as xenstore_client.c's main(): parse, connect to XENSTORED_PATH,
 // run the command (inside a transaction when it makes several requests, restarted on EAGAIN),
 // then print what it buffered. Answers the exit status.
+import { XBT_NULL, XenError, XenStoreClient, XsSocketTransport } from "@xenfs/libxen";
 import { ToolError } from "../errors.js";
 import type { Io, ToolEnv } from "../io.js";
 import type { XsCommand } from "./command.js";
@@ -11,11 +12,8 @@ import { read } from "./commands/read.js";
 import { rm } from "./commands/rm.js";
 import { watch } from "./commands/watch.js";
 import { write } from "./commands/write.js";
-import { XBT_NULL, XsHandle } from "./handle.js";
 import { parseXsArgs, type XsArgs, type XsMode } from "./options.js";
-import { XsSocket } from "./socket.js";
 import { strerror } from "./strerror.js";
-import { XsWireError } from "./wire-error.js";
 
 const COMMANDS: Readonly<Record<XsMode, XsCommand>> = { read, write, rm, list, ls, chmod, watch };
 
@@ -39,10 +37,10 @@ export async function runXenstore(
   prog = `xenstore-${mode}`,
 ): Promise<number> {
   const warn = (message: string) => io.err(`${prog}: ${message}\n`);
-  let xs: XsHandle | undefined;
+  let xs: XenStoreClient | undefined;
   try {
     const args = parseXsArgs(mode, argv, prog, warn);
-    xs = new XsHandle(await open(xenstoredPath(io.env)));
+    xs = new XenStoreClient(await open(xenstoredPath(io.env)));
     return await perform(xs, mode, args, io, warn);
   } catch (error) {
     if (!(error instanceof ToolError)) throw error;
@@ -53,16 +51,16 @@ export async function runXenstore(
   }
 }
 
-async function open(path: string): Promise<XsSocket> {
+async function open(path: string): Promise<XsSocketTransport> {
   try {
-    return await XsSocket.open(path);
+    return await XsSocketTransport.open(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? "EIO";
     throw new ToolError(code, `xs_open: ${strerror(code)}`);
   }
 }
 
-async function perform(xs: XsHandle, mode: XsMode, args: XsArgs, io: Io, warn: (m: string) => void) {
+async function perform(xs: XenStoreClient, mode: XsMode, args: XsArgs, io: Io, warn: (m: string) => void) {
   const inTransaction = transactional(mode, args.operands.length);
   for (;;) {
     const buffered: (string | Uint8Array)[] = [];
@@ -77,9 +75,9 @@ async function perform(xs: XsHandle, mode: XsMode, args: XsArgs, io: Io, warn: (
     });
     if (inTransaction) {
       try {
-        await xs.transactionEnd(tx, status !== 0);
+        await xs.transactionEnd(tx, status === 0);
       } catch (error) {
-        if (!(error instanceof XsWireError)) throw error;
+        if (!(error instanceof XenError)) throw error;
         if (status === 0 && error.code === "EAGAIN") continue; // lost a race: run it all again
         throw new ToolError(error.code, "couldn't end transaction");
       }
@@ -89,11 +87,11 @@ async function perform(xs: XsHandle, mode: XsMode, args: XsArgs, io: Io, warn: (
   }
 }
 
-async function start(xs: XsHandle): Promise<number> {
+async function start(xs: XenStoreClient): Promise<number> {
   try {
     return await xs.transactionStart();
   } catch (error) {
-    if (!(error instanceof XsWireError)) throw error;
+    if (!(error instanceof XenError)) throw error;
     throw new ToolError(error.code, "couldn't start transaction");
   }
 }

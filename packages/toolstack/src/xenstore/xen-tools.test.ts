@@ -1,15 +1,17 @@
 // Our xenstore-* against Debian's (xenstore-utils), on one xenstored socket of a real
-// hypervisor's XenStore: same bytes on stdout and stderr, same exit status, same requests on
+// XenStore (as the hypervisor's, with dom0 and one guest introduced): same bytes on stdout and stderr, same exit status, same requests on
 // the wire, same tree afterwards.
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startXenstoredSocket, type XenstoredSocket } from "@xenfs/hypervisor";
-import type { XenDomain } from "@xenfs/libxen";
+import { XenStoreClient, XsInProcessTransport } from "@xenfs/libxen";
 import { XS } from "@xenfs/proto";
 import { skipReason } from "@xenfs/testkit/skip";
+import { startXenstoredSocket, XenStore, type XenstoredSocket } from "@xenfs/xenstored";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { captureIo, startTestHost, type TestHost } from "../host.fixture.js";
+import { captureIo } from "../io.fixture.js";
 import { runXenstoreMultiplexed } from "./multiplexer.js";
 import { XS_MODES, type XsMode } from "./options.js";
 import { runXenstore } from "./run.js";
@@ -30,22 +32,28 @@ interface Outcome {
   tree: string[];
 }
 
-let host: TestHost;
-let dom0: XenDomain;
+let dir: string;
+let store: XenStore;
+let socket: XenstoredSocket;
+let dom0: XenStoreClient;
 let recording: XenstoredSocket;
 const requests: string[] = [];
 /** Runs once before the next request of the given type reaches the store. */
 let interfere: { type: number; run(): void } | undefined;
 
 beforeAll(async () => {
-  host = await startTestHost();
-  dom0 = await host.join("Domain-0", "dom0-secret");
-  await host.join("guest-one");
+  dir = await mkdtemp(join(tmpdir(), "toolstack-xenstore-"));
+  store = new XenStore();
+  // What the hypervisor does as dom0 and then a guest join.
+  store.introduceDomain(0, "Domain-0");
+  store.introduceDomain(1, "guest-one");
+  socket = await startXenstoredSocket(store, join(dir, "xenstored/socket"));
+  dom0 = new XenStoreClient(new XsInProcessTransport(store, 0));
   // A second socket on the same store records what each tool asks for.
   recording = await startXenstoredSocket(
     {
       connect(domid, onWatchEvent) {
-        const conn = host.store.connect(domid, onWatchEvent);
+        const conn = store.connect(domid, onWatchEvent);
         return {
           request(type, txId, payload) {
             requests.push(`${type} ${txId} ${Buffer.from(payload).toString("latin1")}`);
@@ -59,34 +67,36 @@ beforeAll(async () => {
           close: () => conn.close(),
         };
       },
-      introduceDomain: (domid, name) => host.store.introduceDomain(domid, name),
-      releaseDomain: (domid) => host.store.releaseDomain(domid),
+      introduceDomain: (domid, name) => store.introduceDomain(domid, name),
+      releaseDomain: (domid) => store.releaseDomain(domid),
     },
-    join(host.socketPath, "../recorded/socket"),
+    join(socket.path, "../recorded/socket"),
   );
 });
 afterAll(async () => {
   await recording.close();
-  await host.close();
+  dom0.close();
+  await socket.close();
+  await rm(dir, { recursive: true, force: true });
 });
 
 /** The same /t for every run: values with escapes, a long one, an empty chain, a permission. */
 async function setUp(): Promise<void> {
-  await dom0.xs.rm("/t");
-  await dom0.xs.write("/t/a", "alpha");
-  await dom0.xs.write("/t/b", Uint8Array.from([0x78, 0x09, 0x79, 0x5c, 0x01, 0xc3, 0xa9]));
-  await dom0.xs.write("/t/long", "v".repeat(100));
-  await dom0.xs.write("/t/deep/x/y", "");
-  await dom0.xs.write("/t/perm", "p");
-  await dom0.xs.setPerms("/t/perm", ["n0", "r1"]);
+  await dom0.rm("/t");
+  await dom0.write("/t/a", "alpha");
+  await dom0.write("/t/b", Uint8Array.from([0x78, 0x09, 0x79, 0x5c, 0x01, 0xc3, 0xa9]));
+  await dom0.write("/t/long", "v".repeat(100));
+  await dom0.write("/t/deep/x/y", "");
+  await dom0.write("/t/perm", "p");
+  await dom0.setPerms("/t/perm", ["n0", "r1"]);
 }
 
 async function tree(path = "/t"): Promise<string[]> {
   const lines: string[] = [];
-  for (const child of await dom0.xs.directory(path).catch(() => [])) {
+  for (const child of await dom0.directory(path).catch(() => [])) {
     const node = `${path}/${child}`;
     lines.push(
-      `${node} = ${JSON.stringify(await dom0.xs.read(node))} ${JSON.stringify(await dom0.xs.getPerms(node))}`,
+      `${node} = ${JSON.stringify(await dom0.read(node))} ${JSON.stringify(await dom0.getPerms(node))}`,
     );
     lines.push(...(await tree(node)));
   }
@@ -94,7 +104,7 @@ async function tree(path = "/t"): Promise<string[]> {
 }
 
 function env(socket: string) {
-  return { ...host.env, XENSTORED_PATH: socket };
+  return { XENSTORED_PATH: socket };
 }
 
 async function ours(mode: XsMode | "xenstore", args: string[], socket = recording.path): Promise<Outcome> {
@@ -160,7 +170,7 @@ describe("xenstore-* against the hypervisor's XenStore", () => {
   });
 
   it("restarts a transaction that ends in EAGAIN and prints only the run that committed", async () => {
-    const dom0Conn = host.store.connect(0, () => {});
+    const dom0Conn = store.connect(0, () => {});
     const change = () => dom0Conn.request(XS.WRITE, 0, Buffer.from("/t/a\0changed"));
     interfere = { type: XS.TRANSACTION_END, run: change };
     const run = await ours("read", ["/t/a", "/t/deep"]);
@@ -194,7 +204,7 @@ describe("xenstore-* against the hypervisor's XenStore", () => {
 
   it("xenstore-ls fits a terminal: its width less 2 (40 here: 40 − 8 − 4 = 28 characters of value)", async () => {
     await setUp();
-    const captured = captureIo(host.env, 42);
+    const captured = captureIo(env(socket.path), 42);
     expect(await runXenstore("ls", ["/t"], captured.io)).toBe(0);
     expect(captured.stdout().toString().split("\n")[2]).toBe(`long = "${"v".repeat(28)}\\..."`);
   });
@@ -216,23 +226,23 @@ describe("xenstore-* against the hypervisor's XenStore", () => {
 
   it("xenstore-watch prints the first fire of each watch, then each change, up to -n", async () => {
     await setUp();
-    const captured = captureIo(host.env);
+    const captured = captureIo(env(socket.path));
     const watching = runXenstore("watch", ["-n", "4", "/t/a", "/t/deep"], captured.io);
     const printed = async (lines: number) => {
       while (captured.stdout().toString().split("\n").length <= lines)
         await new Promise((r) => setImmediate(r));
     };
     await printed(2);
-    await dom0.xs.write("/t/elsewhere", "ignored");
-    await dom0.xs.write("/t/deep/x/z", "1");
+    await dom0.write("/t/elsewhere", "ignored");
+    await dom0.write("/t/deep/x/z", "1");
     await printed(3);
-    await dom0.xs.rm("/t/a");
+    await dom0.rm("/t/a");
     expect(await watching).toBe(0);
     expect(captured.stdout().toString()).toBe("/t/a\n/t/deep\n/t/deep/x/z\n/t/a\n");
   });
 
   it("says what xs_open says when nothing listens at XENSTORED_PATH", async () => {
-    const run = await ours("read", ["/t/a"], join(host.socketPath, "../none/socket"));
+    const run = await ours("read", ["/t/a"], join(socket.path, "../none/socket"));
     expect(run).toMatchObject({ status: 1, stderr: "xenstore-read: xs_open: No such file or directory\n" });
   });
 });
@@ -291,7 +301,7 @@ describe.skipIf(skip)(TITLE, () => {
   });
 
   it("restarts the same way after EAGAIN", async () => {
-    const dom0Conn = host.store.connect(0, () => {});
+    const dom0Conn = store.connect(0, () => {});
     const change = () => dom0Conn.request(XS.WRITE, 0, Buffer.from("/t/a\0changed"));
     interfere = { type: XS.TRANSACTION_END, run: change };
     const mine = await ours("read", ["/t/a", "/t/b"]);
@@ -301,7 +311,7 @@ describe.skipIf(skip)(TITLE, () => {
   });
 
   it("fails the same way when nothing listens at XENSTORED_PATH", async () => {
-    const nowhere = join(host.socketPath, "../none/socket");
+    const nowhere = join(socket.path, "../none/socket");
     expect(await ours("ls", ["/t"], nowhere)).toEqual(await theirs("ls", ["/t"], nowhere));
   });
 });

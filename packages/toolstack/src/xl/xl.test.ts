@@ -1,7 +1,8 @@
 import { createServer } from "node:net";
 import type { XenDomain } from "@xenfs/libxen";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { captureIo, DOM0_TOKEN, startTestHost, type TestHost } from "../host.fixture.js";
+import { DOM0_TOKEN, startTestHost, type TestHost } from "../host.fixture.js";
+import { captureIo } from "../io.fixture.js";
 import type { ToolEnv } from "../io.js";
 import { runXl } from "./cli.js";
 

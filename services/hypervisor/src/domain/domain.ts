@@ -2,13 +2,13 @@
 // channels, the link to its session (which outlives any one WebSocket) and its XenStore
 // connection.
 import type { DomainStateName } from "@xenfs/proto";
+import type { XsConnection } from "@xenfs/xenstored";
 import { EventChannels } from "../event-channel/ports.js";
 import { GrantTable } from "../grant-table/grant-table.js";
 import { Maptrack } from "../grant-table/maptrack.js";
 import type { Frame } from "../memory/frame-pool.js";
 import { P2m } from "../memory/p2m.js";
 import type { MemoryReport } from "../memory/report.js";
-import type { XsConnection } from "../xenstore-port.js";
 import type { DomainLink } from "./link.js";
 
 export type MemoryTransport = "shm" | "socket";

@@ -3,11 +3,11 @@
 // event channels, grant mappings, memory, XenStore.
 import { type DomainStateName, VIRQ, type xen } from "@xenfs/proto";
 import type { Logger } from "@xenfs/service-kit";
+import type { XsBackend } from "@xenfs/xenstored";
 import type { Events } from "../event-channel/events.js";
 import type { Faults } from "../faults.js";
 import type { Grants } from "../grant-table/grants.js";
 import type { MachineMemory } from "../memory/machine-memory.js";
-import type { XsBackend } from "../xenstore-port.js";
 import type { Domain } from "./domain.js";
 import type { DomainRegistry } from "./registry.js";
 

@@ -1,6 +1,7 @@
+import { XenError, type XsPerm } from "@xenfs/libxen";
 import { ToolError } from "../../errors.js";
 import { attempt, type XsCommand, type XsCommandContext } from "../command.js";
-import { XsWireError } from "../wire-error.js";
+import { strerror } from "../strerror.js";
 
 /**
  * xenstore-chmod [-u] [-r] key mode…: sets the permission list (`n0 r5 w6 b7`; the first entry
@@ -13,26 +14,26 @@ export const chmod: XsCommand = async (ctx) => {
 };
 
 /** Xen reads `<letter><strtol(rest)>` and sends it back as `%c%i`. */
-function permission(text: string): string {
+function permission(text: string): XsPerm {
   const letter = text[0] ?? "";
   if (letter === "" || !"nrwb".includes(letter)) {
     throw new ToolError("EINVAL", `Invalid permission specification: '${letter}'`);
   }
   const id = /^\s*[+-]?\d+/.exec(text.slice(1))?.[0] ?? "0";
-  return `${letter}${Number.parseInt(id, 10) | 0}`;
+  return `${letter}${Number.parseInt(id, 10) | 0}` as XsPerm;
 }
 
 async function apply(
   ctx: XsCommandContext,
   path: string,
-  perms: string[],
+  perms: XsPerm[],
   upto: boolean,
   recurse: boolean,
 ): Promise<void> {
   if (path === "") return;
-  const set = await attempt(ctx.xs.setPermissions(ctx.tx, path, perms));
-  if (set instanceof XsWireError) {
-    throw new ToolError(set.code, `Error occurred setting permissions on '${path}': ${set.message}`);
+  const set = await attempt(ctx.xs.setPerms(path, perms, ctx.tx));
+  if (set instanceof XenError) {
+    throw new ToolError(set.code, `Error occurred setting permissions on '${path}': ${strerror(set.code)}`);
   }
   if (upto) {
     const sep = path.lastIndexOf("/");
@@ -40,11 +41,11 @@ async function apply(
     await apply(ctx, path.slice(0, sep), perms, true, false);
   }
   if (recurse) {
-    const children = await attempt(ctx.xs.directory(ctx.tx, path));
-    if (children instanceof XsWireError) {
+    const children = await attempt(ctx.xs.directory(path, ctx.tx));
+    if (children instanceof XenError) {
       throw new ToolError(
         children.code,
-        `Unable to retrieve child entries of '${path}': ${children.message}`,
+        `Unable to retrieve child entries of '${path}': ${strerror(children.code)}`,
       );
     }
     for (const child of children) await apply(ctx, `${path}/${child}`, perms, false, true);

@@ -1,11 +1,11 @@
+import { XenError } from "@xenfs/libxen";
 import { attempt, type XsCommand } from "../command.js";
-import { XsWireError } from "../wire-error.js";
 
 /** xenstore-list [-p] key…: the children of each key, one a line (-p: as full paths). */
 export const list: XsCommand = async ({ xs, tx, args, out, warn }) => {
   for (const path of args.operands) {
-    const children = await attempt(xs.directory(tx, path));
-    if (children instanceof XsWireError) {
+    const children = await attempt(xs.directory(path, tx));
+    if (children instanceof XenError) {
       warn(`could not list path ${path}`);
       return 1;
     }

@@ -1,8 +1,8 @@
+import { XBT_NULL, XenError } from "@xenfs/libxen";
 import { ToolError } from "../../errors.js";
 import { attempt, type XsCommand, type XsCommandContext } from "../command.js";
-import { XBT_NULL } from "../handle.js";
 import { sanitise } from "../sanitise.js";
-import { XsWireError } from "../wire-error.js";
+import { strerror } from "../strerror.js";
 
 // xenstore-ls's layout (xenstore_client.c): lines fit 80 columns, or the terminal's less 2;
 // a value that does not fit is cut and ends `\...`; -p pads with ". " to column 60 before the
@@ -40,9 +40,9 @@ async function walk(
   depth: number,
   quiet: boolean,
 ): Promise<void> {
-  const children = await attempt(ctx.xs.directory(XBT_NULL, path));
-  if (children instanceof XsWireError) {
-    const problem = `xs_directory (${path}): ${children.message}`;
+  const children = await attempt(ctx.xs.directory(path, XBT_NULL));
+  if (children instanceof XenError) {
+    const problem = `xs_directory (${path}): ${strerror(children.code)}`;
     if (depth === 0 || (children.code !== "ENOENT" && children.code !== "EACCES")) {
       throw new ToolError(children.code, problem);
     }
@@ -53,10 +53,10 @@ async function walk(
   for (const name of children) {
     const child = `${path}${path.endsWith("/") ? "" : "/"}${name}`;
     let line = layout.flat ? child : " ".repeat(depth) + cut(name, layout.maxWidth - TAG_LEN - depth);
-    const value = await attempt(ctx.xs.read(XBT_NULL, child));
-    let failed = value instanceof XsWireError;
-    if (value instanceof XsWireError) {
-      line += `: (${value.message})`;
+    const value = await attempt(ctx.xs.readBytes(child, XBT_NULL));
+    let failed = value instanceof XenError;
+    if (value instanceof XenError) {
+      line += `: (${strerror(value.code)})`;
     } else if (layout.maxWidth < line.length + value.length + TAG_LEN) {
       line += ` = "${cut(sanitise(value), layout.maxWidth - TAG_LEN - line.length)}\\..."`;
     } else {
@@ -64,9 +64,9 @@ async function walk(
       if (layout.perms) line = pad(`${line} `, Math.min(layout.desiredWidth, layout.maxWidth));
     }
     if (layout.perms) {
-      const perms = await attempt(ctx.xs.getPermissions(XBT_NULL, child));
-      if (perms instanceof XsWireError) {
-        if (!failed) ctx.warn(`could not access permissions for ${name}: ${perms.message}`);
+      const perms = await attempt(ctx.xs.getPerms(child, XBT_NULL));
+      if (perms instanceof XenError) {
+        if (!failed) ctx.warn(`could not access permissions for ${name}: ${strerror(perms.code)}`);
         failed = true;
       } else {
         line += `  (${perms.join(",")})`;

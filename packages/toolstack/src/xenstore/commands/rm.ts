@@ -1,5 +1,5 @@
+import { XenError } from "@xenfs/libxen";
 import { attempt, type XsCommand, type XsCommandContext } from "../command.js";
-import { XsWireError } from "../wire-error.js";
 
 /**
  * xenstore-rm [-t] key…: removes each subtree. With -t (tidy) also each parent left empty and
@@ -9,7 +9,7 @@ export const rm: XsCommand = async (ctx) => {
   for (const path of ctx.args.operands) {
     let target: string | undefined = path;
     while (target !== undefined) {
-      if ((await attempt(ctx.xs.rm(ctx.tx, target))) instanceof XsWireError) {
+      if ((await attempt(ctx.xs.rm(target, ctx.tx))) instanceof XenError) {
         ctx.warn(`could not remove path ${target}`);
         return 1;
       }
@@ -23,8 +23,8 @@ async function emptyParent({ xs, tx }: XsCommandContext, path: string): Promise<
   const slash = path.lastIndexOf("/");
   if (slash < 0) return undefined;
   const parent = path.slice(0, slash);
-  const value = await attempt(xs.read(tx, parent));
-  if (value instanceof XsWireError || value.length > 0) return undefined;
-  const children = await attempt(xs.directory(tx, parent));
-  return children instanceof XsWireError || children.length > 0 ? undefined : parent;
+  const value = await attempt(xs.readBytes(parent, tx));
+  if (value instanceof XenError || value.length > 0) return undefined;
+  const children = await attempt(xs.directory(parent, tx));
+  return children instanceof XenError || children.length > 0 ? undefined : parent;
 }

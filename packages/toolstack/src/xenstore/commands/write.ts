@@ -1,6 +1,6 @@
+import { XenError } from "@xenfs/libxen";
 import { attempt, type XsCommand } from "../command.js";
 import { unsanitise } from "../sanitise.js";
-import { XsWireError } from "../wire-error.js";
 
 /** xenstore-write [-R] key value…: values are unsanitised (`\x00`, `\n`…) unless -R. */
 export const write: XsCommand = async ({ xs, tx, args, warn }) => {
@@ -9,7 +9,7 @@ export const write: XsCommand = async ({ xs, tx, args, warn }) => {
     const path = operands[i] as string;
     const text = operands[i + 1] as string;
     const value = args.raw ? new TextEncoder().encode(text) : unsanitise(text);
-    if ((await attempt(xs.write(tx, path, value))) instanceof XsWireError) {
+    if ((await attempt(xs.write(path, value, tx))) instanceof XenError) {
       warn(`could not write path ${path}`);
       return 1;
     }

@@ -1,5 +1,6 @@
 // The xs_wire framing: struct xsd_sockmsg { u32 type, req_id, tx_id, len } (little-endian), then len bytes.
-import { WireError, XENSTORE_PAYLOAD_MAX, XSD_SOCKMSG_SIZE } from "@xenfs/proto";
+import { WireError } from "../errors.js";
+import { XENSTORE_PAYLOAD_MAX, XSD_SOCKMSG_SIZE } from "./xs_wire.js";
 
 export interface XsdSockmsgHeader {
   readonly type: number;

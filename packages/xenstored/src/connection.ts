@@ -1,5 +1,5 @@
 import { XENSTORE_PAYLOAD_MAX } from "@xenfs/proto";
-import type { XsConnection } from "../xenstore-port.js";
+import type { XsConnection } from "./backend.js";
 import type { XsReply } from "./requests.js";
 import { TransactionTable } from "./transactions.js";
 import type { XsWatch } from "./watches.js";

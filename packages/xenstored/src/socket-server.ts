@@ -1,11 +1,9 @@
 import { chmod, lstat, mkdir, rm } from "node:fs/promises";
 import { createServer, type Socket } from "node:net";
 import { dirname } from "node:path";
-import { XS } from "@xenfs/proto";
-import type { Logger } from "pino";
-import type { XsBackend } from "../xenstore-port.js";
-import { strings } from "./requests.js";
-import { encodeXsdSockmsg, type XsdSockmsg, XsdSockmsgDecoder } from "./wire.js";
+import { encodeXsdSockmsg, encodeXsPayload, XS, type XsdSockmsg, XsdSockmsgDecoder } from "@xenfs/proto";
+import type { XsBackend } from "./backend.js";
+import type { XenstoredLogger } from "./logger.js";
 
 export interface XenstoredSocket {
   readonly path: string;
@@ -19,7 +17,7 @@ export interface XenstoredSocket {
 export async function startXenstoredSocket(
   store: XsBackend,
   path: string,
-  logger?: Logger,
+  logger?: XenstoredLogger,
 ): Promise<XenstoredSocket> {
   await mkdir(dirname(path), { recursive: true });
   await removeStaleSocket(path);
@@ -49,12 +47,12 @@ export async function startXenstoredSocket(
   };
 }
 
-function serveClient(store: XsBackend, socket: Socket, logger?: Logger): void {
+function serveClient(store: XsBackend, socket: Socket, logger?: XenstoredLogger): void {
   const send = (msg: XsdSockmsg) => {
     if (!socket.destroyed) socket.write(encodeXsdSockmsg(msg));
   };
   const conn = store.connect(0, (path, token) => {
-    send({ type: XS.WATCH_EVENT, req_id: 0, tx_id: 0, payload: strings(path, token) });
+    send({ type: XS.WATCH_EVENT, req_id: 0, tx_id: 0, payload: encodeXsPayload([path, token]) });
   });
   const decoder = new XsdSockmsgDecoder();
   socket.on("data", (chunk) => {

@@ -4,12 +4,18 @@ import { mkdtemp, rm, stat } from "node:fs/promises";
 import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { XENSTORE_PAYLOAD_MAX, XS } from "@xenfs/proto";
+import {
+  decodeXsStrings,
+  encodeXsdSockmsg,
+  encodeXsPayload,
+  XENSTORE_PAYLOAD_MAX,
+  XS,
+  type XsdSockmsg,
+  XsdSockmsgDecoder,
+} from "@xenfs/proto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { payloadStrings, strings } from "./requests.js";
 import { startXenstoredSocket, type XenstoredSocket } from "./socket-server.js";
 import { XenStore } from "./store.js";
-import { encodeXsdSockmsg, type XsdSockmsg, XsdSockmsgDecoder } from "./wire.js";
 
 /** A raw xs_wire client: send frames, await the next frame. */
 async function rawClient(path: string) {
@@ -53,32 +59,40 @@ describe("startXenstoredSocket", () => {
     server = await startXenstoredSocket(new XenStore(), join(dir, "run/xenstored/socket"));
     expect((await stat(server.path)).mode & 0o777).toBe(0o600);
     const client = await rawClient(server.path);
-    client.send(XS.TRANSACTION_START, 41, 0, strings(""));
+    client.send(XS.TRANSACTION_START, 41, 0, encodeXsPayload([""]));
     const started = await client.next();
     expect(started).toMatchObject({ type: XS.TRANSACTION_START, req_id: 41, tx_id: 0 });
-    const tx = Number(payloadStrings(started.payload)[0]);
-    client.send(XS.WRITE, 42, tx, strings("/sock", "v"));
+    const tx = Number(decodeXsStrings(started.payload)[0]);
+    client.send(XS.WRITE, 42, tx, encodeXsPayload(["/sock", "v"]));
     expect(await client.next()).toMatchObject({
       type: XS.WRITE,
       req_id: 42,
       tx_id: tx,
-      payload: strings("OK"),
+      payload: encodeXsPayload(["OK"]),
     });
-    client.send(XS.READ, 43, 0, strings("/sock"));
-    expect(await client.next()).toMatchObject({ type: XS.ERROR, req_id: 43, payload: strings("ENOENT") });
+    client.send(XS.READ, 43, 0, encodeXsPayload(["/sock"]));
+    expect(await client.next()).toMatchObject({
+      type: XS.ERROR,
+      req_id: 43,
+      payload: encodeXsPayload(["ENOENT"]),
+    });
     client.socket.destroy();
   });
 
   it("sends WATCH_EVENT with req_id = tx_id = 0 after the WATCH reply", async () => {
     server = await startXenstoredSocket(new XenStore(), join(dir, "socket"));
     const client = await rawClient(server.path);
-    client.send(XS.WATCH, 7, 0, strings("/tool", "tok"));
-    expect(await client.next()).toMatchObject({ type: XS.WATCH, req_id: 7, payload: strings("OK") });
+    client.send(XS.WATCH, 7, 0, encodeXsPayload(["/tool", "tok"]));
+    expect(await client.next()).toMatchObject({
+      type: XS.WATCH,
+      req_id: 7,
+      payload: encodeXsPayload(["OK"]),
+    });
     expect(await client.next()).toEqual({
       type: XS.WATCH_EVENT,
       req_id: 0,
       tx_id: 0,
-      payload: strings("/tool", "tok"),
+      payload: encodeXsPayload(["/tool", "tok"]),
     });
     client.socket.destroy();
   });
@@ -91,8 +105,8 @@ describe("startXenstoredSocket", () => {
     new DataView(header.buffer).setUint32(12, XENSTORE_PAYLOAD_MAX + 1, true);
     bad.socket.write(header);
     await bad.closed;
-    good.send(XS.DIRECTORY, 1, 0, strings("/"));
-    expect(payloadStrings((await good.next()).payload)).toEqual(["tool", "local"]);
+    good.send(XS.DIRECTORY, 1, 0, encodeXsPayload(["/"]));
+    expect(decodeXsStrings((await good.next()).payload)).toEqual(["tool", "local"]);
     good.socket.destroy();
   });
 
@@ -109,8 +123,8 @@ describe("startXenstoredSocket", () => {
     expect((await stat(path)).isSocket()).toBe(true);
     server = await startXenstoredSocket(new XenStore(), path);
     const client = await rawClient(path);
-    client.send(XS.GET_DOMAIN_PATH, 3, 0, strings("2"));
-    expect(payloadStrings((await client.next()).payload)).toEqual(["/local/domain/2"]);
+    client.send(XS.GET_DOMAIN_PATH, 3, 0, encodeXsPayload(["2"]));
+    expect(decodeXsStrings((await client.next()).payload)).toEqual(["/local/domain/2"]);
     client.socket.destroy();
   });
 });

@@ -1,59 +1,46 @@
 import { describe, expect, it } from "vitest";
-import { XsClient } from "./client.js";
-import { XsError } from "./errors.js";
+import { delivered, errno, StoreClient } from "../test/client.js";
 import { XenStore } from "./store.js";
 
 function connect(store: XenStore, domid: number) {
   const events: string[] = [];
-  const client = new XsClient(store.connect(domid, (path, token) => events.push(`${path} ${token}`)));
+  const client = new StoreClient(store, domid, (path, token) => events.push(`${path} ${token}`));
   return { client, events };
-}
-
-/** Watch events go out after the reply, in a microtask; let them arrive. */
-const delivered = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-function errno(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof XsError) return error.code;
-    throw error;
-  }
-  return "OK";
 }
 
 describe("watches", () => {
   it("fire once on registration, then for changes at or below the path only", async () => {
     const store = new XenStore();
     const { client: xs, events } = connect(store, 0);
-    xs.watch("/w", "tok");
+    await xs.watch("/w", "tok");
     await delivered();
     expect(events).toEqual(["/w tok"]);
-    xs.write("/w/a/b", "1");
-    xs.write("/w", "2");
-    xs.write("/other", "3");
-    xs.write("/wx", "4");
+    await xs.write("/w/a/b", "1");
+    await xs.write("/w", "2");
+    await xs.write("/other", "3");
+    await xs.write("/wx", "4");
     await delivered();
     expect(events).toEqual(["/w tok", "/w/a/b tok", "/w tok"]);
   });
 
-  it("deliver events after the reply, not during the request", () => {
+  it("deliver events after the reply, not during the request", async () => {
     const store = new XenStore();
     const { client: xs, events } = connect(store, 0);
-    xs.watch("/w", "tok");
-    xs.write("/w", "1");
+    // Not awaited: both requests reach the store at once, and no event may arrive before this line.
+    const replies = Promise.all([xs.watch("/w", "tok"), xs.write("/w", "1")]);
     expect(events).toEqual([]);
+    await replies;
   });
 
   it("fire for deletes, including a removed ancestor of the watched node", async () => {
     const store = new XenStore();
     const { client: xs, events } = connect(store, 0);
-    xs.write("/d/a/b", "x");
-    xs.watch("/d/a/b", "leaf");
-    xs.watch("/d", "top");
+    await xs.write("/d/a/b", "x");
+    await xs.watch("/d/a/b", "leaf");
+    await xs.watch("/d", "top");
     await delivered();
     events.length = 0;
-    xs.rm("/d/a");
+    await xs.rm("/d/a");
     await delivered();
     expect(events.sort()).toEqual(["/d/a top", "/d/a/b leaf"]);
   });
@@ -61,10 +48,10 @@ describe("watches", () => {
   it("fire for permission changes", async () => {
     const store = new XenStore();
     const { client: xs, events } = connect(store, 0);
-    xs.write("/p", "x");
-    xs.watch("/p", "t");
+    await xs.write("/p", "x");
+    await xs.watch("/p", "t");
     await delivered();
-    xs.setPerms("/p", ["n0", "r3"]);
+    await xs.setPerms("/p", ["n0", "r3"]);
     await delivered();
     expect(events).toEqual(["/p t", "/p t"]);
   });
@@ -73,9 +60,9 @@ describe("watches", () => {
     const store = new XenStore();
     store.introduceDomain(3, "three");
     const { client: guest, events } = connect(store, 3);
-    guest.watch("device", "dev");
-    guest.watch("/local/domain/3/device", "abs");
-    guest.write("device/vif/0/state", "1");
+    await guest.watch("device", "dev");
+    await guest.watch("/local/domain/3/device", "abs");
+    await guest.write("device/vif/0/state", "1");
     await delivered();
     expect(events).toEqual([
       "device dev",
@@ -91,15 +78,15 @@ describe("watches", () => {
     store.introduceDomain(2, "two");
     const { client: xs } = connect(store, 0);
     const snoop = connect(store, 2);
-    snoop.client.watch("/local/domain/1", "spy");
+    await snoop.client.watch("/local/domain/1", "spy");
     await delivered();
     snoop.events.length = 0;
-    xs.write("/local/domain/1/secret/key", "k");
+    await xs.write("/local/domain/1/secret/key", "k");
     await delivered();
     expect(snoop.events).toEqual([]);
-    xs.write("/local/domain/1/public", "p");
-    xs.setPerms("/local/domain/1/public", ["n1", "r2"]);
-    xs.write("/local/domain/1/public/child", "c");
+    await xs.write("/local/domain/1/public", "p");
+    await xs.setPerms("/local/domain/1/public", ["n1", "r2"]);
+    await xs.write("/local/domain/1/public/child", "c");
     await delivered();
     expect(snoop.events).toEqual(["/local/domain/1/public spy", "/local/domain/1/public/child spy"]);
   });
@@ -107,20 +94,20 @@ describe("watches", () => {
   it("fire on commit only, and not at all on abort", async () => {
     const store = new XenStore();
     const { client: xs, events } = connect(store, 0);
-    xs.watch("/t", "t");
+    await xs.watch("/t", "t");
     await delivered();
     events.length = 0;
-    const aborted = xs.transactionStart();
-    xs.write("/t/x", "1", aborted);
+    const aborted = await xs.transactionStart();
+    await xs.write("/t/x", "1", aborted);
     await delivered();
-    xs.transactionEnd(aborted, false);
-    await delivered();
-    expect(events).toEqual([]);
-    const tx = xs.transactionStart();
-    xs.write("/t/y", "1", tx);
+    await xs.transactionEnd(aborted, false);
     await delivered();
     expect(events).toEqual([]);
-    xs.transactionEnd(tx, true);
+    const tx = await xs.transactionStart();
+    await xs.write("/t/y", "1", tx);
+    await delivered();
+    expect(events).toEqual([]);
+    await xs.transactionEnd(tx, true);
     await delivered();
     expect(events).toEqual(["/t/y t"]);
   });
@@ -131,8 +118,8 @@ describe("watches", () => {
     store.introduceDomain(1, "one");
     const guest = connect(store, 1);
     for (const w of [dom0, guest]) {
-      w.client.watch("@introduceDomain", "in");
-      w.client.watch("@releaseDomain", "out");
+      await w.client.watch("@introduceDomain", "in");
+      await w.client.watch("@releaseDomain", "out");
     }
     await delivered();
     dom0.events.length = 0;
@@ -143,7 +130,7 @@ describe("watches", () => {
     expect(dom0.events).toEqual(["@introduceDomain in", "@releaseDomain out"]);
     expect(guest.events).toEqual([]);
 
-    dom0.client.setPerms("@releaseDomain", ["n0", "r1"]);
+    await dom0.client.setPerms("@releaseDomain", ["n0", "r1"]);
     await delivered();
     expect(guest.events).toEqual(["@releaseDomain out"]); // the permission change itself, as xenstored
     guest.events.length = 0;
@@ -156,17 +143,17 @@ describe("watches", () => {
   it("refuse a duplicate watch with EEXIST; UNWATCH and RESET_WATCHES remove them", async () => {
     const store = new XenStore();
     const { client: xs, events } = connect(store, 0);
-    xs.watch("/u", "t");
-    expect(errno(() => xs.watch("/u", "t"))).toBe("EEXIST");
-    xs.watch("/u", "t2");
-    xs.unwatch("/u", "t");
-    expect(errno(() => xs.unwatch("/u", "t"))).toBe("ENOENT");
+    await xs.watch("/u", "t");
+    expect(await errno(() => xs.watch("/u", "t"))).toBe("EEXIST");
+    await xs.watch("/u", "t2");
+    await xs.unwatch("/u", "t");
+    expect(await errno(() => xs.unwatch("/u", "t"))).toBe("ENOENT");
     await delivered();
     events.length = 0;
-    xs.write("/u", "1");
+    await xs.write("/u", "1");
     await delivered();
     expect(events).toEqual(["/u t2"]);
-    xs.request(21, new Uint8Array([0]));
+    await xs.request(21, new Uint8Array([0]));
     expect(store.stats().watches).toBe(0);
   });
 });

@@ -1,10 +1,10 @@
 // DIRECTORY, READ, GET_PERMS, WRITE, MKDIR, RM, SET_PERMS, DIRECTORY_PART.
-import { XENSTORE_PAYLOAD_MAX } from "@xenfs/proto";
+import { encodeXsPayload, XENSTORE_PAYLOAD_MAX } from "@xenfs/proto";
 import { XsError } from "./errors.js";
 import type { RequestContext } from "./handlers.js";
 import { resolvePath } from "./paths.js";
 import { formatPerms, parsePerms } from "./permissions.js";
-import { exactStrings, leadingStrings, OK, oneArg, payloadStrings, strings } from "./requests.js";
+import { exactStrings, leadingStrings, OK, oneArg, payloadStrings } from "./requests.js";
 import { childList } from "./tree.js";
 
 function path(ctx: RequestContext, name: string, allowSpecial = false): string {
@@ -20,7 +20,9 @@ export function READ(ctx: RequestContext): Uint8Array {
 }
 
 export function GET_PERMS(ctx: RequestContext): Uint8Array {
-  return strings(...formatPerms(ctx.db.read(ctx.caller, path(ctx, oneArg(ctx.payload), true)).perms));
+  return encodeXsPayload([
+    ...formatPerms(ctx.db.read(ctx.caller, path(ctx, oneArg(ctx.payload), true)).perms),
+  ]);
 }
 
 /** `<path>|<value|>`: the value is everything after the first NUL, binary allowed. */
@@ -64,7 +66,7 @@ export function DIRECTORY_PART(ctx: RequestContext): Uint8Array {
   if (!/^[0-9]{1,10}$/.test(offsetText!)) throw new XsError("EINVAL", "bad DIRECTORY_PART offset");
   const node = ctx.db.read(ctx.caller, path(ctx, name!));
   const list = childList(node);
-  const gen = strings(String(node.generation));
+  const gen = encodeXsPayload([String(node.generation)]);
   const offset = Number(offsetText);
   const room = XENSTORE_PAYLOAD_MAX - gen.length - 1;
   let end = offset;

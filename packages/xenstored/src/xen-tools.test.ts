@@ -9,8 +9,8 @@ import { createInterface } from "node:readline";
 import { XS } from "@xenfs/proto";
 import { skipReason } from "@xenfs/testkit/skip";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { XsBackend } from "../xenstore-port.js";
-import { XsClient } from "./client.js";
+import { StoreClient } from "../test/client.js";
+import type { XsBackend } from "./backend.js";
 import { startXenstoredSocket, type XenstoredSocket } from "./socket-server.js";
 import { XenStore } from "./store.js";
 
@@ -32,7 +32,7 @@ describe.skipIf(skip)(TITLE, () => {
   let dir: string;
   let server: XenstoredSocket;
   let store: XenStore;
-  let dom0: XsClient;
+  let dom0: StoreClient;
   const requestTypes: number[] = [];
 
   /** Runs a tool with XENSTORED_PATH pointing at our socket (killed after 10 s at worst). */
@@ -65,7 +65,7 @@ describe.skipIf(skip)(TITLE, () => {
       releaseDomain: (domid) => store.releaseDomain(domid),
     };
     server = await startXenstoredSocket(recording, join(dir, "run/xenstored/socket"));
-    dom0 = new XsClient(store.connect(0, () => {}));
+    dom0 = new StoreClient(store, 0);
     store.introduceDomain(1, "guest-one");
   });
 
@@ -83,7 +83,7 @@ describe.skipIf(skip)(TITLE, () => {
     });
     expect(requestTypes[0]).toBe(XS.TRANSACTION_START);
     expect(requestTypes.at(-1)).toBe(XS.TRANSACTION_END);
-    expect(dom0.read("/vm/b")).toBe("x y");
+    expect(await dom0.read("/vm/b")).toBe("x y");
     expect(await tool("read", "/vm/a", "/vm/b")).toEqual({ code: 0, stdout: "hello\nx y\n", stderr: "" });
     expect(await tool("read", "-s", "/local/domain/1/name")).toEqual({
       code: 0,
@@ -93,9 +93,9 @@ describe.skipIf(skip)(TITLE, () => {
   });
 
   it("xenstore-ls prints the tree, with -p the permissions", async () => {
-    dom0.write("/ls/one", "1");
-    dom0.write("/ls/two/deep", "d");
-    dom0.setPerms("/ls/one", ["n0", "r1"]);
+    await dom0.write("/ls/one", "1");
+    await dom0.write("/ls/two/deep", "d");
+    await dom0.setPerms("/ls/one", ["n0", "r1"]);
     expect(await tool("ls", "/ls")).toEqual({
       code: 0,
       stdout: 'one = "1"\ntwo = ""\n deep = "d"\n',
@@ -117,24 +117,24 @@ describe.skipIf(skip)(TITLE, () => {
   });
 
   it("xenstore-list lists children", async () => {
-    dom0.write("/list/a", "");
-    dom0.write("/list/b", "");
+    await dom0.write("/list/a", "");
+    await dom0.write("/list/b", "");
     expect(await tool("list", "/list")).toEqual({ code: 0, stdout: "a\nb\n", stderr: "" });
   });
 
   it("xenstore-chmod sets permissions, recursively with -r", async () => {
-    dom0.write("/chmod/x/y", "v");
+    await dom0.write("/chmod/x/y", "v");
     expect((await tool("chmod", "/chmod/x", "n1", "r2")).code).toBe(0);
-    expect(dom0.getPerms("/chmod/x")).toEqual(["n1", "r2"]);
-    expect(dom0.getPerms("/chmod/x/y")).toEqual(["n0"]);
+    expect(await dom0.getPerms("/chmod/x")).toEqual(["n1", "r2"]);
+    expect(await dom0.getPerms("/chmod/x/y")).toEqual(["n0"]);
     expect((await tool("chmod", "-r", "/chmod", "b3")).code).toBe(0);
-    expect(dom0.getPerms("/chmod/x/y")).toEqual(["b3"]);
+    expect(await dom0.getPerms("/chmod/x/y")).toEqual(["b3"]);
   });
 
   it("xenstore-rm removes a subtree; reading it afterwards fails as with xenstored", async () => {
-    dom0.write("/gone/a/b", "v");
+    await dom0.write("/gone/a/b", "v");
     expect(await tool("rm", "/gone/a")).toEqual({ code: 0, stdout: "", stderr: "" });
-    expect(dom0.directory("/gone")).toEqual([]);
+    expect(await dom0.directory("/gone")).toEqual([]);
     expect(await tool("read", "/gone/a/b")).toEqual({
       code: 1,
       stdout: "",
@@ -143,7 +143,7 @@ describe.skipIf(skip)(TITLE, () => {
   });
 
   it("xenstore-watch prints the initial fire and each change below the path", async () => {
-    dom0.mkdir("/watched");
+    await dom0.mkdir("/watched");
     const env = { ...process.env, XENSTORED_PATH: server.path };
     const watcher = spawn("/usr/bin/xenstore-watch", ["-n", "3", "/watched"], {
       env,
@@ -157,10 +157,10 @@ describe.skipIf(skip)(TITLE, () => {
         seen.push(line);
         // One change per line seen: identical events still pending would be merged, as xenstored does.
         if (seen.length === 1) {
-          dom0.write("/elsewhere", "ignored");
-          dom0.write("/watched/x", "1");
+          await dom0.write("/elsewhere", "ignored");
+          await dom0.write("/watched/x", "1");
         }
-        if (seen.length === 2) dom0.rm("/watched");
+        if (seen.length === 2) await dom0.rm("/watched");
         if (seen.length === 3) break;
       }
       expect(seen).toEqual(["/watched", "/watched/x", "/watched"]);

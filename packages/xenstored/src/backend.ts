@@ -1,5 +1,6 @@
-// The boundary between the hypervisor and XenStore (implemented in ./xenstore/). A domain's
-// `xs` hypercalls go through its connection; watch events come back as xs_watch_event upcalls.
+// What xenstored offers its host. In Xen, domains reach xenstored over a shared ring and an event
+// channel; here the hypervisor passes a domain's `xs` hypercalls to its connection, and watch
+// events go back to the domain as xs_watch_event upcalls.
 
 export interface XsConnection {
   /** One xs_wire request (io/xs_wire.h); answers with the reply's type and payload. */

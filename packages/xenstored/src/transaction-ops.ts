@@ -1,15 +1,16 @@
 // TRANSACTION_START, TRANSACTION_END.
+import { encodeXsPayload } from "@xenfs/proto";
 import { XsError } from "./errors.js";
 import type { RequestContext } from "./handlers.js";
 import { enforceQuota } from "./quotas.js";
-import { OK, oneArg, strings } from "./requests.js";
+import { OK, oneArg } from "./requests.js";
 
 /** `|` → `<transid>|`; no nesting. */
 export function TRANSACTION_START(ctx: RequestContext): Uint8Array {
   if (ctx.tx) throw new XsError("EBUSY", "transactions do not nest");
   const open = ctx.store.countForDomain(ctx.caller.domid, "transactions");
   enforceQuota(ctx.store.quotas, ctx.caller, "transactions", open + 1);
-  return strings(String(ctx.conn.transactions.start(ctx.store.db).id));
+  return encodeXsPayload([String(ctx.conn.transactions.start(ctx.store.db).id)]);
 }
 
 /** `T|` commits (EAGAIN on conflict), `F|` aborts; either way the id is gone afterwards. */

@@ -1,5 +1,5 @@
 import { XENSTORE_PAYLOAD_MAX, XS_SPECIAL_WATCH } from "@xenfs/proto";
-import type { XsBackend } from "../xenstore-port.js";
+import type { XsBackend } from "./backend.js";
 import { StoreConnection } from "./connection.js";
 import { type XsChange, XsDatabase } from "./database.js";
 import { checkDomid, DomainTable } from "./domains.js";

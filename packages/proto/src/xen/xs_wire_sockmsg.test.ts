@@ -1,7 +1,13 @@
-import { WireError, XENSTORE_PAYLOAD_MAX, XS } from "@xenfs/proto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { decodeXsdSockmsgHeader, encodeXsdSockmsg, type XsdSockmsg, XsdSockmsgDecoder } from "./wire.js";
+import { WireError } from "../errors.js";
+import { XENSTORE_PAYLOAD_MAX, XS } from "./xs_wire.js";
+import {
+  decodeXsdSockmsgHeader,
+  encodeXsdSockmsg,
+  type XsdSockmsg,
+  XsdSockmsgDecoder,
+} from "./xs_wire_sockmsg.js";
 
 const msg = (req_id: number, text: string): XsdSockmsg => ({
   type: XS.READ,

@@ -1,9 +1,10 @@
 // INTRODUCE, RELEASE, GET_DOMAIN_PATH, IS_DOMAIN_INTRODUCED, RESUME, SET_TARGET, CONTROL.
+import { encodeXsPayload } from "@xenfs/proto";
 import { parseDomid } from "./domains.js";
 import { XsError } from "./errors.js";
 import type { RequestContext } from "./handlers.js";
 import { domainPath } from "./paths.js";
-import { leadingStrings, OK, oneArg, strings } from "./requests.js";
+import { leadingStrings, OK, oneArg } from "./requests.js";
 
 /** An introduced guest named by the single argument (xenstored's onearg_domain()). */
 function guestArg(ctx: RequestContext): number {
@@ -30,11 +31,11 @@ export function RELEASE(ctx: RequestContext): Uint8Array {
 }
 
 export function GET_DOMAIN_PATH(ctx: RequestContext): Uint8Array {
-  return strings(domainPath(parseDomid(oneArg(ctx.payload))));
+  return encodeXsPayload([domainPath(parseDomid(oneArg(ctx.payload)))]);
 }
 
 export function IS_DOMAIN_INTRODUCED(ctx: RequestContext): Uint8Array {
-  return strings(ctx.store.domains.isIntroduced(parseDomid(oneArg(ctx.payload))) ? "T" : "F");
+  return encodeXsPayload([ctx.store.domains.isIntroduced(parseDomid(oneArg(ctx.payload))) ? "T" : "F"]);
 }
 
 /** Nothing here tracks shutdown, so re-arming @releaseDomain only needs the domain to exist. */
@@ -53,7 +54,7 @@ export function SET_TARGET(ctx: RequestContext): Uint8Array {
 
 const CONTROL_COMMANDS: ReadonlyMap<string, () => Uint8Array> = new Map([
   ["check", () => OK],
-  ["help", () => strings([...CONTROL_COMMANDS.keys()].join("\n"))],
+  ["help", () => encodeXsPayload([[...CONTROL_COMMANDS.keys()].join("\n")])],
 ]);
 
 /** `<command>|[<parameters>|]`: the minimal set, `check` and `help`. */

@@ -5,13 +5,9 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { calibrate, measure, type ResultRow, rowOf, type WrittenReport, writeReport } from "@xenfs/bench-kit";
+import { CLUSTER_TOKEN, DOM0_TOKEN, type HypervisorProcess, startHypervisorProcess } from "@xenfs/testkit";
 import type { FromDom0, FromGuest, ToGuest, WorkloadResult, WorkloadSpec } from "@xenfs/xenbus";
-import {
-  CLUSTER_TOKEN,
-  DOM0_TOKEN,
-  type HypervisorProcess,
-  startHypervisorProcess,
-} from "./core/hypervisor-process.js";
+import { BENCH_HYPERVISOR_ENV } from "./hypervisor-env.js";
 
 const ECHO_DIR = fileURLToPath(new URL("../../packages/xenbus/src/echo/", import.meta.url));
 /** The guest sets up the largest ring the backend offers: 16 pages, 1,024 slots (blkif's order 4). */
@@ -70,7 +66,7 @@ async function stop(child: ChildProcess): Promise<void> {
 
 export async function runEchoBench(resultsDir: string): Promise<WrittenReport> {
   const calibration = await calibrate();
-  const hv = await startHypervisorProcess();
+  const hv = await startHypervisorProcess(BENCH_HYPERVISOR_ENV);
   const dom0 = startEcho("dom0", hv);
   const guest = startEcho("guest", hv);
   const rows: ResultRow[] = [];

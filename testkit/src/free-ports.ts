@@ -9,7 +9,7 @@ export function portIsFree(port: number): Promise<boolean> {
   });
 }
 
-/** Ports a launcher host with `guests` guests takes from `base`: +0, +1, +100… (DESIGN §1). */
+/** Ports a launcher host with `guests` guests takes from `base`: +0, +1, +100…. */
 export function launcherPorts(base: number, guests: number): number[] {
   return [base, base + 1, ...Array.from({ length: guests }, (_, i) => base + 100 + i)];
 }

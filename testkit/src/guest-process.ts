@@ -1,10 +1,9 @@
 // services/domu-client/src/main.ts as a real process on an ephemeral port, driven through its
 // admin API (GET/PUT /fs/<path>, GET /api/mount).
-
 import type { MemoryTransport } from "@xenfs/libxen";
-import { TEST_MEMORY_TRANSPORT } from "@xenfs/testkit";
-import { JsonLinesProcess } from "@xenfs/testkit/process";
-import { CLUSTER_TOKEN } from "./hypervisor-process.js";
+import { JsonLinesProcess } from "./json-lines-process.js";
+import { CLUSTER_TOKEN } from "./tokens.js";
+import { TEST_MEMORY_TRANSPORT } from "./transport.js";
 
 export interface MountView {
   mode: string;

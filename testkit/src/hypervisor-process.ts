@@ -1,8 +1,7 @@
 // services/hypervisor/src/main.ts as a real process on an ephemeral loopback port.
-import { JsonLinesProcess } from "@xenfs/testkit/process";
-
-export const CLUSTER_TOKEN = "tests-cluster-token";
-export const DOM0_TOKEN = "tests-dom0-token";
+import { memoryView } from "./hypervisor-api.js";
+import { JsonLinesProcess } from "./json-lines-process.js";
+import { CLUSTER_TOKEN, DOM0_TOKEN } from "./tokens.js";
 
 export interface HypervisorProcess {
   readonly process: JsonLinesProcess;
@@ -10,8 +9,13 @@ export interface HypervisorProcess {
   readonly url: string;
   /** http://127.0.0.1:<port> */
   readonly httpUrl: string;
+  /** Machine frames in use now (/api/memory frames.used). */
+  framesUsed(): Promise<number>;
+  /** Asks it to stop (SIGTERM) and waits for it to be gone. */
+  stop(): Promise<void>;
 }
 
+/** `env` adds to or overrides the defaults (16 MB of machine memory, the test tokens). */
 export async function startHypervisorProcess(env: Record<string, string> = {}): Promise<HypervisorProcess> {
   const process = JsonLinesProcess.start("hypervisor", "services/hypervisor/src/main.ts", {
     PORT: "0",
@@ -27,5 +31,12 @@ export async function startHypervisorProcess(env: Record<string, string> = {}): 
     "hypervisor ready",
     (m) => m.msg === "hypervisor ready",
   );
-  return { process, url: ready.url, httpUrl: ready.dashboard.replace(/\/$/, "") };
+  const httpUrl = ready.dashboard.replace(/\/$/, "");
+  return {
+    process,
+    url: ready.url,
+    httpUrl,
+    framesUsed: async () => (await memoryView(httpUrl)).frames.used,
+    stop: () => process.stop(),
+  };
 }

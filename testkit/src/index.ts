@@ -1,11 +1,23 @@
 // A real hypervisor (in this process, on an ephemeral port, with its XenStore) and domains
-// joined to it: the host every integration test above libxen starts from. libxen's own tests keep
-// a copy of this against its sources, since libxen cannot depend on a package built on it.
+// joined to it: the host every integration test starts from. The rest of testkit — the services
+// as processes, a XenFS host, fixture processes, ports, polling — is re-exported below.
 import { type Hypervisor, type HypervisorOptions, startHypervisor, XenStore } from "@xenfs/hypervisor";
-import { type MemoryTransport, XenDomain, type XenSessionOptions } from "@xenfs/libxen";
+import { XenDomain, type XenSessionOptions } from "@xenfs/libxen";
+import { CLUSTER_TOKEN, DOM0_TOKEN } from "./tokens.js";
+import { TEST_MEMORY_TRANSPORT } from "./transport.js";
 
-export const CLUSTER_TOKEN = "test-cluster-token";
-export const DOM0_TOKEN = "test-dom0-token";
+export { destroyDomain, domidsNamed, faultRules, type HypervisorHttp, pauseDomain } from "./admin.js";
+export { type Dom0Dirs, startDom0Process } from "./dom0-process.js";
+export { tempExport } from "./export-dir.js";
+export { freeLauncherBase, launcherPorts, portIsFree } from "./free-ports.js";
+export { type GuestProcess, type MountView, startGuestProcess } from "./guest-process.js";
+export { type DomainView, domainsView, hvApi, type MemoryView, memoryView } from "./hypervisor-api.js";
+export { type HypervisorProcess, startHypervisorProcess } from "./hypervisor-process.js";
+export { pidsWithEnv } from "./pids.js";
+export { CLUSTER_TOKEN, DOM0_TOKEN } from "./tokens.js";
+export { TEST_MEMORY_TRANSPORT, TRANSPORTS } from "./transport.js";
+export { eventually, pollUntil, until } from "./wait.js";
+export { startXenfsHost, type XenfsHost, type XenfsHostOptions } from "./xenfs-host.js";
 
 export function startTestHypervisor(options: Partial<HypervisorOptions> = {}): Promise<Hypervisor> {
   return startHypervisor({
@@ -15,23 +27,13 @@ export function startTestHypervisor(options: Partial<HypervisorOptions> = {}): P
     dom0Token: DOM0_TOKEN,
     xenstore: new XenStore(),
     ...options,
-    // Tests above libxen are not about the per-guest flood limit; on a fast machine a busy guest
-    // would hit it (EAGAIN) in the middle of what they do test.
+    // Tests other than the hypervisor's own are not about the per-guest flood limit; a busy guest
+    // on a fast machine would hit it (EAGAIN) in the middle of what they do test.
     limits: { ratePerSec: 0, ...options.limits },
   });
 }
 
-/**
- * The memory transport test domains use unless a test names one: XEN_MEMORY_TRANSPORT=socket runs
- * a suite over the socket transport; otherwise shm (libxen's default).
- */
-export const TEST_MEMORY_TRANSPORT: MemoryTransport = transportFrom(process.env);
-
-function transportFrom({ XEN_MEMORY_TRANSPORT }: NodeJS.ProcessEnv): MemoryTransport {
-  return XEN_MEMORY_TRANSPORT === "socket" ? "socket" : "shm";
-}
-
-type JoinOptions = Partial<Omit<XenSessionOptions, "token" | "url">>;
+type JoinOptions = Partial<Omit<XenSessionOptions, "token">>;
 
 export function joinDom0(hv: Hypervisor, options: JoinOptions = {}): Promise<XenDomain> {
   return XenDomain.join({

@@ -12,7 +12,7 @@ export interface Message {
   readonly [field: string]: unknown;
 }
 
-const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const DEFAULT_WAIT_MS = 30_000;
 
 export class JsonLinesProcess {

@@ -39,3 +39,4 @@ export { backendMaxRingPageOrder, parseRingKeys, type RingKeys, ringKeys } from 
 export { createDevice, type DeviceSpec } from "./toolstack.js";
 export { WriteCombiningPage, type WriteFlusher } from "./write-combining-page.js";
 export { parseState, XenbusState, xenbusStateName } from "./xenbus-state.js";
+export { readOptional } from "./xs-read.js";

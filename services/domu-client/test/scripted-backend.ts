@@ -3,7 +3,7 @@
 import type { FsRequest, FsResponse } from "@xenfs/fsproto";
 import type { XenDomain } from "@xenfs/libxen";
 import { RingBack, RingFront } from "@xenfs/xenbus";
-import { XENFS_RING_TYPES } from "../frontend/ring-types.js";
+import { XENFS_RING_TYPES } from "../src/frontend/ring-types.js";
 
 export interface ScriptedRing {
   readonly front: RingFront<FsRequest, FsResponse>;

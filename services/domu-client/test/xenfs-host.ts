@@ -6,10 +6,13 @@ import { join } from "node:path";
 import { type Dom0Server, startDom0Server } from "@xenfs/dom0-server";
 import type { Hypervisor } from "@xenfs/hypervisor";
 import type { XenDomain } from "@xenfs/libxen";
-import type { XenfsMode } from "../frontend/modes.js";
-import type { XenfsMount } from "../mount/mount.js";
-import { type MountOptions, mount } from "../xenfs.js";
-import { DOM0_TOKEN, joinGuest, startTestHypervisor } from "./host.js";
+import { DOM0_TOKEN, joinGuest, startTestHypervisor } from "@xenfs/testkit";
+import type { XenfsMode } from "../src/frontend/modes.js";
+import type { XenfsMount } from "../src/mount/mount.js";
+import { type MountOptions, mount } from "../src/xenfs.js";
+
+/** Room for page caches, and a short lease so a killed dom0 makes way for the next quickly. */
+export const TEST_HYPERVISOR_OPTIONS = { memoryMb: 64, sessionLeaseMs: 500 } as const;
 
 /** Bytes that differ at every offset, so a misplaced page shows. */
 export function pattern(length: number, seed = 1): Buffer {
@@ -52,7 +55,7 @@ export async function startTestHost(options: { cacheMb?: number } = {}): Promise
   const exportDir = join(base, "export");
   await mkdir(exportDir);
   await sampleExport(exportDir);
-  const hv = await startTestHypervisor();
+  const hv = await startTestHypervisor(TEST_HYPERVISOR_OPTIONS);
   const startDom0 = () =>
     startDom0Server({
       hypervisorUrl: hv.url,

@@ -1,5 +1,5 @@
 // Starts a real hypervisor on an ephemeral port for a test file, with helpers to read its JSON API.
-import { type Hypervisor, type HypervisorOptions, startHypervisor } from "../app.js";
+import { type Hypervisor, type HypervisorOptions, startHypervisor } from "../src/app.js";
 import { RawClient } from "./raw-client.js";
 
 export const CLUSTER_TOKEN = "cluster-secret";

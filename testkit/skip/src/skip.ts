@@ -1,6 +1,6 @@
 // Why a test does not run here, said where the test run's output shows it: vitest's reporter
-// counts skipped tests but never says why. No imports, so every package's tests can use it —
-// even those testkit itself builds on (vitest.shared.ts resolves `@xenfs/testkit/skip` for them).
+// counts skipped tests but never says why. A package of its own that imports nothing, so every
+// package's tests may depend on it, even those testkit itself builds on.
 
 const said = new Set<string>();
 

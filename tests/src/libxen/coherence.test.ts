@@ -1,12 +1,11 @@
 // Xen's ordering rule across processes: a domain that handles an event sees every write its
 // peer made before sending it, whatever the batching, awaiting and write sizes.
 import type { Hypervisor } from "@xenfs/hypervisor";
+import type { FramePage, XenDomain } from "@xenfs/libxen";
 import { DEFAULT_WIRE_LIMITS } from "@xenfs/proto";
+import { joinDom0, joinGuest, startTestHypervisor, TRANSPORTS } from "@xenfs/testkit";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { joinDom0, joinGuest, startTestHypervisor, TRANSPORTS } from "../test/host.js";
-import type { XenDomain } from "./domain.js";
-import type { FramePage } from "./frame-page.js";
 
 type How = "await" | "issue" | "page";
 interface Write {

@@ -1,9 +1,9 @@
 // Against the real hypervisor: an interdomain channel between dom0 and a guest.
 import type { Hypervisor } from "@xenfs/hypervisor";
+import type { XenDomain } from "@xenfs/libxen";
 import { VIRQ } from "@xenfs/proto";
+import { joinDom0, joinGuest, startTestHypervisor, TRANSPORTS } from "@xenfs/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { joinDom0, joinGuest, startTestHypervisor, TRANSPORTS } from "../test/host.js";
-import type { XenDomain } from "./domain.js";
 
 describe.each(TRANSPORTS)("event channels (%s transport)", (transport) => {
   let hv: Hypervisor;

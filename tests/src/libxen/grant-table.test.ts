@@ -1,10 +1,10 @@
 // Against the real hypervisor: dom0 shares a page with a guest the way Xen guests do.
 import type { Hypervisor } from "@xenfs/hypervisor";
+import type { XenDomain } from "@xenfs/libxen";
+import { GRANT_IN_USE, type GrantRevokeEvent } from "@xenfs/libxen";
 import { GNTST } from "@xenfs/proto";
+import { joinDom0, joinGuest, startTestHypervisor, TRANSPORTS } from "@xenfs/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { joinDom0, joinGuest, startTestHypervisor, TRANSPORTS } from "../test/host.js";
-import type { XenDomain } from "./domain.js";
-import { GRANT_IN_USE, type GrantRevokeEvent } from "./grant-table.js";
 
 const text = new TextEncoder();
 

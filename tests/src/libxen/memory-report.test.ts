@@ -1,10 +1,11 @@
 // Every domain reports its process's real memory through libxen: the hypervisor's /api/memory
 // shows this process's Rss and Pss under the domain once it has joined.
+
+import type { XenDomain } from "@xenfs/libxen";
+import { XenError } from "@xenfs/libxen";
 import { procMemory } from "@xenfs/service-kit";
+import { joinGuest, startTestHypervisor } from "@xenfs/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { joinGuest, startTestHypervisor } from "../test/host.js";
-import type { XenDomain } from "./domain.js";
-import { XenError } from "./errors.js";
 
 type Hypervisor = Awaited<ReturnType<typeof startTestHypervisor>>;
 

@@ -1,8 +1,8 @@
 // Against the real hypervisor: a domain's own frames, atomics, and how refusals surface.
 import type { Hypervisor } from "@xenfs/hypervisor";
+import type { XenDomain } from "@xenfs/libxen";
+import { joinGuest, startTestHypervisor, TRANSPORTS } from "@xenfs/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { joinGuest, startTestHypervisor, TRANSPORTS } from "../test/host.js";
-import type { XenDomain } from "./domain.js";
 
 describe.each(TRANSPORTS)("memory (%s transport)", (transport) => {
   let hv: Hypervisor;

@@ -1,12 +1,11 @@
 // Against the real hypervisor: joining, and calls that complete exactly once across dropped
 // sockets and dropped, duplicated or delayed frames.
 import type { Hypervisor } from "@xenfs/hypervisor";
+import type { XenDomain } from "@xenfs/libxen";
+import { XenError, XenSession } from "@xenfs/libxen";
+import { CLUSTER_TOKEN, joinDom0, joinGuest, startTestHypervisor } from "@xenfs/testkit";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { CLUSTER_TOKEN, joinDom0, joinGuest, startTestHypervisor } from "../test/host.js";
-import { TcpProxy } from "../test/tcp-proxy.js";
-import type { XenDomain } from "./domain.js";
-import { XenError } from "./errors.js";
-import { XenSession } from "./session.js";
+import { TcpProxy } from "./tcp-proxy.js";
 
 /**
  * `count` mem_add(1) calls on one word, `perFrame` to a tick (so to a frame: several frames are

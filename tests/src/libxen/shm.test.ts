@@ -4,10 +4,10 @@
 import { openSync, readSync } from "node:fs";
 import { rename } from "node:fs/promises";
 import type { Hypervisor } from "@xenfs/hypervisor";
+import type { XenDomain } from "@xenfs/libxen";
 import { XEN_PAGE_SIZE } from "@xenfs/proto";
+import { joinDom0, joinGuest, startTestHypervisor } from "@xenfs/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { joinDom0, joinGuest, startTestHypervisor } from "../test/host.js";
-import type { XenDomain } from "./domain.js";
 
 describe("the shm transport", () => {
   let hv: Hypervisor;

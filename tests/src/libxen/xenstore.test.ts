@@ -1,9 +1,9 @@
 // Against the real hypervisor and its XenStore, over the `xs` hypercall.
 import type { Hypervisor } from "@xenfs/hypervisor";
+import type { XenDomain } from "@xenfs/libxen";
 import { XEN_ERRNO } from "@xenfs/proto";
+import { joinDom0, joinGuest, startTestHypervisor } from "@xenfs/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { joinDom0, joinGuest, startTestHypervisor } from "../test/host.js";
-import type { XenDomain } from "./domain.js";
 
 describe("XenStore client", () => {
   let hv: Hypervisor;

@@ -1,19 +1,19 @@
 // The bins as processes: what they print and the exit status the shell sees.
 import { execFile } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { DOM0_TOKEN } from "@xenfs/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DOM0_TOKEN, startTestHost, type TestHost } from "../host.fixture.js";
+import { REPO_ROOT, startTestHost, type TestHost } from "./host.js";
 
 let host: TestHost;
 beforeAll(async () => {
   host = await startTestHost();
   await host.join("Domain-0", DOM0_TOKEN);
 });
-afterAll(() => host.close());
+afterAll(() => host.stop());
 
 /** Runs src/bin/<bin>.ts from source, as `node dist/bin/<bin>.js` runs once built. */
 function run(bin: string, args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  const script = fileURLToPath(new URL(`./${bin}.ts`, import.meta.url));
+  const script = `${REPO_ROOT}packages/toolstack/src/bin/${bin}.ts`;
   const argv = ["--conditions=@xenfs/source", "--import", "tsx", script, ...args];
   return new Promise((resolve) => {
     execFile(

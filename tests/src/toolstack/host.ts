@@ -1,16 +1,18 @@
-// A real host for the tools' tests: a hypervisor in-process with its XenStore, that store's
-// xenstored socket, dom0 and guests joined over WebSocket (libxen), and an Io that keeps what
-// a command prints.
+// A real host for the tools' tests: testkit's hypervisor in-process with its XenStore, that
+// store's xenstored socket, dom0 and guests joined over WebSocket (libxen), and an Io that keeps
+// what a command prints.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { XenstoredSocket } from "@xenfs/hypervisor";
-import { type Hypervisor, startHypervisor, startXenstoredSocket, XenStore } from "@xenfs/hypervisor";
+import { type Hypervisor, startXenstoredSocket, XenStore } from "@xenfs/hypervisor";
 import { XenDomain } from "@xenfs/libxen";
-import type { Io, ToolEnv } from "./io.js";
+import { CLUSTER_TOKEN, DOM0_TOKEN, startTestHypervisor } from "@xenfs/testkit";
+import type { Io, ToolEnv } from "@xenfs/toolstack";
 
-export const CLUSTER_TOKEN = "cluster-secret";
-export const DOM0_TOKEN = "dom0-secret";
+/** The repository's root, where the tools' bins are run from source. */
+export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
 export interface TestHost {
   readonly hv: Hypervisor;
@@ -19,19 +21,13 @@ export interface TestHost {
   /** XENSTORED_PATH, XEN_HYPERVISOR_HTTP and XEN_DOM0_TOKEN for this host. */
   readonly env: ToolEnv;
   join(name: string, token?: string): Promise<XenDomain>;
-  close(): Promise<void>;
+  stop(): Promise<void>;
 }
 
 export async function startTestHost(): Promise<TestHost> {
   const dir = await mkdtemp(join(tmpdir(), "toolstack-"));
   const store = new XenStore();
-  const hv = await startHypervisor({
-    port: 0,
-    memoryMb: 16,
-    clusterToken: CLUSTER_TOKEN,
-    dom0Token: DOM0_TOKEN,
-    xenstore: store,
-  });
+  const hv = await startTestHypervisor({ xenstore: store });
   const socket: XenstoredSocket = await startXenstoredSocket(store, join(dir, "xenstored/socket"));
   const domains: XenDomain[] = [];
   return {
@@ -44,7 +40,7 @@ export async function startTestHost(): Promise<TestHost> {
       domains.push(domain);
       return domain;
     },
-    async close() {
+    async stop() {
       await Promise.allSettled(domains.map((d) => d.close()));
       await socket.close();
       await hv.close();

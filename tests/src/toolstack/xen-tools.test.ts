@@ -7,12 +7,11 @@ import { join } from "node:path";
 import { startXenstoredSocket, type XenstoredSocket } from "@xenfs/hypervisor";
 import type { XenDomain } from "@xenfs/libxen";
 import { XS } from "@xenfs/proto";
-import { skipReason } from "@xenfs/testkit/skip";
+import { DOM0_TOKEN } from "@xenfs/testkit";
+import { skipReason } from "@xenfs/testkit-skip";
+import { runXenstore, runXenstoreMultiplexed, XS_MODES, type XsMode } from "@xenfs/toolstack";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { captureIo, startTestHost, type TestHost } from "../host.fixture.js";
-import { runXenstoreMultiplexed } from "./multiplexer.js";
-import { XS_MODES, type XsMode } from "./options.js";
-import { runXenstore } from "./run.js";
+import { captureIo, startTestHost, type TestHost } from "./host.js";
 
 const REAL = [...XS_MODES.map((m) => `/usr/bin/xenstore-${m}`), "/usr/bin/xenstore"];
 const missing = REAL.filter((tool) => !existsSync(tool));
@@ -39,7 +38,7 @@ let interfere: { type: number; run(): void } | undefined;
 
 beforeAll(async () => {
   host = await startTestHost();
-  dom0 = await host.join("Domain-0", "dom0-secret");
+  dom0 = await host.join("Domain-0", DOM0_TOKEN);
   await host.join("guest-one");
   // A second socket on the same store records what each tool asks for.
   recording = await startXenstoredSocket(
@@ -67,7 +66,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await recording.close();
-  await host.close();
+  await host.stop();
 });
 
 /** The same /t for every run: values with escapes, a long one, an empty chain, a permission. */

@@ -1,9 +1,9 @@
 import { createServer } from "node:net";
 import type { XenDomain } from "@xenfs/libxen";
+import { DOM0_TOKEN } from "@xenfs/testkit";
+import { runXl, type ToolEnv } from "@xenfs/toolstack";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { captureIo, DOM0_TOKEN, startTestHost, type TestHost } from "../host.fixture.js";
-import type { ToolEnv } from "../io.js";
-import { runXl } from "./cli.js";
+import { captureIo, startTestHost, type TestHost } from "./host.js";
 
 let host: TestHost;
 let web: XenDomain;
@@ -16,7 +16,7 @@ beforeAll(async () => {
   db = await host.join("db");
   await web.memory.populatePhysmap(300); // 300 frames: 1 MiB and a bit
 });
-afterAll(() => host.close());
+afterAll(() => host.stop());
 
 async function xl(args: string[], env: ToolEnv = host.env) {
   const captured = captureIo(env);

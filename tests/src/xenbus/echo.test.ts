@@ -2,9 +2,10 @@
 // hypervisor: the handshake, a stream of requests, and dom0 killed and restarted mid-stream.
 import type { ChildProcess } from "node:child_process";
 import type { Hypervisor } from "@xenfs/hypervisor";
+import { startTestHypervisor } from "@xenfs/testkit";
+import type { FromDom0, FromGuest, ToDom0, ToGuest } from "@xenfs/xenbus";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { kill, nextMessage, spawnEcho, startTestHypervisor } from "../../test/host.js";
-import type { FromDom0, FromGuest, ToDom0, ToGuest } from "./control.js";
+import { kill, LEASE_MS, nextMessage, spawnEcho } from "./host.js";
 
 type Result = Extract<FromGuest, { type: "result" }>;
 
@@ -34,7 +35,7 @@ describe("echo device across processes", () => {
   };
 
   beforeAll(async () => {
-    hv = await startTestHypervisor();
+    hv = await startTestHypervisor({ sessionLeaseMs: LEASE_MS });
   });
   afterEach(async () => {
     await Promise.all(children.splice(0).map((child) => kill(child)));

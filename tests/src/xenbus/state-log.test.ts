@@ -2,13 +2,10 @@
 // in the log of the domain that made it, and nothing per request.
 import type { Hypervisor } from "@xenfs/hypervisor";
 import type { XenDomain, XenLogger } from "@xenfs/libxen";
+import { joinDom0, joinGuest, startTestHypervisor } from "@xenfs/testkit";
+import { ECHO_DEVICE, EchoBackend, EchoFrontend, XenbusBackend, XenbusFrontend } from "@xenfs/xenbus";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { joinDom0, joinGuest, startTestHypervisor } from "../test/host.js";
-import { XenbusBackend } from "./backend.js";
-import { EchoBackend } from "./echo/backend.js";
-import { EchoFrontend } from "./echo/frontend.js";
-import { ECHO_DEVICE } from "./echo/protocol.js";
-import { XenbusFrontend } from "./frontend.js";
+import { LEASE_MS } from "./host.js";
 
 interface Line {
   level: string;
@@ -38,7 +35,7 @@ describe("xenbus state changes in the log", () => {
   beforeEach(async () => {
     backLog = capture();
     frontLog = capture();
-    hv = await startTestHypervisor();
+    hv = await startTestHypervisor({ sessionLeaseMs: LEASE_MS });
     dom0 = await joinDom0(hv, { logger: backLog });
     guest = await joinGuest(hv, "guest-log", { logger: frontLog });
   });

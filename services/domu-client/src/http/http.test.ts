@@ -3,10 +3,10 @@
 import { randomBytes } from "node:crypto";
 import { readFile as readLocal, writeFile as writeLocal } from "node:fs/promises";
 import { join } from "node:path";
+import { CLUSTER_TOKEN } from "@xenfs/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestHost, type TestHost } from "../../test/xenfs-host.js";
 import { type DomuClient, startDomuClient } from "../app.js";
-import { CLUSTER_TOKEN } from "../test-support/host.js";
-import { startTestHost, type TestHost } from "../test-support/xenfs-host.js";
 import { GET_CHUNK_BYTES } from "./fs-routes.js";
 
 describe("HTTP admin API", () => {

@@ -2,7 +2,7 @@
 // as it was.
 import { readdir as readdirLocal } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestHost, type TestHost } from "../test-support/xenfs-host.js";
+import { startTestHost, type TestHost } from "../../test/xenfs-host.js";
 import type { XenfsMount } from "./mount.js";
 
 describe("paths out of the export", () => {

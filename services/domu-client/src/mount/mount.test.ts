@@ -3,9 +3,9 @@
 import { readFile as readLocal, stat as statLocal, writeFile as writeLocal } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { NS_TIMES, setTimesNs } from "../../test/times.js";
+import { pattern, startTestHost, type TestHost } from "../../test/xenfs-host.js";
 import { BUILT_MODES } from "../frontend/modes.js";
-import { NS_TIMES, setTimesNs } from "../test-support/times.js";
-import { pattern, startTestHost, type TestHost } from "../test-support/xenfs-host.js";
 import type { XenfsMount } from "./mount.js";
 
 describe.each(BUILT_MODES)("the mount in %s mode", (mode) => {

@@ -3,7 +3,7 @@
 import { writeFile as writeLocal } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pattern, startTestHost, type TestHost } from "../test-support/xenfs-host.js";
+import { pattern, startTestHost, type TestHost } from "../../test/xenfs-host.js";
 
 interface MemoryView {
   frames: { shared: number };

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { StatRecord } from "@xenfs/fsproto";
 import { describe, expect, it } from "vitest";
-import { NS_TIMES, setTimesNs } from "../test-support/times.js";
+import { NS_TIMES, setTimesNs } from "../../test/times.js";
 import { S_IF, XenfsStats } from "./stats.js";
 
 const record = (mode: number, times: Partial<StatRecord> = {}): StatRecord => ({

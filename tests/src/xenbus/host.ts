@@ -1,20 +1,15 @@
-// A real hypervisor (in this process, on an ephemeral port) and the echo processes, for tests.
+// What the xenbus tests add to testkit: a short session lease, and the echo device's entry points
+// as child processes.
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
-import type { Hypervisor, HypervisorOptions } from "@xenfs/hypervisor";
-import { CLUSTER_TOKEN, DOM0_TOKEN, startTestHypervisor as startHost } from "@xenfs/testkit";
+import type { Hypervisor } from "@xenfs/hypervisor";
+import { CLUSTER_TOKEN, DOM0_TOKEN } from "@xenfs/testkit";
 
-export { CLUSTER_TOKEN, DOM0_TOKEN, joinDom0, joinGuest } from "@xenfs/testkit";
-
-/** Short, so a killed dom0's domain dies (and a new one may join) within the test. */
+/** The hypervisor's session lease: short, so a killed dom0's domain dies (and a new one may join) within the test. */
 export const LEASE_MS = 400;
 
-export function startTestHypervisor(options: Partial<HypervisorOptions> = {}): Promise<Hypervisor> {
-  return startHost({ sessionLeaseMs: LEASE_MS, ...options });
-}
-
-const ECHO_DIR = fileURLToPath(new URL("../src/echo/", import.meta.url));
+const ECHO_DIR = fileURLToPath(new URL("../../../packages/xenbus/src/echo/", import.meta.url));
 
 /** One of the echo entry points as a child process with an IPC channel. */
 export function spawnEcho(
@@ -67,24 +62,4 @@ export async function kill(
   const exited = once(child, "exit");
   child.kill(signal);
   await exited;
-}
-
-export async function getJson<T>(hv: Hypervisor, path: string): Promise<T> {
-  const response = await fetch(`${hv.httpUrl}${path}`);
-  return (await response.json()) as T;
-}
-
-/** Polls `probe` until it returns something other than undefined. */
-export async function eventually<T>(
-  probe: () => Promise<T | undefined>,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const giveUpAt = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > giveUpAt) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }

@@ -22,6 +22,8 @@ export interface GuestProcess {
   /** Removes a file through the guest's mount. */
   remove(path: string): Promise<void>;
   mount(): Promise<MountView>;
+  /** Asks the guest to stop (SIGTERM) and waits for it to be gone. */
+  stop(): Promise<void>;
 }
 
 async function ok(response: Response, what: string): Promise<Response> {
@@ -71,5 +73,6 @@ export async function startGuestProcess(
       const response = await ok(await fetch(`${ready.url}/api/mount`), `GET /api/mount from ${name}`);
       return (await response.json()) as MountView;
     },
+    stop: () => process.stop(),
   };
 }

@@ -87,7 +87,7 @@ describe("against a real host", () => {
     host = await startTestHost();
   });
   afterAll(async () => {
-    await host?.close();
+    await host?.stop();
   });
 
   it("mounts, serves /api/mount with its domid bound in the logs, and stops on SIGTERM with 0", async () => {

@@ -46,7 +46,7 @@ export interface TestHost {
     mode: XenfsMode,
     options?: MountOptions,
   ): Promise<{ domain: XenDomain; fs: XenfsMount }>;
-  close(): Promise<void>;
+  stop(): Promise<void>;
 }
 
 export async function startTestHost(options: { cacheMb?: number } = {}): Promise<TestHost> {
@@ -92,7 +92,7 @@ export async function startTestHost(options: { cacheMb?: number } = {}): Promise
       guests.push(guest);
       return guest;
     },
-    async close() {
+    async stop() {
       for (const { domain, fs } of guests) {
         await fs.unmount().catch(() => {});
         await domain.close();

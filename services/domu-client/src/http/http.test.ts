@@ -26,7 +26,7 @@ describe("HTTP admin API", () => {
   });
   afterAll(async () => {
     await guest?.close();
-    await host?.close();
+    await host?.stop();
   });
 
   it("lists a directory as JSON and answers a file's bytes with its length", async () => {

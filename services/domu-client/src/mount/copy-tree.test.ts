@@ -56,7 +56,7 @@ describe("a recursive copy written for fs/promises", () => {
     scratch = await nodeFs.mkdtemp(join(tmpdir(), "xenfs-copy-"));
   });
   afterAll(async () => {
-    await host?.close();
+    await host?.stop();
     if (scratch) await nodeFs.rm(scratch, { recursive: true, force: true });
   });
 

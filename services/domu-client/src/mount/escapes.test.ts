@@ -14,7 +14,7 @@ describe("paths out of the export", () => {
     fs = (await host.guest("escaper", "shared")).fs;
   });
   afterAll(async () => {
-    await host?.close();
+    await host?.stop();
   });
 
   it("refuses `..` and absolute paths", async () => {

@@ -18,7 +18,7 @@ describe.each(BUILT_MODES)("the mount in %s mode", (mode) => {
     fs = (await host.guest(`api-${mode}`, mode)).fs;
   });
   afterAll(async () => {
-    await host?.close();
+    await host?.stop();
   });
 
   it("reads files as Buffers or strings, whole pages and partial ones", async () => {

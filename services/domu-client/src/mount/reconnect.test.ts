@@ -12,7 +12,7 @@ describe("a dom0 restart under a mounted guest", () => {
     host = await startTestHost();
   });
   afterAll(async () => {
-    await host?.close();
+    await host?.stop();
   });
 
   it("answers requests made while dom0 was away and keeps open files working", async () => {

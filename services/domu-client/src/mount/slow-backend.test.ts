@@ -11,7 +11,7 @@ describe("mount() while dom0's backend is not there yet", () => {
     await host.stopDom0();
   });
   afterAll(async () => {
-    await host?.close();
+    await host?.stop();
   });
 
   it("waits, reporting how long at growing intervals, and mounts once the backend comes", async () => {

@@ -35,7 +35,7 @@ describe("a guest whose domain is destroyed", () => {
   });
   afterAll(async () => {
     for (const guest of guests) await guest.close();
-    await host?.close();
+    await host?.stop();
   });
 
   it("injects its XEN_FAULTS on its own session only", async () => {

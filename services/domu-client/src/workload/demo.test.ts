@@ -14,7 +14,7 @@ describe("DemoWorkload", () => {
     host = await startTestHost();
   });
   afterAll(async () => {
-    await host?.close();
+    await host?.stop();
   });
 
   it("reads every file, makes random reads and writes into its own area", async () => {

@@ -5,7 +5,8 @@ import type { Hypervisor } from "@xenfs/hypervisor";
 import { startTestHypervisor } from "@xenfs/testkit";
 import type { FromDom0, FromGuest, ToDom0, ToGuest } from "@xenfs/xenbus";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { kill, LEASE_MS, nextMessage, spawnEcho } from "./host.js";
+import { LEASE_MS } from "../xenbus/host.js";
+import { kill, nextMessage, spawnEcho } from "./echo-processes.js";
 
 type Result = Extract<FromGuest, { type: "result" }>;
 

@@ -2,16 +2,17 @@
 // hypervisor process, each figure beside the raw WebSocket it rides on (docs/design.md#measuring).
 import { calibrate, type ResultRow, type WrittenReport, writeReport } from "@xenfs/bench-kit";
 import { XenDomain } from "@xenfs/libxen";
+import { DOM0_TOKEN, startHypervisorProcess } from "@xenfs/testkit";
 import { grantRows } from "./core/grant-rate.js";
 import { joinGuests } from "./core/guests.js";
 import { hypercallRateRows } from "./core/hypercall-rate.js";
-import { DOM0_TOKEN, startHypervisorProcess } from "./core/hypervisor-process.js";
 import { memReadRows } from "./core/mem-read.js";
 import { pingPongRows } from "./core/ping-pong.js";
+import { BENCH_HYPERVISOR_ENV } from "./hypervisor-env.js";
 
 export async function runCoreBench(resultsDir: string): Promise<WrittenReport> {
   const calibration = await calibrate();
-  const hv = await startHypervisorProcess();
+  const hv = await startHypervisorProcess(BENCH_HYPERVISOR_ENV);
   const rows: ResultRow[] = [];
   try {
     // Crossing processes is the point here: both ends are domain processes of their own.

@@ -14,12 +14,8 @@ import {
   type WorkloadResult,
   type WorkloadSpec,
 } from "@xenfs/echo";
-import {
-  CLUSTER_TOKEN,
-  DOM0_TOKEN,
-  type HypervisorProcess,
-  startHypervisorProcess,
-} from "./core/hypervisor-process.js";
+import { CLUSTER_TOKEN, DOM0_TOKEN, type HypervisorProcess, startHypervisorProcess } from "@xenfs/testkit";
+import { BENCH_HYPERVISOR_ENV } from "./hypervisor-env.js";
 
 /** The guest sets up the largest ring the backend offers: 16 pages, 1,024 slots (blkif's order 4). */
 const RING_PAGE_ORDER = "4";
@@ -73,7 +69,7 @@ async function stop(child: ChildProcess): Promise<void> {
 
 export async function runEchoBench(resultsDir: string): Promise<WrittenReport> {
   const calibration = await calibrate();
-  const hv = await startHypervisorProcess();
+  const hv = await startHypervisorProcess(BENCH_HYPERVISOR_ENV);
   const dom0 = startEcho("dom0", hv);
   const guest = startEcho("guest", hv);
   const rows: ResultRow[] = [];

@@ -5,11 +5,16 @@
 import { mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import {
+  type Dom0Dirs,
+  type GuestProcess,
+  type HypervisorProcess,
+  startDom0Process,
+  startGuestProcess,
+  startHypervisorProcess,
+} from "@xenfs/testkit";
 import type { JsonLinesProcess } from "@xenfs/testkit/process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Dom0Dirs, startDom0Process } from "./support/dom0-process.js";
-import { type GuestProcess, startGuestProcess } from "./support/guest-process.js";
-import { type HypervisorProcess, startHypervisorProcess } from "./support/hypervisor-process.js";
 
 const WRITERS = 3;
 /** Bytes per file: several pages, so a write is more than one request. */

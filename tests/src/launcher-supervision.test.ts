@@ -11,9 +11,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
+import { freeLauncherBase, launcherPorts, pidsWithEnv, portIsFree } from "@xenfs/testkit";
 import { afterEach, describe, expect, it } from "vitest";
-import { freeLauncherBase, launcherPorts, portIsFree } from "./support/free-ports.js";
-import { pidsWithEnv } from "./support/processes.js";
 
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const GUESTS = 2;

@@ -9,9 +9,8 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { freeLauncherBase, launcherPorts, pidsWithEnv, portIsFree } from "@xenfs/testkit";
 import { beforeAll, describe, expect, it } from "vitest";
-import { freeLauncherBase, launcherPorts, portIsFree } from "./support/free-ports.js";
-import { pidsWithEnv } from "./support/processes.js";
 
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const GUESTS = 3;

@@ -2,22 +2,20 @@
 // interdomain event channel, the ordering rule (write, then notify) across processes, and a
 // killed guest's frames coming back once its lease runs out.
 
-import { JsonLinesProcess } from "@xenfs/testkit/process";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { digest, pattern } from "./fixtures/pattern.js";
-import {
-  type DomainView,
-  domainsView,
-  type MemoryView,
-  memoryView,
-  pollUntil,
-} from "./support/hypervisor-api.js";
 import {
   CLUSTER_TOKEN,
   DOM0_TOKEN,
+  type DomainView,
+  domainsView,
   type HypervisorProcess,
+  type MemoryView,
+  memoryView,
+  pollUntil,
   startHypervisorProcess,
-} from "./support/hypervisor-process.js";
+} from "@xenfs/testkit";
+import { JsonLinesProcess } from "@xenfs/testkit/process";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { digest, pattern } from "./fixtures/pattern.js";
 
 const LEASE_MS = 500;
 const GUEST_FRAMES = 3;

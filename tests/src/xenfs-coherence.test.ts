@@ -8,11 +8,15 @@
 // B's own socket, which nothing orders against A's: B may read old bytes until that socket has
 // caught up (the limit docs/memory-transports.md describes), never anything else.
 import { type DomuClient, startDomuClient } from "@xenfs/domu-client";
+import {
+  CLUSTER_TOKEN,
+  type GuestProcess,
+  startGuestProcess,
+  startXenfsHost,
+  type XenfsHost,
+} from "@xenfs/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { filePattern } from "./fixtures/file-pattern.js";
-import { type GuestProcess, startGuestProcess } from "./support/guest-process.js";
-import { CLUSTER_TOKEN } from "./support/hypervisor-process.js";
-import { startXenfsHost, type XenfsHost } from "./support/xenfs-host.js";
 
 const FILE = "coherent.bin";
 const FILE_PAGES = 16;
@@ -29,7 +33,7 @@ describe.sequential.each(TRANSPORTS)(
 
     beforeAll(async () => {
       const files = { [FILE]: filePattern(FILE_PAGES, 1) };
-      host = await startXenfsHost(files, { memoryMb: 32, cacheMb: 8 }, transport);
+      host = await startXenfsHost({ files, memoryMb: 32, cacheMb: 8, transport });
       [writer, sharedReader, copyReader] = await Promise.all([
         startGuestProcess(host.hv.url, "writer", "shared", transport),
         startGuestProcess(host.hv.url, "shared-reader", "shared", transport),
@@ -38,7 +42,7 @@ describe.sequential.each(TRANSPORTS)(
     }, 120_000);
     afterAll(async () => {
       await Promise.all([writer, sharedReader, copyReader].map((guest) => guest?.process.kill("SIGTERM")));
-      await host?.close();
+      await host?.stop();
     });
 
     it("readers holding the old pages see every byte of an acknowledged rewrite", async () => {
@@ -82,11 +86,12 @@ describe.sequential.each(TRANSPORTS)(
     let b: DomuClient;
 
     beforeAll(async () => {
-      host = await startXenfsHost(
-        { "race.txt": Buffer.from("value 0") },
-        { memoryMb: 32, cacheMb: 8 },
+      host = await startXenfsHost({
+        files: { "race.txt": Buffer.from("value 0") },
+        memoryMb: 32,
+        cacheMb: 8,
         transport,
-      );
+      });
       const start = (name: string) =>
         startDomuClient({
           hypervisorUrl: host.hv.url,
@@ -101,7 +106,7 @@ describe.sequential.each(TRANSPORTS)(
     }, 120_000);
     afterAll(async () => {
       await Promise.all([a?.close(), b?.close()]);
-      await host?.close();
+      await host?.stop();
     });
 
     it(`B's read sees A's write (${TRIALS} trials)`, async () => {

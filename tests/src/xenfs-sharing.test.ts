@@ -3,12 +3,10 @@
 // more for every guest's own copy. Counts are exact, from the hypervisor's /api/memory. The same
 // on both memory transports: the ledger does not depend on how domains reach the bytes.
 import { type DomuClient, startDomuClient } from "@xenfs/domu-client";
+import type { MemoryView } from "@xenfs/testkit";
+import { CLUSTER_TOKEN, startGuestProcess, startXenfsHost, type XenfsHost } from "@xenfs/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { filePattern, pagesOf } from "./fixtures/file-pattern.js";
-import { startGuestProcess } from "./support/guest-process.js";
-import type { MemoryView } from "./support/hypervisor-api.js";
-import { CLUSTER_TOKEN } from "./support/hypervisor-process.js";
-import { startXenfsHost, type XenfsHost } from "./support/xenfs-host.js";
 
 type Mode = "shared" | "copy";
 const CASES = ["shared", "copy", "processes"] as const;
@@ -53,7 +51,7 @@ describe.sequential.each(["shm", "socket"] as const)(
       for (const kind of CASES) {
         for (const count of GUEST_COUNTS) files[caseFile(kind, count)] = contentOf(kind, count);
       }
-      host = await startXenfsHost(files, { memoryMb: 64, cacheMb: 32 }, transport);
+      host = await startXenfsHost({ files, memoryMb: 64, cacheMb: 32, transport });
       // A first guest takes what dom0 allocates once for the host (the warm-up page in its cache,
       // its first attribute page), so every case below starts from the same kind of state.
       const [primer] = await startGuests("primer", "shared", 1);
@@ -61,7 +59,7 @@ describe.sequential.each(["shm", "socket"] as const)(
     }, 120_000);
     afterAll(async () => {
       await Promise.all(guests.map((guest) => guest.close()));
-      await host?.close();
+      await host?.stop();
     });
 
     async function startGuests(prefix: string, mode: Mode, count: number): Promise<DomuClient[]> {

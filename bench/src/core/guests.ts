@@ -3,7 +3,7 @@
 // 10,000; over it, EAGAIN), so rates above that are driven by several domains at once. They use
 // the socket memory transport: the core rows (mem_read among them) measure the hypercall wire.
 import { XenDomain } from "@xenfs/libxen";
-import { CLUSTER_TOKEN } from "./hypervisor-process.js";
+import { CLUSTER_TOKEN } from "@xenfs/testkit";
 
 export const DRIVING_GUESTS = 4;
 

@@ -1,8 +1,8 @@
 // Event-channel ping-pong between two guest processes through the hypervisor process: each round
 // trip is send → event_pending at the ponger → send → event_pending at the pinger.
 import { type Calibration, measure, type ResultRow, rowOf } from "@xenfs/bench-kit";
+import { CLUSTER_TOKEN, type HypervisorProcess } from "@xenfs/testkit";
 import { JsonLinesProcess } from "@xenfs/testkit/process";
-import { CLUSTER_TOKEN, type HypervisorProcess } from "./hypervisor-process.js";
 
 const ROUND_TRIPS = 2_000;
 /** Target (docs/design.md#measuring): an event round trip within three raw WebSocket round trips. */

@@ -1,12 +1,9 @@
-// A XenFS host for the benchmark: the hypervisor and dom0 as their own processes, dom0 exporting
-// the benchmark's directory under the given memory transport. A fresh host per phase gives every
-// phase an empty page cache.
-import { JsonLinesProcess } from "@xenfs/testkit/process";
+// A XenFS host for the benchmark: testkit's (the hypervisor and dom0 as their own processes),
+// dom0 exporting the benchmark's directory under the given memory transport, plus what the
+// benchmark reads of it. A fresh host per phase gives every phase an empty page cache.
+import { startXenfsHost as startHost } from "@xenfs/testkit";
 import { type HostMemorySample, sampleHostMemory } from "./host-memory.js";
 import type { Transport } from "./transport.js";
-
-export const CLUSTER_TOKEN = "bench-cluster-token";
-const DOM0_TOKEN = "bench-dom0-token";
 
 export interface HostSizes {
   readonly memoryMb: number;
@@ -31,54 +28,28 @@ export async function startXenfsHost(
   sizes: HostSizes,
   transport: Transport,
 ): Promise<XenfsHost> {
-  const hypervisor = JsonLinesProcess.start("hypervisor", "services/hypervisor/src/main.ts", {
-    PORT: "0",
-    HOST: "127.0.0.1",
-    XEN_MEMORY_MB: String(sizes.memoryMb),
-    XEN_CLUSTER_TOKEN: CLUSTER_TOKEN,
-    XEN_DOM0_TOKEN: DOM0_TOKEN,
-    LOG_LEVEL: "info",
-  });
-  const ready = await hypervisor.waitFor<{ url: string; dashboard: string }>(
-    "hypervisor ready",
-    (m) => m.msg === "hypervisor ready",
-  );
-  const dom0 = JsonLinesProcess.start("dom0", "services/dom0-server/src/main.ts", {
-    PORT: "0",
-    HOST: "127.0.0.1",
-    XEN_HYPERVISOR_URL: ready.url,
-    XEN_DOM0_TOKEN: DOM0_TOKEN,
-    XEN_MEMORY_TRANSPORT: transport,
-    XENFS_EXPORT: exportDir,
-    XENFS_CACHE_MB: String(sizes.cacheMb),
-    LOG_LEVEL: "info",
-  });
-  const stop = async () => {
-    await dom0.stop();
-    await hypervisor.stop();
-  };
-  try {
-    // Generous: with many guests about to start, a loaded machine is slow to bring dom0 up.
-    await dom0.waitFor("dom0 ready", (m) => m.msg === "dom0 ready", 120_000);
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-  const memoryUrl = new URL("api/memory", ready.dashboard);
-  return {
-    url: ready.url,
+  const host = await startHost({
+    exportDir,
+    ...sizes,
     transport,
-    hypervisorPid: hypervisor.pid ?? -1,
-    async framesUsed() {
-      const view = (await (await fetch(memoryUrl)).json()) as { frames: { used: number } };
-      return view.frames.used;
-    },
+    // The hypervisor's own default: the benchmark measures the host as it runs.
+    sessionLeaseMs: 10_000,
+    // Generous: with many guests about to start, a loaded machine is slow to bring dom0 up.
+    dom0ReadyMs: 120_000,
+  });
+  const memoryUrl = new URL("/api/memory", host.hv.httpUrl);
+  const hypervisorPid = host.hv.process.pid ?? -1;
+  return {
+    url: host.hv.url,
+    transport,
+    hypervisorPid,
+    framesUsed: host.hv.framesUsed,
     memory: (readerPids) =>
       sampleHostMemory(memoryUrl, [
-        { name: "hypervisor", pids: [hypervisor.pid ?? -1] },
-        { name: "dom0", pids: [dom0.pid ?? -1] },
+        { name: "hypervisor", pids: [hypervisorPid] },
+        { name: "dom0", pids: [host.dom0.pid ?? -1] },
         { name: "readers", pids: readerPids },
       ]),
-    stop,
+    stop: host.stop,
   };
 }

@@ -3,7 +3,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
-import { CLUSTER_TOKEN } from "./host.js";
+import { CLUSTER_TOKEN } from "@xenfs/testkit";
 import type { Command, ReaderReply } from "./reader-protocol.js";
 import type { Transport } from "./transport.js";
 import type { FileRef } from "./workloads.js";

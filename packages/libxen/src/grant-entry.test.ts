@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { GTF } from "@xenfs/proto";
-import { skipReason } from "@xenfs/testkit/skip";
+import { skipReason } from "@xenfs/testkit-skip";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeGrantEntry, encodeGrantEntry, entryLocation, flagsWord } from "./grant-entry.js";

@@ -1,6 +1,6 @@
 // Cross-check against Xen's own io/ring.h: a C peer compiled from the installed header shares
 // one page with the TypeScript rings, in both directions, across the u32 index wrap.
-import { skipReason } from "@xenfs/testkit/skip";
+import { skipReason } from "@xenfs/testkit-skip";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   answer,

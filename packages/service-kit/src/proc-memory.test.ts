@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { skipReason } from "@xenfs/testkit/skip";
+import { skipReason } from "@xenfs/testkit-skip";
 import { describe, expect, it } from "vitest";
 import { fileResidentBytes, ProcMemoryError, parseSmapsRollup, procMemory } from "./proc-memory.js";
 

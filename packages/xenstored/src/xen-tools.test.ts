@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { XS } from "@xenfs/proto";
-import { skipReason } from "@xenfs/testkit/skip";
+import { skipReason } from "@xenfs/testkit-skip";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StoreClient } from "../test/client.js";
 import type { XsBackend } from "./backend.js";

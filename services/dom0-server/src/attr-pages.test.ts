@@ -1,8 +1,8 @@
 import { ATTR, ATTR_RECORD_SIZE, attrRecordCodec, attrRecordOffset } from "@xenfs/fsproto";
 import type { Hypervisor } from "@xenfs/hypervisor";
 import type { XenDomain } from "@xenfs/libxen";
+import { hvApi, joinDom0, joinGuest, startTestHypervisor } from "@xenfs/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hvApi, joinDom0, joinGuest, startTestHypervisor } from "../test/host.js";
 import { AttrPages, type FileAttrs } from "./attr-pages.js";
 import { GrantReaper } from "./grants/grant-reaper.js";
 

@@ -2,8 +2,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import type { Hypervisor } from "@xenfs/hypervisor";
+import { DOM0_TOKEN, startTestHypervisor, tempExport } from "@xenfs/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DOM0_TOKEN, startTestHypervisor, tempExport } from "../test/host.js";
 
 function startMain(env: Record<string, string>): ChildProcess {
   const { PATH = "" } = process.env;

@@ -4,9 +4,15 @@ import { join } from "node:path";
 import type { Hypervisor } from "@xenfs/hypervisor";
 import type { MemoryTransport, XenDomain } from "@xenfs/libxen";
 import { createLogger } from "@xenfs/service-kit";
+import {
+  DOM0_TOKEN,
+  joinGuest,
+  startTestHypervisor,
+  TEST_MEMORY_TRANSPORT,
+  tempExport,
+} from "@xenfs/testkit";
 import { type Dom0Server, startDom0Server } from "../src/app.js";
 import { TestFront } from "./fs-front.js";
-import { DOM0_TOKEN, joinGuest, startTestHypervisor, TEST_MEMORY_TRANSPORT, tempExport } from "./host.js";
 
 export interface TestServer {
   readonly hv: Hypervisor;

@@ -3,9 +3,9 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { CLUSTER_TOKEN } from "@xenfs/testkit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { CLUSTER_TOKEN } from "./test-support/host.js";
-import { startTestHost, type TestHost } from "./test-support/xenfs-host.js";
+import { startTestHost, type TestHost } from "../test/xenfs-host.js";
 
 const MAIN = fileURLToPath(new URL("./main.ts", import.meta.url));
 const children: ChildProcess[] = [];
@@ -87,7 +87,7 @@ describe("against a real host", () => {
     host = await startTestHost();
   });
   afterAll(async () => {
-    await host?.close();
+    await host?.stop();
   });
 
   it("mounts, serves /api/mount with its domid bound in the logs, and stops on SIGTERM with 0", async () => {

@@ -6,9 +6,9 @@ import { readFileSync } from "node:fs";
 import { DOMID, encodeEnvelope, type xen } from "@xenfs/proto";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ok, populate, setupTable } from "./test-support/guest-ops.js";
-import { CLUSTER_TOKEN, DOM0_TOKEN, startTestHost, type TestHost } from "./test-support/host.js";
-import { RawClient } from "./test-support/raw-client.js";
+import { ok, populate, setupTable } from "../test/guest-ops.js";
+import { CLUSTER_TOKEN, DOM0_TOKEN, startTestHost, type TestHost } from "../test/host.js";
+import { RawClient } from "../test/raw-client.js";
 
 const MAX_PAYLOAD = 64 * 1024;
 let host: TestHost;

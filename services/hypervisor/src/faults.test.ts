@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { ok } from "../test/guest-ops.js";
+import { faultsInForce, startTestHost } from "../test/host.js";
 import { Faults } from "./faults.js";
-import { ok } from "./test-support/guest-ops.js";
-import { faultsInForce, startTestHost } from "./test-support/host.js";
 
 describe("fault injection at run time", () => {
   it("plans per frame: a domain's own rule wins over the global one", () => {

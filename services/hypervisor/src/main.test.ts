@@ -7,8 +7,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { XS } from "@xenfs/proto";
 import { afterAll, describe, expect, it } from "vitest";
-import { ok } from "./test-support/guest-ops.js";
-import { RawClient } from "./test-support/raw-client.js";
+import { ok } from "../test/guest-ops.js";
+import { RawClient } from "../test/raw-client.js";
 
 const MAIN = fileURLToPath(new URL("./main.ts", import.meta.url));
 const TOKENS = { XEN_CLUSTER_TOKEN: "cluster-secret", XEN_DOM0_TOKEN: "dom0-secret" };

@@ -5,7 +5,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { skipReason } from "@xenfs/testkit/skip";
+import { skipReason } from "@xenfs/testkit-skip";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ChildExitedError } from "./errors.js";
 import { type RunningHost, startHost } from "./host.js";

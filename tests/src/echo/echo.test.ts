@@ -3,8 +3,9 @@
 import type { ChildProcess } from "node:child_process";
 import type { FromDom0, FromGuest, ToDom0, ToGuest } from "@xenfs/echo";
 import type { Hypervisor } from "@xenfs/hypervisor";
+import { startTestHypervisor } from "@xenfs/testkit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startTestHypervisor } from "../xenbus/host.js";
+import { LEASE_MS } from "../xenbus/host.js";
 import { kill, nextMessage, spawnEcho } from "./echo-processes.js";
 
 type Result = Extract<FromGuest, { type: "result" }>;
@@ -35,7 +36,7 @@ describe("echo device across processes", () => {
   };
 
   beforeAll(async () => {
-    hv = await startTestHypervisor();
+    hv = await startTestHypervisor({ sessionLeaseMs: LEASE_MS });
   });
   afterEach(async () => {
     await Promise.all(children.splice(0).map((child) => kill(child)));

@@ -3,10 +3,10 @@
 import { ECHO_DEVICE, EchoBackend, EchoFrontend } from "@xenfs/echo";
 import type { Hypervisor } from "@xenfs/hypervisor";
 import type { XenDomain } from "@xenfs/libxen";
+import { eventually, hvApi, joinDom0, joinGuest, startTestHypervisor } from "@xenfs/testkit";
+import type { BackendInfo, FrontendInfo } from "@xenfs/xenbus";
 import {
-  type BackendInfo,
   backendDir,
-  type FrontendInfo,
   frontendDir,
   parseRingKeys,
   readOptional,
@@ -17,7 +17,7 @@ import {
   XenbusState,
 } from "@xenfs/xenbus";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { eventually, getJson, joinDom0, joinGuest, startTestHypervisor } from "./host.js";
+import { LEASE_MS } from "./host.js";
 
 interface DomainView {
   domid: number;
@@ -64,7 +64,7 @@ describe("xenbus handshake", () => {
 
   beforeEach(async () => {
     seen = [];
-    hv = await startTestHypervisor();
+    hv = await startTestHypervisor({ sessionLeaseMs: LEASE_MS });
     dom0 = await joinDom0(hv);
     guest = await joinGuest(hv, "guest-hs");
     back = backendDir(0, guest.domid, ECHO_DEVICE);
@@ -147,11 +147,11 @@ describe("xenbus handshake", () => {
     );
     expect(new Set(refs).size).toBe(16);
     expect(await readOptional(dom0.xs, `${front}/${ringRefKey(16)}`)).toBeUndefined();
-    let view = await getJson<DomainView[]>(hv, "/api/domains");
+    let view = await hvApi<DomainView[]>(hv, "/api/domains");
     expect(view.find((d) => d.domid === 0)).toMatchObject({ maps: 16 });
 
     await frontend.close();
-    view = await getJson<DomainView[]>(hv, "/api/domains");
+    view = await hvApi<DomainView[]>(hv, "/api/domains");
     expect(view.find((d) => d.domid === 0)).toMatchObject({ maps: 0 });
     expect(view.find((d) => d.domid === guest.domid)).toMatchObject({ grants: 0 });
     await backend.close();
@@ -192,7 +192,7 @@ describe("xenbus handshake", () => {
     expect(await dom0.xs.read(`${front}/state`)).toBe(String(XenbusState.Closed));
     expect(await dom0.xs.read(`${back}/state`)).toBe(String(XenbusState.Closed));
     expect((await guest.events.status(port)).status).toBe("closed");
-    const view = await getJson<DomainView[]>(hv, "/api/domains");
+    const view = await hvApi<DomainView[]>(hv, "/api/domains");
     expect(view.find((d) => d.domid === 0)).toMatchObject({ maps: 0 });
     expect(view.find((d) => d.domid === guest.domid)).toMatchObject({ grants: 0 });
     await backend.close();
@@ -201,7 +201,7 @@ describe("xenbus handshake", () => {
   it("cleans up after a guest that dies: backend directory gone, no grant, map or port left", async () => {
     const backend = new XenbusBackend(dom0, ECHO_DEVICE.type, new EchoBackend(dom0));
     await backend.start();
-    const before = await getJson<{ frames: { used: number } }>(hv, "/api/memory");
+    const before = await hvApi<{ frames: { used: number } }>(hv, "/api/memory");
     const doomed = await joinGuest(hv, "guest-doomed");
     const echo = new EchoFrontend(doomed);
     await new XenbusFrontend(doomed, ECHO_DEVICE, echo).start();
@@ -210,14 +210,14 @@ describe("xenbus handshake", () => {
 
     await doomed.close(); // SCHEDOP_shutdown: the hypervisor destroys the domain at once
     await eventually(async () => {
-      const domains = await getJson<DomainView[]>(hv, "/api/domains");
+      const domains = await hvApi<DomainView[]>(hv, "/api/domains");
       return domains.some((d) => d.domid === doomed.domid) ? undefined : domains;
     }, "the dead guest to be reaped (not left a zombie by dom0's mapping)");
-    const domains = await getJson<DomainView[]>(hv, "/api/domains");
+    const domains = await hvApi<DomainView[]>(hv, "/api/domains");
     expect(domains.find((d) => d.domid === 0)).toMatchObject({ maps: 0, ports: 0 });
     expect(await readOptional(dom0.xs, backendDir(0, doomed.domid, ECHO_DEVICE))).toBeUndefined();
     expect(backend.devices.has(doomed.domid)).toBe(false);
-    const after = await getJson<{ frames: { used: number } }>(hv, "/api/memory");
+    const after = await hvApi<{ frames: { used: number } }>(hv, "/api/memory");
     expect(after.frames.used).toBe(before.frames.used);
     await backend.close();
   });

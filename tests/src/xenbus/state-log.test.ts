@@ -3,9 +3,10 @@
 import { ECHO_DEVICE, EchoBackend, EchoFrontend } from "@xenfs/echo";
 import type { Hypervisor } from "@xenfs/hypervisor";
 import type { XenDomain, XenLogger } from "@xenfs/libxen";
+import { joinDom0, joinGuest, startTestHypervisor } from "@xenfs/testkit";
 import { XenbusBackend, XenbusFrontend } from "@xenfs/xenbus";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { joinDom0, joinGuest, startTestHypervisor } from "./host.js";
+import { LEASE_MS } from "./host.js";
 
 interface Line {
   level: string;
@@ -35,7 +36,7 @@ describe("xenbus state changes in the log", () => {
   beforeEach(async () => {
     backLog = capture();
     frontLog = capture();
-    hv = await startTestHypervisor();
+    hv = await startTestHypervisor({ sessionLeaseMs: LEASE_MS });
     dom0 = await joinDom0(hv, { logger: backLog });
     guest = await joinGuest(hv, "guest-log", { logger: frontLog });
   });

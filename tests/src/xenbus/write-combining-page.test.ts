@@ -3,9 +3,10 @@
 // write into shared memory and no hypercall at all.
 import type { Hypervisor } from "@xenfs/hypervisor";
 import type { XenDomain } from "@xenfs/libxen";
+import { joinDom0, joinGuest, startTestHypervisor } from "@xenfs/testkit";
 import { WriteCombiningPage } from "@xenfs/xenbus";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { joinDom0, joinGuest, startTestHypervisor } from "./host.js";
+import { LEASE_MS } from "./host.js";
 
 async function memWrites(hv: Hypervisor): Promise<number> {
   const metrics = await (await fetch(`${hv.httpUrl}/metrics`)).text();
@@ -19,7 +20,7 @@ describe.each(["shm", "socket"] as const)("WriteCombiningPage (%s transport)", (
   let guest: XenDomain;
 
   beforeAll(async () => {
-    hv = await startTestHypervisor();
+    hv = await startTestHypervisor({ sessionLeaseMs: LEASE_MS });
     dom0 = await joinDom0(hv, { memoryTransport: transport });
     guest = await joinGuest(hv, "guest-wc", { memoryTransport: transport });
     await guest.grants.setup(1);

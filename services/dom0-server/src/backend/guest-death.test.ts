@@ -1,7 +1,7 @@
 // A guest that dies holding files, mapped cache pages and an attribute page leaves nothing behind.
 import { O } from "@xenfs/fsproto";
+import { hvApi } from "@xenfs/testkit";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { hvApi } from "../../test/host.js";
 import { ok } from "../../test/ok.js";
 import { startTestServer, type TestServer } from "../../test/server.js";
 

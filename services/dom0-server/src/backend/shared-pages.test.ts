@@ -1,9 +1,9 @@
 // Shared mode: guests map the page cache's own frames; dom0's writes reach the pages they hold.
 import { ATTR, ATTR_RECORD_SIZE, attrRecordCodec, attrRecordOffset, O } from "@xenfs/fsproto";
 import type { XenDomain } from "@xenfs/libxen";
+import { hvApi } from "@xenfs/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestFront } from "../../test/fs-front.js";
-import { hvApi } from "../../test/host.js";
 import { ok } from "../../test/ok.js";
 import { startTestServer, type TestServer } from "../../test/server.js";
 

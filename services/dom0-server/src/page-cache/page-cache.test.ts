@@ -1,8 +1,8 @@
 import type { Hypervisor } from "@xenfs/hypervisor";
 import type { GrantRevokeEvent, XenDomain } from "@xenfs/libxen";
+import { hvApi, joinDom0, joinGuest, startTestHypervisor } from "@xenfs/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dom0Cache, fakeDisk, PAGE } from "../../test/dom0-cache.js";
-import { hvApi, joinDom0, joinGuest, startTestHypervisor } from "../../test/host.js";
 
 interface DomainView {
   domid: number;

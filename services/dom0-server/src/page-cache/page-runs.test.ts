@@ -2,9 +2,9 @@
 // from running out by ending the least recently used grants.
 import type { Hypervisor } from "@xenfs/hypervisor";
 import type { XenDomain } from "@xenfs/libxen";
+import { joinDom0, joinGuest, startTestHypervisor } from "@xenfs/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dom0Cache, PAGE } from "../../test/dom0-cache.js";
-import { joinDom0, joinGuest, startTestHypervisor } from "../../test/host.js";
 import type { PageReader } from "./page-cache.js";
 
 /** A file whose page i holds the byte i + 1 throughout; records each read as [first page, pages]. */

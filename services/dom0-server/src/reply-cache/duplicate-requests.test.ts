@@ -5,9 +5,9 @@ import { join } from "node:path";
 import { type FsRequest, O } from "@xenfs/fsproto";
 import type { Hypervisor } from "@xenfs/hypervisor";
 import type { XenDomain } from "@xenfs/libxen";
+import { DOM0_TOKEN, joinGuest, startTestHypervisor, tempExport } from "@xenfs/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TestFront } from "../../test/fs-front.js";
-import { DOM0_TOKEN, joinGuest, startTestHypervisor, tempExport } from "../../test/host.js";
 import { type Dom0Server, startDom0Server } from "../app.js";
 
 describe("re-issued requests after a dom0 restart", () => {

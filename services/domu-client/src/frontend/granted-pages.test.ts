@@ -1,8 +1,9 @@
 // The page pool against a real hypervisor: dom0 maps what the guest granted, with the access given.
 import type { Hypervisor } from "@xenfs/hypervisor";
 import type { XenDomain } from "@xenfs/libxen";
+import { joinDom0, joinGuest, startTestHypervisor } from "@xenfs/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { joinDom0, joinGuest, startTestHypervisor } from "../test-support/host.js";
+import { TEST_HYPERVISOR_OPTIONS } from "../../test/xenfs-host.js";
 import { GrantedPagePool } from "./granted-pages.js";
 
 describe("GrantedPagePool", () => {
@@ -11,7 +12,7 @@ describe("GrantedPagePool", () => {
   let guest: XenDomain;
 
   beforeAll(async () => {
-    hv = await startTestHypervisor();
+    hv = await startTestHypervisor(TEST_HYPERVISOR_OPTIONS);
     dom0 = await joinDom0(hv);
     guest = await joinGuest(hv, "pages");
     await guest.grants.setup(1);

@@ -2,9 +2,10 @@
 // hypervisor); the test answers as dom0's server would, or fails to.
 import type { Hypervisor } from "@xenfs/hypervisor";
 import type { XenDomain } from "@xenfs/libxen";
+import { joinDom0, joinGuest, startTestHypervisor } from "@xenfs/testkit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { joinDom0, joinGuest, startTestHypervisor } from "../test-support/host.js";
-import { type ScriptedRing, scriptedRing } from "../test-support/scripted-backend.js";
+import { type ScriptedRing, scriptedRing } from "../../test/scripted-backend.js";
+import { TEST_HYPERVISOR_OPTIONS } from "../../test/xenfs-host.js";
 import { FdLostError } from "./reconnected.js";
 import { RequestClient } from "./request-client.js";
 
@@ -53,7 +54,7 @@ describe("RequestClient over a real ring", () => {
   };
 
   beforeAll(async () => {
-    hv = await startTestHypervisor();
+    hv = await startTestHypervisor(TEST_HYPERVISOR_OPTIONS);
     dom0 = await joinDom0(hv);
     guest = await joinGuest(hv, "request-client");
     await guest.grants.setup(2);

@@ -3,10 +3,10 @@
 import { randomBytes } from "node:crypto";
 import { readFile as readLocal, writeFile as writeLocal } from "node:fs/promises";
 import { join } from "node:path";
+import { CLUSTER_TOKEN } from "@xenfs/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestHost, type TestHost } from "../../test/xenfs-host.js";
 import { type DomuClient, startDomuClient } from "../app.js";
-import { CLUSTER_TOKEN } from "../test-support/host.js";
-import { startTestHost, type TestHost } from "../test-support/xenfs-host.js";
 import { GET_CHUNK_BYTES } from "./fs-routes.js";
 
 describe("HTTP admin API", () => {
@@ -26,7 +26,7 @@ describe("HTTP admin API", () => {
   });
   afterAll(async () => {
     await guest?.close();
-    await host?.close();
+    await host?.stop();
   });
 
   it("lists a directory as JSON and answers a file's bytes with its length", async () => {

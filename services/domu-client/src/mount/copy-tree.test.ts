@@ -5,8 +5,8 @@ import * as nodeFs from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestHost, type TestHost } from "../../test/xenfs-host.js";
 import { BUILT_MODES } from "../frontend/modes.js";
-import { startTestHost, type TestHost } from "../test-support/xenfs-host.js";
 
 /** What the copy needs of an fs: node:fs/promises has it, and so does a XenFS mount. */
 interface TreeSource {
@@ -56,7 +56,7 @@ describe("a recursive copy written for fs/promises", () => {
     scratch = await nodeFs.mkdtemp(join(tmpdir(), "xenfs-copy-"));
   });
   afterAll(async () => {
-    await host?.close();
+    await host?.stop();
     if (scratch) await nodeFs.rm(scratch, { recursive: true, force: true });
   });
 

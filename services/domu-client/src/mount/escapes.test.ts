@@ -2,7 +2,7 @@
 // as it was.
 import { readdir as readdirLocal } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestHost, type TestHost } from "../test-support/xenfs-host.js";
+import { startTestHost, type TestHost } from "../../test/xenfs-host.js";
 import type { XenfsMount } from "./mount.js";
 
 describe("paths out of the export", () => {
@@ -14,7 +14,7 @@ describe("paths out of the export", () => {
     fs = (await host.guest("escaper", "shared")).fs;
   });
   afterAll(async () => {
-    await host?.close();
+    await host?.stop();
   });
 
   it("refuses `..` and absolute paths", async () => {

@@ -3,9 +3,9 @@
 import { readFile as readLocal, stat as statLocal, writeFile as writeLocal } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { NS_TIMES, setTimesNs } from "../../test/times.js";
+import { pattern, startTestHost, type TestHost } from "../../test/xenfs-host.js";
 import { BUILT_MODES } from "../frontend/modes.js";
-import { NS_TIMES, setTimesNs } from "../test-support/times.js";
-import { pattern, startTestHost, type TestHost } from "../test-support/xenfs-host.js";
 import type { XenfsMount } from "./mount.js";
 
 describe.each(BUILT_MODES)("the mount in %s mode", (mode) => {
@@ -18,7 +18,7 @@ describe.each(BUILT_MODES)("the mount in %s mode", (mode) => {
     fs = (await host.guest(`api-${mode}`, mode)).fs;
   });
   afterAll(async () => {
-    await host?.close();
+    await host?.stop();
   });
 
   it("reads files as Buffers or strings, whole pages and partial ones", async () => {

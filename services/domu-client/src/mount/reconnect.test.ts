@@ -3,7 +3,7 @@
 import { readFile, rename, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestHost, type TestHost } from "../test-support/xenfs-host.js";
+import { startTestHost, type TestHost } from "../../test/xenfs-host.js";
 
 describe("a dom0 restart under a mounted guest", () => {
   let host: TestHost;
@@ -12,7 +12,7 @@ describe("a dom0 restart under a mounted guest", () => {
     host = await startTestHost();
   });
   afterAll(async () => {
-    await host?.close();
+    await host?.stop();
   });
 
   it("answers requests made while dom0 was away and keeps open files working", async () => {

@@ -3,7 +3,7 @@
 import { writeFile as writeLocal } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pattern, startTestHost, type TestHost } from "../test-support/xenfs-host.js";
+import { pattern, startTestHost, type TestHost } from "../../test/xenfs-host.js";
 
 interface MemoryView {
   frames: { shared: number };
@@ -21,7 +21,7 @@ describe("shared pages and copies", () => {
     host = await startTestHost();
   });
   afterAll(async () => {
-    await host?.close();
+    await host?.stop();
   });
 
   it("reads pages it holds with no request at all", async () => {
@@ -112,7 +112,7 @@ describe("a page cache smaller than the file", () => {
     await writeLocal(join(host.exportDir, "large.bin"), pattern(2 * 1024 * 1024, 11));
   });
   afterAll(async () => {
-    await host?.close();
+    await host?.stop();
   });
 
   it("reads right through revocations: dom0 takes pages back and the guest refetches", async () => {

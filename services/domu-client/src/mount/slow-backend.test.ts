@@ -1,7 +1,7 @@
 // A guest whose backend is slow to come: mount() waits as long as it takes and says how long so
 // far, at growing intervals; only a bound the user sets makes it give up.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestHost, type TestHost } from "../test-support/xenfs-host.js";
+import { startTestHost, type TestHost } from "../../test/xenfs-host.js";
 
 describe("mount() while dom0's backend is not there yet", () => {
   let host: TestHost;
@@ -11,7 +11,7 @@ describe("mount() while dom0's backend is not there yet", () => {
     await host.stopDom0();
   });
   afterAll(async () => {
-    await host?.close();
+    await host?.stop();
   });
 
   it("waits, reporting how long at growing intervals, and mounts once the backend comes", async () => {

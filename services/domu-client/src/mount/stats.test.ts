@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { S_IF, type StatRecord } from "@xenfs/fsproto";
 import { describe, expect, it } from "vitest";
-import { NS_TIMES, setTimesNs } from "../test-support/times.js";
+import { NS_TIMES, setTimesNs } from "../../test/times.js";
 import { XenfsStats } from "./stats.js";
 
 const record = (mode: number, times: Partial<StatRecord> = {}): StatRecord => ({

@@ -3,11 +3,10 @@
 // and serves files again, its counters going on.
 import { readFile as readLocal } from "node:fs/promises";
 import { join } from "node:path";
+import { CLUSTER_TOKEN, destroyDomain, domidsNamed, faultRules, until } from "@xenfs/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestHost, type TestHost } from "../../test/xenfs-host.js";
 import { type DomuClient, startDomuClient } from "../app.js";
-import { destroyDomain, domidsNamed, faultRules, until } from "../test-support/admin.js";
-import { CLUSTER_TOKEN } from "../test-support/host.js";
-import { startTestHost, type TestHost } from "../test-support/xenfs-host.js";
 
 interface MountView {
   domid: number;
@@ -36,7 +35,7 @@ describe("a guest whose domain is destroyed", () => {
   });
   afterAll(async () => {
     for (const guest of guests) await guest.close();
-    await host?.close();
+    await host?.stop();
   });
 
   it("injects its XEN_FAULTS on its own session only", async () => {

@@ -7,11 +7,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Dom0Server, startDom0Server } from "@xenfs/dom0-server";
 import type { Hypervisor } from "@xenfs/hypervisor";
+import { CLUSTER_TOKEN, DOM0_TOKEN, faultRules, startTestHypervisor, until } from "@xenfs/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sampleExport, TEST_HYPERVISOR_OPTIONS } from "../../test/xenfs-host.js";
 import { type DomuClient, startDomuClient } from "../app.js";
-import { faultRules, until } from "../test-support/admin.js";
-import { CLUSTER_TOKEN, DOM0_TOKEN, startTestHypervisor } from "../test-support/host.js";
-import { sampleExport } from "../test-support/xenfs-host.js";
 
 describe("a hypervisor restart under dom0 and a guest", () => {
   let hv: Hypervisor;
@@ -24,7 +23,7 @@ describe("a hypervisor restart under dom0 and a guest", () => {
   beforeAll(async () => {
     exportDir = await mkdtemp(join(tmpdir(), "xenfs-export-"));
     await sampleExport(exportDir);
-    hv = await startTestHypervisor();
+    hv = await startTestHypervisor(TEST_HYPERVISOR_OPTIONS);
     dom0 = await startDom0Server({
       hypervisorUrl: hv.url,
       dom0Token: DOM0_TOKEN,
@@ -64,7 +63,7 @@ describe("a hypervisor restart under dom0 and a guest", () => {
     expect(refused.status).toBe(503);
     expect(await refused.json()).toMatchObject({ error: { code: "ENOTCONN" } });
 
-    hv = await startTestHypervisor({ port });
+    hv = await startTestHypervisor({ ...TEST_HYPERVISOR_OPTIONS, port });
     await until("the guest to be ready again", async () => (await get("/readyz")).status === 200);
     // The process's totals, not the new mount's: nothing was asked since the restart.
     expect(await mountView()).toMatchObject({ state: "Connected", domid: guest.domid, requests });

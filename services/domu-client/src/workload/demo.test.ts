@@ -3,8 +3,8 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestHost, type TestHost } from "../../test/xenfs-host.js";
 import { CurrentMount } from "../rejoin/current-mount.js";
-import { startTestHost, type TestHost } from "../test-support/xenfs-host.js";
 import { DemoWorkload } from "./demo.js";
 
 describe("DemoWorkload", () => {
@@ -14,7 +14,7 @@ describe("DemoWorkload", () => {
     host = await startTestHost();
   });
   afterAll(async () => {
-    await host?.close();
+    await host?.stop();
   });
 
   it("reads every file, makes random reads and writes into its own area", async () => {

@@ -2,9 +2,9 @@
 // would run out; a dom0 whose session is live is still refused.
 import { EVTCHNSTAT, GNTMAP, GTF } from "@xenfs/proto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectPorts, grant, ok, populate, setupTable } from "../test-support/guest-ops.js";
-import { DOM0_TOKEN, startTestHost, type TestHost } from "../test-support/host.js";
-import { RawClient } from "../test-support/raw-client.js";
+import { connectPorts, grant, ok, populate, setupTable } from "../../test/guest-ops.js";
+import { DOM0_TOKEN, startTestHost, type TestHost } from "../../test/host.js";
+import { RawClient } from "../../test/raw-client.js";
 
 interface DomainView {
   domid: number;

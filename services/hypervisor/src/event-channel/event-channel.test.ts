@@ -1,8 +1,8 @@
 import { DOMID, EVTCHNSTAT, VIRQ, XEN_DOMCTL } from "@xenfs/proto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectPorts, ok } from "../test-support/guest-ops.js";
-import { startTestHost, type TestHost } from "../test-support/host.js";
-import type { RawClient } from "../test-support/raw-client.js";
+import { connectPorts, ok } from "../../test/guest-ops.js";
+import { startTestHost, type TestHost } from "../../test/host.js";
+import type { RawClient } from "../../test/raw-client.js";
 
 let host: TestHost;
 let dom0: RawClient;

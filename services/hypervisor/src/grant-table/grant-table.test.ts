@@ -1,8 +1,8 @@
 import { DOMID, GNTCOPY, GNTMAP, GNTST, GTF } from "@xenfs/proto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { grant, populate, readEntry, setupTable } from "../test-support/guest-ops.js";
-import { startTestHost, type TestHost } from "../test-support/host.js";
-import type { RawClient } from "../test-support/raw-client.js";
+import { grant, populate, readEntry, setupTable } from "../../test/guest-ops.js";
+import { startTestHost, type TestHost } from "../../test/host.js";
+import type { RawClient } from "../../test/raw-client.js";
 import { MAX_MAPTRACK } from "./maptrack.js";
 
 let host: TestHost;

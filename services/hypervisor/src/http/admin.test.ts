@@ -1,8 +1,8 @@
 import { XEN_DOMCTL } from "@xenfs/proto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ok } from "../test-support/guest-ops.js";
-import { DOM0_TOKEN, startTestHost, type TestHost } from "../test-support/host.js";
-import type { RawClient } from "../test-support/raw-client.js";
+import { ok } from "../../test/guest-ops.js";
+import { DOM0_TOKEN, startTestHost, type TestHost } from "../../test/host.js";
+import type { RawClient } from "../../test/raw-client.js";
 
 interface DomainView {
   domid: number;

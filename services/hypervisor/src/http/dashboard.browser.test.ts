@@ -1,11 +1,11 @@
 // The dashboard in a real browser (Debian's Chromium): its script runs without errors and shows
 // what the API says. Skipped, saying so, where Chromium is not installed (.ci/run installs it).
 import { existsSync } from "node:fs";
-import { skipReason } from "@xenfs/testkit/skip";
+import { skipReason } from "@xenfs/testkit-skip";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ok, populate } from "../test-support/guest-ops.js";
-import { startTestHost, type TestHost } from "../test-support/host.js";
+import { ok, populate } from "../../test/guest-ops.js";
+import { startTestHost, type TestHost } from "../../test/host.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const hasChromium = existsSync(CHROMIUM);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { grant, ok, populate, setupTable } from "../test-support/guest-ops.js";
-import { startTestHost, type TestHost } from "../test-support/host.js";
+import { grant, ok, populate, setupTable } from "../../test/guest-ops.js";
+import { startTestHost, type TestHost } from "../../test/host.js";
 
 let host: TestHost;
 beforeAll(async () => {

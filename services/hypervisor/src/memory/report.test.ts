@@ -4,8 +4,8 @@
 import { SCHEDOP, SHUTDOWN } from "@xenfs/proto";
 import { fileResidentBytes } from "@xenfs/service-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ok } from "../test-support/guest-ops.js";
-import { startTestHost, type TestHost } from "../test-support/host.js";
+import { ok } from "../../test/guest-ops.js";
+import { startTestHost, type TestHost } from "../../test/host.js";
 import type { HostMemory } from "./host-memory.js";
 import { MAX_REPORTED_BYTES } from "./report.js";
 

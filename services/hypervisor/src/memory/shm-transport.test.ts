@@ -5,9 +5,9 @@
 import { closeSync, openSync, readSync, writeSync } from "node:fs";
 import { encodeEnvelope, GNTMAP, GTF, XEN_DOMCTL, XEN_PAGE_SIZE } from "@xenfs/proto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectPorts, grant, ok, populate, readEntry, setupTable } from "../test-support/guest-ops.js";
-import { startTestHost, type TestHost } from "../test-support/host.js";
-import type { RawClient } from "../test-support/raw-client.js";
+import { connectPorts, grant, ok, populate, readEntry, setupTable } from "../../test/guest-ops.js";
+import { startTestHost, type TestHost } from "../../test/host.js";
+import type { RawClient } from "../../test/raw-client.js";
 
 interface MemoryView {
   frames: { total: number; used: number; shared: number; free: number };

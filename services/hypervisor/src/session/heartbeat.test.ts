@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { startTestHost, type TestHost } from "../test-support/host.js";
+import { startTestHost, type TestHost } from "../../test/host.js";
 
 interface DomainRow {
   domid: number;

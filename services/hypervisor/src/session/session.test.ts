@@ -1,8 +1,8 @@
 import { encodeEnvelope, XEN_DOMCTL } from "@xenfs/proto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ok, populate } from "../test-support/guest-ops.js";
-import { CLUSTER_TOKEN, DOM0_TOKEN, startTestHost, type TestHost } from "../test-support/host.js";
-import { RawClient } from "../test-support/raw-client.js";
+import { ok, populate } from "../../test/guest-ops.js";
+import { CLUSTER_TOKEN, DOM0_TOKEN, startTestHost, type TestHost } from "../../test/host.js";
+import { RawClient } from "../../test/raw-client.js";
 
 let host: TestHost;
 let dom0: RawClient;

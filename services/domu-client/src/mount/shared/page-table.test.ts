@@ -2,8 +2,9 @@
 // release_pages is dom0 ending its grants; here the test ends them, when it chooses.
 import type { Hypervisor } from "@xenfs/hypervisor";
 import type { XenDomain } from "@xenfs/libxen";
+import { joinDom0, joinGuest, startTestHypervisor } from "@xenfs/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { joinDom0, joinGuest, startTestHypervisor } from "../../test-support/host.js";
+import { TEST_HYPERVISOR_OPTIONS } from "../../../test/xenfs-host.js";
 import { PageTable } from "./page-table.js";
 
 const INO = 7;
@@ -14,7 +15,7 @@ describe("PageTable: releases and maps of one page never cross", () => {
   let guest: XenDomain;
 
   beforeAll(async () => {
-    hv = await startTestHypervisor();
+    hv = await startTestHypervisor(TEST_HYPERVISOR_OPTIONS);
     dom0 = await joinDom0(hv);
     await dom0.grants.setup(1);
     guest = await joinGuest(hv, "reader");

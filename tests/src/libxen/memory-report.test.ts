@@ -1,0 +1,58 @@
+// Every domain reports its process's real memory through libxen: the hypervisor's /api/memory
+// shows this process's Rss and Pss under the domain once it has joined.
+
+import type { XenDomain } from "@xenfs/libxen";
+import { XenError } from "@xenfs/libxen";
+import { procMemory } from "@xenfs/service-kit";
+import { joinGuest, startTestHypervisor } from "@xenfs/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+type Hypervisor = Awaited<ReturnType<typeof startTestHypervisor>>;
+
+interface HostDomain {
+  domid: number;
+  rssBytes: number;
+  pssBytes: number;
+}
+
+describe("memory_report from libxen", () => {
+  let hv: Hypervisor;
+  const domains: XenDomain[] = [];
+  beforeAll(async () => {
+    hv = await startTestHypervisor();
+  });
+  afterAll(async () => {
+    await Promise.allSettled(domains.map((d) => d.close()));
+    await hv.close();
+  });
+
+  const reported = async () =>
+    ((await (await fetch(`${hv.httpUrl}/api/memory`)).json()) as { host: { domains: HostDomain[] } }).host
+      .domains;
+
+  it("reports the process's Rss and Pss at join; a domain told not to report stays out", async () => {
+    const quiet = await joinGuest(hv, "quiet", { memoryReportMs: 0 });
+    domains.push(quiet);
+    const loud = await joinGuest(hv, "loud");
+    domains.push(loud);
+    let mine: HostDomain | undefined;
+    while (!mine) {
+      mine = (await reported()).find((d) => d.domid === loud.domid);
+      if (!mine) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const now = procMemory();
+    expect(now).toBeDefined();
+    expect(mine.pssBytes).toBeGreaterThan(0);
+    expect(mine.pssBytes).toBeLessThanOrEqual(mine.rssBytes);
+    // Same process, moments apart: the same order of size (within a factor of two).
+    expect(mine.rssBytes).toBeGreaterThan((now?.rssBytes ?? 0) / 2);
+    expect(mine.rssBytes).toBeLessThan((now?.rssBytes ?? 0) * 2);
+    // quiet joined first, so a report of its would have arrived before loud's.
+    expect((await reported()).map((d) => d.domid)).not.toContain(quiet.domid);
+  });
+
+  it("refuses a bad interval before joining", async () => {
+    await expect(joinGuest(hv, "bad", { memoryReportMs: -5 })).rejects.toThrow(XenError);
+    await expect(joinGuest(hv, "bad", { memoryReportMs: -5 })).rejects.toThrow(/memoryReportMs/);
+  });
+});

@@ -1,0 +1,219 @@
+import { createServer } from "node:net";
+import type { XenDomain } from "@xenfs/libxen";
+import { DOM0_TOKEN } from "@xenfs/testkit";
+import { runXl, type ToolEnv } from "@xenfs/toolstack";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { captureIo, startTestHost, type TestHost } from "./host.js";
+
+let host: TestHost;
+let web: XenDomain;
+let db: XenDomain;
+
+beforeAll(async () => {
+  host = await startTestHost();
+  await host.join("Domain-0", DOM0_TOKEN);
+  web = await host.join("web");
+  db = await host.join("db");
+  await web.memory.populatePhysmap(300); // 300 frames: 1 MiB and a bit
+});
+afterAll(() => host.stop());
+
+async function xl(args: string[], env: ToolEnv = host.env) {
+  const captured = captureIo(env);
+  const status = await runXl(args, captured.io);
+  return { status, stdout: captured.stdout().toString(), stderr: captured.stderr() };
+}
+
+const row = (name: string, domid: number, mem: number, flags: string) =>
+  `${name.padEnd(40)} ${String(domid).padStart(5)} ${String(mem).padStart(5)}     1     ${flags}       0.0`;
+
+describe("xl list and xl info", () => {
+  it("lists domains as xl does: Name, ID, Mem in whole MiB, VCPUs, the six state letters, Time(s)", async () => {
+    expect(await xl(["list"])).toEqual({
+      status: 0,
+      stdout: [
+        "Name                                        ID   Mem VCPUs\tState\tTime(s)",
+        row("Domain-0", 0, 0, "r-----"),
+        row("web", web.domid, 1, "r-----"),
+        row("db", db.domid, 0, "r-----"),
+        "",
+      ].join("\n"),
+      stderr: "",
+    });
+    expect((await xl(["list", "web"])).stdout.split("\n")[1]).toBe(row("web", web.domid, 1, "r-----"));
+  });
+
+  it("list --json carries the frames behind Mem and the state letters", async () => {
+    const listed = JSON.parse((await xl(["list", "--json", String(web.domid)])).stdout) as unknown[];
+    expect(listed).toEqual([
+      expect.objectContaining({
+        domid: web.domid,
+        name: "web",
+        state: "running",
+        frames: 300,
+        mem: 1,
+        vcpus: 1,
+      }),
+    ]);
+    expect(listed[0]).toMatchObject({ flags: "r-----" });
+  });
+
+  it("list --memory adds each domain process's own Rss and Pss in MiB, as libxen reports them", async () => {
+    // libxen reports at join; wait until the hypervisor has web's first report.
+    const reported = async () =>
+      (
+        (await (await fetch(`${host.hv.httpUrl}/api/domains`)).json()) as {
+          name: string;
+          rssBytes: number | null;
+        }[]
+      ).find((d) => d.name === "web")?.rssBytes;
+    while ((await reported()) == null) await new Promise((resolve) => setTimeout(resolve, 20));
+    const { status, stdout } = await xl(["list", "--memory", "web"]);
+    expect(status).toBe(0);
+    const [header, line] = stdout.split("\n");
+    expect(header).toBe(
+      "Name                                        ID   Mem VCPUs\tState\tTime(s)   Rss   Pss",
+    );
+    expect(line).toMatch(new RegExp(`^${row("web", web.domid, 1, "r-----")} +\\d+ +\\d+$`));
+    const [rss, pss] = (line ?? "").trim().split(/ +/).slice(-2).map(Number);
+    expect(rss).toBeGreaterThan(0);
+    expect(pss).toBeLessThanOrEqual(rss!);
+  });
+
+  it("info prints xl's key : value lines, memory in MiB and frames", async () => {
+    const memory = (await (await fetch(`${host.hv.httpUrl}/api/memory`)).json()) as {
+      frames: { used: number; shared: number; free: number };
+    };
+    const { used, shared, free } = memory.frames;
+    const info = await xl(["info"]);
+    expect(info).toMatchObject({ status: 0, stderr: "" });
+    const lines = info.stdout.split("\n");
+    expect(lines.slice(0, 8)).toEqual([
+      "total_memory           : 16",
+      `free_memory            : ${Math.floor(free / 256)}`,
+      "xen_pagesize           : 4096",
+      "total_frames           : 4096",
+      `used_frames            : ${used}`,
+      `shared_frames          : ${shared}`,
+      `free_frames            : ${free}`,
+      "nr_domains             : 3",
+    ]);
+    // Real memory: the hypervisor's own (this process, on Linux), what domains reported, and the
+    // machine-memory file with its resident MiB.
+    expect(lines.slice(8)).toEqual([
+      expect.stringMatching(/^host_memory {12}: \d+$/),
+      expect.stringMatching(/^hypervisor_rss {9}: \d+$/),
+      expect.stringMatching(/^hypervisor_pss {9}: \d+$/),
+      expect.stringMatching(/^domains_pss {12}: \d+$/),
+      `memory_file            : ${host.hv.memory.path}`,
+      expect.stringMatching(/^memory_file_resident {3}: \d+$/),
+      "",
+    ]);
+    expect(used).toBeGreaterThanOrEqual(300);
+    expect(JSON.parse((await xl(["info", "--json"])).stdout)).toMatchObject({
+      used_frames: used,
+      nr_domains: 3,
+    });
+  });
+});
+
+describe("xl pause, unpause, destroy", () => {
+  it("pauses by name and unpauses by id, as list shows", async () => {
+    expect(await xl(["pause", "db"])).toEqual({ status: 0, stdout: "", stderr: "" });
+    expect((await xl(["list", "db"])).stdout).toContain(row("db", db.domid, 0, "--p---"));
+    expect((await xl(["unpause", String(db.domid)])).status).toBe(0);
+    expect((await xl(["list", "db"])).stdout).toContain(row("db", db.domid, 0, "r-----"));
+  });
+
+  it("refuses with a clear message and exit 1: unknown domain, no token, wrong token, dom0, not paused", async () => {
+    const { XEN_DOM0_TOKEN: _, ...noToken } = host.env;
+    const cases: [string[], ToolEnv, string][] = [
+      [["pause", "nope"], host.env, "nope is an invalid domain identifier (rc=-6)\n"],
+      [["destroy", "4000"], host.env, "4000 is an invalid domain identifier (rc=-6)\n"],
+      [["pause", "web"], noToken, "xl pause needs dom0's token: set XEN_DOM0_TOKEN\n"],
+      [
+        ["pause", "web"],
+        { ...host.env, XEN_DOM0_TOKEN: "guess" },
+        "the token is not XEN_DOM0_TOKEN (EPERM)\n",
+      ],
+      [["destroy", "Domain-0"], host.env, "dom0 cannot do this to itself (EINVAL)\n"],
+      [["unpause", "web"], host.env, `dom${web.domid} is not paused (EINVAL)\n`],
+    ];
+    for (const [args, env, stderr] of cases)
+      expect(await xl(args, env)).toEqual({ status: 1, stdout: "", stderr });
+    expect((await xl(["list", "web"])).stdout).toContain(row("web", web.domid, 1, "r-----"));
+  });
+
+  it("destroys a guest: it leaves the list and its frames go back", async () => {
+    const doomed = await host.join("doomed");
+    await doomed.memory.populatePhysmap(10);
+    const usedBefore = JSON.parse((await xl(["info", "--json"])).stdout).used_frames as number;
+    expect(await xl(["destroy", "doomed"])).toEqual({ status: 0, stdout: "", stderr: "" });
+    expect((await xl(["list"])).stdout).not.toContain("doomed");
+    expect(JSON.parse((await xl(["info", "--json"])).stdout).used_frames).toBe(usedBefore - 10);
+  });
+});
+
+describe("xl domid, domname, fault", () => {
+  it("maps names and domids both ways, with xl's messages for unknown ones", async () => {
+    expect(await xl(["domid", "web"])).toEqual({ status: 0, stdout: `${web.domid}\n`, stderr: "" });
+    expect(await xl(["domname", String(db.domid)])).toEqual({ status: 0, stdout: "db\n", stderr: "" });
+    expect(await xl(["domid", "nope"])).toEqual({
+      status: 1,
+      stdout: "",
+      stderr: "Can't get domid of domain name 'nope', maybe this domain does not exist.\n",
+    });
+    expect((await xl(["domname", "4000"])).stderr).toBe(
+      "Can't get domain name of domain id '4000', maybe this domain does not exist.\n",
+    );
+    expect(await xl(["domname", "web"])).toEqual({ status: 1, stdout: "", stderr: "Invalid domain id.\n\n" });
+  });
+
+  it("sets a domain's faults, shows them, clears them, and refuses a bad spec", async () => {
+    expect(await xl(["fault", "web", "drop=0.5,delay=5..20ms"])).toEqual({
+      status: 0,
+      stdout: "",
+      stderr: "",
+    });
+    expect((await xl(["fault"])).stdout).toBe(`drop=0.5@${web.domid}\ndelay=5..20ms@${web.domid}\n`);
+    expect((await xl(["fault", "web", "reorder=1"])).stderr).toBe(
+      '"reorder=1": unknown fault reorder (drop, dup, delay, crash_after) (EINVAL)\n',
+    );
+    expect((await xl(["fault", "web", "dup=1", "--clear"])).stderr).toBe(
+      "xl fault: give either a spec or --clear\n",
+    );
+    expect(await xl(["fault", "web", "--clear"])).toEqual({ status: 0, stdout: "", stderr: "" });
+    expect((await xl(["fault"])).stdout).toBe("");
+  });
+});
+
+describe("xl's own failures", () => {
+  it("says where the hypervisor could not be reached", async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as { port: number };
+    await new Promise((resolve) => server.close(resolve));
+    const run = await xl(["list"], { ...host.env, XEN_HYPERVISOR_HTTP: `http://127.0.0.1:${port}` });
+    expect(run).toEqual({
+      status: 1,
+      stdout: "",
+      stderr: `cannot reach the hypervisor at http://127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}\n`,
+    });
+    expect((await xl(["list"], { XEN_HYPERVISOR_HTTP: "ftp://x" })).stderr).toBe(
+      "XEN_HYPERVISOR_HTTP=ftp://x is not an http:// URL\n",
+    );
+  });
+
+  it("refuses unknown commands and missing arguments as commander does, exit 1", async () => {
+    expect(await xl(["bogus"])).toEqual({
+      status: 1,
+      stdout: "",
+      stderr: "error: unknown command 'bogus'\n",
+    });
+    expect(await xl(["pause"])).toEqual({
+      status: 1,
+      stdout: "",
+      stderr: "error: missing required argument 'domain'\n",
+    });
+  });
+});

@@ -22,6 +22,21 @@ export {
   type GrantTableEvents,
   type TransferStatus,
 } from "./grant-table.js";
+export {
+  type Attached,
+  type BackoffPolicy,
+  backoffDelay,
+  DomainIncarnations,
+  INCARNATION_BACKOFF,
+  type Incarnation,
+  type IncarnationOptions,
+  type IncarnationPhase,
+  isFatalJoinError,
+  type JoinRetryOptions,
+  joinDomain,
+  pause,
+  RESUME_BACKOFF,
+} from "./incarnation/index.js";
 export type { XenLogger } from "./logger.js";
 export { Memory } from "./memory.js";
 export { type CallHooks, MulticallBatcher } from "./multicall.js";

@@ -16,7 +16,6 @@ export {
 export { payloadFor, runWorkload, type WorkloadResult, type WorkloadSpec } from "./echo/workload.js";
 export { XenbusError, type XenbusErrorCode } from "./errors.js";
 export { XenbusFrontend } from "./frontend.js";
-export { joinRetrying } from "./join-retry.js";
 export {
   backendDir,
   backendTypeDir,

@@ -1,19 +1,17 @@
 // Composition root: dom0 joins the hypervisor and serves XenFS to every guest (serving.ts), joining
-// again whenever its session is lost (serving-loop.ts); HTTP on the side (health, metrics,
-// /api/cache). Tests and main.ts start it the same way.
+// again whenever its session is lost (libxen's DomainIncarnations); HTTP on the side (health,
+// metrics, /api/cache). Tests and main.ts start it the same way.
 import { join } from "node:path";
-import type { MemoryTransport } from "@xenfs/libxen";
+import { DomainIncarnations, type MemoryTransport } from "@xenfs/libxen";
 import { ConfigError, createHttpServer, type Logger, silentLogger } from "@xenfs/service-kit";
 import type { GuestView } from "./backend/index.js";
 import { cacheRoute } from "./cache-api.js";
 import { ExportFs } from "./export/index.js";
-import { joinAsDom0 } from "./join.js";
 import { createMetrics, type MetricSources } from "./metrics.js";
 import { PAGE_SIZE, type PageCacheStats } from "./page-cache/index.js";
 import { ReplyCache } from "./reply-cache/reply-cache.js";
 import { resolveStateDir } from "./reply-cache/state-dir.js";
-import { serveXenfs } from "./serving.js";
-import { ServingLoop } from "./serving-loop.js";
+import { serveXenfs, type XenfsServing } from "./serving.js";
 
 export interface Dom0ServerOptions {
   /** `ws://host:port/hypercall` (XEN_HYPERVISOR_URL). */
@@ -87,43 +85,46 @@ export async function startDom0Server(options: Dom0ServerOptions): Promise<Dom0S
 
   // Until dom0 serves (and while it rejoins) the HTTP side reports an empty cache, not ready.
   const sources: MetricSources = {
-    cache: () => loop.serving?.cache.stats() ?? { ...NO_CACHE, budgetFrames },
-    guests: (): GuestView[] => loop.serving?.driver.guests() ?? [],
+    cache: () => serving()?.cache.stats() ?? { ...NO_CACHE, budgetFrames },
+    guests: (): GuestView[] => serving()?.driver.guests() ?? [],
   };
   const metrics = createMetrics(sources);
-  const given = options.signal;
-  const loop = new ServingLoop({
-    join: (signal) =>
-      joinAsDom0({
-        url: options.hypervisorUrl,
-        token: options.dom0Token,
-        logger,
-        memoryTransport: options.memoryTransport ?? "shm",
-        signal: given ? AbortSignal.any([signal, given]) : signal,
-      }),
-    serve: (dom0) =>
-      serveXenfs(dom0, {
-        exportFs,
-        replies,
-        budgetFrames,
-        revokeDeadlineMs: options.revokeDeadlineMs ?? DEFAULT_REVOKE_DEADLINE_MS,
-        logger,
-        countRequest: metrics.countRequest,
-      }),
-    faults: options.faults ?? "",
-    logger,
-  });
+  let loop: DomainIncarnations<XenfsServing> | undefined;
+  const serving = (): XenfsServing | undefined => loop?.current?.attached;
   const http = createHttpServer({
     host: options.host ?? "127.0.0.1",
     port: options.port ?? 7001,
     routes: [cacheRoute(sources)],
-    ready: () => loop.serving !== undefined,
+    ready: () => serving() !== undefined,
     metrics: metrics.registry,
     logger,
   });
   const port = await http.listen();
   try {
-    await loop.start();
+    loop = await DomainIncarnations.start({
+      session: {
+        url: options.hypervisorUrl,
+        token: options.dom0Token,
+        name: "Domain-0",
+        logger,
+        memoryTransport: options.memoryTransport ?? "shm",
+      },
+      attach: (dom0) =>
+        serveXenfs(dom0, {
+          exportFs,
+          replies,
+          budgetFrames,
+          revokeDeadlineMs: options.revokeDeadlineMs ?? DEFAULT_REVOKE_DEADLINE_MS,
+          logger,
+          countRequest: metrics.countRequest,
+        }),
+      faults: options.faults ?? "",
+      role: "dom0",
+      logger,
+      signal: options.signal,
+      // The hypervisor may be away (waited out); failing to serve on the first session is not.
+      fatal: (_error, phase) => phase === "attach",
+    });
   } catch (error) {
     await http.close();
     await replies.close();
@@ -138,7 +139,7 @@ export async function startDom0Server(options: Dom0ServerOptions): Promise<Dom0S
     port,
     stateDir,
     async close() {
-      await loop.close();
+      await loop?.close();
       await http.close();
       await replies.close();
     },

@@ -1,7 +1,7 @@
 // Composition root: one guest — join the hypervisor, mount XenFS (again whenever the session is
 // lost), serve the admin API, run the workload. Tests and main.ts start it the same way.
 import { hostname } from "node:os";
-import { type MemoryTransport, XenDomain } from "@xenfs/libxen";
+import { type Attached, DomainIncarnations, type MemoryTransport } from "@xenfs/libxen";
 import { createHttpServer, type Logger, silentLogger } from "@xenfs/service-kit";
 import type { XenfsMode } from "./frontend/modes.js";
 import { fsRoutes } from "./http/fs-routes.js";
@@ -9,9 +9,9 @@ import { createMetrics } from "./http/metrics.js";
 import { mountRoute } from "./http/mount-route.js";
 import { MountCounters } from "./mount/counters.js";
 import type { XenfsMount } from "./mount/mount.js";
-import { GuestLoop } from "./rejoin/guest-loop.js";
+import { CurrentMount } from "./rejoin/current-mount.js";
 import { DemoWorkload } from "./workload/demo.js";
-import { mount } from "./xenfs.js";
+import { MountError, mount } from "./xenfs.js";
 
 export const WORKLOADS = ["none", "demo"] as const;
 export type WorkloadName = (typeof WORKLOADS)[number];
@@ -49,23 +49,29 @@ export interface DomuClient {
   close(): Promise<void>;
 }
 
+/** One incarnation's XenFS device. */
+interface MountedDevice extends Attached {
+  readonly mount: XenfsMount;
+}
+
 export async function startDomuClient(options: DomuClientOptions): Promise<DomuClient> {
   const name = options.name ?? hostname();
   const logger = options.logger ?? silentLogger();
   const metrics = createMetrics();
   // One set of counters for every mount: the process's totals go on across rejoins.
   const counters = new MountCounters(metrics.observer);
-  const guest = await GuestLoop.start({
-    join: () =>
-      XenDomain.join({
-        url: options.hypervisorUrl,
-        token: options.clusterToken,
-        name,
-        logger,
-        memoryTransport: options.memoryTransport ?? "shm",
-      }),
-    mount: (domain) =>
-      mount(domain, {
+  // The mount routes and the workload use: the current incarnation's (rejoin/current-mount.ts).
+  let current: CurrentMount | undefined;
+  const guest = await DomainIncarnations.start<MountedDevice>({
+    session: {
+      url: options.hypervisorUrl,
+      token: options.clusterToken,
+      name,
+      logger,
+      memoryTransport: options.memoryTransport ?? "shm",
+    },
+    attach: async (domain) => {
+      const mounted = await mount(domain, {
         mode: options.mode ?? "shared",
         counters,
         onError: (error) => logger.warn({ err: error, domid: domain.domid }, "xenfs"),
@@ -76,11 +82,25 @@ export async function startDomuClient(options: DomuClientOptions): Promise<DomuC
           ),
         ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
         ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
-      }),
+      });
+      return {
+        mount: mounted,
+        close: () => mounted.unmount(),
+        // Calls in flight and new ones fail with ENOTCONN at once until the next mount.
+        abandon: () => current?.lose(),
+      };
+    },
     faults: options.faults ?? "",
+    role: "guest",
     logger,
+    // A MountError means the user's XENFS_CONNECT_TIMEOUT_MS ran out: theirs to see.
+    fatal: (error) => error instanceof MountError,
+    onIncarnation: ({ domain, attached }) => {
+      if (current) current.replace(attached.mount, domain.domid);
+      else current = new CurrentMount(attached.mount, domain.domid);
+    },
   });
-  const mounts = guest.mounts;
+  const mounts = current as CurrentMount;
   metrics.observe(() => mounts.snapshot().pagesHeld);
 
   const http = createHttpServer({

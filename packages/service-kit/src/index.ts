@@ -5,3 +5,5 @@ export * from "./logger.js";
 export * from "./metrics.js";
 export * from "./proc-memory.js";
 export * from "./shutdown.js";
+export * from "./env-spec.js";
+export * from "./run-service.js";

@@ -1,7 +1,7 @@
 // A service's environment, declared once: the variables (name, default, range, doc) and the
 // checks that span several of them. The service reads it (readEnv); a parent process that starts
 // the service writes it (buildEnv), so names, defaults and ranges are never restated elsewhere.
-import { type ConfigOf, ConfigError, type ConfigProblem, type Reader, readConfig } from "./env.js";
+import { ConfigError, type ConfigOf, type ConfigProblem, type Reader, readConfig } from "./env.js";
 
 export type EnvVars = Record<string, Reader<unknown>>;
 
@@ -61,4 +61,14 @@ export function envDefaults<S extends EnvVars>(spec: EnvSpec<S>): EnvValues<S> {
     if (reader.default !== undefined) defaults[key] = reader.default;
   }
   return defaults as EnvValues<S>;
+}
+
+/** One variable's default, for a composition root given no value: the spec states it, nobody else. */
+export function envDefault<S extends EnvVars, K extends keyof S & string>(
+  spec: EnvSpec<S>,
+  key: K,
+): NonNullable<ConfigOf<S>[K]> {
+  const value = spec.vars[key]?.default;
+  if (value === undefined) throw new Error(`${key} has no default`);
+  return value as NonNullable<ConfigOf<S>[K]>;
 }

@@ -206,6 +206,11 @@ export function checked(check: (raw: string) => unknown, options: Required<strin
   ) as Reader<string>;
 }
 
+/** A value `parse` turns into T (throwing on a bad one), written back with String(). */
+export function parsed<T>(describe: string, parse: (raw: string) => T, options: Required<T> = {}): Reader<T> {
+  return reader(describe, parse, options);
+}
+
 /** An existing directory (writable, when asked), kept as given. */
 export function dir(options?: Required<string> & { writable?: boolean }): Reader<string>;
 export function dir(options: Optional<string> & { writable?: boolean }): Reader<string | undefined>;

@@ -27,7 +27,10 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
-export interface ServiceDefinition<S extends EnvVars & { LOG_LEVEL: Reader<LogLevel> }, R extends RunningService> {
+export interface ServiceDefinition<
+  S extends EnvVars & { LOG_LEVEL: Reader<LogLevel> },
+  R extends RunningService,
+> {
   /** The `service` field of every log line, and the prefix of what goes to stderr. */
   readonly name: string;
   readonly env: EnvSpec<S>;
@@ -39,9 +42,10 @@ export interface ServiceDefinition<S extends EnvVars & { LOG_LEVEL: Reader<LogLe
 }
 
 /** Runs the service until a signal stops it; the process exits with a SERVICE_EXIT code. */
-export async function runService<S extends EnvVars & { LOG_LEVEL: Reader<LogLevel> }, R extends RunningService>(
-  service: ServiceDefinition<S, R>,
-): Promise<void> {
+export async function runService<
+  S extends EnvVars & { LOG_LEVEL: Reader<LogLevel> },
+  R extends RunningService,
+>(service: ServiceDefinition<S, R>): Promise<void> {
   let config: ConfigOf<S>;
   try {
     config = readEnv(service.env);

@@ -2,7 +2,8 @@
 // lost), serve the admin API, run the workload. Tests and main.ts start it the same way.
 import { hostname } from "node:os";
 import { type Attached, DomainIncarnations, type MemoryTransport } from "@xenfs/libxen";
-import { createHttpServer, type Logger, silentLogger } from "@xenfs/service-kit";
+import { createHttpServer, envDefault, type Logger, silentLogger } from "@xenfs/service-kit";
+import { DOMU_ENV } from "./env.js";
 import type { XenfsMode } from "./frontend/modes.js";
 import { fsRoutes } from "./http/fs-routes.js";
 import { createMetrics } from "./http/metrics.js";
@@ -11,10 +12,8 @@ import { MountCounters } from "./mount/counters.js";
 import type { XenfsMount } from "./mount/mount.js";
 import { CurrentMount } from "./rejoin/current-mount.js";
 import { DemoWorkload } from "./workload/demo.js";
+import type { WorkloadName } from "./workload/names.js";
 import { MountError, mount } from "./xenfs.js";
-
-export const WORKLOADS = ["none", "demo"] as const;
-export type WorkloadName = (typeof WORKLOADS)[number];
 
 export interface DomuClientOptions {
   /** ws://host:port/hypercall */
@@ -33,9 +32,11 @@ export interface DomuClientOptions {
   requestTimeoutMs?: number;
   /** XEN_FAULTS: injected on the guest's own session after each join (see parseOwnFaults). */
   faults?: string;
-  /** XEN_MEMORY_TRANSPORT: shm (default) or socket. */
+  /** XEN_MEMORY_TRANSPORT: shm or socket. */
   memoryTransport?: MemoryTransport;
   logger?: Logger;
+  /** Aborted (a signal): stop waiting for a hypervisor that is away. */
+  signal?: AbortSignal;
 }
 
 export interface DomuClient {
@@ -56,6 +57,8 @@ interface MountedDevice extends Attached {
 
 export async function startDomuClient(options: DomuClientOptions): Promise<DomuClient> {
   const name = options.name ?? hostname();
+  // Unset options take the environment's defaults (env.ts); the values were checked where read.
+  const host = options.host ?? envDefault(DOMU_ENV, "HOST");
   const logger = options.logger ?? silentLogger();
   const metrics = createMetrics();
   // One set of counters for every mount: the process's totals go on across rejoins.
@@ -72,7 +75,7 @@ export async function startDomuClient(options: DomuClientOptions): Promise<DomuC
     },
     attach: async (domain) => {
       const mounted = await mount(domain, {
-        mode: options.mode ?? "shared",
+        mode: options.mode ?? envDefault(DOMU_ENV, "XENFS_MODE"),
         counters,
         onError: (error) => logger.warn({ err: error, domid: domain.domid }, "xenfs"),
         onWaiting: (waitedMs) =>
@@ -80,8 +83,8 @@ export async function startDomuClient(options: DomuClientOptions): Promise<DomuC
             { domid: domain.domid, waitedMs },
             `still waiting for the XenFS backend (${Math.round(waitedMs / 1000)} s)`,
           ),
-        ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
-        ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
+        connectTimeoutMs: options.connectTimeoutMs ?? envDefault(DOMU_ENV, "XENFS_CONNECT_TIMEOUT_MS"),
+        requestTimeoutMs: options.requestTimeoutMs ?? envDefault(DOMU_ENV, "XENFS_REQUEST_TIMEOUT_MS"),
       });
       return {
         mount: mounted,
@@ -90,9 +93,10 @@ export async function startDomuClient(options: DomuClientOptions): Promise<DomuC
         abandon: () => current?.lose(),
       };
     },
-    faults: options.faults ?? "",
+    faults: options.faults ?? envDefault(DOMU_ENV, "XEN_FAULTS"),
     role: "guest",
     logger,
+    signal: options.signal,
     // A MountError means the user's XENFS_CONNECT_TIMEOUT_MS ran out: theirs to see.
     fatal: (error) => error instanceof MountError,
     onIncarnation: ({ domain, attached }) => {
@@ -104,8 +108,8 @@ export async function startDomuClient(options: DomuClientOptions): Promise<DomuC
   metrics.observe(() => mounts.snapshot().pagesHeld);
 
   const http = createHttpServer({
-    host: options.host ?? "127.0.0.1",
-    port: options.port ?? 7100,
+    host,
+    port: options.port ?? envDefault(DOMU_ENV, "PORT"),
     routes: [...fsRoutes(mounts), mountRoute(mounts)],
     ready: () => mounts.connected,
     metrics: metrics.registry,
@@ -113,7 +117,7 @@ export async function startDomuClient(options: DomuClientOptions): Promise<DomuC
   });
   const port = await http.listen();
   const workload =
-    options.workload === "demo"
+    (options.workload ?? envDefault(DOMU_ENV, "XENFS_WORKLOAD")) === "demo"
       ? new DemoWorkload(mounts, {
           name,
           logger,
@@ -121,7 +125,6 @@ export async function startDomuClient(options: DomuClientOptions): Promise<DomuC
         })
       : undefined;
   workload?.start();
-  const host = options.host ?? "127.0.0.1";
   const shown = host.includes(":") ? `[${host}]` : host;
   logger.info({ domid: mounts.domid, name, mode: mounts.mount.mode, port }, "guest mounted XenFS");
   return {

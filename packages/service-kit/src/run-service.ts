@@ -60,16 +60,18 @@ export async function runService<
     bindings: service.bindings?.(config) ?? {},
   });
   const stopping = new AbortController();
-  const starting = service.start(config, { logger, signal: stopping.signal });
-  // A signal during start-up waits for the start to finish (or give up), then stops what started.
+  let starting: Promise<R> | undefined;
+  // Registered before the start begins: a signal during start-up aborts it, waits for it to finish
+  // (or give up), then stops what started.
   onShutdown(
     async () => {
       stopping.abort();
-      const running = await starting.catch(() => undefined);
+      const running = await starting?.catch(() => undefined);
       await running?.close();
     },
     { logger },
   );
+  starting = service.start(config, { logger, signal: stopping.signal });
   let running: R;
   try {
     running = await starting;

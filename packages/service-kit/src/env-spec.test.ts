@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { ConfigError, dir, durationMs, int, oneOf, str, url } from "./env.js";
-import { buildEnv, envDefault, envDefaults, envSpec, readEnv } from "./env-spec.js";
+import { ConfigError, durationMs, int, oneOf, str, url } from "./env.js";
+import { buildEnv, directoryProblems, envDefault, envDefaults, envSpec, readEnv } from "./env-spec.js";
 
 const root = mkdtempSync(join(tmpdir(), "env-spec-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -16,9 +16,12 @@ const spec = envSpec(
     TOKEN_B: str({ secret: true }),
     LEASE: durationMs({ min: 1, default: 10_000 }),
     MODE: oneOf(["shared", "copy"], { default: "shared" }),
-    EXPORT: dir({ optional: true }),
+    EXPORT: str({ optional: true }),
   },
-  (env) => (env.TOKEN_A === env.TOKEN_B ? [{ key: "TOKEN_B", reason: "must differ from TOKEN_A" }] : []),
+  (env) => [
+    ...(env.TOKEN_A === env.TOKEN_B ? [{ key: "TOKEN_B", reason: "must differ from TOKEN_A" }] : []),
+    ...directoryProblems("EXPORT", env.EXPORT),
+  ],
 );
 
 function problems(run: () => unknown): Map<string, string> {
@@ -40,15 +43,18 @@ describe("env specs", () => {
   });
 
   it("refuse to build a value the service would refuse, naming it", () => {
-    const found = problems(() => buildEnv(spec, { PORT: 70_000, EXPORT: join(root, "absent") }));
+    const found = problems(() => buildEnv(spec, { PORT: 70_000, LEASE: 0 }));
     expect(found.get("PORT")).toMatch(/\[0, 65535\]/);
-    expect(found.get("EXPORT")).toMatch(/is not an existing directory/);
+    expect(found.get("LEASE")).toMatch(/between 1ms/);
   });
 
-  it("check what spans variables once each one reads", () => {
-    expect(problems(() => readEnv(spec, { TOKEN_A: "same", TOKEN_B: "same" })).get("TOKEN_B")).toBe(
-      "must differ from TOKEN_A",
-    );
+  it("check what spans variables or looks at the host once each one reads, when read, not built", () => {
+    const absent = join(root, "absent");
+    const found = problems(() => readEnv(spec, { TOKEN_A: "same", TOKEN_B: "same", EXPORT: absent }));
+    expect(found.get("TOKEN_B")).toBe("must differ from TOKEN_A");
+    expect(found.get("EXPORT")).toBe(`${absent} is not an existing directory`);
+    expect(buildEnv(spec, { EXPORT: absent })).toEqual({ EXPORT: absent });
+    expect(directoryProblems("D", root, { writable: true })).toEqual([]);
     expect([...problems(() => readEnv(spec, {})).keys()]).toEqual(["TOKEN_A", "TOKEN_B"]);
   });
 

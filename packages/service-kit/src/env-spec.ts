@@ -1,13 +1,17 @@
 // A service's environment, declared once: the variables (name, default, range, doc) and the
-// checks that span several of them. The service reads it (readEnv); a parent process that starts
+// checks that span several of them or look at this host. The service reads it (readEnv); a parent process that starts
 // the service writes it (buildEnv), so names, defaults and ranges are never restated elsewhere.
+import { accessSync, constants, statSync } from "node:fs";
 import { ConfigError, type ConfigOf, type ConfigProblem, type Reader, readConfig } from "./env.js";
 
 export type EnvVars = Record<string, Reader<unknown>>;
 
 export interface EnvSpec<S extends EnvVars> {
   readonly vars: S;
-  /** Problems no single variable shows (two tokens that must differ); run once every variable reads. */
+  /**
+   * Problems no single value shows: two tokens that must differ, a directory that must exist on
+   * this host. Run by the service once every variable reads, never by a parent building the env.
+   */
   readonly check?: ((config: ConfigOf<S>) => readonly ConfigProblem[]) | undefined;
 }
 
@@ -71,4 +75,21 @@ export function envDefault<S extends EnvVars, K extends keyof S & string>(
   const value = spec.vars[key]?.default;
   if (value === undefined) throw new Error(`${key} has no default`);
   return value as NonNullable<ConfigOf<S>[K]>;
+}
+
+/** A problem when `path` is not an existing directory (writable, when asked) on this host. */
+export function directoryProblems(
+  key: string,
+  path: string | undefined,
+  { writable = false }: { writable?: boolean } = {},
+): ConfigProblem[] {
+  if (path === undefined) return [];
+  const what = writable ? "a writable directory" : "an existing directory";
+  try {
+    if (!statSync(path).isDirectory()) return [{ key, reason: `${path} is not ${what}` }];
+    if (writable) accessSync(path, constants.W_OK);
+    return [];
+  } catch {
+    return [{ key, reason: `${path} is not ${what}` }];
+  }
 }

@@ -1,7 +1,6 @@
 // Declarative, validated configuration from environment variables. Every variable is checked
 // before the service starts, and all problems are reported together, so an operator fixes a
 // deployment in one pass. Values of secret variables never appear in messages.
-import { accessSync, constants, statSync } from "node:fs";
 
 export interface ConfigProblem {
   readonly key: string;
@@ -209,32 +208,6 @@ export function checked(check: (raw: string) => unknown, options: Required<strin
 /** A value `parse` turns into T (throwing on a bad one), written back with String(). */
 export function parsed<T>(describe: string, parse: (raw: string) => T, options: Required<T> = {}): Reader<T> {
   return reader(describe, parse, options);
-}
-
-/** An existing directory (writable, when asked), kept as given. */
-export function dir(options?: Required<string> & { writable?: boolean }): Reader<string>;
-export function dir(options: Optional<string> & { writable?: boolean }): Reader<string | undefined>;
-export function dir(options: Presence<string> & { writable?: boolean } = {}): Reader<string | undefined> {
-  const writable = options.writable ?? false;
-  const what = writable ? "a writable directory" : "an existing directory";
-  return reader(
-    what,
-    (raw) => {
-      if (!isDirectory(raw, writable)) throw new Error(`${raw} is not ${what}`);
-      return raw;
-    },
-    options,
-  );
-}
-
-function isDirectory(path: string, writable: boolean): boolean {
-  try {
-    if (!statSync(path).isDirectory()) return false;
-    if (writable) accessSync(path, constants.W_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Reads every key of `spec` from `env`; throws one ConfigError naming every bad variable. */

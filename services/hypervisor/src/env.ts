@@ -4,7 +4,7 @@ import { parseFaults } from "@xenfs/proto";
 import {
   type ConfigProblem,
   checked,
-  dir,
+  directoryProblems,
   durationMs,
   envSpec,
   int,
@@ -23,8 +23,7 @@ export const HYPERVISOR_ENV = envSpec(
     PORT: port({ default: 7000, doc: "Hypercall endpoint, HTTP API and dashboard; 0 = ephemeral" }),
     HOST: str({ default: "127.0.0.1", doc: "Address to listen on" }),
     XEN_MEMORY_MB: int({ min: 1, max: MAX_MEMORY_MB, default: 256, doc: "Machine memory in MiB" }),
-    XEN_MEMORY_DIR: dir({
-      writable: true,
+    XEN_MEMORY_DIR: str({
       default: defaultMemoryDir(),
       doc: "Where the machine-memory file lives (memory-backed): /dev/shm, else the OS temporary directory",
     }),
@@ -62,8 +61,10 @@ export const HYPERVISOR_ENV = envSpec(
       doc: "A xenstored-compatible unix socket for Xen's xenstore-* tools; none when unset",
     }),
   },
-  (env): ConfigProblem[] =>
-    env.XEN_CLUSTER_TOKEN === env.XEN_DOM0_TOKEN
+  (env): ConfigProblem[] => [
+    ...directoryProblems("XEN_MEMORY_DIR", env.XEN_MEMORY_DIR, { writable: true }),
+    ...(env.XEN_CLUSTER_TOKEN === env.XEN_DOM0_TOKEN
       ? [{ key: "XEN_DOM0_TOKEN", reason: "must differ from XEN_CLUSTER_TOKEN" }]
-      : [],
+      : []),
+  ],
 );

@@ -1,6 +1,9 @@
 // The launcher's command line: what a host looks like (guests, export, memory, ports) and how
 // its status is shown. Parsing validates every value up front so a typo fails before any
 // process starts.
+import { DOM0_ENV } from "@xenfs/dom0-server/env";
+import { HYPERVISOR_ENV } from "@xenfs/hypervisor/env";
+import { envDefault } from "@xenfs/service-kit";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { OptionError } from "./errors.js";
 
@@ -73,16 +76,18 @@ export function buildCli(): Command {
     .addOption(
       new Option("--memory-mb <mib>", "machine memory of the hypervisor")
         .argParser(integerIn(16, 65536))
-        .default(256),
+        .default(envDefault(HYPERVISOR_ENV, "XEN_MEMORY_MB")),
     )
     .addOption(
-      new Option("--cache-mb <mib>", "dom0's page-cache budget").argParser(integerIn(1, 65536)).default(64),
+      new Option("--cache-mb <mib>", "dom0's page-cache budget")
+        .argParser(integerIn(1, 65536))
+        .default(envDefault(DOM0_ENV, "XENFS_CACHE_MB")),
     )
     .addOption(
       new Option("-p, --base-port <port>", "hypervisor port; dom0 on +1, guests from +100")
         .argParser(integerIn(1024, 65535))
         .env("XENFS_BASE_PORT")
-        .default(7000),
+        .default(envDefault(HYPERVISOR_ENV, "PORT")),
     )
     .addOption(
       new Option("--log-level <level>", "LOG_LEVEL of every service").choices(LOG_LEVELS).default("info"),

@@ -18,6 +18,9 @@ export interface EnvSpec<S extends EnvVars> {
 /** Values a parent process gives a child: any subset, each of the type the child reads. */
 export type EnvValues<S extends EnvVars> = { [K in keyof S]?: ConfigOf<S>[K] | undefined };
 
+/** The values a spec takes: `EnvValuesOf<typeof DOM0_ENV>`. */
+export type EnvValuesOf<E> = E extends EnvSpec<infer S> ? EnvValues<S> : never;
+
 export function envSpec<S extends EnvVars>(
   vars: S,
   check?: (config: ConfigOf<S>) => readonly ConfigProblem[],

@@ -1,7 +1,9 @@
 // services/domu-client/src/main.ts as a real process on an ephemeral port, driven through its
 // admin API (GET/PUT /fs/<path>, GET /api/mount).
 
+import { DOMU_ENV } from "@xenfs/domu-client/env";
 import type { MemoryTransport } from "@xenfs/libxen";
+import { buildEnv, type EnvValuesOf } from "@xenfs/service-kit";
 import { TEST_MEMORY_TRANSPORT } from "@xenfs/testkit";
 import { JsonLinesProcess } from "@xenfs/testkit/process";
 import { CLUSTER_TOKEN } from "./hypervisor-process.js";
@@ -35,10 +37,10 @@ export async function startGuestProcess(
   name: string,
   mode: "shared" | "copy",
   transport: MemoryTransport = TEST_MEMORY_TRANSPORT,
-  env: Record<string, string> = {},
+  values: EnvValuesOf<typeof DOMU_ENV> = {},
 ): Promise<GuestProcess> {
-  const process = JsonLinesProcess.start(name, "services/domu-client/src/main.ts", {
-    PORT: "0",
+  const env = buildEnv(DOMU_ENV, {
+    PORT: 0,
     HOST: "127.0.0.1",
     XEN_HYPERVISOR_URL: hypervisorUrl,
     XEN_CLUSTER_TOKEN: CLUSTER_TOKEN,
@@ -46,8 +48,9 @@ export async function startGuestProcess(
     XENFS_MODE: mode,
     XEN_MEMORY_TRANSPORT: transport,
     LOG_LEVEL: "info",
-    ...env,
+    ...values,
   });
+  const process = JsonLinesProcess.start(name, "services/domu-client/src/main.ts", env);
   // tsx compiles the guest on start-up; on two busy cores that takes a while.
   const ready = await process.waitFor<{ domid: number; url: string }>(
     "guest ready",

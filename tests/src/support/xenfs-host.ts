@@ -27,8 +27,8 @@ export async function startXenfsHost(
   const exportDir = await mkdtemp(join(tmpdir(), "xenfs-tests-export-"));
   for (const [name, bytes] of Object.entries(files)) await writeFile(join(exportDir, name), bytes);
   const hv = await startHypervisorProcess({
-    XEN_MEMORY_MB: String(sizes.memoryMb),
-    XEN_SESSION_LEASE_MS: String(SESSION_LEASE_MS),
+    XEN_MEMORY_MB: sizes.memoryMb,
+    XEN_SESSION_LEASE_MS: SESSION_LEASE_MS,
   });
   let dom0: Dom0Server;
   try {

@@ -1,6 +1,9 @@
 // A XenFS host for the benchmark: the hypervisor and dom0 as their own processes, dom0 exporting
 // the benchmark's directory under the given memory transport. A fresh host per phase gives every
 // phase an empty page cache.
+import { DOM0_ENV } from "@xenfs/dom0-server/env";
+import { HYPERVISOR_ENV } from "@xenfs/hypervisor/env";
+import { buildEnv } from "@xenfs/service-kit";
 import { JsonLinesProcess } from "@xenfs/testkit/process";
 import { type HostMemorySample, sampleHostMemory } from "./host-memory.js";
 import type { Transport } from "./transport.js";
@@ -31,28 +34,30 @@ export async function startXenfsHost(
   sizes: HostSizes,
   transport: Transport,
 ): Promise<XenfsHost> {
-  const hypervisor = JsonLinesProcess.start("hypervisor", "services/hypervisor/src/main.ts", {
-    PORT: "0",
+  const hypervisorEnv = buildEnv(HYPERVISOR_ENV, {
+    PORT: 0,
     HOST: "127.0.0.1",
-    XEN_MEMORY_MB: String(sizes.memoryMb),
+    XEN_MEMORY_MB: sizes.memoryMb,
     XEN_CLUSTER_TOKEN: CLUSTER_TOKEN,
     XEN_DOM0_TOKEN: DOM0_TOKEN,
     LOG_LEVEL: "info",
   });
+  const hypervisor = JsonLinesProcess.start("hypervisor", "services/hypervisor/src/main.ts", hypervisorEnv);
   const ready = await hypervisor.waitFor<{ url: string; dashboard: string }>(
     "hypervisor ready",
     (m) => m.msg === "hypervisor ready",
   );
-  const dom0 = JsonLinesProcess.start("dom0", "services/dom0-server/src/main.ts", {
-    PORT: "0",
+  const dom0Env = buildEnv(DOM0_ENV, {
+    PORT: 0,
     HOST: "127.0.0.1",
     XEN_HYPERVISOR_URL: ready.url,
     XEN_DOM0_TOKEN: DOM0_TOKEN,
     XEN_MEMORY_TRANSPORT: transport,
     XENFS_EXPORT: exportDir,
-    XENFS_CACHE_MB: String(sizes.cacheMb),
+    XENFS_CACHE_MB: sizes.cacheMb,
     LOG_LEVEL: "info",
   });
+  const dom0 = JsonLinesProcess.start("dom0", "services/dom0-server/src/main.ts", dom0Env);
   const stop = async () => {
     await dom0.stop();
     await hypervisor.stop();

@@ -23,20 +23,19 @@ export {
   type TransferStatus,
 } from "./grant-table.js";
 export {
-  type Attached,
   type BackoffPolicy,
   backoffDelay,
-  DomainIncarnations,
   INCARNATION_BACKOFF,
+  RESUME_BACKOFF,
+} from "./incarnation/backoff.js";
+export { type JoinRetryOptions, joinDomain } from "./incarnation/join.js";
+export {
+  type Attached,
+  DomainIncarnations,
   type Incarnation,
   type IncarnationOptions,
   type IncarnationPhase,
-  isFatalJoinError,
-  type JoinRetryOptions,
-  joinDomain,
-  pause,
-  RESUME_BACKOFF,
-} from "./incarnation/index.js";
+} from "./incarnation/loop.js";
 export type { XenLogger } from "./logger.js";
 export { Memory } from "./memory.js";
 export { type CallHooks, MulticallBatcher } from "./multicall.js";

@@ -75,7 +75,7 @@ export async function startDomuClient(options: DomuClientOptions): Promise<DomuC
     },
     attach: async (domain) => {
       const mounted = await mount(domain, {
-        mode: options.mode ?? envDefault(DOMU_ENV, "XENFS_MODE"),
+        ...(options.mode === undefined ? {} : { mode: options.mode }),
         counters,
         onError: (error) => logger.warn({ err: error, domid: domain.domid }, "xenfs"),
         onWaiting: (waitedMs) =>
@@ -83,8 +83,8 @@ export async function startDomuClient(options: DomuClientOptions): Promise<DomuC
             { domid: domain.domid, waitedMs },
             `still waiting for the XenFS backend (${Math.round(waitedMs / 1000)} s)`,
           ),
-        connectTimeoutMs: options.connectTimeoutMs ?? envDefault(DOMU_ENV, "XENFS_CONNECT_TIMEOUT_MS"),
-        requestTimeoutMs: options.requestTimeoutMs ?? envDefault(DOMU_ENV, "XENFS_REQUEST_TIMEOUT_MS"),
+        ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
+        ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
       });
       return {
         mount: mounted,

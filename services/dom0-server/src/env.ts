@@ -4,6 +4,7 @@ import { MEMORY_TRANSPORTS } from "@xenfs/libxen";
 import { parseOwnFaults } from "@xenfs/proto";
 import {
   checked,
+  DEFAULT_LOG_LEVEL,
   directoryProblems,
   envSpec,
   int,
@@ -40,7 +41,7 @@ export const DOM0_ENV = envSpec(
       default: "shm",
       doc: "How dom0 reaches machine memory: in place in the host's memory file, or over the socket",
     }),
-    LOG_LEVEL: oneOf(LOG_LEVELS, { default: "info" }),
+    LOG_LEVEL: oneOf(LOG_LEVELS, { default: DEFAULT_LOG_LEVEL }),
   },
   (env) => directoryProblems("XENFS_EXPORT", env.XENFS_EXPORT),
 );

@@ -2,7 +2,18 @@
 // reads it; the launcher, bench and tests write it (buildEnv) to start a guest.
 import { MEMORY_TRANSPORTS } from "@xenfs/libxen";
 import { parseOwnFaults } from "@xenfs/proto";
-import { checked, durationMs, envSpec, LOG_LEVELS, oneOf, parsed, port, str, url } from "@xenfs/service-kit";
+import {
+  checked,
+  DEFAULT_LOG_LEVEL,
+  durationMs,
+  envSpec,
+  LOG_LEVELS,
+  oneOf,
+  parsed,
+  port,
+  str,
+  url,
+} from "@xenfs/service-kit";
 import { BUILT_MODES, XENFS_MODES, type XenfsMode } from "./frontend/modes.js";
 import { WORKLOADS } from "./workload/names.js";
 
@@ -13,6 +24,9 @@ function builtMode(raw: string): XenfsMode {
   }
   throw new Error(`must be one of ${XENFS_MODES.join(", ")}`);
 }
+
+/** What XENFS_MODE accepts. */
+export { BUILT_MODES };
 
 export const DOMU_ENV = envSpec({
   PORT: port({ default: 7100, doc: "HTTP port (health, metrics, /api, /fs); 0 = ephemeral" }),
@@ -47,5 +61,5 @@ export const DOMU_ENV = envSpec({
     default: "shm",
     doc: "How the guest reaches machine memory: in place in the host's memory file, or over the socket",
   }),
-  LOG_LEVEL: oneOf(LOG_LEVELS, { default: "info" }),
+  LOG_LEVEL: oneOf(LOG_LEVELS, { default: DEFAULT_LOG_LEVEL }),
 });

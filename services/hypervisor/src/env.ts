@@ -4,6 +4,7 @@ import { parseFaults } from "@xenfs/proto";
 import {
   type ConfigProblem,
   checked,
+  DEFAULT_LOG_LEVEL,
   directoryProblems,
   durationMs,
   envSpec,
@@ -55,7 +56,7 @@ export const HYPERVISOR_ENV = envSpec(
       default: DEFAULT_SESSION_LIMITS.heartbeatMs,
       doc: "WebSocket ping interval that notices a frozen peer (0 = none)",
     }),
-    LOG_LEVEL: oneOf(LOG_LEVELS, { default: "info" }),
+    LOG_LEVEL: oneOf(LOG_LEVELS, { default: DEFAULT_LOG_LEVEL }),
     XENSTORED_PATH: str({
       optional: true,
       doc: "A xenstored-compatible unix socket for Xen's xenstore-* tools; none when unset",

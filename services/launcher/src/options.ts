@@ -2,16 +2,14 @@
 // its status is shown. Parsing validates every value up front so a typo fails before any
 // process starts.
 import { DOM0_ENV } from "@xenfs/dom0-server/env";
+import { BUILT_MODES, DOMU_ENV } from "@xenfs/domu-client/env";
 import { HYPERVISOR_ENV } from "@xenfs/hypervisor/env";
-import { envDefault } from "@xenfs/service-kit";
+import { DEFAULT_LOG_LEVEL, envDefault, LOG_LEVELS, type LogLevel } from "@xenfs/service-kit";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { OptionError } from "./errors.js";
 
-export const GUEST_MODES = ["shared", "copy"] as const;
-export type GuestMode = (typeof GUEST_MODES)[number];
-
-export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+/** The guests' XENFS_MODE: the modes the guest's env spec accepts. */
+type GuestMode = (typeof BUILT_MODES)[number];
 
 export type StatusStyle = "table" | "json" | "quiet";
 
@@ -71,7 +69,9 @@ export function buildCli(): Command {
       ).argParser(positiveSeconds),
     )
     .addOption(
-      new Option("-m, --mode <mode>", "the guests' XenFS mode").choices(GUEST_MODES).default("shared"),
+      new Option("-m, --mode <mode>", "the guests' XenFS mode")
+        .choices(BUILT_MODES)
+        .default(envDefault(DOMU_ENV, "XENFS_MODE")),
     )
     .addOption(
       new Option("--memory-mb <mib>", "machine memory of the hypervisor")
@@ -90,7 +90,9 @@ export function buildCli(): Command {
         .default(envDefault(HYPERVISOR_ENV, "PORT")),
     )
     .addOption(
-      new Option("--log-level <level>", "LOG_LEVEL of every service").choices(LOG_LEVELS).default("info"),
+      new Option("--log-level <level>", "LOG_LEVEL of every service")
+        .choices(LOG_LEVELS)
+        .default(DEFAULT_LOG_LEVEL),
     )
     .addOption(new Option("-q, --quiet", "no status table, only addresses and errors").conflicts("json"))
     .addOption(new Option("--json", "status as one JSON object per line"))

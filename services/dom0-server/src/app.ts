@@ -80,13 +80,13 @@ export async function startDom0Server(options: Dom0ServerOptions): Promise<Dom0S
   const replies = await ReplyCache.open(join(stateDir, REPLY_JOURNAL));
 
   // Until dom0 serves (and while it rejoins) the HTTP side reports an empty cache, not ready.
+  let loop: DomainIncarnations<XenfsServing> | undefined;
+  const serving = (): XenfsServing | undefined => loop?.current?.attached;
   const sources: MetricSources = {
     cache: () => serving()?.cache.stats() ?? { ...NO_CACHE, budgetFrames },
     guests: (): GuestView[] => serving()?.driver.guests() ?? [],
   };
   const metrics = createMetrics(sources);
-  let loop: DomainIncarnations<XenfsServing> | undefined;
-  const serving = (): XenfsServing | undefined => loop?.current?.attached;
   const http = createHttpServer({
     host,
     port: options.port ?? envDefault(DOM0_ENV, "PORT"),

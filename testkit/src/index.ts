@@ -1,6 +1,7 @@
 // A real hypervisor (in this process, on an ephemeral port, with its XenStore) and domains
 // joined to it: the host every integration test starts from. The rest of testkit — the services
-// as processes, a XenFS host, fixture processes, ports, polling — is re-exported below.
+// as a process, fixture processes, ports, polling — is re-exported below (dom0, guests and a
+// XenFS host as processes are @xenfs/testkit-xenfs).
 import { type Hypervisor, type HypervisorOptions, startHypervisor } from "@xenfs/hypervisor";
 import { XenDomain, type XenSessionOptions } from "@xenfs/libxen";
 import { XenStore } from "@xenfs/xenstored";
@@ -8,17 +9,15 @@ import { CLUSTER_TOKEN, DOM0_TOKEN } from "./tokens.js";
 import { TEST_MEMORY_TRANSPORT } from "./transport.js";
 
 export { destroyDomain, domidsNamed, faultRules, type HypervisorHttp, pauseDomain } from "./admin.js";
-export { type Dom0Dirs, startDom0Process } from "./dom0-process.js";
 export { tempExport } from "./export-dir.js";
 export { freeLauncherBase, launcherPorts, portIsFree } from "./free-ports.js";
-export { type GuestProcess, type MountView, startGuestProcess } from "./guest-process.js";
 export { type DomainView, domainsView, hvApi, type MemoryView, memoryView } from "./hypervisor-api.js";
 export { type HypervisorProcess, startHypervisorProcess } from "./hypervisor-process.js";
+export { JsonLinesProcess } from "./json-lines-process.js";
 export { pidsWithEnv } from "./pids.js";
 export { CLUSTER_TOKEN, DOM0_TOKEN } from "./tokens.js";
 export { TEST_MEMORY_TRANSPORT, TRANSPORTS } from "./transport.js";
 export { eventually, pollUntil, until } from "./wait.js";
-export { startXenfsHost, type XenfsHost, type XenfsHostOptions } from "./xenfs-host.js";
 
 export function startTestHypervisor(options: Partial<HypervisorOptions> = {}): Promise<Hypervisor> {
   return startHypervisor({

@@ -5,15 +5,9 @@
 import { mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  type Dom0Dirs,
-  type GuestProcess,
-  type HypervisorProcess,
-  startDom0Process,
-  startGuestProcess,
-  startHypervisorProcess,
-} from "@xenfs/testkit";
+import { type HypervisorProcess, startHypervisorProcess } from "@xenfs/testkit";
 import type { JsonLinesProcess } from "@xenfs/testkit/process";
+import { type Dom0Dirs, type GuestProcess, startDom0Process, startGuestProcess } from "@xenfs/testkit-xenfs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const WRITERS = 3;
@@ -39,11 +33,11 @@ describe.sequential("a dom0 killed with SIGKILL under a writing guest", () => {
     dirs = { exportDir: join(base, "export"), stateDir: join(base, "state") };
     await mkdir(dirs.exportDir);
     // A lease of ten minutes: only the takeover lets the restarted dom0 in within the test.
-    hv = await startHypervisorProcess({ XEN_MEMORY_MB: "64", XEN_SESSION_LEASE_MS: "600000" });
+    hv = await startHypervisorProcess({ XEN_MEMORY_MB: 64, XEN_SESSION_LEASE_MS: 600_000 });
     dom0 = await startDom0Process(hv.url, dirs);
     // Patient enough for a dom0 that takes long to start on a loaded machine.
     guest = await startGuestProcess(hv.url, "writer", "shared", undefined, {
-      XENFS_REQUEST_TIMEOUT_MS: "120000",
+      XENFS_REQUEST_TIMEOUT_MS: 120_000,
     });
   }, 180_000);
   afterAll(async () => {

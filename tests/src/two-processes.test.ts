@@ -37,7 +37,7 @@ describe.sequential.each(["shm", "socket"])(
     let beforeGuest: MemoryView;
 
     beforeAll(async () => {
-      hv = await startHypervisorProcess({ XEN_SESSION_LEASE_MS: String(LEASE_MS) });
+      hv = await startHypervisorProcess({ XEN_SESSION_LEASE_MS: LEASE_MS });
       const env = { XEN_HYPERVISOR_URL: hv.url, XEN_MEMORY_TRANSPORT: transport };
       dom0 = JsonLinesProcess.start("dom0", "tests/src/fixtures/dom0.ts", {
         ...env,

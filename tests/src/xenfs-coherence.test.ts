@@ -8,13 +8,8 @@
 // B's own socket, which nothing orders against A's: B may read old bytes until that socket has
 // caught up (the limit docs/memory-transports.md describes), never anything else.
 import { type DomuClient, startDomuClient } from "@xenfs/domu-client";
-import {
-  CLUSTER_TOKEN,
-  type GuestProcess,
-  startGuestProcess,
-  startXenfsHost,
-  type XenfsHost,
-} from "@xenfs/testkit";
+import { CLUSTER_TOKEN } from "@xenfs/testkit";
+import { type GuestProcess, startGuestProcess, startXenfsHost, type XenfsHost } from "@xenfs/testkit-xenfs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { filePattern } from "./fixtures/file-pattern.js";
 

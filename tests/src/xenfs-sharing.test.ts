@@ -4,7 +4,8 @@
 // on both memory transports: the ledger does not depend on how domains reach the bytes.
 import { type DomuClient, startDomuClient } from "@xenfs/domu-client";
 import type { MemoryView } from "@xenfs/testkit";
-import { CLUSTER_TOKEN, startGuestProcess, startXenfsHost, type XenfsHost } from "@xenfs/testkit";
+import { CLUSTER_TOKEN } from "@xenfs/testkit";
+import { startGuestProcess, startXenfsHost, type XenfsHost } from "@xenfs/testkit-xenfs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { filePattern, pagesOf } from "./fixtures/file-pattern.js";
 

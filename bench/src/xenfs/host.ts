@@ -1,7 +1,7 @@
 // A XenFS host for the benchmark: testkit's (the hypervisor and dom0 as their own processes),
 // dom0 exporting the benchmark's directory under the given memory transport, plus what the
 // benchmark reads of it. A fresh host per phase gives every phase an empty page cache.
-import { startXenfsHost as startHost } from "@xenfs/testkit";
+import { startXenfsHost as startHost } from "@xenfs/testkit-xenfs";
 import { type HostMemorySample, sampleHostMemory } from "./host-memory.js";
 import type { Transport } from "./transport.js";
 

@@ -22,6 +22,20 @@ export {
   type GrantTableEvents,
   type TransferStatus,
 } from "./grant-table.js";
+export {
+  type BackoffPolicy,
+  backoffDelay,
+  INCARNATION_BACKOFF,
+  RESUME_BACKOFF,
+} from "./incarnation/backoff.js";
+export { type JoinRetryOptions, joinDomain } from "./incarnation/join.js";
+export {
+  type Attached,
+  DomainIncarnations,
+  type Incarnation,
+  type IncarnationOptions,
+  type IncarnationPhase,
+} from "./incarnation/loop.js";
 export type { XenLogger } from "./logger.js";
 export { Memory } from "./memory.js";
 export { type CallHooks, MulticallBatcher } from "./multicall.js";

@@ -15,6 +15,7 @@ import {
 import WebSocket from "ws";
 import { XenError } from "./errors.js";
 import { InboundOrder } from "./inbound-order.js";
+import { backoffDelay, RESUME_BACKOFF } from "./incarnation/backoff.js";
 import { SILENT_LOGGER, type XenLogger } from "./logger.js";
 import { type Batch, type CallHooks, MulticallBatcher } from "./multicall.js";
 import type { MemoryPlace, MemoryTransport } from "./shared-memory.js";
@@ -56,8 +57,6 @@ export type UpcallListener<K extends UpcallKind> = (body: UpcallBody<K>) => void
 const DEFAULT_CALL_TIMEOUT_MS = 5_000;
 /** Ack once this many hypervisor frames are unacknowledged (and on every housekeeping tick). */
 const ACK_EVERY = 64;
-const BACKOFF_MIN_MS = 25;
-const BACKOFF_MAX_MS = 1_000;
 /** How long close() waits for SCHEDOP_shutdown's answer before closing the socket anyway. */
 const CLOSE_SHUTDOWN_WAIT_MS = 1_000;
 /** Frames held while waiting for a missing one; beyond this the session resumes at once. */
@@ -396,9 +395,11 @@ export class XenSession extends EventEmitter<SessionEvents> {
     }
     this.#state = "resuming";
     this.#discardSocket();
-    const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** this.#attempt++);
+    // The first attempt goes at once; later ones wait RESUME_BACKOFF's delays.
+    const attempt = this.#attempt++;
+    const wait = attempt === 0 ? 0 : backoffDelay(RESUME_BACKOFF, attempt);
     // Not unref'd: a process whose session is between attempts must not exit for want of work.
-    setTimeout(() => void this.#resume(), this.#attempt === 1 ? 0 : delay);
+    setTimeout(() => void this.#resume(), wait);
   }
 
   async #resume(): Promise<void> {

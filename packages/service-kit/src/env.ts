@@ -18,7 +18,15 @@ export class ConfigError extends Error {
 /** Turns one raw value into T, or throws an Error whose message says why it is wrong. */
 export interface Reader<T> {
   readonly secret: boolean;
+  /** What a good value looks like, ranges included ("an integer in [1, 4096]"). */
+  readonly describe: string;
+  /** The value when unset; undefined when the variable is required or optional without one. */
+  readonly default: T | undefined;
+  /** What the variable is for, in a sentence. */
+  readonly doc: string | undefined;
   read(raw: string | undefined): T;
+  /** The text `read` turns back into `value`: how a parent process writes a child's variable. */
+  format(value: NonNullable<T>): string;
 }
 
 export type ConfigOf<S extends Record<string, Reader<unknown>>> = {
@@ -30,15 +38,26 @@ interface Presence<T> {
   /** Unset is allowed and reads as undefined. */
   optional?: boolean;
   secret?: boolean;
+  /** What the variable is for. */
+  doc?: string;
 }
 
 type Required<T> = Presence<T> & { optional?: false };
 type Optional<T> = Presence<T> & { optional: true; default?: never };
 
-function reader<T>(describe: string, parse: (raw: string) => T, options: Presence<T>): Reader<T> {
+function reader<T>(
+  describe: string,
+  parse: (raw: string) => T,
+  options: Presence<T>,
+  format: (value: NonNullable<T>) => string = String,
+): Reader<T> {
   const secret = options.secret ?? false;
   return {
     secret,
+    describe,
+    default: options.default,
+    doc: options.doc,
+    format,
     read(raw) {
       // An empty value counts as unset: compose files and shells export empty strings freely.
       if (raw === undefined || raw === "") {
@@ -91,7 +110,8 @@ export function int(options: Optional<number> & IntRange): Reader<number | undef
 export function int(options: Presence<number> & IntRange = {}): Reader<number | undefined> {
   const min = options.min ?? Number.MIN_SAFE_INTEGER;
   const max = options.max ?? Number.MAX_SAFE_INTEGER;
-  return reader("an integer", (raw) => parseInteger(raw, min, max), options);
+  const range = options.min === undefined && options.max === undefined ? "" : ` in [${min}, ${max}]`;
+  return reader(`an integer${range}`, (raw) => parseInteger(raw, min, max), options);
 }
 
 /** A TCP port; 0 asks the kernel for an ephemeral one. */
@@ -160,7 +180,7 @@ export function durationMs(options: Required<number> & IntRange = {}): Reader<nu
   const min = options.min ?? 0;
   const max = options.max ?? 2 ** 31 - 1; // setTimeout's limit
   return reader(
-    "a duration like 500ms, 10s, 2m",
+    `a duration like 500ms, 10s, 2m, between ${min}ms and ${max}ms`,
     (raw) => {
       const match = /^(\d+)(ms|s|m|h)?$/.exec(raw.trim());
       if (!match) throw new Error("must be a duration like 500ms, 10s, 2m");
@@ -172,7 +192,6 @@ export function durationMs(options: Required<number> & IntRange = {}): Reader<nu
   );
 }
 
-/** Reads every key of `spec` from `env`; throws one ConfigError naming every bad variable. */
 /** Text that `check` accepts (it throws on a bad value), kept as given: for a grammar another
  *  module owns, such as XEN_FAULTS. */
 export function checked(check: (raw: string) => unknown, options: Required<string> = {}): Reader<string> {
@@ -186,6 +205,12 @@ export function checked(check: (raw: string) => unknown, options: Required<strin
   ) as Reader<string>;
 }
 
+/** A value `parse` turns into T (throwing on a bad one), written back with String(). */
+export function parsed<T>(describe: string, parse: (raw: string) => T, options: Required<T> = {}): Reader<T> {
+  return reader(describe, parse, options);
+}
+
+/** Reads every key of `spec` from `env`; throws one ConfigError naming every bad variable. */
 export function readConfig<S extends Record<string, Reader<unknown>>>(
   spec: S,
   env: Readonly<Record<string, string | undefined>> = process.env,

@@ -5,6 +5,8 @@ import pino, { type DestinationStream, type Level, type Logger } from "pino";
 export type { Logger };
 export type LogLevel = Level | "silent";
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+/** Every service's LOG_LEVEL when unset. */
+export const DEFAULT_LOG_LEVEL: LogLevel = "info";
 
 export interface LoggerOptions {
   service: string;
@@ -19,7 +21,7 @@ const REDACT = ["token", "sessionKey", "session_key", "clusterToken", "dom0Token
 
 export function createLogger(options: LoggerOptions): Logger {
   const config = {
-    level: options.level ?? "info",
+    level: options.level ?? DEFAULT_LOG_LEVEL,
     base: { service: options.service, ...options.bindings },
     redact: { paths: REDACT, censor: "[redacted]" },
     timestamp: pino.stdTimeFunctions.isoTime,

@@ -3,7 +3,6 @@ export { BackendDevice } from "./backend-device.js";
 export type { BackendDriver, BackendInfo, FrontendDriver, FrontendInfo } from "./drivers.js";
 export { XenbusError, type XenbusErrorCode } from "./errors.js";
 export { XenbusFrontend } from "./frontend.js";
-export { joinRetrying } from "./join-retry.js";
 export {
   backendDir,
   backendTypeDir,

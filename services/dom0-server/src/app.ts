@@ -1,19 +1,18 @@
 // Composition root: dom0 joins the hypervisor and serves XenFS to every guest (serving.ts), joining
-// again whenever its session is lost (serving-loop.ts); HTTP on the side (health, metrics,
-// /api/cache). Tests and main.ts start it the same way.
+// again whenever its session is lost (libxen's DomainIncarnations); HTTP on the side (health,
+// metrics, /api/cache). Tests and main.ts start it the same way.
 import { join } from "node:path";
-import type { MemoryTransport } from "@xenfs/libxen";
-import { ConfigError, createHttpServer, type Logger, silentLogger } from "@xenfs/service-kit";
+import { DomainIncarnations, type MemoryTransport } from "@xenfs/libxen";
+import { createHttpServer, envDefault, type Logger, silentLogger } from "@xenfs/service-kit";
 import type { GuestView } from "./backend/index.js";
 import { cacheRoute } from "./cache-api.js";
+import { DOM0_ENV } from "./env.js";
 import { ExportFs } from "./export/index.js";
-import { joinAsDom0 } from "./join.js";
 import { createMetrics, type MetricSources } from "./metrics.js";
 import { PAGE_SIZE, type PageCacheStats } from "./page-cache/index.js";
 import { ReplyCache } from "./reply-cache/reply-cache.js";
 import { resolveStateDir } from "./reply-cache/state-dir.js";
-import { serveXenfs } from "./serving.js";
-import { ServingLoop } from "./serving-loop.js";
+import { serveXenfs, type XenfsServing } from "./serving.js";
 
 export interface Dom0ServerOptions {
   /** `ws://host:port/hypercall` (XEN_HYPERVISOR_URL). */
@@ -27,10 +26,10 @@ export interface Dom0ServerOptions {
    * Default: beside the export, else under the system's temporary directory; never inside it.
    */
   stateDir?: string;
-  /** Page-cache budget in MiB (XENFS_CACHE_MB), default 64. */
+  /** Page-cache budget in MiB (XENFS_CACHE_MB). */
   cacheMb?: number;
   host?: string;
-  /** HTTP port, default 7001; 0 = ephemeral. */
+  /** HTTP port (PORT); 0 = ephemeral. */
   port?: number;
   logger?: Logger;
   /** How long a guest has to unmap a revoked page before it loses it by force. */
@@ -40,7 +39,7 @@ export interface Dom0ServerOptions {
   faults?: string;
   /** Aborting gives up joining (a SIGTERM while the hypervisor is away). */
   signal?: AbortSignal;
-  /** XEN_MEMORY_TRANSPORT: shm (default) or socket. */
+  /** XEN_MEMORY_TRANSPORT: shm or socket. */
   memoryTransport?: MemoryTransport;
 }
 
@@ -53,7 +52,6 @@ export interface Dom0Server {
   close(): Promise<void>;
 }
 
-export const MAX_CACHE_MB = 4096;
 /** The reply cache's journal, in the state directory. */
 export const REPLY_JOURNAL = "reply-cache.journal";
 const DEFAULT_REVOKE_DEADLINE_MS = 2_000;
@@ -68,15 +66,11 @@ const NO_CACHE: PageCacheStats = {
   files: 0,
 };
 
-function budgetOf(cacheMb: number): number {
-  if (!Number.isInteger(cacheMb) || cacheMb < 1 || cacheMb > MAX_CACHE_MB) {
-    throw new ConfigError([{ key: "XENFS_CACHE_MB", reason: `must be an integer in [1, ${MAX_CACHE_MB}]` }]);
-  }
-  return cacheMb * FRAMES_PER_MB;
-}
-
 export async function startDom0Server(options: Dom0ServerOptions): Promise<Dom0Server> {
-  const budgetFrames = budgetOf(options.cacheMb ?? 64);
+  // Unset options take the environment's defaults (env.ts); the values were checked where read.
+  const cacheMb = options.cacheMb ?? envDefault(DOM0_ENV, "XENFS_CACHE_MB");
+  const host = options.host ?? envDefault(DOM0_ENV, "HOST");
+  const budgetFrames = cacheMb * FRAMES_PER_MB;
   const exportFs = new ExportFs(
     options.exportDir,
     options.maxOpenFilesPerGuest === undefined ? {} : { maxOpenFilesPerGuest: options.maxOpenFilesPerGuest },
@@ -86,44 +80,47 @@ export async function startDom0Server(options: Dom0ServerOptions): Promise<Dom0S
   const replies = await ReplyCache.open(join(stateDir, REPLY_JOURNAL));
 
   // Until dom0 serves (and while it rejoins) the HTTP side reports an empty cache, not ready.
+  let loop: DomainIncarnations<XenfsServing> | undefined;
+  const serving = (): XenfsServing | undefined => loop?.current?.attached;
   const sources: MetricSources = {
-    cache: () => loop.serving?.cache.stats() ?? { ...NO_CACHE, budgetFrames },
-    guests: (): GuestView[] => loop.serving?.driver.guests() ?? [],
+    cache: () => serving()?.cache.stats() ?? { ...NO_CACHE, budgetFrames },
+    guests: (): GuestView[] => serving()?.driver.guests() ?? [],
   };
   const metrics = createMetrics(sources);
-  const given = options.signal;
-  const loop = new ServingLoop({
-    join: (signal) =>
-      joinAsDom0({
-        url: options.hypervisorUrl,
-        token: options.dom0Token,
-        logger,
-        memoryTransport: options.memoryTransport ?? "shm",
-        signal: given ? AbortSignal.any([signal, given]) : signal,
-      }),
-    serve: (dom0) =>
-      serveXenfs(dom0, {
-        exportFs,
-        replies,
-        budgetFrames,
-        revokeDeadlineMs: options.revokeDeadlineMs ?? DEFAULT_REVOKE_DEADLINE_MS,
-        logger,
-        countRequest: metrics.countRequest,
-      }),
-    faults: options.faults ?? "",
-    logger,
-  });
   const http = createHttpServer({
-    host: options.host ?? "127.0.0.1",
-    port: options.port ?? 7001,
+    host,
+    port: options.port ?? envDefault(DOM0_ENV, "PORT"),
     routes: [cacheRoute(sources)],
-    ready: () => loop.serving !== undefined,
+    ready: () => serving() !== undefined,
     metrics: metrics.registry,
     logger,
   });
   const port = await http.listen();
   try {
-    await loop.start();
+    loop = await DomainIncarnations.start({
+      session: {
+        url: options.hypervisorUrl,
+        token: options.dom0Token,
+        name: "Domain-0",
+        logger,
+        memoryTransport: options.memoryTransport ?? envDefault(DOM0_ENV, "XEN_MEMORY_TRANSPORT"),
+      },
+      attach: (dom0) =>
+        serveXenfs(dom0, {
+          exportFs,
+          replies,
+          budgetFrames,
+          revokeDeadlineMs: options.revokeDeadlineMs ?? DEFAULT_REVOKE_DEADLINE_MS,
+          logger,
+          countRequest: metrics.countRequest,
+        }),
+      faults: options.faults ?? envDefault(DOM0_ENV, "XEN_FAULTS"),
+      role: "dom0",
+      logger,
+      signal: options.signal,
+      // The hypervisor may be away (waited out); failing to serve on the first session is not.
+      fatal: (_error, phase) => phase === "attach",
+    });
   } catch (error) {
     await http.close();
     await replies.close();
@@ -131,14 +128,13 @@ export async function startDom0Server(options: Dom0ServerOptions): Promise<Dom0S
   }
   logger.info({ export: exportFs.root, stateDir, budgetFrames, port }, "dom0 serving XenFS");
 
-  const host = options.host ?? "127.0.0.1";
   const shown = host.includes(":") ? `[${host}]` : host;
   return {
     httpUrl: `http://${shown}:${port}`,
     port,
     stateDir,
     async close() {
-      await loop.close();
+      await loop?.close();
       await http.close();
       await replies.close();
     },

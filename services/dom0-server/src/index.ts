@@ -1,2 +1,3 @@
-export { type Dom0Server, type Dom0ServerOptions, MAX_CACHE_MB, startDom0Server } from "./app.js";
+export { type Dom0Server, type Dom0ServerOptions, startDom0Server } from "./app.js";
+export { DOM0_ENV, MAX_CACHE_MB } from "./env.js";
 export * from "./export/index.js";

@@ -1,20 +1,19 @@
 // Composition root: one guest — join the hypervisor, mount XenFS (again whenever the session is
 // lost), serve the admin API, run the workload. Tests and main.ts start it the same way.
 import { hostname } from "node:os";
-import { type MemoryTransport, XenDomain } from "@xenfs/libxen";
-import { createHttpServer, type Logger, silentLogger } from "@xenfs/service-kit";
+import { type Attached, DomainIncarnations, type MemoryTransport } from "@xenfs/libxen";
+import { createHttpServer, envDefault, type Logger, silentLogger } from "@xenfs/service-kit";
+import { DOMU_ENV } from "./env.js";
 import type { XenfsMode } from "./frontend/modes.js";
 import { fsRoutes } from "./http/fs-routes.js";
 import { createMetrics } from "./http/metrics.js";
 import { mountRoute } from "./http/mount-route.js";
 import { MountCounters } from "./mount/counters.js";
 import type { XenfsMount } from "./mount/mount.js";
-import { GuestLoop } from "./rejoin/guest-loop.js";
+import { CurrentMount } from "./rejoin/current-mount.js";
 import { DemoWorkload } from "./workload/demo.js";
-import { mount } from "./xenfs.js";
-
-export const WORKLOADS = ["none", "demo"] as const;
-export type WorkloadName = (typeof WORKLOADS)[number];
+import type { WorkloadName } from "./workload/names.js";
+import { MountError, mount } from "./xenfs.js";
 
 export interface DomuClientOptions {
   /** ws://host:port/hypercall */
@@ -33,9 +32,11 @@ export interface DomuClientOptions {
   requestTimeoutMs?: number;
   /** XEN_FAULTS: injected on the guest's own session after each join (see parseOwnFaults). */
   faults?: string;
-  /** XEN_MEMORY_TRANSPORT: shm (default) or socket. */
+  /** XEN_MEMORY_TRANSPORT: shm or socket. */
   memoryTransport?: MemoryTransport;
   logger?: Logger;
+  /** Aborted (a signal): stop waiting for a hypervisor that is away. */
+  signal?: AbortSignal;
 }
 
 export interface DomuClient {
@@ -49,24 +50,32 @@ export interface DomuClient {
   close(): Promise<void>;
 }
 
+/** One incarnation's XenFS device. */
+interface MountedDevice extends Attached {
+  readonly mount: XenfsMount;
+}
+
 export async function startDomuClient(options: DomuClientOptions): Promise<DomuClient> {
   const name = options.name ?? hostname();
+  // Unset options take the environment's defaults (env.ts); the values were checked where read.
+  const host = options.host ?? envDefault(DOMU_ENV, "HOST");
   const logger = options.logger ?? silentLogger();
   const metrics = createMetrics();
   // One set of counters for every mount: the process's totals go on across rejoins.
   const counters = new MountCounters(metrics.observer);
-  const guest = await GuestLoop.start({
-    join: () =>
-      XenDomain.join({
-        url: options.hypervisorUrl,
-        token: options.clusterToken,
-        name,
-        logger,
-        memoryTransport: options.memoryTransport ?? "shm",
-      }),
-    mount: (domain) =>
-      mount(domain, {
-        mode: options.mode ?? "shared",
+  // The mount routes and the workload use: the current incarnation's (rejoin/current-mount.ts).
+  let current: CurrentMount | undefined;
+  const guest = await DomainIncarnations.start<MountedDevice>({
+    session: {
+      url: options.hypervisorUrl,
+      token: options.clusterToken,
+      name,
+      logger,
+      memoryTransport: options.memoryTransport ?? "shm",
+    },
+    attach: async (domain) => {
+      const mounted = await mount(domain, {
+        ...(options.mode === undefined ? {} : { mode: options.mode }),
         counters,
         onError: (error) => logger.warn({ err: error, domid: domain.domid }, "xenfs"),
         onWaiting: (waitedMs) =>
@@ -76,16 +85,31 @@ export async function startDomuClient(options: DomuClientOptions): Promise<DomuC
           ),
         ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
         ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
-      }),
-    faults: options.faults ?? "",
+      });
+      return {
+        mount: mounted,
+        close: () => mounted.unmount(),
+        // Calls in flight and new ones fail with ENOTCONN at once until the next mount.
+        abandon: () => current?.lose(),
+      };
+    },
+    faults: options.faults ?? envDefault(DOMU_ENV, "XEN_FAULTS"),
+    role: "guest",
     logger,
+    signal: options.signal,
+    // A MountError means the user's XENFS_CONNECT_TIMEOUT_MS ran out: theirs to see.
+    fatal: (error) => error instanceof MountError,
+    onIncarnation: ({ domain, attached }) => {
+      if (current) current.replace(attached.mount, domain.domid);
+      else current = new CurrentMount(attached.mount, domain.domid);
+    },
   });
-  const mounts = guest.mounts;
+  const mounts = current as CurrentMount;
   metrics.observe(() => mounts.snapshot().pagesHeld);
 
   const http = createHttpServer({
-    host: options.host ?? "127.0.0.1",
-    port: options.port ?? 7100,
+    host,
+    port: options.port ?? envDefault(DOMU_ENV, "PORT"),
     routes: [...fsRoutes(mounts), mountRoute(mounts)],
     ready: () => mounts.connected,
     metrics: metrics.registry,
@@ -93,7 +117,7 @@ export async function startDomuClient(options: DomuClientOptions): Promise<DomuC
   });
   const port = await http.listen();
   const workload =
-    options.workload === "demo"
+    (options.workload ?? envDefault(DOMU_ENV, "XENFS_WORKLOAD")) === "demo"
       ? new DemoWorkload(mounts, {
           name,
           logger,
@@ -101,7 +125,6 @@ export async function startDomuClient(options: DomuClientOptions): Promise<DomuC
         })
       : undefined;
   workload?.start();
-  const host = options.host ?? "127.0.0.1";
   const shown = host.includes(":") ? `[${host}]` : host;
   logger.info({ domid: mounts.domid, name, mode: mounts.mount.mode, port }, "guest mounted XenFS");
   return {

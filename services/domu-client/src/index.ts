@@ -1,10 +1,5 @@
-export {
-  type DomuClient,
-  type DomuClientOptions,
-  startDomuClient,
-  WORKLOADS,
-  type WorkloadName,
-} from "./app.js";
+export { type DomuClient, type DomuClientOptions, startDomuClient } from "./app.js";
+export { DOMU_ENV } from "./env.js";
 export { BUILT_MODES, XENFS_MODES, type XenfsMode, type XenfsModeName } from "./frontend/modes.js";
 export { MountCounters, type MountObserver } from "./mount/counters.js";
 export type { XenfsDirent } from "./mount/dirent.js";
@@ -13,4 +8,5 @@ export type { MountSnapshot, XenfsMount } from "./mount/mount.js";
 export type { XenfsStats } from "./mount/stats.js";
 export { CurrentMount, type MountSource } from "./rejoin/current-mount.js";
 export { DemoWorkload, type DemoWorkloadOptions } from "./workload/demo.js";
+export { WORKLOADS, type WorkloadName } from "./workload/names.js";
 export { MountError, type MountOptions, mount } from "./xenfs.js";

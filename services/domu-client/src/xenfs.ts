@@ -2,7 +2,9 @@
 import { O, XENFS_DEVICE } from "@xenfs/fsproto";
 import type { GrantRevokeEvent, XenDomain } from "@xenfs/libxen";
 import { GRANT_ENTRIES_PER_FRAME } from "@xenfs/proto";
+import { envDefault } from "@xenfs/service-kit";
 import { XenbusFrontend, xenbusStateName } from "@xenfs/xenbus";
+import { DOMU_ENV } from "./env.js";
 import { XenfsFrontendDriver } from "./frontend/driver.js";
 import { GrantedPagePool } from "./frontend/granted-pages.js";
 import type { XenfsMode } from "./frontend/modes.js";
@@ -45,16 +47,17 @@ export interface MountOptions {
   readonly counters?: MountCounters;
 }
 
+/** The environment's defaults (env.ts) where XENFS_* variables set an option. */
 const DEFAULTS = {
-  mode: "shared",
+  mode: envDefault(DOMU_ENV, "XENFS_MODE"),
   devid: 0,
-  requestTimeoutMs: 15_000,
-  connectTimeoutMs: 0,
+  requestTimeoutMs: envDefault(DOMU_ENV, "XENFS_REQUEST_TIMEOUT_MS"),
+  connectTimeoutMs: envDefault(DOMU_ENV, "XENFS_CONNECT_TIMEOUT_MS"),
   onWaiting: () => {},
   maxPagesHeld: 2048,
   handleCacheSize: 64,
   onError: () => {},
-} as const satisfies Omit<Required<MountOptions>, "counters">;
+} satisfies Omit<Required<MountOptions>, "counters">;
 
 /** dom0 serves XenFS. */
 const BACKEND_DOMID = 0;

@@ -1,25 +1,19 @@
 // Composition root: the hypervisor state, the WebSocket hypercall endpoint and the HTTP side
 // (health, metrics, API, dashboard) on one port. Tests and main.ts start it the same way.
-import { accessSync, constants, statSync } from "node:fs";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
-import { FaultSpecError, XEN_PAGE_SIZE } from "@xenfs/proto";
-import {
-  ConfigError,
-  type ConfigProblem,
-  createHttpServer,
-  type Logger,
-  silentLogger,
-} from "@xenfs/service-kit";
+import { XEN_PAGE_SIZE } from "@xenfs/proto";
+import { createHttpServer, envDefault, type Logger, silentLogger } from "@xenfs/service-kit";
 import type { XsBackend } from "@xenfs/xenstored";
 import { WebSocketServer } from "ws";
+import { HYPERVISOR_ENV } from "./env.js";
 import { Faults } from "./faults.js";
 import { adminRoutes } from "./http/admin.js";
 import { apiRoutes } from "./http/api.js";
 import { dashboardRoute } from "./http/dashboard.js";
 import { createMetrics } from "./http/metrics.js";
 import { hostMemoryProbe } from "./memory/host-memory.js";
-import { defaultMemoryDir, MemoryFile } from "./memory/memory-file.js";
+import { MemoryFile } from "./memory/memory-file.js";
 import { serveHeld } from "./serve.js";
 import { acceptConnection } from "./session/connection.js";
 import { startHeartbeat } from "./session/heartbeat.js";
@@ -29,12 +23,12 @@ import { Xen } from "./xen.js";
 export interface HypervisorOptions {
   host?: string;
   port?: number; // port 0 = ephemeral
-  memoryMb?: number; // XEN_MEMORY_MB, default 256
-  /** XEN_MEMORY_DIR: where the machine-memory file lives; /dev/shm, else the OS temp dir. */
+  memoryMb?: number; // XEN_MEMORY_MB
+  /** XEN_MEMORY_DIR: where the machine-memory file lives. */
   memoryDir?: string;
   clusterToken: string; // XEN_CLUSTER_TOKEN
   dom0Token: string; // XEN_DOM0_TOKEN
-  sessionLeaseMs?: number; // XEN_SESSION_LEASE_MS, default 10000
+  sessionLeaseMs?: number; // XEN_SESSION_LEASE_MS
   faults?: string; // XEN_FAULTS
   xenstore?: XsBackend; // undefined → xs ops answer −ENOSYS
   logger?: Logger; // pino; silent when absent
@@ -52,58 +46,14 @@ export interface Hypervisor {
 }
 
 export const HYPERCALL_PATH = "/hypercall";
-export const MAX_MEMORY_MB = 4096;
-
-interface Validated {
-  memoryMb: number;
-  memoryDir: string;
-  leaseMs: number;
-  faults: Faults;
-}
-
-function validate(options: HypervisorOptions): Validated {
-  const problems: ConfigProblem[] = [];
-  const memoryDir = options.memoryDir ?? defaultMemoryDir();
-  if (!isWritableDir(memoryDir)) {
-    problems.push({ key: "XEN_MEMORY_DIR", reason: `${memoryDir} is not a writable directory` });
-  }
-  const memoryMb = options.memoryMb ?? 256;
-  const leaseMs = options.sessionLeaseMs ?? 10_000;
-  if (!Number.isInteger(memoryMb) || memoryMb < 1 || memoryMb > MAX_MEMORY_MB) {
-    problems.push({ key: "XEN_MEMORY_MB", reason: `must be an integer in [1, ${MAX_MEMORY_MB}]` });
-  }
-  if (!Number.isInteger(leaseMs) || leaseMs < 1 || leaseMs > 2 ** 31 - 1) {
-    problems.push({ key: "XEN_SESSION_LEASE_MS", reason: "must be a positive number of milliseconds" });
-  }
-  if (!options.clusterToken) problems.push({ key: "XEN_CLUSTER_TOKEN", reason: "is required" });
-  if (!options.dom0Token) problems.push({ key: "XEN_DOM0_TOKEN", reason: "is required" });
-  if (options.clusterToken && options.clusterToken === options.dom0Token) {
-    problems.push({ key: "XEN_DOM0_TOKEN", reason: "must differ from XEN_CLUSTER_TOKEN" });
-  }
-  let faults: Faults | undefined;
-  try {
-    faults = new Faults(options.faults ?? "");
-  } catch (error) {
-    if (!(error instanceof FaultSpecError)) throw error;
-    problems.push({ key: "XEN_FAULTS", reason: error.message });
-  }
-  if (problems.length > 0 || !faults) throw new ConfigError(problems);
-  return { memoryMb, memoryDir, leaseMs, faults };
-}
-
-function isWritableDir(dir: string): boolean {
-  try {
-    if (!statSync(dir).isDirectory()) return false;
-    accessSync(dir, constants.W_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export async function startHypervisor(options: HypervisorOptions): Promise<Hypervisor> {
-  const { memoryMb, memoryDir, leaseMs, faults } = validate(options);
-  const host = options.host ?? "127.0.0.1";
+  // Unset options take the environment's defaults (env.ts); the values were checked where read.
+  const memoryMb = options.memoryMb ?? envDefault(HYPERVISOR_ENV, "XEN_MEMORY_MB");
+  const memoryDir = options.memoryDir ?? envDefault(HYPERVISOR_ENV, "XEN_MEMORY_DIR");
+  const leaseMs = options.sessionLeaseMs ?? envDefault(HYPERVISOR_ENV, "XEN_SESSION_LEASE_MS");
+  const faults = new Faults(options.faults ?? envDefault(HYPERVISOR_ENV, "XEN_FAULTS"));
+  const host = options.host ?? envDefault(HYPERVISOR_ENV, "HOST");
   const logger = options.logger ?? silentLogger();
   const totalFrames = (memoryMb * 1024 * 1024) / XEN_PAGE_SIZE;
   const { file: memory, stale } = MemoryFile.create(memoryDir, totalFrames);
@@ -133,7 +83,7 @@ export async function startHypervisor(options: HypervisorOptions): Promise<Hyper
   let ready = false;
   const http = createHttpServer({
     host,
-    port: options.port ?? 7000,
+    port: options.port ?? envDefault(HYPERVISOR_ENV, "PORT"),
     routes: [...apiRoutes(xen, hostMemory), ...adminRoutes(xen), dashboardRoute()],
     ready: () => ready,
     metrics: metrics.registry,

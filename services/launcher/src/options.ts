@@ -1,14 +1,15 @@
 // The launcher's command line: what a host looks like (guests, export, memory, ports) and how
 // its status is shown. Parsing validates every value up front so a typo fails before any
 // process starts.
+import { DOM0_ENV } from "@xenfs/dom0-server/env";
+import { BUILT_MODES, DOMU_ENV } from "@xenfs/domu-client/env";
+import { HYPERVISOR_ENV } from "@xenfs/hypervisor/env";
+import { DEFAULT_LOG_LEVEL, envDefault, LOG_LEVELS, type LogLevel } from "@xenfs/service-kit";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { OptionError } from "./errors.js";
 
-export const GUEST_MODES = ["shared", "copy"] as const;
-export type GuestMode = (typeof GUEST_MODES)[number];
-
-export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+/** The guests' XENFS_MODE: the modes the guest's env spec accepts. */
+type GuestMode = (typeof BUILT_MODES)[number];
 
 export type StatusStyle = "table" | "json" | "quiet";
 
@@ -68,24 +69,30 @@ export function buildCli(): Command {
       ).argParser(positiveSeconds),
     )
     .addOption(
-      new Option("-m, --mode <mode>", "the guests' XenFS mode").choices(GUEST_MODES).default("shared"),
+      new Option("-m, --mode <mode>", "the guests' XenFS mode")
+        .choices(BUILT_MODES)
+        .default(envDefault(DOMU_ENV, "XENFS_MODE")),
     )
     .addOption(
       new Option("--memory-mb <mib>", "machine memory of the hypervisor")
         .argParser(integerIn(16, 65536))
-        .default(256),
+        .default(envDefault(HYPERVISOR_ENV, "XEN_MEMORY_MB")),
     )
     .addOption(
-      new Option("--cache-mb <mib>", "dom0's page-cache budget").argParser(integerIn(1, 65536)).default(64),
+      new Option("--cache-mb <mib>", "dom0's page-cache budget")
+        .argParser(integerIn(1, 65536))
+        .default(envDefault(DOM0_ENV, "XENFS_CACHE_MB")),
     )
     .addOption(
       new Option("-p, --base-port <port>", "hypervisor port; dom0 on +1, guests from +100")
         .argParser(integerIn(1024, 65535))
         .env("XENFS_BASE_PORT")
-        .default(7000),
+        .default(envDefault(HYPERVISOR_ENV, "PORT")),
     )
     .addOption(
-      new Option("--log-level <level>", "LOG_LEVEL of every service").choices(LOG_LEVELS).default("info"),
+      new Option("--log-level <level>", "LOG_LEVEL of every service")
+        .choices(LOG_LEVELS)
+        .default(DEFAULT_LOG_LEVEL),
     )
     .addOption(new Option("-q, --quiet", "no status table, only addresses and errors").conflicts("json"))
     .addOption(new Option("--json", "status as one JSON object per line"))

@@ -17,35 +17,33 @@ describe("planHost", () => {
     ]);
   });
 
-  it("gives every service the environment of docs/design.md#service-contract", () => {
+  it("gives every service the variables its env spec reads, and no others", () => {
     const plan = planHost(
       parseOptions(["--guests", "1", "--mode", "copy", "--memory-mb", "128", "--cache-mb", "16"]),
       paths,
       tokens,
     );
-    const shared = {
-      HOST: "127.0.0.1",
-      XEN_HYPERVISOR_URL: "ws://127.0.0.1:7000/hypercall",
-      XEN_MEMORY_MB: "128",
-      LOG_LEVEL: "info",
-    };
+    const hypervisorUrl = { XEN_HYPERVISOR_URL: "ws://127.0.0.1:7000/hypercall" };
+    const shared = { HOST: "127.0.0.1", LOG_LEVEL: "info" };
     expect(plan.hypervisor.env).toEqual({
       ...shared,
       PORT: "7000",
+      XEN_MEMORY_MB: "128",
       XEN_CLUSTER_TOKEN: "cluster-secret",
       XEN_DOM0_TOKEN: "dom0-secret",
       XENSTORED_PATH: "/run/xen/xenstored.sock",
     });
     expect(plan.dom0.env).toEqual({
       ...shared,
+      ...hypervisorUrl,
       PORT: "7001",
-      XEN_CLUSTER_TOKEN: "cluster-secret",
       XEN_DOM0_TOKEN: "dom0-secret",
       XENFS_EXPORT: "/srv/export",
       XENFS_CACHE_MB: "16",
     });
     expect(plan.guests[0]?.env).toEqual({
       ...shared,
+      ...hypervisorUrl,
       PORT: "7100",
       XEN_CLUSTER_TOKEN: "cluster-secret",
       XEN_DOMAIN_NAME: "guest-1",

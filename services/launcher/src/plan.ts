@@ -1,5 +1,10 @@
-// Which processes make up a host and the environment each one gets (docs/design.md#processes). Pure: the same
+// Which processes make up a host (docs/design.md#processes) and the environment each one gets, written through each
+// service's own env spec (buildEnv), so a name or a value out of range fails here. Pure: the same
 // options and tokens always give the same plan, so it is checked without starting anything.
+import { DOM0_ENV } from "@xenfs/dom0-server/env";
+import { DOMU_ENV } from "@xenfs/domu-client/env";
+import { HYPERVISOR_ENV } from "@xenfs/hypervisor/env";
+import { buildEnv } from "@xenfs/service-kit";
 import { GUEST_PORT_OFFSET, type LaunchOptions } from "./options.js";
 
 export type Role = "hypervisor" | "dom0" | "guest";
@@ -48,38 +53,61 @@ export type PlanOptions = Pick<
 
 export function planHost(options: PlanOptions, paths: HostPaths, tokens: HostTokens): HostPlan {
   const hypervisorPort = options.basePort;
-  const shared = {
-    HOST: LOOPBACK,
-    XEN_HYPERVISOR_URL: `ws://${LOOPBACK}:${hypervisorPort}/hypercall`,
-    XEN_MEMORY_MB: String(options.memoryMb),
-    LOG_LEVEL: options.logLevel,
-  };
+  const hypervisorUrl = `ws://${LOOPBACK}:${hypervisorPort}/hypercall`;
   const spec = (name: string, role: Role, port: number, env: Record<string, string>): ServiceSpec => ({
     name,
     role,
     port,
-    env: { ...shared, ...env, PORT: String(port) },
+    env,
   });
   return {
-    hypervisor: spec("hypervisor", "hypervisor", hypervisorPort, {
-      XEN_CLUSTER_TOKEN: tokens.cluster,
-      XEN_DOM0_TOKEN: tokens.dom0,
-      XENSTORED_PATH: paths.xenstoredPath,
-    }),
-    dom0: spec("dom0", "dom0", hypervisorPort + 1, {
-      XEN_CLUSTER_TOKEN: tokens.cluster,
-      XEN_DOM0_TOKEN: tokens.dom0,
-      XENFS_EXPORT: paths.exportDir,
-      XENFS_CACHE_MB: String(options.cacheMb),
-    }),
-    guests: Array.from({ length: options.guests }, (_, i) =>
-      // A guest gets only the cluster token: it must not be able to claim domid 0.
-      spec(`guest-${i + 1}`, "guest", hypervisorPort + GUEST_PORT_OFFSET + i, {
+    hypervisor: spec(
+      "hypervisor",
+      "hypervisor",
+      hypervisorPort,
+      buildEnv(HYPERVISOR_ENV, {
+        HOST: LOOPBACK,
+        PORT: hypervisorPort,
+        XEN_MEMORY_MB: options.memoryMb,
         XEN_CLUSTER_TOKEN: tokens.cluster,
-        XEN_DOMAIN_NAME: `guest-${i + 1}`,
-        XENFS_MODE: options.mode,
-        XENFS_WORKLOAD: "demo",
+        XEN_DOM0_TOKEN: tokens.dom0,
+        XENSTORED_PATH: paths.xenstoredPath,
+        LOG_LEVEL: options.logLevel,
       }),
     ),
+    dom0: spec(
+      "dom0",
+      "dom0",
+      hypervisorPort + 1,
+      buildEnv(DOM0_ENV, {
+        HOST: LOOPBACK,
+        PORT: hypervisorPort + 1,
+        XEN_HYPERVISOR_URL: hypervisorUrl,
+        XEN_DOM0_TOKEN: tokens.dom0,
+        XENFS_EXPORT: paths.exportDir,
+        XENFS_CACHE_MB: options.cacheMb,
+        LOG_LEVEL: options.logLevel,
+      }),
+    ),
+    guests: Array.from({ length: options.guests }, (_, i) => {
+      const name = `guest-${i + 1}`;
+      const port = hypervisorPort + GUEST_PORT_OFFSET + i;
+      // A guest gets only the cluster token: it must not be able to claim domid 0.
+      return spec(
+        name,
+        "guest",
+        port,
+        buildEnv(DOMU_ENV, {
+          HOST: LOOPBACK,
+          PORT: port,
+          XEN_HYPERVISOR_URL: hypervisorUrl,
+          XEN_CLUSTER_TOKEN: tokens.cluster,
+          XEN_DOMAIN_NAME: name,
+          XENFS_MODE: options.mode,
+          XENFS_WORKLOAD: "demo",
+          LOG_LEVEL: options.logLevel,
+        }),
+      );
+    }),
   };
 }

@@ -2,6 +2,7 @@
 // backoff, within the restart limit) or left down (--no-restart). Every start after the first
 // appends to the service's log; the launcher is told of each crash and restart.
 import { setTimeout as sleep } from "node:timers/promises";
+import { SERVICE_EXIT } from "@xenfs/service-kit";
 import { type ChildExitedError, type LauncherError, RestartLimitError, StartAbortedError } from "./errors.js";
 import { logTail } from "./log-tail.js";
 import type { ServiceSpec } from "./plan.js";
@@ -32,9 +33,6 @@ export interface SupervisionContext {
   /** The service will not run again (restart limit, or a configuration it refuses). */
   readonly onFatal: (error: LauncherError) => void;
 }
-
-/** A service refusing its configuration exits 2 (service-kit's ConfigError): restarting cannot help. */
-const CONFIG_REFUSED = 2;
 
 export function describeExit(status: ExitStatus): string {
   return status.signal ?? `code ${status.code}`;
@@ -129,7 +127,8 @@ export class SupervisedService {
         this.#rejectReady(crash);
         return;
       }
-      if (status.code === CONFIG_REFUSED) return this.#giveUp(crash);
+      // A service that refused its configuration: restarting it cannot help.
+      if (status.code === SERVICE_EXIT.config) return this.#giveUp(crash);
       const recent = this.#history.record(Date.now());
       if (!this.#history.allows(recent)) {
         const tail = await logTail(child.logPath, LOG_TAIL_LINES);

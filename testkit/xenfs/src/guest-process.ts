@@ -1,9 +1,9 @@
 // services/domu-client/src/main.ts as a real process on an ephemeral port, driven through its
 // admin API (GET/PUT /fs/<path>, GET /api/mount).
+import { DOMU_ENV } from "@xenfs/domu-client/env";
 import type { MemoryTransport } from "@xenfs/libxen";
-import { JsonLinesProcess } from "./json-lines-process.js";
-import { CLUSTER_TOKEN } from "./tokens.js";
-import { TEST_MEMORY_TRANSPORT } from "./transport.js";
+import { buildEnv, type EnvValuesOf } from "@xenfs/service-kit";
+import { CLUSTER_TOKEN, JsonLinesProcess, TEST_MEMORY_TRANSPORT } from "@xenfs/testkit";
 
 export interface MountView {
   mode: string;
@@ -36,10 +36,10 @@ export async function startGuestProcess(
   name: string,
   mode: "shared" | "copy",
   transport: MemoryTransport = TEST_MEMORY_TRANSPORT,
-  env: Record<string, string> = {},
+  values: EnvValuesOf<typeof DOMU_ENV> = {},
 ): Promise<GuestProcess> {
-  const process = JsonLinesProcess.start(name, "services/domu-client/src/main.ts", {
-    PORT: "0",
+  const env = buildEnv(DOMU_ENV, {
+    PORT: 0,
     HOST: "127.0.0.1",
     XEN_HYPERVISOR_URL: hypervisorUrl,
     XEN_CLUSTER_TOKEN: CLUSTER_TOKEN,
@@ -47,8 +47,9 @@ export async function startGuestProcess(
     XENFS_MODE: mode,
     XEN_MEMORY_TRANSPORT: transport,
     LOG_LEVEL: "info",
-    ...env,
+    ...values,
   });
+  const process = JsonLinesProcess.start(name, "services/domu-client/src/main.ts", env);
   // tsx compiles the guest on start-up; on two busy cores that takes a while.
   const ready = await process.waitFor<{ domid: number; url: string }>(
     "guest ready",

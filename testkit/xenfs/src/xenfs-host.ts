@@ -4,11 +4,15 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { MemoryTransport } from "@xenfs/libxen";
+import {
+  type HypervisorProcess,
+  type JsonLinesProcess,
+  type MemoryView,
+  memoryView,
+  startHypervisorProcess,
+  TEST_MEMORY_TRANSPORT,
+} from "@xenfs/testkit";
 import { startDom0Process } from "./dom0-process.js";
-import { type MemoryView, memoryView } from "./hypervisor-api.js";
-import { type HypervisorProcess, startHypervisorProcess } from "./hypervisor-process.js";
-import type { JsonLinesProcess } from "./json-lines-process.js";
-import { TEST_MEMORY_TRANSPORT } from "./transport.js";
 
 export interface XenfsHostOptions {
   /** The directory dom0 exports (left in place on stop); a fresh one holding `files` when absent. */
@@ -45,15 +49,15 @@ export async function startXenfsHost(options: XenfsHostOptions): Promise<XenfsHo
     await rm(`${exportDir}.state`, { recursive: true, force: true });
   };
   const hv = await startHypervisorProcess({
-    XEN_MEMORY_MB: String(options.memoryMb),
-    XEN_SESSION_LEASE_MS: String(options.sessionLeaseMs ?? 300),
+    XEN_MEMORY_MB: options.memoryMb,
+    XEN_SESSION_LEASE_MS: options.sessionLeaseMs ?? 300,
   });
   let dom0: JsonLinesProcess;
   try {
     dom0 = await startDom0Process(
       hv.url,
       fresh ? { exportDir, stateDir: `${exportDir}.state` } : { exportDir },
-      { XENFS_CACHE_MB: String(options.cacheMb), XEN_MEMORY_TRANSPORT: transport },
+      { XENFS_CACHE_MB: options.cacheMb, XEN_MEMORY_TRANSPORT: transport },
       options.dom0ReadyMs,
     );
   } catch (error) {

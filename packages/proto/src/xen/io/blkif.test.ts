@@ -177,6 +177,16 @@ describe("blkif codecs", () => {
   });
 });
 
+const HEADER_LINES = [
+  "sizes",
+  "request",
+  "segment",
+  "discard",
+  "indirect",
+  "response",
+  "constants",
+  "ring",
+] as const;
 const TITLE = "blkif layout against Xen's io/blkif.h";
 
 describe.skipIf(skipReason(TITLE, missing && `${missing} (apt-get install gcc libxen-dev)`))(TITLE, () => {
@@ -198,7 +208,7 @@ describe.skipIf(skipReason(TITLE, missing && `${missing} (apt-get install gcc li
         const [name, ...rest] = l.split(" ");
         return [name as string, rest.map(Number)];
       }),
-    );
+    ) as Record<(typeof HEADER_LINES)[number], number[]>;
     return { header, bytes: lines.slice(8) };
   };
 

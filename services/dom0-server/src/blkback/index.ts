@@ -1,0 +1,5 @@
+export { BlkbackDriver, type BlkbackOptions, type VbdGuestView } from "./driver.js";
+export { VbdError, type VbdErrorCode } from "./errors.js";
+export { VbdImage } from "./image.js";
+export { ImageClaims } from "./image-claims.js";
+export { blkifRingOfOrder, VBD_DEVICE } from "./ring-types.js";

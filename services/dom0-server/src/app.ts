@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type { MemoryTransport } from "@xenfs/libxen";
 import { ConfigError, createHttpServer, type Logger, silentLogger } from "@xenfs/service-kit";
 import type { GuestView } from "./backend/index.js";
+import type { VbdConfig } from "./blkback/index.js";
 import { cacheRoute } from "./cache-api.js";
 import { ExportFs } from "./export/index.js";
 import { joinAsDom0 } from "./join.js";
@@ -42,6 +43,8 @@ export interface Dom0ServerOptions {
   signal?: AbortSignal;
   /** XEN_MEMORY_TRANSPORT: shm (default) or socket. */
   memoryTransport?: MemoryTransport;
+  /** XENFS_VBD_IMAGE and XENFS_VBD_MODE: a raw disk image served as every guest's vbd. */
+  vbd?: VbdConfig;
 }
 
 export interface Dom0Server {
@@ -109,6 +112,7 @@ export async function startDom0Server(options: Dom0ServerOptions): Promise<Dom0S
         revokeDeadlineMs: options.revokeDeadlineMs ?? DEFAULT_REVOKE_DEADLINE_MS,
         logger,
         countRequest: metrics.countRequest,
+        ...(options.vbd ? { vbd: options.vbd } : {}),
       }),
     faults: options.faults ?? "",
     logger,

@@ -26,6 +26,9 @@ const spec = {
   // Beside the export by default (app.ts); never inside it.
   XENFS_STATE_DIR: str({ default: "" }),
   XENFS_CACHE_MB: int({ min: 1, max: MAX_CACHE_MB, default: 64 }),
+  // A raw disk image served to every guest as vbd/0 (docs/blkif.md); r: to any number, w: to one.
+  XENFS_VBD_IMAGE: str({ default: "" }),
+  XENFS_VBD_MODE: oneOf(["r", "w"], { default: "r" }),
   // Faults this domain injects on its own hypervisor session (the hypervisor's grammar).
   XEN_FAULTS: checked(parseOwnFaults, { default: "" }),
   // How this domain reaches machine memory: in place in the host's memory file, or over the socket.
@@ -64,6 +67,9 @@ async function main(): Promise<void> {
     cacheMb: env.XENFS_CACHE_MB,
     faults: env.XEN_FAULTS,
     memoryTransport: env.XEN_MEMORY_TRANSPORT,
+    ...(env.XENFS_VBD_IMAGE
+      ? { vbd: { image: env.XENFS_VBD_IMAGE, readonly: env.XENFS_VBD_MODE === "r" } }
+      : {}),
     host: env.HOST,
     port: env.PORT,
     logger,

@@ -2,7 +2,7 @@
 // once connected, or rejected with the reason the backend gave (a writable image already in use,
 // say), after which the frontend closes rather than ask again.
 import type { XenDomain } from "@xenfs/libxen";
-import { XenbusFrontend } from "@xenfs/xenbus";
+import { frontendDir, XenbusFrontend, XenbusKey, XenbusState } from "@xenfs/xenbus";
 import { BlkfrontDriver, type BlkfrontOptions } from "./blkfront.js";
 import { VBD_DEVICE } from "./ring-types.js";
 
@@ -17,7 +17,14 @@ export async function attachVbd(
   options: BlkfrontOptions & { devid?: number } = {},
 ): Promise<AttachedVbd> {
   const disk = new BlkfrontDriver(domain, options);
-  const frontend = new XenbusFrontend(domain, { type: VBD_DEVICE, devid: options.devid ?? 0 }, disk);
+  const id = { type: VBD_DEVICE, devid: options.devid ?? 0 };
+  // A device this domain closed before (an earlier mount) is probed again: Closed → Initialising,
+  // which brings the backend back to InitWait (xenbus_switch_state at probe).
+  const statePath = `${frontendDir(domain.domid, id)}/${XenbusKey.state}`;
+  const state = await domain.xs.read(statePath).catch(() => undefined);
+  if (state === String(XenbusState.Closed))
+    await domain.xs.write(statePath, String(XenbusState.Initialising));
+  const frontend = new XenbusFrontend(domain, id, disk);
   await frontend.start();
   try {
     await disk.ready();

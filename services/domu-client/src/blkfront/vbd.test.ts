@@ -183,6 +183,12 @@ describe.each([
   it("refuses a range past the disk's end before sending it", async () => {
     await expect(vbd.disk.read(IMAGE_SECTORS - 1, 2)).rejects.toMatchObject({ code: "EINVAL" });
   });
+
+  it("gives the writable disk to another guest once its writer detaches, with the writer's data", async () => {
+    await vbd.close();
+    const { vbd: next } = await host.guest("next-writer", mode);
+    expect(sha(await next.disk.read(0, IMAGE_SECTORS))).toBe(sha(model));
+  });
 });
 
 describe("a read-only vbd shared by many guests", () => {

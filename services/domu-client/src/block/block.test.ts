@@ -185,3 +185,42 @@ describe.skipIf(skipReason("block mode: a disk with no filesystem", missing))(
     });
   },
 );
+
+describe.skipIf(skipReason("block mode: a writable disk", missing))("block mode: a writable disk", () => {
+  it("takes a guest's new files and directories onto the image, readable by e2fsprogs after unmount", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "block-rw-"));
+    const image = await makeImage(dir, { "old.txt": Buffer.from("old\n") }, "8M");
+    const hv = await startTestHypervisor();
+    const dom0 = await joinDom0(hv);
+    const driver = await BlkbackDriver.open(
+      dom0,
+      { image, readonly: false, claims: new ImageClaims() },
+      silentLogger(),
+    );
+    const backend = new XenbusBackend(dom0, VBD_DEVICE, driver);
+    await backend.start();
+    const guest = await joinGuest(hv, "blk-rw");
+    const data = pattern(300_001, 11);
+    try {
+      const fs = await mountBlock(guest);
+      expect(fs.readonly).toBe(false);
+      await fs.mkdir("/made");
+      await fs.writeFile("/made/new.bin", data);
+      expect(sha((await fs.readFile("/made/new.bin")) as Buffer)).toBe(sha(data));
+      expect(await fs.readFile("/old.txt", "utf8")).toBe("old\n");
+      await fs.unmount();
+      const out = execFileSync("/usr/sbin/debugfs", ["-R", "cat /made/new.bin", image], {
+        maxBuffer: 4 * 1024 * 1024,
+        stdio: ["ignore", "pipe", "ignore"],
+      });
+      expect(sha(out)).toBe(sha(data));
+    } finally {
+      await guest.close();
+      await backend.close();
+      await driver.close();
+      await dom0.close();
+      await hv.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

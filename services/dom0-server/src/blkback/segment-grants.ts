@@ -14,7 +14,9 @@ export interface MappedSegments {
 }
 
 export class SegmentGrants {
-  readonly #kept = new Map<number, GrantMapping>();
+  /** Kept mappings by gref; a promise while the map is under way, so two requests map it once. */
+  readonly #kept = new Map<number, Promise<GrantMapping>>();
+  #keptCount = 0;
   /** Grant map and unmap operations issued, for tests and metrics. */
   maps = 0;
   unmaps = 0;
@@ -26,7 +28,7 @@ export class SegmentGrants {
   ) {}
 
   get kept(): number {
-    return this.#kept.size;
+    return this.#keptCount;
   }
 
   /** Maps `grefs`; `readonly` when dom0 only reads them (a write's data), unless kept persistently. */
@@ -43,17 +45,24 @@ export class SegmentGrants {
       for (const gref of grefs) {
         const kept = this.#kept.get(gref);
         if (kept) {
-          gpfns.push(kept.gpfn);
+          gpfns.push((await kept).gpfn);
           continue;
         }
         const keep = this.persistent && this.#kept.size < MAX_PERSISTENT_GRANTS;
         this.maps++;
-        const mapping = await this.dom0.grants.mapGrantRef(this.domid, gref, {
-          readonly: keep ? false : readonly,
-        });
-        if (keep) this.#kept.set(gref, mapping);
-        else temporary.push(mapping);
-        gpfns.push(mapping.gpfn);
+        const mapping = this.dom0.grants.mapGrantRef(this.domid, gref, { readonly: keep ? false : readonly });
+        if (keep) {
+          this.#kept.set(gref, mapping);
+          mapping.then(
+            () => this.#keptCount++,
+            () => this.#kept.delete(gref),
+          );
+          gpfns.push((await mapping).gpfn);
+        } else {
+          const done = await mapping;
+          temporary.push(done);
+          gpfns.push(done.gpfn);
+        }
       }
     } catch (error) {
       await release().catch(() => {});
@@ -64,10 +73,13 @@ export class SegmentGrants {
 
   /** The guest disconnected: every kept mapping goes. */
   async close(): Promise<void> {
-    for (const mapping of this.#kept.values()) {
-      this.unmaps++;
-      await this.dom0.grants.unmapGrantRef(mapping.handle).catch(() => {});
-    }
+    const kept = [...this.#kept.values()];
     this.#kept.clear();
+    for (const settled of await Promise.allSettled(kept)) {
+      if (settled.status !== "fulfilled") continue;
+      this.unmaps++;
+      await this.dom0.grants.unmapGrantRef(settled.value.handle).catch(() => {});
+    }
+    this.#keptCount = 0;
   }
 }

@@ -186,8 +186,13 @@ describe.each([
 
   it("gives the writable disk to another guest once its writer detaches, with the writer's data", async () => {
     await vbd.close();
-    const { vbd: next } = await host.guest("next-writer", mode);
+    const { domain, vbd: next } = await host.guest("next-writer", mode);
     expect(sha(await next.disk.read(0, IMAGE_SECTORS))).toBe(sha(model));
+    // A writer that dies without detaching gives the disk up too: dom0 sees the domain go.
+    await domain.close();
+    const { vbd: third } = await host.guest("third-writer", mode);
+    expect(sha(await third.disk.read(0, 64))).toBe(sha(model.subarray(0, 64 * SECTOR)));
+    expect(host.driver.guests()).toHaveLength(1);
   });
 });
 

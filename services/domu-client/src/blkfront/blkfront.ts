@@ -35,6 +35,31 @@ export interface BlkfrontOptions {
   readonly maxIndirectSegments?: number;
   /** Most pages granted at once; default 512 (2 MiB). */
   readonly maxPages?: number;
+  /**
+   * How long a request waits for a backend that went away (dom0 restarting) to come back before
+   * failing ESHUTDOWN; default 30 s. Requests on the ring when it went are issued again.
+   */
+  readonly reconnectTimeoutMs?: number;
+}
+
+/** A request's backend went away before answering: it is issued again on the next one. */
+class BackendGone extends Error {}
+
+interface Deferred {
+  readonly promise: Promise<void>;
+  resolve(): void;
+  reject(error: Error): void;
+}
+
+function deferred(): Deferred {
+  let resolve!: () => void;
+  let reject!: (e: Error) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => {});
+  return { promise, resolve, reject };
 }
 
 /** What the backend said about the disk. */
@@ -67,21 +92,17 @@ export class BlkfrontDriver implements FrontendDriver {
   #nextId = 1n;
   #connected = false;
   #closed = false;
-  #ready: { promise: Promise<void>; resolve: () => void; reject: (e: Error) => void };
+  /** The first connection (or the backend's refusal). */
+  readonly #ready = deferred();
+  /** The current connection: resolved while connected, replaced when the backend goes. */
+  #connection = deferred();
+  /** Requests issued again after their backend went away. */
+  reissued = 0;
 
   constructor(
     private readonly domain: XenDomain,
     private readonly options: BlkfrontOptions = {},
-  ) {
-    let resolve!: () => void;
-    let reject!: (e: Error) => void;
-    const promise = new Promise<void>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    promise.catch(() => {});
-    this.#ready = { promise, resolve, reject };
-  }
+  ) {}
 
   /** Resolves once connected; rejects with the backend's `error` if it refused the device. */
   ready(): Promise<void> {
@@ -143,6 +164,7 @@ export class BlkfrontDriver implements FrontendDriver {
   connected(): void {
     this.#connected = true;
     this.#ready.resolve();
+    this.#connection.resolve();
     this.#fillRing();
   }
 
@@ -153,7 +175,8 @@ export class BlkfrontDriver implements FrontendDriver {
       const why = await this.domain.xs.read(`${this.#backendPath}/error`).catch(() => undefined);
       this.#ready.reject(new BlkError("ENODEV", `vbd refused by its backend: ${why ?? reason}`));
     }
-    this.#failAll(new BlkError("ESHUTDOWN", `vbd backend went away: ${reason}`));
+    if (wasConnected) this.#connection = deferred();
+    this.#failAll(new BackendGone(reason));
     const ring = this.#ring;
     const pool = this.#pool;
     this.#ring = undefined;
@@ -165,8 +188,10 @@ export class BlkfrontDriver implements FrontendDriver {
   /** Fails what is in flight and every later call with ESHUTDOWN. */
   close(): void {
     this.#closed = true;
-    this.#ready.reject(new BlkError("ESHUTDOWN", "vbd closed"));
-    this.#failAll(new BlkError("ESHUTDOWN", "vbd closed"));
+    const closed = new BlkError("ESHUTDOWN", "vbd closed");
+    this.#ready.reject(closed);
+    this.#connection.reject(closed);
+    this.#failAll(closed);
   }
 
   /** Reads `count` sectors from `sector`. */
@@ -188,9 +213,11 @@ export class BlkfrontDriver implements FrontendDriver {
     const geometry = this.geometry;
     if (!geometry.flush)
       throw new BlkError(geometry.readonly ? "EROFS" : "EOPNOTSUPP", "backend offers no flush");
-    await this.#submit(
-      { operation: BLKIF_OP.FLUSH_DISKCACHE, handle: 0, id: this.#id(), sector_number: 0n, seg: [] },
-      true,
+    await this.#reissuing(() =>
+      this.#submit(
+        { operation: BLKIF_OP.FLUSH_DISKCACHE, handle: 0, id: this.#id(), sector_number: 0n, seg: [] },
+        true,
+      ),
     );
   }
 
@@ -211,7 +238,7 @@ export class BlkfrontDriver implements FrontendDriver {
     for (let done = 0; done < count; done += perRequest) {
       const n = Math.min(perRequest, count - done);
       const bytes = buffer.subarray(done * BLKIF_SECTOR_SIZE, (done + n) * BLKIF_SECTOR_SIZE);
-      parts.push(this.#request(op, sector + done, n, bytes));
+      parts.push(this.#reissuing(() => this.#request(op, sector + done, n, bytes)));
     }
     const results = await Promise.allSettled(parts);
     const failed = results.find((r) => r.status === "rejected");
@@ -221,7 +248,7 @@ export class BlkfrontDriver implements FrontendDriver {
   /** One READ or WRITE request (indirect when it needs more than 11 segments). */
   async #request(op: 0 | 1, sector: number, count: number, bytes: Uint8Array): Promise<void> {
     const pool = this.#pool;
-    if (!pool) throw new BlkError("ESHUTDOWN", "vbd not connected");
+    if (!pool || !this.#connected) throw new BackendGone("not connected");
     const nseg = Math.ceil(count / BLKIF_SECTORS_PER_PAGE);
     const indirect = nseg > BLKIF_MAX_SEGMENTS_PER_REQUEST;
     const nind = indirect ? blkifIndirectPages(nseg) : 0;
@@ -271,6 +298,37 @@ export class BlkfrontDriver implements FrontendDriver {
       }
     } finally {
       await pool.give(pages).catch(() => {});
+    }
+  }
+
+  /**
+   * Runs `issue` until a backend answers it: a request whose backend went (dom0 restarted) is
+   * issued again, whole, once the next backend connects — reads and writes of the same sectors
+   * with the same data are idempotent, as Linux blkfront's recovery relies on.
+   */
+  async #reissuing(issue: () => Promise<void>): Promise<void> {
+    for (;;) {
+      try {
+        return await issue();
+      } catch (error) {
+        if (!(error instanceof BackendGone)) throw error;
+        if (this.#closed) throw new BlkError("ESHUTDOWN", "vbd closed");
+        await this.#waitConnected();
+        this.reissued++;
+      }
+    }
+  }
+
+  async #waitConnected(): Promise<void> {
+    const ms = this.options.reconnectTimeoutMs ?? 30_000;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new BlkError("ESHUTDOWN", `vbd backend gone for ${ms} ms`)), ms);
+    });
+    try {
+      await Promise.race([this.#connection.promise, timeout]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -328,7 +386,7 @@ export class BlkfrontDriver implements FrontendDriver {
     return new BlkError("EIO", `backend answered operation ${op} with status ${status}`, status);
   }
 
-  #failAll(error: BlkError): void {
+  #failAll(error: Error): void {
     for (const pending of this.#pending.values()) pending.reject(error);
     this.#pending.clear();
     this.#queue = [];

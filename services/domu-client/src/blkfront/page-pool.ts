@@ -67,6 +67,21 @@ export class PagePool {
 
   /** Back to the pool (most recently used on top); a non-persistent page's grant ends first. */
   async give(pages: readonly PoolPage[]): Promise<void> {
+    if (this.#closed) {
+      // Taken before the pool closed (its backend went): their grants end and the frames go.
+      const freed: number[] = [];
+      for (const page of pages) {
+        try {
+          await this.domain.grants.endAccess(page.gref);
+          this.ends++;
+          freed.push(page.gpfn);
+        } catch {
+          // still mapped by a backend that has not let go
+        }
+      }
+      if (freed.length > 0) await this.domain.memory.decreaseReservation(freed).catch(() => 0);
+      return;
+    }
     if (!this.persistent) {
       for (const page of pages) {
         await this.domain.grants.endAccess(page.gref);

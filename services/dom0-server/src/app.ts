@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { DomainIncarnations, type MemoryTransport } from "@xenfs/libxen";
 import { createHttpServer, envDefault, type Logger, silentLogger } from "@xenfs/service-kit";
 import type { GuestView } from "./backend/index.js";
+import type { VbdConfig } from "./blkback/index.js";
 import { cacheRoute } from "./cache-api.js";
 import { DOM0_ENV } from "./env.js";
 import { ExportFs } from "./export/index.js";
@@ -41,6 +42,8 @@ export interface Dom0ServerOptions {
   signal?: AbortSignal;
   /** XEN_MEMORY_TRANSPORT: shm or socket. */
   memoryTransport?: MemoryTransport;
+  /** XENFS_VBD_IMAGE and XENFS_VBD_MODE: a raw disk image served as every guest's vbd. */
+  vbd?: VbdConfig;
 }
 
 export interface Dom0Server {
@@ -113,6 +116,7 @@ export async function startDom0Server(options: Dom0ServerOptions): Promise<Dom0S
           revokeDeadlineMs: options.revokeDeadlineMs ?? DEFAULT_REVOKE_DEADLINE_MS,
           logger,
           countRequest: metrics.countRequest,
+          ...(options.vbd ? { vbd: options.vbd } : {}),
         }),
       faults: options.faults ?? envDefault(DOM0_ENV, "XEN_FAULTS"),
       role: "dom0",

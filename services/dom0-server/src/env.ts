@@ -33,6 +33,14 @@ export const DOM0_ENV = envSpec(
       doc: "Where the reply-cache journal lives; empty: beside the export (never inside it)",
     }),
     XENFS_CACHE_MB: int({ min: 1, max: MAX_CACHE_MB, default: 64, doc: "The page-cache budget in MiB" }),
+    XENFS_VBD_IMAGE: str({
+      default: "",
+      doc: "A raw disk image served to every guest as vbd/0 (docs/blkif.md); empty: no vbd",
+    }),
+    XENFS_VBD_MODE: oneOf(["r", "w"], {
+      default: "r",
+      doc: "r: the image is read-only and attaches to any number of guests; w: writable, to one",
+    }),
     XEN_FAULTS: checked(parseOwnFaults, {
       default: "",
       doc: "Faults dom0 injects on its own hypervisor session (the hypervisor's grammar)",

@@ -16,6 +16,9 @@ await runService({
       cacheMb: env.XENFS_CACHE_MB,
       faults: env.XEN_FAULTS,
       memoryTransport: env.XEN_MEMORY_TRANSPORT,
+      ...(env.XENFS_VBD_IMAGE
+        ? { vbd: { image: env.XENFS_VBD_IMAGE, readonly: env.XENFS_VBD_MODE === "r" } }
+        : {}),
       host: env.HOST,
       port: env.PORT,
       logger,

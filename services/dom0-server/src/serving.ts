@@ -7,6 +7,7 @@ import type { Logger } from "@xenfs/service-kit";
 import { XenbusBackend } from "@xenfs/xenbus";
 import { AttrPages } from "./attr-pages.js";
 import { XenfsBackendDriver } from "./backend/index.js";
+import { serveVbd, type VbdConfig } from "./blkback/index.js";
 import type { ExportFs } from "./export/index.js";
 import { GrantReaper } from "./grants/grant-reaper.js";
 import { CachePressureLog, InodeLocks, PageCache } from "./page-cache/index.js";
@@ -20,6 +21,8 @@ export interface ServingOptions {
   readonly revokeDeadlineMs: number;
   readonly logger: Logger;
   readonly countRequest: (op: FsOp | "undecodable") => void;
+  /** A raw disk image to serve as every guest's vbd (docs/blkif.md). */
+  readonly vbd?: VbdConfig;
 }
 
 export interface XenfsServing {
@@ -43,6 +46,7 @@ export async function serveXenfs(dom0: XenDomain, options: ServingOptions): Prom
   const driver = new XenfsBackendDriver(services, options.logger, options.countRequest);
   const backend = new XenbusBackend(dom0, XENFS_DEVICE, driver);
   await backend.start();
+  const vbd = options.vbd && (await serveVbd(dom0, options.vbd, options.logger));
   const pressure = new CachePressureLog(() => cache.stats(), options.logger);
   return {
     cache,
@@ -50,6 +54,7 @@ export async function serveXenfs(dom0: XenDomain, options: ServingOptions): Prom
     async close() {
       pressure.stop();
       await backend.close();
+      await vbd?.close();
       await cache.close();
       await attrs.close();
       await reaper.settled();

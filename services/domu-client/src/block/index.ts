@@ -1,0 +1,3 @@
+export { type BlockDirent, BlockFileHandle, BlockMount } from "./block-mount.js";
+export { BlockMountError, mountBlock } from "./mount-block.js";
+export { VbdDisk } from "./vbd-disk.js";

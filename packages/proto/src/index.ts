@@ -9,6 +9,7 @@ export * from "./xen/grant_table.js";
 export * from "./xen/io/blkif.js";
 export * from "./xen/io/blkif-codec.js";
 export * from "./xen/io/blkif-error.js";
+export * from "./xen/io/blkif-ring.js";
 export * from "./xen/xen.js";
 export * from "./xen/xenbus.js";
 export * from "./xen/xs_wire.js";

@@ -2,7 +2,7 @@
 // to every guest the XenbusBackend gives a device; a writable image is connected to one guest at
 // a time (the next is refused with the reason in its backend's `error` key). docs/blkif.md.
 import type { XenDomain } from "@xenfs/libxen";
-import { BLKIF_KEY, BLKIF_SECTOR_SIZE, VDISK, XEN_IO_PROTO_ABI_NATIVE } from "@xenfs/proto";
+import { BLKIF_KEY, BLKIF_SECTOR_SIZE, blkifRingOfOrder, VDISK, XEN_IO_PROTO_ABI_NATIVE } from "@xenfs/proto";
 import type { Logger } from "@xenfs/service-kit";
 import {
   type BackendDriver,
@@ -14,7 +14,6 @@ import {
 } from "@xenfs/xenbus";
 import { VbdImage } from "./image.js";
 import { ImageClaims } from "./image-claims.js";
-import { blkifRingOfOrder } from "./ring-types.js";
 import { SegmentGrants } from "./segment-grants.js";
 import { VbdSession } from "./vbd-session.js";
 

@@ -2,5 +2,4 @@ export { BlkbackDriver, type BlkbackOptions, type VbdGuestView } from "./driver.
 export { VbdError, type VbdErrorCode } from "./errors.js";
 export { VbdImage } from "./image.js";
 export { ImageClaims } from "./image-claims.js";
-export { blkifRingOfOrder, VBD_DEVICE } from "./ring-types.js";
 export { serveVbd, type VbdConfig, type VbdServing } from "./serving.js";

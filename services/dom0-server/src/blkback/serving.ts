@@ -2,11 +2,11 @@
 // image. An image that cannot be served is logged with its reason and XenFS is served without
 // it: a bad disk image never stops dom0.
 import type { XenDomain } from "@xenfs/libxen";
+import { VBD_DEVICE } from "@xenfs/proto";
 import type { Logger } from "@xenfs/service-kit";
 import { XenbusBackend } from "@xenfs/xenbus";
 import { BlkbackDriver } from "./driver.js";
 import { VbdError } from "./errors.js";
-import { VBD_DEVICE } from "./ring-types.js";
 
 /** Which image dom0 serves as every guest's `vbd/0` (XENFS_VBD_IMAGE, XENFS_VBD_MODE). */
 export interface VbdConfig {

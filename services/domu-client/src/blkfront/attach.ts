@@ -2,9 +2,9 @@
 // once connected, or rejected with the reason the backend gave (a writable image already in use,
 // say), after which the frontend closes rather than ask again.
 import type { XenDomain } from "@xenfs/libxen";
+import { VBD_DEVICE } from "@xenfs/proto";
 import { frontendDir, XenbusFrontend, XenbusKey, XenbusState } from "@xenfs/xenbus";
 import { BlkfrontDriver, type BlkfrontOptions } from "./blkfront.js";
-import { VBD_DEVICE } from "./ring-types.js";
 
 export interface AttachedVbd {
   readonly disk: BlkfrontDriver;

@@ -17,6 +17,7 @@ import {
   type BlkifResponse,
   type BlkifSegment,
   blkifIndirectPages,
+  blkifRingOfOrder,
   encodeIndirectSegments,
   VDISK,
   XEN_IO_PROTO_ABI_NATIVE,
@@ -24,7 +25,6 @@ import {
 import { type BackendInfo, backendMaxRingPageOrder, type FrontendDriver, RingFront } from "@xenfs/xenbus";
 import { BlkError } from "./errors.js";
 import { PagePool } from "./page-pool.js";
-import { blkifRingOfOrder } from "./ring-types.js";
 
 export interface BlkfrontOptions {
   /** Largest ring, as a page order; default 0 (one page, 32 requests). */

@@ -4,10 +4,18 @@ import { createHash } from "node:crypto";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BlkbackDriver, ImageClaims, VBD_DEVICE } from "@xenfs/dom0-server";
+import { BlkbackDriver, ImageClaims } from "@xenfs/dom0-server";
 import type { Hypervisor } from "@xenfs/hypervisor";
 import type { XenDomain } from "@xenfs/libxen";
-import { BLKIF_OP, BLKIF_RSP, type BlkifRequest, type BlkifResponse } from "@xenfs/proto";
+import {
+  BLKIF_OP,
+  BLKIF_RSP,
+  type BlkifRequest,
+  type BlkifResponse,
+  blkifRingOfOrder,
+  VBD_DEVICE as FRONT_VBD,
+  VBD_DEVICE,
+} from "@xenfs/proto";
 import { silentLogger } from "@xenfs/service-kit";
 import { joinDom0, joinGuest, startTestHypervisor } from "@xenfs/testkit";
 import {
@@ -19,7 +27,6 @@ import {
 } from "@xenfs/xenbus";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TEST_HYPERVISOR_OPTIONS } from "../../test/xenfs-host.js";
-import { blkifRingOfOrder, VBD_DEVICE as FRONT_VBD } from "./ring-types.js";
 
 /** A frontend that only sets up the ring: the test writes the requests itself. */
 class RawFront implements FrontendDriver {

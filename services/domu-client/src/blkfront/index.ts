@@ -1,4 +1,3 @@
 export { type AttachedVbd, attachVbd } from "./attach.js";
 export { BlkfrontDriver, type BlkfrontOptions, type VbdGeometry } from "./blkfront.js";
 export { BlkError, type BlkErrorCode } from "./errors.js";
-export { VBD_DEVICE } from "./ring-types.js";

@@ -22,6 +22,7 @@ export {
 } from "./ring-barriers.js";
 export { RingFront } from "./ring-front.js";
 export { backendMaxRingPageOrder, parseRingKeys, type RingKeys, ringKeys } from "./ring-keys.js";
+export { RingServer, type ServeRequest } from "./ring-server.js";
 export { createDevice, type DeviceSpec } from "./toolstack.js";
 export { WriteCombiningPage, type WriteFlusher } from "./write-combining-page.js";
 export { parseState, XenbusState, xenbusStateName } from "./xenbus-state.js";

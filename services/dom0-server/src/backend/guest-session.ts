@@ -5,7 +5,7 @@
 import type { FsErrnoName, FsOp, FsRequest, FsResponse } from "@xenfs/fsproto";
 import type { Consumed } from "@xenfs/ring";
 import type { Logger } from "@xenfs/service-kit";
-import type { RingBack } from "@xenfs/xenbus";
+import { type RingBack, RingServer } from "@xenfs/xenbus";
 import { ExportError } from "../export/index.js";
 import type { RequestKey } from "../reply-cache/reply-cache.js";
 import type { Dom0Services, OpHandler, RequestContext } from "./context.js";
@@ -23,10 +23,8 @@ const ESCAPES: ReadonlySet<string> = new Set(["EACCES", "EXDEV"]);
 export class GuestSession {
   readonly files = new GuestFiles();
   readonly #order = new RequestOrder();
-  /** Requests being served; at most a ring's worth. */
-  readonly #serving = new Set<Promise<void>>();
+  readonly #server: RingServer<FsRequest, FsResponse>;
   readonly #ctx: RequestContext;
-  #closed = false;
 
   constructor(
     readonly domid: number,
@@ -39,16 +37,16 @@ export class GuestSession {
     private readonly onRequest: (op: FsOp | "undecodable") => void,
   ) {
     this.#ctx = { domid, host, pages, files: this.files };
+    this.#server = new RingServer(ring, (got) => this.#serve(got), log);
   }
 
   start(): void {
-    this.ring.onRequests(() => this.#take());
+    this.#server.start();
   }
 
   /** Stops serving, then closes the guest's files and ends everything granted to it. */
   async close(): Promise<void> {
-    this.#closed = true;
-    await Promise.allSettled([...this.#serving]);
+    await this.#server.stop();
     await this.ring.destroy();
     const { exportFs, attrs, cache } = this.host;
     await exportFs.closeGuest(this.domid);
@@ -59,37 +57,15 @@ export class GuestSession {
 
   /** dom0's domain died and its ring, grants and pages with it: stop serving, close the files. */
   async abandon(): Promise<void> {
-    this.#closed = true;
-    await Promise.allSettled([...this.#serving]);
+    await this.#server.stop();
     await this.host.exportFs.closeGuest(this.domid);
   }
 
-  /** Copies every waiting request out of the ring and starts serving each. */
-  #take(): void {
-    if (this.#closed) return;
-    try {
-      for (let got = this.ring.ring.consumeRequest(); got; got = this.ring.ring.consumeRequest()) {
-        const serving = this.#serve(got).finally(() => this.#serving.delete(serving));
-        this.#serving.add(serving);
-      }
-    } catch (error) {
-      // A req_prod past the ring: a broken frontend. Nothing more is read from it.
-      this.#closed = true;
-      this.log.error({ err: error }, "guest broke its ring; no longer serving it");
-    }
-  }
-
-  async #serve(got: Consumed<FsRequest>): Promise<void> {
+  /** Served in ring order where requests conflict (RequestOrder), concurrently otherwise. */
+  #serve(got: Consumed<FsRequest>): Promise<FsResponse | undefined> {
     // A request whose turn comes after the session closed is not served.
-    const answer = async () => (this.#closed ? undefined : this.#answer(got));
-    const response = await (got.ok ? this.#order.run(claimsOf(got.value, this.files), answer) : answer());
-    if (response === undefined || this.#closed) return;
-    try {
-      this.ring.ring.produceResponse(response);
-      await this.ring.push();
-    } catch (error) {
-      this.log.error({ err: error }, "could not answer the guest");
-    }
+    const answer = async () => (this.#server.stopped ? undefined : this.#answer(got));
+    return got.ok ? this.#order.run(claimsOf(got.value, this.files), answer) : answer();
   }
 
   async #answer(got: Consumed<FsRequest>): Promise<FsResponse> {

@@ -20,7 +20,7 @@ import {
 } from "@xenfs/proto";
 import type { Consumed } from "@xenfs/ring";
 import type { Logger } from "@xenfs/service-kit";
-import type { RingBack } from "@xenfs/xenbus";
+import { type RingBack, RingServer } from "@xenfs/xenbus";
 import type { VbdImage } from "./image.js";
 import type { SegmentGrants } from "./segment-grants.js";
 
@@ -35,9 +35,8 @@ class Refusal extends Error {
 }
 
 export class VbdSession {
-  /** Requests being served; at most a ring's worth. */
-  readonly #serving = new Set<Promise<void>>();
-  #closed = false;
+  // A flush is sent once the writes it covers are answered, so nothing orders requests here.
+  readonly #server: RingServer<BlkifRequest, BlkifResponse>;
   /** Requests answered, by status. */
   readonly answered = { okay: 0, error: 0, eopnotsupp: 0 };
   /** INDIRECT requests taken. */
@@ -51,46 +50,26 @@ export class VbdSession {
     readonly grants: SegmentGrants,
     private readonly maxIndirectSegments: number,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.#server = new RingServer(ring, (got) => this.#serve(got), log);
+  }
 
   start(): void {
-    this.ring.onRequests(() => this.#take());
+    this.#server.start();
   }
 
   async close(): Promise<void> {
-    this.#closed = true;
-    await Promise.allSettled([...this.#serving]);
+    await this.#server.stop();
     await this.ring.destroy();
     await this.grants.close();
   }
 
-  #take(): void {
-    if (this.#closed) return;
-    try {
-      for (let got = this.ring.ring.consumeRequest(); got; got = this.ring.ring.consumeRequest()) {
-        // A flush is sent once the writes it covers are answered, so nothing orders requests here.
-        const serving = this.#serve(got).finally(() => this.#serving.delete(serving));
-        this.#serving.add(serving);
-      }
-    } catch (error) {
-      this.#closed = true;
-      this.log.error({ err: error }, "guest broke its blkif ring; no longer serving it");
-    }
-  }
-
-  async #serve(got: Consumed<BlkifRequest>): Promise<void> {
-    if (this.#closed) return;
+  async #serve(got: Consumed<BlkifRequest>): Promise<BlkifResponse> {
     const response = await this.#answer(got);
     if (response.status === BLKIF_RSP.OKAY) this.answered.okay++;
     else if (response.status === BLKIF_RSP.EOPNOTSUPP) this.answered.eopnotsupp++;
     else this.answered.error++;
-    if (this.#closed) return;
-    try {
-      this.ring.ring.produceResponse(response);
-      await this.ring.push();
-    } catch (error) {
-      this.log.error({ err: error }, "could not answer the guest");
-    }
+    return response;
   }
 
   async #answer(got: Consumed<BlkifRequest>): Promise<BlkifResponse> {

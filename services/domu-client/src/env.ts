@@ -1,9 +1,7 @@
 // The guest's environment: every variable it reads, with its default, range and purpose. main.ts
 // reads it; the launcher, bench and tests write it (buildEnv) to start a guest.
-import { MEMORY_TRANSPORTS } from "@xenfs/libxen";
-import { parseOwnFaults } from "@xenfs/proto";
+import { DOMAIN_ENV } from "@xenfs/libxen";
 import {
-  checked,
   DEFAULT_LOG_LEVEL,
   durationMs,
   envSpec,
@@ -12,7 +10,6 @@ import {
   parsed,
   port,
   str,
-  url,
 } from "@xenfs/service-kit";
 import { BUILT_MODES, XENFS_MODES, type XenfsMode } from "./frontend/modes.js";
 import { WORKLOADS } from "./workload/names.js";
@@ -31,11 +28,6 @@ export { BUILT_MODES };
 export const DOMU_ENV = envSpec({
   PORT: port({ default: 7100, doc: "HTTP port (health, metrics, /api, /fs); 0 = ephemeral" }),
   HOST: str({ default: "127.0.0.1", doc: "HTTP address" }),
-  XEN_HYPERVISOR_URL: url({
-    default: "ws://127.0.0.1:7000/hypercall",
-    protocols: ["ws", "wss"],
-    doc: "The hypervisor's hypercall endpoint",
-  }),
   XEN_CLUSTER_TOKEN: str({ secret: true, doc: "The token that lets a domain join as a guest" }),
   XEN_DOMAIN_NAME: str({ optional: true, doc: "The domain's name; the hostname when unset" }),
   XENFS_MODE: parsed<XenfsMode>(`one of ${BUILT_MODES.join(", ")}`, builtMode, {
@@ -53,13 +45,6 @@ export const DOMU_ENV = envSpec({
     default: 15_000,
     doc: "How long one request may wait for its answer, a backend restart included",
   }),
-  XEN_FAULTS: checked(parseOwnFaults, {
-    default: "",
-    doc: "Faults the guest injects on its own hypervisor session (the hypervisor's grammar)",
-  }),
-  XEN_MEMORY_TRANSPORT: oneOf(MEMORY_TRANSPORTS, {
-    default: "shm",
-    doc: "How the guest reaches machine memory: in place in the host's memory file, or over the socket",
-  }),
+  ...DOMAIN_ENV,
   LOG_LEVEL: oneOf(LOG_LEVELS, { default: DEFAULT_LOG_LEVEL }),
 });

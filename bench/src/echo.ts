@@ -1,15 +1,16 @@
 // The echo device (@xenfs/echo): requests/s with many in flight and the latency of one
 // request at a time, between a dom0 process and a guest process through a hypervisor process,
 // beside the raw WebSocket round trip measured in the same run.
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { calibrate, measure, type ResultRow, rowOf, type WrittenReport, writeReport } from "@xenfs/bench-kit";
 import {
   type EchoProcess,
-  echoProcessArgs,
   type FromDom0,
   type FromGuest,
+  nextMessage,
+  spawnEcho,
   type ToGuest,
   type WorkloadResult,
   type WorkloadSpec,
@@ -23,31 +24,17 @@ const BATCH: WorkloadSpec = { requests: 20_000, inflight: 1_024, payloadBytes: 4
 const SERIAL: WorkloadSpec = { requests: 2_000, inflight: 1, payloadBytes: 48, latency: true };
 
 function startEcho(which: EchoProcess, hv: HypervisorProcess): ChildProcess {
-  return spawn(process.execPath, echoProcessArgs(which), {
-    env: {
-      ...process.env,
-      XEN_HYPERVISOR_URL: hv.url,
-      XEN_DOM0_TOKEN: DOM0_TOKEN,
-      XEN_CLUSTER_TOKEN: CLUSTER_TOKEN,
-      XEN_DOMAIN_NAME: "echo-bench",
-      ECHO_MAX_RING_PAGE_ORDER: RING_PAGE_ORDER,
-      LOG_LEVEL: "warn",
-    },
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  return spawnEcho(which, {
+    url: hv.url,
+    dom0Token: DOM0_TOKEN,
+    clusterToken: CLUSTER_TOKEN,
+    name: "echo-bench",
+    env: { ECHO_MAX_RING_PAGE_ORDER: RING_PAGE_ORDER },
   });
 }
 
 function next<T extends FromGuest | FromDom0>(child: ChildProcess, type: T["type"]): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (message: T) => {
-      if (message.type !== type) return;
-      child.off("message", onMessage);
-      child.off("exit", reject);
-      resolve(message);
-    };
-    child.on("message", onMessage);
-    child.once("exit", reject);
-  });
+  return nextMessage<T>(child, (m) => m.type === type);
 }
 
 async function run(guest: ChildProcess, spec: WorkloadSpec): Promise<WorkloadResult> {

@@ -1,6 +1,12 @@
 export { EchoBackend, type EchoBackendOptions } from "./backend.js";
 export type { FromDom0, FromGuest, ToDom0, ToGuest } from "./control.js";
-export { type EchoProcess, echoProcessArgs } from "./entries.js";
+export {
+  type EchoProcess,
+  type EchoSpawnOptions,
+  echoProcessArgs,
+  nextMessage,
+  spawnEcho,
+} from "./entries.js";
 export { EchoFrontend, type EchoFrontendOptions } from "./frontend.js";
 export {
   ECHO_DEVICE,

@@ -1,12 +1,19 @@
 // The echo device between a real dom0 process and a real guest process, through a real
 // hypervisor: the handshake, a stream of requests, and dom0 killed and restarted mid-stream.
 import type { ChildProcess } from "node:child_process";
-import type { FromDom0, FromGuest, ToDom0, ToGuest } from "@xenfs/echo";
+import {
+  type FromDom0,
+  type FromGuest,
+  nextMessage,
+  spawnEcho,
+  type ToDom0,
+  type ToGuest,
+} from "@xenfs/echo";
 import type { Hypervisor } from "@xenfs/hypervisor";
-import { startTestHypervisor } from "@xenfs/testkit";
+import { CLUSTER_TOKEN, DOM0_TOKEN, startTestHypervisor } from "@xenfs/testkit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { LEASE_MS } from "../xenbus/host.js";
-import { kill, nextMessage, spawnEcho } from "./echo-processes.js";
+import { kill } from "./echo-processes.js";
 
 type Result = Extract<FromGuest, { type: "result" }>;
 
@@ -19,7 +26,13 @@ describe("echo device across processes", () => {
     name?: string,
     env?: Record<string, string>,
   ) => {
-    const child = spawnEcho(which, hv, name, env);
+    const child = spawnEcho(which, {
+      url: hv.url,
+      dom0Token: DOM0_TOKEN,
+      clusterToken: CLUSTER_TOKEN,
+      ...(name === undefined ? {} : { name }),
+      ...(env === undefined ? {} : { env }),
+    });
     children.push(child);
     await nextMessage<T>(child, (m) => m.type === "ready");
     return child;

@@ -213,6 +213,8 @@ describe("pnpm start supervises its services", () => {
       expect(await readFile(join(exportDir, w.file), "utf8")).toBe(w.body);
     }
     expect(await pidsWithEnv(`XEN_HYPERVISOR_URL=ws://127.0.0.1:${base}/hypercall`)).toEqual([]);
+    // The hypervisor itself is told only its port (its env spec reads no URL).
+    expect(await pidsWithEnv(`PORT=${base}`)).toEqual([]);
     expect(await Promise.all(launcherPorts(base, GUESTS).map(portIsFree))).toEqual(
       launcherPorts(base, GUESTS).map(() => true),
     );

@@ -126,6 +126,8 @@ describe("pnpm start", () => {
     // Every service stopped: no process with this host's hypervisor address in its environment,
     // and each port of the host can be bound again.
     expect(await pidsWithEnv(`XEN_HYPERVISOR_URL=ws://127.0.0.1:${base}/hypercall`)).toEqual([]);
+    // The hypervisor itself is told only its port (its env spec reads no URL).
+    expect(await pidsWithEnv(`PORT=${base}`)).toEqual([]);
     const free = await Promise.all(launcherPorts(base, GUESTS).map(portIsFree));
     expect(free).toEqual(launcherPorts(base, GUESTS).map(() => true));
   }, 150_000);

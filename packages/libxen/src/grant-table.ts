@@ -3,6 +3,10 @@
 import { EventEmitter } from "node:events";
 import {
   DOMID,
+  decodeGrantEntry,
+  encodeGrantEntry,
+  entryLocation,
+  flagsWord,
   GNTCOPY,
   GNTMAP,
   GNTST,
@@ -13,7 +17,6 @@ import {
 } from "@xenfs/proto";
 import { XenError } from "./errors.js";
 import type { FramePage } from "./frame-page.js";
-import { decodeGrantEntry, encodeGrantEntry, entryLocation, flagsWord } from "./grant-entry.js";
 import { GrantRefs } from "./grant-refs.js";
 import type { Memory } from "./memory.js";
 import { checkGpfn } from "./range.js";

@@ -6,13 +6,6 @@ export { XenError } from "./errors.js";
 export { EventChannel, type EventHandler, type EvtchnStatName, type EvtchnStatus } from "./event-channel.js";
 export { FrameCache, FrameCopy, type UpdateListener } from "./frame-cache.js";
 export { type FrameAccess, FramePage, type SharedPage } from "./frame-page.js";
-export {
-  decodeGrantEntry,
-  encodeGrantEntry,
-  entryLocation,
-  flagsWord,
-  type GrantEntryV1,
-} from "./grant-entry.js";
 export { GNTTAB_RESERVED } from "./grant-refs.js";
 export {
   type CopySide,

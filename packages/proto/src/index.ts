@@ -5,6 +5,7 @@ export * from "./framing.js";
 export * from "./limits.js";
 export * from "./xen/errno.js";
 export * from "./xen/event_channel.js";
+export * from "./xen/grant_entry.js";
 export * from "./xen/grant_table.js";
 export * from "./xen/io/blkif.js";
 export * from "./xen/io/blkif-codec.js";

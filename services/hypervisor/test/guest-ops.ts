@@ -1,6 +1,6 @@
 // What a guest does with raw hypercalls, for tests: populate, set up a grant table, write
 // grant entries the way a Xen guest does, and bind event channels.
-import { DOMID, GRANT_ENTRIES_PER_FRAME, GRANT_ENTRY_V1_SIZE } from "@xenfs/proto";
+import { DOMID, encodeGrantEntry, GRANT_ENTRIES_PER_FRAME, GRANT_ENTRY_V1_SIZE } from "@xenfs/proto";
 import type { RawClient } from "./raw-client.js";
 
 export async function ok<T extends { status: number; code: string; message: string }>(
@@ -21,15 +21,6 @@ export async function setupTable(client: RawClient, nrFrames = 1): Promise<numbe
   return reply.gnttabSetupTable!.frameList!;
 }
 
-export function entryBytes(flags: number, domid: number, frame: number): Uint8Array {
-  const bytes = new Uint8Array(GRANT_ENTRY_V1_SIZE);
-  const view = new DataView(bytes.buffer);
-  view.setUint16(0, flags, true);
-  view.setUint16(2, domid, true);
-  view.setUint32(4, frame, true);
-  return bytes;
-}
-
 /** Writes grant entry `ref` (all 8 bytes in one write, which is atomic). */
 export async function grant(
   client: RawClient,
@@ -41,7 +32,7 @@ export async function grant(
 ) {
   const gpfn = table[Math.floor(ref / GRANT_ENTRIES_PER_FRAME)]!;
   const offset = (ref % GRANT_ENTRIES_PER_FRAME) * GRANT_ENTRY_V1_SIZE;
-  await ok(client.call({ memWrite: { gpfn, offset, data: entryBytes(flags, domid, frame) } }));
+  await ok(client.call({ memWrite: { gpfn, offset, data: encodeGrantEntry({ flags, domid, frame }) } }));
 }
 
 export async function readEntry(client: RawClient, table: number[], ref: number) {

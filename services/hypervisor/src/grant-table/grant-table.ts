@@ -1,8 +1,13 @@
 // A domain's v1 grant table: frames of entries the domain writes itself, plus what only Xen
 // knows: how many mappings each entry has (to keep GTF_reading/GTF_writing right).
-import { GRANT_ENTRIES_PER_FRAME, GRANT_ENTRY_V1_SIZE, XEN_PAGE_SIZE } from "@xenfs/proto";
+import {
+  decodeGrantEntry,
+  GRANT_ENTRIES_PER_FRAME,
+  GRANT_ENTRY_V1_SIZE,
+  type GrantEntryV1,
+  XEN_PAGE_SIZE,
+} from "@xenfs/proto";
 import type { Frame } from "../memory/frame-pool.js";
-import { type GrantEntryV1, readGrantEntry } from "./entry.js";
 
 /** Xen's default max_grant_frames. */
 export const MAX_GRANT_FRAMES = 32;
@@ -34,7 +39,7 @@ export class GrantTable {
 
   entry(ref: number): GrantEntryV1 {
     const { frame, offset } = this.locate(ref);
-    return readGrantEntry(frame.read(offset, GRANT_ENTRY_V1_SIZE), 0);
+    return decodeGrantEntry(frame.read(offset, GRANT_ENTRY_V1_SIZE));
   }
 
   /** Refs whose permit_access entries point at `gpfn` (a granted frame cannot be transferred). */
@@ -42,7 +47,7 @@ export class GrantTable {
     for (const { frame } of this.frames) {
       const page = frame.read(0, XEN_PAGE_SIZE); // one read per table frame, not per entry
       for (let i = 0; i < GRANT_ENTRIES_PER_FRAME; i++) {
-        const e = readGrantEntry(page, i);
+        const e = decodeGrantEntry(page.subarray(i * GRANT_ENTRY_V1_SIZE, (i + 1) * GRANT_ENTRY_V1_SIZE));
         if (e.frame === gpfn && isPermit(e)) return true;
       }
     }

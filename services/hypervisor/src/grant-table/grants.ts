@@ -1,11 +1,10 @@
 // common/grant_table.c's share of the hypervisor that is not one hypercall: keeping GTF_reading
 // and GTF_writing true to the mappings, removing a mapping (asked for, forced, or at teardown),
 // and what a dying domain's grant state becomes.
-import { GTF, type xen } from "@xenfs/proto";
+import { flagsBytes, GTF, type xen } from "@xenfs/proto";
 import type { Domain } from "../domain/domain.js";
 import type { DomainRegistry } from "../domain/registry.js";
 import type { MachineMemory } from "../memory/machine-memory.js";
-import { flagsBytes } from "./entry.js";
 import type { GrantMapping } from "./maptrack.js";
 
 export interface GrantDeps {

@@ -1,11 +1,10 @@
 // GNTTABOP_transfer (page flipping): the caller's frame changes owner to the receiver, which
 // named the caller in a GTF_accept_transfer entry. Xen writes the receiver's new gpfn into the
 // entry's frame field, then sets transfer_committed, then transfer_completed.
-import { GTF } from "@xenfs/proto";
+import { flagsBytes, frameBytes, GTF } from "@xenfs/proto";
 import { gntst } from "../errors.js";
 import type { Handler } from "../handler.js";
 import { P2m } from "../memory/p2m.js";
-import { flagsBytes, frameBytes } from "./entry.js";
 
 export const gnttabTransfer: Handler<"gnttabTransfer"> = (xen, caller, { mfn: gpfn, domid, ref }) => {
   const entry = P2m.valid(gpfn) ? caller.p2m.get(gpfn) : undefined;

@@ -4,14 +4,14 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { GTF } from "@xenfs/proto";
 import { skipReason } from "@xenfs/testkit-skip";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decodeGrantEntry, encodeGrantEntry, entryLocation, flagsWord } from "./grant-entry.js";
+import { decodeGrantEntry, encodeGrantEntry, entryLocation, flagsWord } from "./grant_entry.js";
+import { GTF } from "./grant_table.js";
 
 const HEADER = "/usr/include/xen/grant_table.h";
-const SOURCE = fileURLToPath(new URL("../test/c/grant_entry.c", import.meta.url));
+const SOURCE = fileURLToPath(new URL("../../test/c/grant_entry.c", import.meta.url));
 const missing = spawnSync("cc", ["--version"]).error
   ? "no C compiler"
   : existsSync(HEADER)

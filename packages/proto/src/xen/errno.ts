@@ -1,4 +1,6 @@
-// Xen's errno values (xen/include/public/errno.h), returned negated by hypercalls.
+// Xen's errno values (xen/include/public/errno.h), returned negated by hypercalls. The header's
+// two aliases, EWOULDBLOCK (= EAGAIN) and EDEADLOCK (= EDEADLK), are left out so that every value
+// has one name.
 export const XEN_ERRNO = {
   EPERM: 1,
   ENOENT: 2,
@@ -18,6 +20,7 @@ export const XEN_ERRNO = {
   EEXIST: 17,
   EXDEV: 18,
   ENODEV: 19,
+  ENOTDIR: 20,
   EISDIR: 21,
   EINVAL: 22,
   ENFILE: 23,

@@ -11,6 +11,7 @@ import { Faults } from "./faults.js";
 import { adminRoutes } from "./http/admin.js";
 import { apiRoutes } from "./http/api.js";
 import { dashboardRoute } from "./http/dashboard.js";
+import { memShareRoutes } from "./http/mem-share.js";
 import { createMetrics } from "./http/metrics.js";
 import { hostMemoryProbe } from "./memory/host-memory.js";
 import { MemoryFile } from "./memory/memory-file.js";
@@ -84,7 +85,7 @@ export async function startHypervisor(options: HypervisorOptions): Promise<Hyper
   const http = createHttpServer({
     host,
     port: options.port ?? envDefault(HYPERVISOR_ENV, "PORT"),
-    routes: [...apiRoutes(xen, hostMemory), ...adminRoutes(xen), dashboardRoute()],
+    routes: [...apiRoutes(xen, hostMemory), ...adminRoutes(xen), ...memShareRoutes(xen), dashboardRoute()],
     ready: () => ready,
     metrics: metrics.registry,
     logger,

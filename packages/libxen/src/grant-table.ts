@@ -191,6 +191,17 @@ export class GrantTable extends EventEmitter<GrantTableEvents> {
   }
 
   /**
+   * The frame a completed transfer brought (its gpfn here); the accept_transfer entry is cleared
+   * and its reference freed. EAGAIN while the transfer has not completed.
+   */
+  async completeTransfer(ref: number): Promise<number> {
+    const { completed, frame } = this.transferResult(ref);
+    if (!completed) throw XenError.errno("EAGAIN", "gnttab_transfer", `ref ${ref}: no frame has arrived yet`);
+    await this.endAccess(ref);
+    return frame;
+  }
+
+  /**
    * gnttab_end_foreign_access / _transfer: clears the entry and frees the reference. The
    * {flags, domid} word goes from its granted value to 0 in one cmpxchg, which fails while Xen
    * has GTF_reading/GTF_writing set: then `GRANT_IN_USE` and nothing changes.

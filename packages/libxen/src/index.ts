@@ -37,6 +37,7 @@ export {
   type IncarnationPhase,
 } from "./incarnation/loop.js";
 export type { XenLogger } from "./logger.js";
+export { MemSharing, type Nominated } from "./mem-sharing.js";
 export { type CopyToWriteFault, Memory } from "./memory.js";
 export { type CallHooks, MulticallBatcher } from "./multicall.js";
 export { type SessionEvents, type UpcallListener, XenSession, type XenSessionOptions } from "./session.js";

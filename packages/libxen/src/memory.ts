@@ -80,7 +80,11 @@ export class Memory {
     return () => this.#faultListeners.delete(listener);
   }
 
-  /** Whether a write to `gpfn` would take the Copy-To-Write fault. */
+  /**
+   * Whether a write to `gpfn` would take the Copy-To-Write fault, as far as this domain was told:
+   * a grant it mapped copy-to-write, or (shm) a page mem_translate said is. A socket domain is not
+   * told of pages shared by mem_sharing: its writes go through the hypervisor, which faults.
+   */
   isCopyToWrite(gpfn: number): boolean {
     return this.#copyToWrite.has(gpfn) || this.#frames.get(gpfn)?.copyToWrite === true;
   }

@@ -161,3 +161,24 @@ describe("the scan behind xl mem-share", () => {
     expect(await read(a.guest, a.gpfns[0]!)).toEqual(Uint8Array.of(42, 42, 42, 42));
   });
 });
+
+describe("the periodic mode (XEN_MEM_SHARING_MS)", () => {
+  it("shares guests' equal pages without being asked", async () => {
+    const periodic = await startTestHost({ memoryMb: 1, memSharingMs: 20 });
+    try {
+      const a = await periodic.guest("periodic-a");
+      const b = await periodic.guest("periodic-b");
+      const used = async () => (await periodic.api<MemoryView>("/api/memory")).frames;
+      const before = (await used()).used;
+      // (Fresh zero pages are equal too: the scan may share them at once, until the writes below.)
+      const [pa] = await populate(a, 1);
+      const [pb] = await populate(b, 1);
+      await ok(a.call({ memWrite: { gpfn: pa!, offset: 0, data: page(77) } }));
+      await ok(b.call({ memWrite: { gpfn: pb!, offset: 0, data: page(77) } }));
+      await expect.poll(async () => (await used()).memSharingSaved).toBe(1);
+      expect((await used()).used).toBe(before + 2 - 1);
+    } finally {
+      await periodic.hv.close();
+    }
+  });
+});

@@ -294,12 +294,16 @@ export class Memory {
     await this.session.call({ memForget: { gpfns: [...gpfns] } });
   }
 
-  /** A synchronous view of a frame the domain holds; fetches it once. */
-  async page(gpfn: number): Promise<FramePage> {
+  /**
+   * A synchronous view of a frame the domain holds; fetches it once. `write`: it will be written,
+   * so a copy-to-write page takes the fault first (on shm; on socket its writes fault in Xen).
+   */
+  async page(gpfn: number, options: { write?: boolean } = {}): Promise<FramePage> {
     checkGpfn("mem_read", gpfn);
     this.#takeDeferred();
     if (this.shm) {
-      const frame = await this.#shmFrame(gpfn);
+      // A synchronous view cannot take the fault on its first store: `write` takes it now.
+      const frame = options.write ? await this.#writableShmFrame(gpfn) : await this.#shmFrame(gpfn);
       return new FramePage(gpfn, frame, (_, offset, data) => frame.write(offset, data));
     }
     const copy = await this.#held(gpfn);

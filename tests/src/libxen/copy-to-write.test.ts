@@ -91,6 +91,15 @@ describe.each(TRANSPORTS)("copy-to-write mappings (%s transport)", (transport) =
     }
   });
 
+  it("a page view asked for writing takes the fault first, then stores synchronously", async () => {
+    const { w, r } = await sharedPage(4);
+    const view = await writer.memory.page(w.gpfn, { write: true });
+    view.write(0, Uint8Array.of(9));
+    await writer.memory.flush();
+    expect(await writer.memory.read(w.gpfn, 0, 2)).toEqual(Uint8Array.of(9, 4));
+    expect(await reader.memory.read(r.gpfn, 0, 2)).toEqual(Uint8Array.of(4, 4));
+  });
+
   it("after a revoke the writer keeps its copy and the reader loses the page", async () => {
     const { refs, w, r } = await sharedPage(6);
     await writer.memory.write(w.gpfn, 0, Uint8Array.of(1));

@@ -7,6 +7,8 @@ import { grantRows } from "./core/grant-rate.js";
 import { joinGuests } from "./core/guests.js";
 import { hypercallRateRows } from "./core/hypercall-rate.js";
 import { memReadRows } from "./core/mem-read.js";
+import { memSharingRows } from "./core/mem-sharing.js";
+import { pageFlipRows } from "./core/page-flip.js";
 import { pingPongRows } from "./core/ping-pong.js";
 import { BENCH_HYPERVISOR_ENV } from "./hypervisor-env.js";
 
@@ -24,9 +26,11 @@ export async function runCoreBench(resultsDir: string): Promise<WrittenReport> {
       rows.push(...(await hypercallRateRows(guests, await hv.framesUsed())));
       rows.push(...(await grantRows(dom0, guests, hv.framesUsed)));
       rows.push(...(await memReadRows(guests, calibration, hv.framesUsed)));
+      rows.push(...(await pageFlipRows(dom0, guests[0]!, hv.framesUsed)));
     } finally {
       await Promise.all([dom0, ...guests].map((domain) => domain.close()));
     }
+    rows.push(...(await memSharingRows(hv, hv.framesUsed)));
   } finally {
     await hv.stop();
   }

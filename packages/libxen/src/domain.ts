@@ -2,6 +2,7 @@
 import { Domctl } from "./domctl.js";
 import { EventChannel } from "./event-channel.js";
 import { GrantTable } from "./grant-table.js";
+import { MemSharing } from "./mem-sharing.js";
 import { Memory } from "./memory.js";
 import { checkMemoryReportMs, MemoryReporter } from "./memory-report.js";
 import { XenSession, type XenSessionOptions } from "./session.js";
@@ -15,6 +16,8 @@ export class XenDomain {
   readonly events: EventChannel;
   readonly xs: XenStoreClient;
   readonly domctl: Domctl;
+  /** XENMEM_sharing_op (dom0 only). */
+  readonly sharing: MemSharing;
   readonly #memoryReporter: MemoryReporter;
 
   private constructor(
@@ -26,6 +29,7 @@ export class XenDomain {
     this.events = new EventChannel(session);
     this.xs = new XenStoreClient(new XsHypercallTransport(session));
     this.domctl = new Domctl(session);
+    this.sharing = new MemSharing(session);
     session.once("lost", () => this.memory.close());
     this.#memoryReporter = new MemoryReporter(session, session.memoryReportMs);
   }

@@ -194,6 +194,17 @@ export class GrantTable extends EventEmitter<GrantTableEvents> {
   }
 
   /**
+   * The frame a completed transfer brought (its gpfn here); the accept_transfer entry is cleared
+   * and its reference freed. EAGAIN while the transfer has not completed.
+   */
+  async completeTransfer(ref: number): Promise<number> {
+    const { completed, frame } = this.transferResult(ref);
+    if (!completed) throw XenError.errno("EAGAIN", "gnttab_transfer", `ref ${ref}: no frame has arrived yet`);
+    await this.endAccess(ref);
+    return frame;
+  }
+
+  /**
    * gnttab_end_foreign_access / _transfer: clears the entry and frees the reference. The
    * {flags, domid} word goes from its granted value to 0 in one cmpxchg, which fails while Xen
    * has GTF_reading/GTF_writing set: then `GRANT_IN_USE` and nothing changes.
@@ -226,21 +237,27 @@ export class GrantTable extends EventEmitter<GrantTableEvents> {
     this.#refs.put(ref);
   }
 
-  /** GNTTABOP_map_grant_ref: maps `dom`'s grant `ref` into this domain. */
+  /**
+   * GNTTABOP_map_grant_ref: maps `dom`'s grant `ref` into this domain. `copyToWrite`
+   * (GNTMAP_copy_to_write, docs/design.md#copy-to-write): reads see the granter's frame, the first
+   * write gives this domain a private copy (a read-only grant is enough).
+   */
   async mapGrantRef(
     dom: number,
     ref: number,
-    options: { readonly?: boolean; hostGpfn?: number } = {},
+    options: { readonly?: boolean; copyToWrite?: boolean; hostGpfn?: number } = {},
   ): Promise<GrantMapping> {
+    const copyToWrite = options.copyToWrite ?? false;
     const readonly = options.readonly ?? false;
-    const flags = GNTMAP.host_map | (readonly ? GNTMAP.readonly : 0);
+    const flags =
+      GNTMAP.host_map | (readonly ? GNTMAP.readonly : 0) | (copyToWrite ? GNTMAP.copy_to_write : 0);
     const reply = await this.session.call(
       { gnttabMapGrantRef: { dom, ref, flags, hostGpfn: options.hostGpfn ?? 0 } },
       {
         onReply: (r) => {
           const result = r.gnttabMapGrantRef;
           if (r.status || !result) return;
-          this.memory.noteMapped(result.hostGpfn ?? 0, readonly, result.mfn ?? undefined);
+          this.memory.noteMapped(result.hostGpfn ?? 0, readonly, result.mfn ?? undefined, copyToWrite);
           this.#mappings.set(result.handle ?? 0, { gpfn: result.hostGpfn ?? 0, dom, ref });
         },
       },

@@ -31,7 +31,8 @@ export {
   type IncarnationPhase,
 } from "./incarnation/loop.js";
 export type { XenLogger } from "./logger.js";
-export { Memory } from "./memory.js";
+export { MemSharing, type Nominated } from "./mem-sharing.js";
+export { type CopyToWriteFault, Memory } from "./memory.js";
 export { type CallHooks, MulticallBatcher } from "./multicall.js";
 export { type SessionEvents, type UpcallListener, XenSession, type XenSessionOptions } from "./session.js";
 export { MEMORY_TRANSPORTS, type MemoryPlace, type MemoryTransport, SharedMemory } from "./shared-memory.js";

@@ -3,6 +3,9 @@
 // machine frame each reply named; a frame the domain does not hold is refused here (EFAULT)
 // and nothing is copied. socket: loads and stores go through the hypervisor, over coherent
 // local copies of the frames the domain reads (kept current by frame_update upcalls).
+// Copy-to-write pages (docs/design.md#copy-to-write): on socket a write faults inside the
+// hypervisor; on shm the first write to such a page calls mem_copy_to_write, then writes the
+// private frame the reply names in place.
 import { XEN_PAGE_SIZE } from "@xenfs/proto";
 import { type AtomicWidth, checkAtomic, decodeWord, encodeWord, wrappingAdd } from "./atomic.js";
 import { XenError } from "./errors.js";
@@ -16,6 +19,17 @@ import type { Reply } from "./wire.js";
 
 const NO_BYTES = new Uint8Array(0);
 
+/** The hypervisor's copy_to_write upcall: the page at `gpfn` is now this domain's frame `mfn`. */
+export interface CopyToWriteFault {
+  readonly gpfn: number;
+  readonly mfn: number;
+  /** The grant mapping it came from (granter, ref, handle); `shared` for a mem_sharing page. */
+  readonly dom: number;
+  readonly ref: number;
+  readonly handle: number;
+  readonly shared: boolean;
+}
+
 export class Memory {
   readonly #cache = new FrameCache();
   readonly #fetches = new Map<number, Promise<FrameCopy>>();
@@ -28,6 +42,12 @@ export class Memory {
   /** shm: the frames this domain owns or maps, by gpfn, each at its machine frame. */
   readonly #frames = new Map<number, ShmFrame>();
   readonly #translations = new Map<number, Promise<ShmFrame>>();
+  /** Pages that are copy-to-write: writable, through the fault. */
+  readonly #copyToWrite = new Set<number>();
+  /** shm: faults asked for and not answered yet, by gpfn. */
+  readonly #faults = new Map<number, Promise<void>>();
+  readonly #faultListeners = new Set<(fault: CopyToWriteFault) => void>();
+  #faultCount = 0;
 
   constructor(
     private readonly session: XenSession,
@@ -37,6 +57,36 @@ export class Memory {
       this.#cache.applyUpdate(u.gpfn ?? 0, u.offset ?? 0, u.data ?? NO_BYTES),
     );
     session.onUpcall("frameInvalidate", (u) => this.drop(u.gpfn ?? 0));
+    session.onUpcall("copyToWrite", (u) =>
+      this.#onFault({
+        gpfn: u.gpfn ?? 0,
+        mfn: u.mfn ?? 0,
+        dom: u.dom ?? 0,
+        ref: u.ref ?? 0,
+        handle: u.handle ?? 0,
+        shared: u.shared ?? false,
+      }),
+    );
+  }
+
+  /** Copy-To-Write faults this domain has been told of (one per page it first wrote). */
+  get copyToWriteFaults(): number {
+    return this.#faultCount;
+  }
+
+  /** Called with every copy_to_write upcall (to log or count); returns the unsubscribe. */
+  onCopyToWrite(listener: (fault: CopyToWriteFault) => void): () => void {
+    this.#faultListeners.add(listener);
+    return () => this.#faultListeners.delete(listener);
+  }
+
+  /**
+   * Whether a write to `gpfn` would take the Copy-To-Write fault, as far as this domain was told:
+   * a grant it mapped copy-to-write, or (shm) a page mem_translate said is. A socket domain is not
+   * told of pages shared by mem_sharing: its writes go through the hypervisor, which faults.
+   */
+  isCopyToWrite(gpfn: number): boolean {
+    return this.#copyToWrite.has(gpfn) || this.#frames.get(gpfn)?.copyToWrite === true;
   }
 
   get transport(): MemoryTransport {
@@ -161,9 +211,14 @@ export class Memory {
     }
     // Frames held are written now (before an event sent next); others are looked up first.
     const known = gpfns.map((gpfn) => this.#frames.get(gpfn));
-    const frames = known.every((frame) => frame !== undefined)
+    let frames = known.every((frame) => frame !== undefined)
       ? known
       : await Promise.all(gpfns.map((gpfn) => this.#shmFrame(gpfn)));
+    const faulting = frames.filter((frame) => frame.copyToWrite).map((frame) => frame.gpfn);
+    if (faulting.length > 0) {
+      await this.#fault(faulting);
+      frames = await Promise.all(gpfns.map((gpfn) => this.#shmFrame(gpfn)));
+    }
     const readonly = frames.find((frame) => frame.readonly);
     if (readonly) throw XenError.errno("EACCES", "mem_write", `frame ${readonly.gpfn} is mapped read-only`);
     let i = 0;
@@ -186,8 +241,8 @@ export class Memory {
       checkGpfn("mem_write", gpfn);
       checkRange("mem_write", offset, data.length);
       const held = this.#frames.get(gpfn);
-      if (held) held.write(offset, data);
-      else (await this.#shmFrame(gpfn)).write(offset, data);
+      if (held && !held.copyToWrite) held.write(offset, data);
+      else (await this.#writableShmFrame(gpfn)).write(offset, data);
       return;
     }
     await this.#issueWrite(gpfn, offset, data);
@@ -204,6 +259,7 @@ export class Memory {
     this.#checkWritable("mem_cmpxchg", gpfn);
     checkAtomic("mem_cmpxchg", offset, width, expected, desired);
     this.#takeDeferred();
+    await this.#faultBeforeAtomic(gpfn);
     const desiredBytes = encodeWord(desired, width);
     const call = { gpfn, offset, width, operand: encodeWord(expected, width), desired: desiredBytes };
     const reply = await this.session.call(
@@ -221,6 +277,7 @@ export class Memory {
     this.#checkWritable("mem_add", gpfn);
     checkAtomic("mem_add", offset, width, addend);
     this.#takeDeferred();
+    await this.#faultBeforeAtomic(gpfn);
     const reply = await this.session.call(
       { memAdd: { gpfn, offset, width, operand: encodeWord(addend, width) } },
       { onReply: (r) => this.#applyAtomic(r, gpfn, offset, width, (old) => wrappingAdd(old, addend, width)) },
@@ -237,12 +294,16 @@ export class Memory {
     await this.session.call({ memForget: { gpfns: [...gpfns] } });
   }
 
-  /** A synchronous view of a frame the domain holds; fetches it once. */
-  async page(gpfn: number): Promise<FramePage> {
+  /**
+   * A synchronous view of a frame the domain holds; fetches it once. `write`: it will be written,
+   * so a copy-to-write page takes the fault first (on shm; on socket its writes fault in Xen).
+   */
+  async page(gpfn: number, options: { write?: boolean } = {}): Promise<FramePage> {
     checkGpfn("mem_read", gpfn);
     this.#takeDeferred();
     if (this.shm) {
-      const frame = await this.#shmFrame(gpfn);
+      // A synchronous view cannot take the fault on its first store: `write` takes it now.
+      const frame = options.write ? await this.#writableShmFrame(gpfn) : await this.#shmFrame(gpfn);
       return new FramePage(gpfn, frame, (_, offset, data) => frame.write(offset, data));
     }
     const copy = await this.#held(gpfn);
@@ -276,11 +337,16 @@ export class Memory {
     return this.#cache.get(gpfn)?.loaded === true;
   }
 
-  /** A grant mapping put machine frame `mfn` at `gpfn`; read-only ones refuse local writes. */
-  noteMapped(gpfn: number, readonly: boolean, mfn?: number): void {
-    if (readonly) this.#readonly.add(gpfn);
+  /**
+   * A grant mapping put machine frame `mfn` at `gpfn`; read-only ones refuse local writes, and
+   * copy-to-write ones are written through the fault.
+   */
+  noteMapped(gpfn: number, readonly: boolean, mfn?: number, copyToWrite = false): void {
+    if (readonly && !copyToWrite) this.#readonly.add(gpfn);
     else this.#readonly.delete(gpfn);
-    if (mfn !== undefined) this.#learn(gpfn, mfn, readonly);
+    if (copyToWrite) this.#copyToWrite.add(gpfn);
+    else this.#copyToWrite.delete(gpfn);
+    if (mfn !== undefined) this.#learn(gpfn, mfn, readonly || copyToWrite, copyToWrite);
   }
 
   /** Own frames and the machine frames behind them, as populate_physmap or setup_table named them. */
@@ -292,6 +358,7 @@ export class Memory {
   /** The frame left this domain's p2m (unmapped, transferred, freed, invalidated). */
   drop(gpfn: number): void {
     this.#readonly.delete(gpfn);
+    this.#copyToWrite.delete(gpfn);
     this.#cache.drop(gpfn);
     this.#frames.get(gpfn)?.invalidate();
     this.#frames.delete(gpfn);
@@ -304,13 +371,65 @@ export class Memory {
     this.shm?.close();
   }
 
-  #learn(gpfn: number, mfn: number, readonly: boolean): void {
+  #learn(gpfn: number, mfn: number, readonly: boolean, copyToWrite = false): void {
     const shm = this.shm;
     if (!shm) return;
     const known = this.#frames.get(gpfn);
-    if (known?.mfn === mfn && known.readonly === readonly) return;
+    if (known?.mfn === mfn && known.readonly === readonly && known.copyToWrite === copyToWrite) return;
     known?.invalidate();
-    this.#frames.set(gpfn, new ShmFrame(gpfn, mfn, readonly, shm));
+    this.#frames.set(gpfn, new ShmFrame(gpfn, mfn, readonly, shm, copyToWrite));
+  }
+
+  /** shm: the frame at `gpfn`, writable: a copy-to-write page takes the fault first. */
+  async #writableShmFrame(gpfn: number): Promise<ShmFrame> {
+    const frame = await this.#shmFrame(gpfn);
+    if (!frame.copyToWrite) return frame;
+    await this.#fault([gpfn]);
+    return this.#shmFrame(gpfn);
+  }
+
+  /** shm: atomics run in the hypervisor, which would fault; fault first so the new mfn is known. */
+  async #faultBeforeAtomic(gpfn: number): Promise<void> {
+    if (!this.shm) return;
+    const frame = this.#frames.get(gpfn) ?? (await this.#shmFrame(gpfn));
+    if (frame.copyToWrite) await this.#fault([gpfn]);
+  }
+
+  /** shm: mem_copy_to_write for these pages (once per page, however many writers wait on it). */
+  #fault(gpfns: readonly number[]): Promise<void> {
+    const asked = gpfns.filter((gpfn) => !this.#faults.has(gpfn));
+    if (asked.length > 0) {
+      const call = this.session
+        .call(
+          { memCopyToWrite: { gpfns: [...asked] } },
+          {
+            onReply: (r) => {
+              const mfns = r.memCopyToWrite?.mfns ?? [];
+              if (r.status || mfns.length !== asked.length) return;
+              asked.forEach((gpfn, i) => {
+                this.#copyToWrite.delete(gpfn);
+                this.#learn(gpfn, mfns[i]!, false);
+              });
+            },
+          },
+        )
+        .then(() => undefined)
+        .finally(() => {
+          for (const gpfn of asked) if (this.#faults.get(gpfn) === call) this.#faults.delete(gpfn);
+        });
+      for (const gpfn of asked) this.#faults.set(gpfn, call);
+    }
+    return Promise.all(gpfns.map((gpfn) => this.#faults.get(gpfn))).then(() => undefined);
+  }
+
+  #onFault(fault: CopyToWriteFault): void {
+    this.#faultCount++;
+    this.#copyToWrite.delete(fault.gpfn);
+    this.#readonly.delete(fault.gpfn);
+    // shm: the reply to mem_copy_to_write (or to the atomic) has taught the frame already, or
+    // this teaches it; a socket copy stays (same bytes, and the write is applied on its reply).
+    this.#learn(fault.gpfn, fault.mfn, false);
+    for (const listener of this.#faultListeners) listener(fault);
   }
 
   /**
@@ -329,7 +448,12 @@ export class Memory {
             onReply: (r) => {
               const mfn = r.memTranslate?.mfns?.[0];
               if (!r.status && mfn !== undefined)
-                this.#learn(gpfn, mfn, r.memTranslate?.readonly?.[0] ?? false);
+                this.#learn(
+                  gpfn,
+                  mfn,
+                  r.memTranslate?.readonly?.[0] ?? false,
+                  r.memTranslate?.copyToWrite?.[0] ?? false,
+                );
             },
           },
         )
@@ -407,6 +531,7 @@ export class Memory {
 
   #checkWritable(op: string, gpfn: number): void {
     checkGpfn(op, gpfn);
+    if (this.isCopyToWrite(gpfn)) return;
     if (this.#readonly.has(gpfn) || this.#frames.get(gpfn)?.readonly)
       throw XenError.errno("EACCES", op, `frame ${gpfn} is mapped read-only`);
   }

@@ -16,6 +16,8 @@ export class ShmFrame implements FrameAccess {
     readonly mfn: number,
     readonly readonly: boolean,
     private readonly memory: SharedMemory,
+    /** Read-only in place until Memory takes the Copy-To-Write fault (docs/design.md#copy-to-write). */
+    readonly copyToWrite = false,
   ) {}
 
   get valid(): boolean {

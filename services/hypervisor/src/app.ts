@@ -11,8 +11,10 @@ import { Faults } from "./faults.js";
 import { adminRoutes } from "./http/admin.js";
 import { apiRoutes } from "./http/api.js";
 import { dashboardRoute } from "./http/dashboard.js";
+import { memShareRoutes } from "./http/mem-share.js";
 import { createMetrics } from "./http/metrics.js";
 import { hostMemoryProbe } from "./memory/host-memory.js";
+import { startPeriodicSharing } from "./memory/mem-share-periodic.js";
 import { MemoryFile } from "./memory/memory-file.js";
 import { serveHeld } from "./serve.js";
 import { acceptConnection } from "./session/connection.js";
@@ -30,6 +32,7 @@ export interface HypervisorOptions {
   dom0Token: string; // XEN_DOM0_TOKEN
   sessionLeaseMs?: number; // XEN_SESSION_LEASE_MS
   faults?: string; // XEN_FAULTS
+  memSharingMs?: number; // XEN_MEM_SHARING_MS
   xenstore?: XsBackend; // undefined → xs ops answer −ENOSYS
   logger?: Logger; // pino; silent when absent
   /** Per-session limits (tests lower them); defaults in session/limits.ts. */
@@ -84,7 +87,7 @@ export async function startHypervisor(options: HypervisorOptions): Promise<Hyper
   const http = createHttpServer({
     host,
     port: options.port ?? envDefault(HYPERVISOR_ENV, "PORT"),
-    routes: [...apiRoutes(xen, hostMemory), ...adminRoutes(xen), dashboardRoute()],
+    routes: [...apiRoutes(xen, hostMemory), ...adminRoutes(xen), ...memShareRoutes(xen), dashboardRoute()],
     ready: () => ready,
     metrics: metrics.registry,
     logger,
@@ -114,6 +117,10 @@ export async function startHypervisor(options: HypervisorOptions): Promise<Hyper
     throw error;
   });
   ready = true;
+  const stopSharing = startPeriodicSharing(
+    xen,
+    options.memSharingMs ?? envDefault(HYPERVISOR_ENV, "XEN_MEM_SHARING_MS"),
+  );
   const shown = host.includes(":") ? `[${host}]` : host;
   logger.info({ port, frames: xen.pool.total, memory: memory.path }, "hypervisor listening");
   return {
@@ -123,6 +130,7 @@ export async function startHypervisor(options: HypervisorOptions): Promise<Hyper
     memory,
     async close() {
       ready = false;
+      stopSharing();
       stopHeartbeat();
       xen.close();
       for (const client of wss.clients) client.terminate();

@@ -21,6 +21,7 @@ import { gnttabQuerySize, gnttabSetupTable } from "./grant-table/setup.js";
 import { gnttabTransfer } from "./grant-table/transfer.js";
 import type { Handler, HandlerTable, OpArgs } from "./handler.js";
 import { memAdd, memCmpxchg } from "./memory/atomic.js";
+import { memCopyToWrite, memSharingOp } from "./memory/cow-ops.js";
 import {
   decreaseReservation,
   memForget,
@@ -66,6 +67,8 @@ export const HANDLERS: HandlerTable = {
   xs,
   fault,
   memoryReport,
+  memCopyToWrite,
+  memSharingOp,
 };
 
 const OP_NAMES = new Map<string, string>();

@@ -56,6 +56,11 @@ export const HYPERVISOR_ENV = envSpec(
       default: DEFAULT_SESSION_LIMITS.heartbeatMs,
       doc: "WebSocket ping interval that notices a frozen peer (0 = none)",
     }),
+    XEN_MEM_SHARING_MS: durationMs({
+      min: 0,
+      default: 0,
+      doc: "Period of the identical-page sharing scan over every guest (0 = only on xl mem-share)",
+    }),
     LOG_LEVEL: oneOf(LOG_LEVELS, { default: DEFAULT_LOG_LEVEL }),
     XENSTORED_PATH: str({
       optional: true,

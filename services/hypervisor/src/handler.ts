@@ -38,6 +38,8 @@ export interface OpArgs {
   xs: xen.XsRequest;
   fault: xen.FaultArgs;
   memoryReport: xen.MemoryReportArgs;
+  memCopyToWrite: xen.MemCopyToWriteArgs;
+  memSharingOp: xen.MemSharingOpArgs;
 }
 
 export type Handler<K extends HypercallOp> = (

@@ -23,6 +23,7 @@ await runService({
       dom0Token: env.XEN_DOM0_TOKEN,
       sessionLeaseMs: env.XEN_SESSION_LEASE_MS,
       faults: env.XEN_FAULTS,
+      memSharingMs: env.XEN_MEM_SHARING_MS,
       limits: {
         ratePerSec: env.XEN_HYPERCALL_RATE,
         burst: env.XEN_HYPERCALL_BURST,

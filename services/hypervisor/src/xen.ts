@@ -11,7 +11,9 @@ import { DomainRegistry } from "./domain/registry.js";
 import { Events } from "./event-channel/events.js";
 import type { Faults } from "./faults.js";
 import { Grants } from "./grant-table/grants.js";
+import { CopyToWrite } from "./memory/copy-to-write.js";
 import { MachineMemory } from "./memory/machine-memory.js";
+import { MemSharing } from "./memory/mem-sharing.js";
 import type { MemoryFile } from "./memory/memory-file.js";
 import type { SessionLimits } from "./session/limits.js";
 
@@ -37,6 +39,9 @@ export class Xen {
   readonly domains = new DomainRegistry();
   readonly memory: MachineMemory;
   readonly grants: Grants;
+  /** The Copy-To-Write fault (docs/design.md#copy-to-write). */
+  readonly cow: CopyToWrite;
+  readonly sharing: MemSharing;
   readonly events: Events;
   readonly lifecycle: Lifecycle;
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -50,6 +55,8 @@ export class Xen {
       onZombieEmpty: (domain) => this.lifecycle.reap(domain),
     });
     this.grants = new Grants({ domains: this.domains, memory: this.memory, upcall });
+    this.cow = new CopyToWrite({ memory: this.memory, grants: this.grants, upcall });
+    this.sharing = new MemSharing({ memory: this.memory, upcall });
     this.events = new Events(this.domains);
     this.lifecycle = new Lifecycle({
       domains: this.domains,

@@ -98,9 +98,18 @@ describe("xl list and xl info", () => {
       `free_frames            : ${free}`,
       "nr_domains             : 3",
     ]);
+    // docs/design.md#copy-to-write: nothing copied or shared on this host.
+    expect(lines.slice(8, 14)).toEqual([
+      "private_copy_frames    : 0",
+      "copy_to_write_faults   : 0",
+      "sharing_freed_memory   : 0",
+      "sharing_used_memory    : 0",
+      "sharing_freed_frames   : 0",
+      "sharing_used_frames    : 0",
+    ]);
     // Real memory: the hypervisor's own (this process, on Linux), what domains reported, and the
     // machine-memory file with its resident MiB.
-    expect(lines.slice(8)).toEqual([
+    expect(lines.slice(14)).toEqual([
       expect.stringMatching(/^host_memory {12}: \d+$/),
       expect.stringMatching(/^hypervisor_rss {9}: \d+$/),
       expect.stringMatching(/^hypervisor_pss {9}: \d+$/),

@@ -44,6 +44,11 @@ export const GNTMAP = {
   readonly: 1 << 2,
   application_map: 1 << 3,
   contains_pte: 1 << 4,
+  /**
+   * Ours (docs/design.md#copy-to-write): read the granter's frame, and on the first write get a
+   * private copy. Xen uses bits 0–5 (can_fail is 5) and the guest-available bits from 16.
+   */
+  copy_to_write: 1 << 8,
 } as const;
 
 export const GNTCOPY = {

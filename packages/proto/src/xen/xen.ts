@@ -20,6 +20,26 @@ export const XENMEM = {
   increase_reservation: 0,
   decrease_reservation: 1,
   populate_physmap: 6,
+  sharing_op: 22,
+} as const;
+
+/** memory.h: XENMEM_sharing_op_* (the subset implemented: nominate and share). */
+export const XENMEM_SHARING_OP = {
+  nominate_gfn: 0,
+  nominate_gref: 1,
+  share: 2,
+  debug_gfn: 3,
+  debug_mfn: 4,
+  debug_gref: 5,
+  add_physmap: 6,
+  audit: 7,
+  range_share: 8,
+} as const;
+
+/** memory.h: a share refused because a handle is stale (the page changed since nominate). */
+export const XENMEM_SHARING_OP_STATUS = {
+  S_HANDLE_INVALID: -10,
+  C_HANDLE_INVALID: -9,
 } as const;
 
 /** The subset of XEN_DOMCTL_* the toolstack uses. */

@@ -33,10 +33,24 @@ export interface MemoryRecord {
     readonly used: number;
     readonly shared: number;
     readonly free: number;
+    /** docs/design.md#copy-to-write; absent from a hypervisor that predates them. */
+    readonly privateCopies?: number;
+    readonly copyToWriteFaults?: number;
+    readonly memShared?: number;
+    readonly memSharingSaved?: number;
   };
   readonly domains: readonly { readonly domid: number; readonly name: string; readonly frames: number }[];
   /** Absent from a hypervisor that predates the host figures. */
   readonly host?: HostMemoryRecord;
+}
+
+/** What `xl mem-share` did (POST /api/mem-share). */
+export interface MemShareRecord {
+  readonly scanned: number;
+  readonly shared: number;
+  readonly skipped: number;
+  readonly savedFrames: number;
+  readonly sharedFrames: number;
 }
 
 export interface FaultsRecord {
@@ -75,6 +89,14 @@ export class HypervisorApi {
 
   act(domid: number, action: DomainAction): Promise<{ domid: number; state: string }> {
     return this.#request("POST", `/api/domains/${domid}/${action}`, { admin: action });
+  }
+
+  /** Identical-page sharing of one guest's pages (`domid`) or every guest's (undefined). */
+  memShare(domid: number | undefined): Promise<MemShareRecord> {
+    return this.#request("POST", "/api/mem-share", {
+      admin: "mem-share",
+      body: domid === undefined ? {} : { domid },
+    });
   }
 
   faults(): Promise<FaultsRecord> {

@@ -86,6 +86,24 @@ function buildXl(io: Io): Command {
       print([domain.name]);
     });
 
+  xl.command("mem-share")
+    .description("share identical RAM pages of a guest (or of every guest) into one read-only frame each")
+    .argument("[domain]", "name or domid")
+    .option("--all", "every guest")
+    .action(async (qualifier: string | undefined, options: { all?: true }) => {
+      if ((qualifier === undefined) === !options.all) {
+        throw new ToolError("EINVAL", "xl mem-share: give a domain or --all");
+      }
+      const hv = api();
+      hv.requireToken("mem-share");
+      const domid = qualifier === undefined ? undefined : (await findDomain(hv, qualifier)).domid;
+      const done = await hv.memShare(domid);
+      print([
+        `pages scanned: ${done.scanned}, shared now: ${done.shared}, skipped: ${done.skipped}`,
+        `shared frames: ${done.sharedFrames}, frames saved: ${done.savedFrames}`,
+      ]);
+    });
+
   xl.command("fault")
     .description("replace a domain's injected faults (XEN_FAULTS grammar); with no domain, show them")
     .argument("[domain]", "name or domid")

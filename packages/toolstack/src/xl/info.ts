@@ -15,7 +15,25 @@ export function infoRecord(memory: MemoryRecord) {
     shared_frames: shared,
     free_frames: free,
     nr_domains: memory.domains.length,
+    ...copyToWrite(memory),
     ...hostMemory(memory),
+  };
+}
+
+/**
+ * docs/design.md#copy-to-write: private copies and faults; identical-page sharing under Xen's
+ * keys (sharing_freed_memory: saved, sharing_used_memory: the shared frames) in MiB and frames.
+ */
+function copyToWrite({ frames }: MemoryRecord) {
+  const freed = frames.memSharingSaved ?? 0;
+  const used = frames.memShared ?? 0;
+  return {
+    private_copy_frames: frames.privateCopies ?? 0,
+    copy_to_write_faults: frames.copyToWriteFaults ?? 0,
+    sharing_freed_memory: memMiB(freed),
+    sharing_used_memory: memMiB(used),
+    sharing_freed_frames: freed,
+    sharing_used_frames: used,
   };
 }
 

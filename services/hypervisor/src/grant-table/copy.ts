@@ -16,9 +16,10 @@ function claim(xen: Xen, caller: Domain, ptr: wire.GnttabCopyPtr, byGref: boolea
   if (!owner) throw gntst("bad_domain", `no domain ${domid}`);
   if (!byGref) {
     const entry = P2m.valid(ptr.gmfn) ? owner.p2m.get(ptr.gmfn) : undefined;
-    if (!entry || (write && entry.readonly))
+    if (!entry || (write && entry.readonly && !entry.cow))
       throw gntst("bad_page", `gpfn ${ptr.gmfn} is not a usable frame of dom${domid}`);
-    return entry.frame;
+    // A write into a copy-to-write page takes the fault (the source was claimed first).
+    return write && entry.cow ? xen.cow.fault(owner, ptr.gmfn, entry).frame : entry.frame;
   }
   if (!owner.grantTable.validRef(ptr.ref))
     throw gntst("bad_gntref", `ref ${ptr.ref} past the table of dom${domid}`);
@@ -32,7 +33,7 @@ function claim(xen: Xen, caller: Domain, ptr: wire.GnttabCopyPtr, byGref: boolea
   if (!target || target.foreign || target.frame.type !== "ram") {
     throw gntst("general_error", `ref ${ptr.ref} names gpfn ${grant.frame}, not RAM of dom${domid}`);
   }
-  return target.frame;
+  return write && target.cow ? xen.cow.fault(owner, grant.frame, target).frame : target.frame;
 }
 
 export const gnttabCopy: Handler<"gnttabCopy"> = (xen, caller, args) => {

@@ -39,6 +39,11 @@ export class Grants {
     mapper.maptrack.delete(mapping.handle);
     mapper.p2m.delete(mapping.hostGpfn);
     memory.forget(mapper, mapping.frame, mapping.hostGpfn);
+    if (mapping.privateCopy) {
+      // The mapper's own copy since its first write: it goes with the mapping, the grant is untouched.
+      memory.releaseOwned(mapper, mapping.frame);
+      return;
+    }
     const granter = domains.get(mapping.granter);
     const active = granter?.grantTable.active.get(mapping.ref);
     if (granter && active) {
@@ -61,6 +66,22 @@ export class Grants {
       }
     }
     memory.unpin(mapping.frame);
+  }
+
+  /**
+   * The Copy-To-Write fault has given `mapping` a private copy: the granter's frame is no longer
+   * read through it, so its reader count (GTF_reading) and pin go.
+   */
+  release(mapper: Domain, mapping: GrantMapping): void {
+    const granter = this.deps.domains.get(mapping.granter);
+    const active = granter?.grantTable.active.get(mapping.ref);
+    if (granter && active) {
+      active.readers--;
+      if (active.readers + active.writers === 0) granter.grantTable.active.delete(mapping.ref);
+      this.updateFlags(granter, mapping.ref);
+    }
+    this.deps.memory.forget(mapper, mapping.frame, mapping.hostGpfn);
+    this.deps.memory.unpin(mapping.frame);
   }
 
   /** A dying domain: every mapping it holds goes; its own table's bookkeeping is cleared. */

@@ -26,14 +26,21 @@ export const gnttabMapGrantRef: Handler<"gnttabMapGrantRef"> = (
   if ((entry.flags & GTF.type_mask) !== GTF.permit_access || entry.domid !== caller.domid) {
     throw gntst("general_error", `ref ${ref} does not permit access to dom${caller.domid}`);
   }
-  const readonly = (flags & GNTMAP.readonly) !== 0;
+  // Copy-to-write needs only read access: the granter's frame is never written through it.
+  const copyToWrite = (flags & GNTMAP.copy_to_write) !== 0;
+  const readonly = copyToWrite || (flags & GNTMAP.readonly) !== 0;
   if (!readonly && (entry.flags & GTF.readonly) !== 0)
     throw gntst("general_error", `ref ${ref} is a read-only grant`);
-  const target = granter.p2m.get(entry.frame);
+  let target = granter.p2m.get(entry.frame);
   if (!target || target.foreign || target.frame.type !== "ram") {
     throw gntst("general_error", `ref ${ref} names gpfn ${entry.frame}, not RAM of dom${granterId}`);
   }
-  const mapped = { frame: target.frame, foreign: true, readonly };
+  // A granter's page shared or nominated by mem_sharing becomes its own again before anyone maps
+  // it: a mapping must see the granter's later writes.
+  if (target.cow) target = xen.cow.fault(granter, entry.frame, target);
+  const mapped = copyToWrite
+    ? { frame: target.frame, foreign: true, readonly: true, cow: true }
+    : { frame: target.frame, foreign: true, readonly };
   let gpfn: number | undefined = hostGpfn;
   if (hostGpfn !== 0) caller.p2m.set(hostGpfn, mapped);
   else gpfn = caller.p2m.insert(mapped);
@@ -50,6 +57,7 @@ export const gnttabMapGrantRef: Handler<"gnttabMapGrantRef"> = (
     frame: target.frame,
     hostGpfn: gpfn,
     readonly,
+    copyToWrite,
   });
   return {
     gnttabMapGrantRef: {

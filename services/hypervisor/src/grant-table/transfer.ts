@@ -8,7 +8,8 @@ import { P2m } from "../memory/p2m.js";
 
 export const gnttabTransfer: Handler<"gnttabTransfer"> = (xen, caller, { mfn: gpfn, domid, ref }) => {
   const entry = P2m.valid(gpfn) ? caller.p2m.get(gpfn) : undefined;
-  if (!entry || entry.foreign || entry.frame.type !== "ram")
+  // A page shared by mem_sharing, or only nominated, is not the caller's alone to give.
+  if (!entry || entry.foreign || entry.cow || entry.frame.type !== "ram")
     throw gntst("bad_page", `gpfn ${gpfn} is not own RAM`);
   const frame = entry.frame;
   const permits = (e: { flags: number; frame: number }) => (e.flags & GTF.type_mask) === GTF.permit_access;

@@ -29,7 +29,17 @@ export function domainsView(xen: Xen) {
 export function memoryView(xen: Xen, host: () => HostMemory) {
   const { pool } = xen;
   return {
-    frames: { total: pool.total, used: pool.used, shared: pool.shared, free: pool.free },
+    frames: {
+      total: pool.total,
+      used: pool.used,
+      shared: pool.shared,
+      free: pool.free,
+      // docs/design.md#copy-to-write
+      privateCopies: pool.privateCopies,
+      copyToWriteFaults: xen.memory.copyToWriteFaults,
+      memShared: xen.memory.shared.frames,
+      memSharingSaved: xen.memory.shared.saved,
+    },
     domains: xen.domains.all().map((d) => ({
       domid: d.domid,
       name: d.name,

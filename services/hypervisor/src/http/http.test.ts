@@ -27,7 +27,16 @@ describe("HTTP on the hypercall port", () => {
   it("/api/memory and /api/domains show frames in use and shared, per domain", async () => {
     const unreported = { rssBytes: null, pssBytes: null };
     expect(await host.api("/api/memory")).toEqual({
-      frames: { total: 512, used: 4, shared: 1, free: 508 },
+      frames: {
+        total: 512,
+        used: 4,
+        shared: 1,
+        free: 508,
+        privateCopies: 0,
+        copyToWriteFaults: 0,
+        memShared: 0,
+        memSharingSaved: 0,
+      },
       domains: [
         { domid: 0, name: "Domain-0", frames: 4, mapped: 0, ...unreported },
         { domid: 1, name: "web", frames: 0, mapped: 1, ...unreported },

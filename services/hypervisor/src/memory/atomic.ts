@@ -36,10 +36,12 @@ function atomic(
     throw errno("EINVAL", `offset ${offset} not ${width}-aligned in the frame`);
   if (operand.length !== width)
     throw errno("EINVAL", `operand is ${operand.length} bytes, width is ${width}`);
-  if (entry.readonly) throw errno("EACCES", `gpfn ${gpfn} is mapped read-only`);
-  const old = entry.frame.read(offset, width);
+  if (entry.readonly && !entry.cow) throw errno("EACCES", `gpfn ${gpfn} is mapped read-only`);
+  // x86's locked cmpxchg writes even when the compare fails: a copy-to-write page faults either way.
+  const { frame } = xen.cow.writable(caller, gpfn);
+  const old = frame.read(offset, width);
   const next = compute(old);
-  if (next) xen.memory.writeFrame(entry.frame, offset, next, { domid: caller.domid, gpfn });
+  if (next) xen.memory.writeFrame(frame, offset, next, { domid: caller.domid, gpfn });
   return { memAtomic: { old } };
 }
 

@@ -11,6 +11,12 @@ export class Frame {
   mapCount = 0;
   /** domid → that domain's gpfns at which it keeps a copy. */
   readonly cachers = new Map<number, Set<number>>();
+  /** Made by the Copy-To-Write fault for a grant mapping: counted as a private copy while it lives. */
+  privateCopy = false;
+  /** mem_sharing: domains whose p2m points at this frame (owner DOMID_COW) while shared. */
+  sharers = 0;
+  /** mem_sharing: the handle nominate_gfn gave; 0 when not nominated (or gone stale). */
+  shareHandle = 0;
 
   constructor(
     readonly mfn: number,
@@ -32,6 +38,7 @@ export class Frame {
 export class FramePool {
   private readonly freeMfns: number[];
   private sharedCount = 0;
+  private privateCount = 0;
 
   constructor(readonly file: MemoryFile) {
     // Pop from the end, so mfn 0 goes first: handy when reading dumps.
@@ -55,6 +62,18 @@ export class FramePool {
     return this.sharedCount;
   }
 
+  /** Frames that are private copies made by the Copy-To-Write fault, now. */
+  get privateCopies(): number {
+    return this.privateCount;
+  }
+
+  /** A frame the fault just made for a grant mapping (counted until released). */
+  markPrivateCopy(frame: Frame): void {
+    if (frame.privateCopy) return;
+    frame.privateCopy = true;
+    this.privateCount++;
+  }
+
   /** n zeroed frames, all or none. */
   alloc(n: number, owner: number, type: FrameType): Frame[] | undefined {
     if (n > this.freeMfns.length) return undefined;
@@ -68,6 +87,10 @@ export class FramePool {
       throw new Error(`mfn ${frame.mfn} released while mapped ${frame.mapCount} times`);
     frame.owner = null;
     frame.cachers.clear();
+    if (frame.privateCopy) this.privateCount--;
+    frame.privateCopy = false;
+    frame.sharers = 0;
+    frame.shareHandle = 0;
     this.freeMfns.push(frame.mfn);
   }
 

@@ -6,6 +6,7 @@ import type { Domain } from "../domain/domain.js";
 import type { DomainRegistry } from "../domain/registry.js";
 import { type Frame, FramePool } from "./frame-pool.js";
 import type { MemoryFile } from "./memory-file.js";
+import { SharedFrames } from "./shared-frames.js";
 import { SocketCopies } from "./socket-copies.js";
 
 export interface MemoryDeps {
@@ -20,9 +21,14 @@ export class MachineMemory {
   readonly pool: FramePool;
   /** Frames socket domains copy, for shm writers' changes (see publishShmWrites). */
   readonly socketCopies = new SocketCopies();
+  /** Identical-page sharing's frames (owned by DOMID_COW). */
+  readonly shared: SharedFrames;
+  /** Copy-To-Write faults taken since boot (grant mappings and shared pages). */
+  copyToWriteFaults = 0;
 
   constructor(private readonly deps: MemoryDeps) {
     this.pool = new FramePool(deps.file);
+    this.shared = new SharedFrames(this.pool);
   }
 
   get file(): MemoryFile {
@@ -64,6 +70,13 @@ export class MachineMemory {
     const gpfns = frame.cachers.get(domain.domid) ?? new Set<number>();
     frame.cachers.set(domain.domid, gpfns.add(gpfn));
     this.socketCopies.track(frame);
+  }
+
+  /** `gpfn` of `domain` now holds `to` instead of `from`: a copy it kept follows (same bytes). */
+  moveCache(domain: Domain, from: Frame, to: Frame, gpfn: number): void {
+    if (!from.cachers.get(domain.domid)?.has(gpfn)) return;
+    this.forget(domain, from, gpfn);
+    this.cache(domain, to, gpfn);
   }
 
   /** Drops a domain's cached copy at `gpfn` (unmapped, freed or forgotten). */
@@ -108,6 +121,7 @@ export class MachineMemory {
     for (const [gpfn, entry] of [...domain.p2m]) {
       domain.p2m.delete(gpfn);
       this.forget(domain, entry.frame, gpfn);
+      if (!entry.foreign && this.shared.isShared(entry.frame)) this.shared.drop(entry.frame);
     }
     for (const frame of [...domain.owned]) {
       if (frame.mapCount === 0) {

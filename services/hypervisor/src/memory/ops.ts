@@ -20,10 +20,6 @@ function checkSpan(offset: number, length: number): void {
   }
 }
 
-function writable(entry: P2mEntry, gpfn: number): void {
-  if (entry.readonly) throw errno("EACCES", `gpfn ${gpfn} is mapped read-only`);
-}
-
 export const populatePhysmap: Handler<"populatePhysmap"> = (xen, caller, { nrExtents }) => {
   if (caller.owned.size + nrExtents > caller.maxFrames) {
     throw errno(
@@ -55,7 +51,9 @@ export const decreaseReservation: Handler<"decreaseReservation"> = (xen, caller,
     const frame = entries[i]!.frame;
     caller.p2m.delete(gpfn);
     xen.memory.forget(caller, frame, gpfn);
-    xen.memory.releaseOwned(caller, frame);
+    // A page shared by mem_sharing is one sharer less; the domain's own frame is freed.
+    if (xen.memory.shared.isShared(frame)) xen.memory.shared.drop(frame);
+    else xen.memory.releaseOwned(caller, frame);
   });
   return { decreaseReservation: { nrDone: gpfns.length } };
 };
@@ -69,9 +67,9 @@ export const memRead: Handler<"memRead"> = (xen, caller, { gpfn, offset, length,
 };
 
 export const memWrite: Handler<"memWrite"> = (xen, caller, { gpfn, offset, data }) => {
-  const entry = entryAt(caller, gpfn);
-  writable(entry, gpfn);
+  entryAt(caller, gpfn);
   checkSpan(offset, data.length);
+  const entry = xen.cow.writable(caller, gpfn); // a copy-to-write page faults here
   xen.memory.writeFrame(entry.frame, offset, data, { domid: caller.domid, gpfn });
   return undefined;
 };
@@ -103,6 +101,10 @@ export const memTranslate: Handler<"memTranslate"> = (_xen, caller, { gpfns }) =
   if (gpfns.length > MAX_TRANSLATE) throw errno("E2BIG", `${gpfns.length} gpfns > ${MAX_TRANSLATE}`);
   const entries = gpfns.map((gpfn) => entryAt(caller, gpfn));
   return {
-    memTranslate: { mfns: entries.map((e) => e.frame.mfn), readonly: entries.map((e) => e.readonly) },
+    memTranslate: {
+      mfns: entries.map((e) => e.frame.mfn),
+      readonly: entries.map((e) => e.readonly),
+      copyToWrite: entries.map((e) => e.cow === true),
+    },
   };
 };

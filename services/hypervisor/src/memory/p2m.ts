@@ -11,6 +11,11 @@ export interface P2mEntry {
   /** A foreign frame mapped through a grant. */
   readonly foreign: boolean;
   readonly readonly: boolean;
+  /**
+   * Read-only in place, and the first write takes the Copy-To-Write fault: a copy_to_write grant
+   * mapping, or a page nominated or shared by mem_sharing (docs/design.md#copy-to-write).
+   */
+  readonly cow?: boolean;
 }
 
 export class P2m {
@@ -33,6 +38,12 @@ export class P2m {
 
   set(gpfn: number, entry: P2mEntry): void {
     if (!P2m.valid(gpfn) || this.entries.has(gpfn)) throw new Error(`gpfn ${gpfn} is not free`);
+    this.entries.set(gpfn, entry);
+  }
+
+  /** Points a populated gpfn at another entry (the Copy-To-Write fault, sharing). */
+  replace(gpfn: number, entry: P2mEntry): void {
+    if (!this.entries.has(gpfn)) throw new Error(`gpfn ${gpfn} is not populated`);
     this.entries.set(gpfn, entry);
   }
 

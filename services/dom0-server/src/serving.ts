@@ -10,7 +10,7 @@ import { XenfsBackendDriver } from "./backend/index.js";
 import { serveVbd, type VbdConfig } from "./blkback/index.js";
 import type { ExportFs } from "./export/index.js";
 import { GrantReaper } from "./grants/grant-reaper.js";
-import type { Overlays } from "./overlay/index.js";
+import { OverlayControl, type Overlays } from "./overlay/index.js";
 import { CachePressureLog, InodeLocks, PageCache } from "./page-cache/index.js";
 import type { ReplyCache } from "./reply-cache/reply-cache.js";
 
@@ -51,12 +51,14 @@ export async function serveXenfs(dom0: XenDomain, options: ServingOptions): Prom
   const backend = new XenbusBackend(dom0, XENFS_DEVICE, driver);
   await backend.start();
   const vbd = options.vbd && (await serveVbd(dom0, options.vbd, options.logger));
+  const control = await OverlayControl.start(dom0.xs, overlays, options.logger);
   const pressure = new CachePressureLog(() => cache.stats(), options.logger);
   return {
     cache,
     driver,
     async close() {
       pressure.stop();
+      await control.stop();
       await backend.close();
       await vbd?.close();
       await cache.close();

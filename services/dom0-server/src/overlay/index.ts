@@ -1,3 +1,4 @@
+export { OverlayControl } from "./control.js";
 export { copyUp } from "./copy-up.js";
 export { resolveOverlayDir } from "./overlay-dir.js";
 export { OverlayFs, type Probe } from "./overlay-fs.js";

@@ -55,9 +55,9 @@ export class OverlayFs implements GuestFs {
       if (i === names.length - 1) {
         return { upper, base: baseShows ? (upper ? await entryOf(this.base, here) : base) : undefined };
       }
+      if (upper?.type === "symlink") return { upper: await entryOf(this.upper, path) }; // the upper's link
       if (upper && upper.type !== "dir") {
-        // Through a symlink or a file of the upper: the upper alone answers.
-        return { upper: await entryOf(this.upper, path) };
+        throw new ExportError("ENOTDIR", { syscall, path, reason: "not a directory" });
       }
       if (upper) {
         if (await entryOf(this.upper, join(here, OPAQUE_MARKER))) baseShows = false;
@@ -166,8 +166,19 @@ export class OverlayFs implements GuestFs {
    */
   async rename(from: string, to: string): Promise<void> {
     refuseReserved(lastName(to), "rename", to);
+    // As rename(2): both directories first, then the source, then the two paths' relation.
+    await this.#directoryOf(from, "rename");
+    await this.#directoryOf(to, "rename");
     const source = await this.#existing(from, "rename");
-    if (source.entry.type === "dir" && source.base) {
+    const [fromNames, toNames] = [parseGuestPath(from, "rename"), parseGuestPath(to, "rename")];
+    if (fromNames.join("/") === toNames.join("/")) return;
+    if (isBelow(toNames, fromNames)) {
+      throw new ExportError("EINVAL", { syscall: "rename", path: to, reason: "a directory into itself" });
+    }
+    if (isBelow(fromNames, toNames)) {
+      throw new ExportError("ENOTEMPTY", { syscall: "rename", path: to, reason: "directory not empty" });
+    }
+    if (source.entry.type === "dir" && (await this.#mergesBase(from, source))) {
       throw new ExportError("EXDEV", {
         syscall: "rename",
         path: from,
@@ -194,6 +205,24 @@ export class OverlayFs implements GuestFs {
     if (source.entry.type === "dir" && target.base) await this.#mark(to, OPAQUE_MARKER);
     await this.#dropWhiteout(to);
     if (source.base) await this.#whiteOut(from);
+  }
+
+  /** The directory `path` is in must be one: ENOENT or ENOTDIR otherwise. */
+  async #directoryOf(path: string, syscall: string): Promise<void> {
+    const names = parseGuestPath(path, syscall);
+    if (names.length < 2) return;
+    const dir = await this.#existing(names.slice(0, -1).join("/"), syscall);
+    const type =
+      dir.entry.type === "symlink"
+        ? (await this.#layerOf(dir).stat(names.slice(0, -1).join("/"))).type
+        : dir.entry.type;
+    if (type !== "dir") throw new ExportError("ENOTDIR", { syscall, path, reason: "not a directory" });
+  }
+
+  /** A directory whose listing includes the base's: the base has one there, not hidden by an opaque upper. */
+  async #mergesBase(path: string, found: Probe): Promise<boolean> {
+    if (found.base?.type !== "dir") return false;
+    return !(found.upper && (await entryOf(this.upper, join(path, OPAQUE_MARKER))));
   }
 
   async chmod(path: string, mode: number): Promise<void> {
@@ -349,6 +378,11 @@ function ignoreMissing(error: unknown): void {
 
 export function join(dir: string, name: string): string {
   return dir === "" ? name : `${dir}/${name}`;
+}
+
+/** Whether `names` lies strictly below `dir`. */
+function isBelow(names: readonly string[], dir: readonly string[]): boolean {
+  return names.length > dir.length && dir.every((name, i) => names[i] === name);
 }
 
 function lastName(path: string): string {

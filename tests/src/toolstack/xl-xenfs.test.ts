@@ -14,6 +14,7 @@ let host: TestHost;
 let dir: string;
 let dom0: Dom0Server;
 let fs: XenfsMount;
+let guestDomid: number;
 
 beforeAll(async () => {
   host = await startTestHost();
@@ -31,6 +32,7 @@ beforeAll(async () => {
     cacheMb: 4,
   });
   const guest = await host.join("cowguest");
+  guestDomid = guest.domid;
   fs = await mount(guest, { mode: "cow", connectTimeoutMs: 10_000, requestTimeoutMs: 10_000 });
 }, 60_000);
 
@@ -64,6 +66,13 @@ describe("xl xenfs-diff and xenfs-reset", () => {
     expect(await fs.readFile("hello.txt", "utf8")).toBe("hello\n");
     expect(await fs.readdir("docs")).toEqual(["old.txt"]);
     expect(await readFile(join(dir, "export/hello.txt"), "utf8")).toBe("hello\n");
+    // The guest goes on over its emptied overlay.
+    await fs.writeFile("hello.txt", "again\n");
+    expect(await fs.readFile("hello.txt", "utf8")).toBe("again\n");
+    expect(await xl(["xenfs-diff", String(guestDomid)])).toMatchObject({
+      status: 0,
+      stdout: "C /hello.txt\n",
+    });
   }, 60_000);
 
   it("names an unknown domain as xl does", async () => {

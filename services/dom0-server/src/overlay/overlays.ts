@@ -48,8 +48,9 @@ export class Overlays {
    */
   async reset(name: string): Promise<void> {
     const upperDir = await this.#upperDir(name);
-    this.#overlays.delete(name);
     await rm(upperDir, { recursive: true, force: true });
+    // Made again at once: a connected guest's overlay goes on, over an empty upper.
+    await mkdir(upperDir, { recursive: true, mode: 0o700 });
   }
 
   async #upperDir(name: string): Promise<string> {

@@ -28,6 +28,14 @@ export {
   wireOpenFlags,
 } from "./open-flags.js";
 export { FS_OPS, FSIF_REQ, type FsOp, opOfType } from "./ops.js";
+export {
+  isOverlayRequest,
+  OVERLAY_REQUESTS,
+  OverlayControlKey,
+  type OverlayRequest,
+  overlayControlPath,
+  XENFS_OVERLAY_CONTROL,
+} from "./overlay-control.js";
 export type { PageCodec } from "./page-codec.js";
 export {
   ATTR,

@@ -10,6 +10,11 @@ export const XenfsKey = {
   featureSharedPages: "feature-shared-pages",
   /** Backend, "1": it serves copy mode (read and write through pages the guest grants). */
   featureCopy: "feature-copy",
+  /**
+   * Backend, "1": it serves cow mode: the guest's requests see its own overlay over the export,
+   * kept by guest name (docs/xenfs.md "cow mode").
+   */
+  featureCow: "feature-cow",
   /** Backend: how many page-cache frames it may grant out, over all guests. */
   exportPages: "export-pages",
   /** Frontend: the mode it uses, one of XENFS_MODE_FEATURE's keys. */
@@ -23,4 +28,5 @@ export const XENFS_FEATURE_ON = "1";
 export const XENFS_MODE_FEATURE = {
   shared: XenfsKey.featureSharedPages,
   copy: XenfsKey.featureCopy,
+  cow: XenfsKey.featureCow,
 } as const;

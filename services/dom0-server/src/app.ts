@@ -10,6 +10,7 @@ import { cacheRoute } from "./cache-api.js";
 import { DOM0_ENV } from "./env.js";
 import { ExportFs } from "./export/index.js";
 import { createMetrics, type MetricSources } from "./metrics.js";
+import { Overlays, resolveOverlayDir } from "./overlay/index.js";
 import { PAGE_SIZE, type PageCacheStats } from "./page-cache/index.js";
 import { ReplyCache } from "./reply-cache/reply-cache.js";
 import { resolveStateDir } from "./reply-cache/state-dir.js";
@@ -27,6 +28,11 @@ export interface Dom0ServerOptions {
    * Default: beside the export, else under the system's temporary directory; never inside it.
    */
   stateDir?: string;
+  /**
+   * cow mode's overlays (XENFS_OVERLAY_DIR): `<dir>/<guest name>` per guest. Default: `overlays/`
+   * in the state directory; never inside the export.
+   */
+  overlayDir?: string;
   /** Page-cache budget in MiB (XENFS_CACHE_MB). */
   cacheMb?: number;
   host?: string;
@@ -80,6 +86,10 @@ export async function startDom0Server(options: Dom0ServerOptions): Promise<Dom0S
   );
   const logger = options.logger ?? silentLogger();
   const stateDir = await resolveStateDir(options.exportDir, options.stateDir);
+  const overlays = new Overlays(
+    exportFs,
+    await resolveOverlayDir(options.exportDir, options.overlayDir, stateDir),
+  );
   const replies = await ReplyCache.open(join(stateDir, REPLY_JOURNAL));
 
   // Until dom0 serves (and while it rejoins) the HTTP side reports an empty cache, not ready.
@@ -111,6 +121,7 @@ export async function startDom0Server(options: Dom0ServerOptions): Promise<Dom0S
       attach: (dom0) =>
         serveXenfs(dom0, {
           exportFs,
+          overlays,
           replies,
           budgetFrames,
           revokeDeadlineMs: options.revokeDeadlineMs ?? DEFAULT_REVOKE_DEADLINE_MS,
@@ -130,7 +141,10 @@ export async function startDom0Server(options: Dom0ServerOptions): Promise<Dom0S
     await replies.close();
     throw error;
   }
-  logger.info({ export: exportFs.root, stateDir, budgetFrames, port }, "dom0 serving XenFS");
+  logger.info(
+    { export: exportFs.root, stateDir, overlayDir: overlays.dir, budgetFrames, port },
+    "dom0 serving XenFS",
+  );
 
   const shown = host.includes(":") ? `[${host}]` : host;
   return {

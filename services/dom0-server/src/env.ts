@@ -24,6 +24,10 @@ export const DOM0_ENV = envSpec(
       default: "",
       doc: "Where the reply-cache journal lives; empty: beside the export (never inside it)",
     }),
+    XENFS_OVERLAY_DIR: str({
+      default: "",
+      doc: "cow mode: where each guest's changes live (<dir>/<guest name>); empty: overlays/ in the state dir",
+    }),
     XENFS_CACHE_MB: int({ min: 1, max: MAX_CACHE_MB, default: 64, doc: "The page-cache budget in MiB" }),
     XENFS_VBD_IMAGE: str({
       default: "",

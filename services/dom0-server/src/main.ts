@@ -13,6 +13,7 @@ await runService({
       dom0Token: env.XEN_DOM0_TOKEN,
       exportDir: env.XENFS_EXPORT,
       stateDir: env.XENFS_STATE_DIR,
+      overlayDir: env.XENFS_OVERLAY_DIR,
       cacheMb: env.XENFS_CACHE_MB,
       faults: env.XEN_FAULTS,
       memoryTransport: env.XEN_MEMORY_TRANSPORT,

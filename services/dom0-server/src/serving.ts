@@ -10,11 +10,14 @@ import { XenfsBackendDriver } from "./backend/index.js";
 import { serveVbd, type VbdConfig } from "./blkback/index.js";
 import type { ExportFs } from "./export/index.js";
 import { GrantReaper } from "./grants/grant-reaper.js";
+import { OverlayControl, type Overlays } from "./overlay/index.js";
 import { CachePressureLog, InodeLocks, PageCache } from "./page-cache/index.js";
 import type { ReplyCache } from "./reply-cache/reply-cache.js";
 
 export interface ServingOptions {
   readonly exportFs: ExportFs;
+  /** cow mode's per-guest overlays over the export. */
+  readonly overlays: Overlays;
   /** Outlives the session (and the process): re-issues after any restart find their answers. */
   readonly replies: ReplyCache;
   readonly budgetFrames: number;
@@ -42,17 +45,20 @@ export async function serveXenfs(dom0: XenDomain, options: ServingOptions): Prom
   const locks = new InodeLocks();
   const cache = new PageCache(dom0.memory, dom0.grants, reaper, locks, options.budgetFrames);
   const attrs = new AttrPages(dom0.memory, dom0.grants, reaper);
-  const services = { dom0, exportFs: options.exportFs, cache, attrs, locks, replies: options.replies };
+  const { exportFs, overlays, replies } = options;
+  const services = { dom0, exportFs, overlays, cache, attrs, locks, replies };
   const driver = new XenfsBackendDriver(services, options.logger, options.countRequest);
   const backend = new XenbusBackend(dom0, XENFS_DEVICE, driver);
   await backend.start();
   const vbd = options.vbd && (await serveVbd(dom0, options.vbd, options.logger));
+  const control = await OverlayControl.start(dom0.xs, overlays, options.logger);
   const pressure = new CachePressureLog(() => cache.stats(), options.logger);
   return {
     cache,
     driver,
     async close() {
       pressure.stop();
+      await control.stop();
       await backend.close();
       await vbd?.close();
       await cache.close();

@@ -32,7 +32,7 @@ export const DOMU_ENV = envSpec({
   XEN_DOMAIN_NAME: str({ optional: true, doc: "The domain's name; the hostname when unset" }),
   XENFS_MODE: parsed<XenfsMode>(`one of ${BUILT_MODES.join(", ")}`, builtMode, {
     default: "shared",
-    doc: "How the guest reaches file data: dom0's pages mapped (shared) or copied into its own (copy)",
+    doc: "How the guest reaches file data: dom0's pages mapped (shared), copied into its own (copy), or shared with its own overlay of changes (cow)",
   }),
   XENFS_WORKLOAD: oneOf(WORKLOADS, { default: "none", doc: "What the guest does by itself" }),
   XENFS_CONNECT_TIMEOUT_MS: durationMs({

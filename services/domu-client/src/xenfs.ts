@@ -101,7 +101,7 @@ export async function mount(domain: XenDomain, options: MountOptions = {}): Prom
   let data: DataPath;
   let onRevoke = (_event: GrantRevokeEvent) => false;
   let closePool = async () => {};
-  if (o.mode === "shared") {
+  if (o.mode === "shared" || o.mode === "cow") {
     const pages = new PageTable(domain, {
       backendDomid: BACKEND_DOMID,
       maxPages: o.maxPagesHeld,
@@ -113,7 +113,7 @@ export async function mount(domain: XenDomain, options: MountOptions = {}): Prom
     const windowPages = Math.max(1, Math.min(MAX_WINDOW_PAGES, Math.floor(o.maxPagesHeld / 2)));
     const readaheadPages = Math.max(0, Math.min(READAHEAD.maxPages, o.maxPagesHeld - 2 * windowPages));
     const sizes = { windowPages, readaheadPages, requestPages: MAP_REQUEST_PAGES };
-    data = new SharedPages(remote, pages, attrs, counters, sizes);
+    data = new SharedPages(o.mode, remote, pages, attrs, counters, sizes);
     onRevoke = (event) => pages.onRevoke(event) || attrs.onRevoke(event);
   } else {
     const frames = pool(false, copyPool);
@@ -121,6 +121,9 @@ export async function mount(domain: XenDomain, options: MountOptions = {}): Prom
     closePool = () => frames.close();
   }
   const files = new Files(remote, data, counters);
+  // Not in cow mode: a file this guest changes is copied up to a new inode in its overlay, and
+  // only the guest itself knows (the base's attribute record is every guest's), so a handle kept
+  // by path could go on reading the base.
   const handles =
     o.mode === "shared"
       ? new HandleCache(o.handleCacheSize, {

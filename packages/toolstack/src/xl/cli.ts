@@ -7,6 +7,7 @@ import { DEFAULT_HYPERVISOR_HTTP, type DomainAction, HypervisorApi } from "./api
 import { findDomain } from "./domain.js";
 import { infoLines, infoRecord } from "./info.js";
 import { LIST_HEADER, listJson, listLine, MEMORY_HEADER, memoryColumns } from "./list.js";
+import { askOverlay } from "./xenfs-overlay.js";
 
 function buildXl(io: Io): Command {
   const api = () =>
@@ -121,6 +122,20 @@ function buildXl(io: Io): Command {
         throw new ToolError("EINVAL", "xl fault: give either a spec or --clear");
       }
       await hv.setFaults((await findDomain(hv, qualifier)).domid, spec ?? "");
+    });
+
+  // A cow guest's overlay in dom0 (docs/xenfs.md "cow mode"), asked through XenStore.
+  xl.command("xenfs-diff")
+    .description("list a cow guest's changes to the XenFS export: A added, C changed, D deleted")
+    .argument("<domain>", "name or domid")
+    .action(async (qualifier: string) => {
+      print(await askOverlay(io.env, (await findDomain(api(), qualifier)).name, "diff"));
+    });
+  xl.command("xenfs-reset")
+    .description("discard a cow guest's changes to the XenFS export (best while it is stopped or idle)")
+    .argument("<domain>", "name or domid")
+    .action(async (qualifier: string) => {
+      await askOverlay(io.env, (await findDomain(api(), qualifier)).name, "reset");
     });
 
   return xl;

@@ -2,9 +2,11 @@ import type { FsOkResponseOf, FsOp, FsRequestOf } from "@xenfs/fsproto";
 import type { XenDomain } from "@xenfs/libxen";
 import type { AttrPages } from "../attr-pages.js";
 import type { ExportFs } from "../export/index.js";
+import type { OverlayFs, Overlays } from "../overlay/index.js";
 import type { InodeLocks, PageCache } from "../page-cache/index.js";
 import type { ReplyCache } from "../reply-cache/reply-cache.js";
 import type { GuestFiles } from "./guest-files.js";
+import type { GuestFs } from "./guest-fs.js";
 import type { GuestPages } from "./guest-pages.js";
 
 /** What every guest's requests share: dom0, the export, the page cache, the attribute pages. */
@@ -17,6 +19,8 @@ export interface Dom0Services {
   readonly locks: InodeLocks;
   /** Answers of non-idempotent requests, for their re-issues (survives dom0's restart). */
   readonly replies: ReplyCache;
+  /** cow mode's overlays, one per guest name (XENFS_OVERLAY_DIR). */
+  readonly overlays: Overlays;
 }
 
 /** One request's view: the guest it came from and that guest's pages and files. */
@@ -25,6 +29,10 @@ export interface RequestContext {
   readonly host: Dom0Services;
   readonly pages: GuestPages;
   readonly files: GuestFiles;
+  /** The filesystem the guest's requests see: the export, or its overlay over it. */
+  readonly fs: GuestFs;
+  /** A cow guest's overlay (also `fs`); undefined in shared and copy mode. */
+  readonly overlay: OverlayFs | undefined;
 }
 
 /** A successful response's body for `op`: the session adds op, id and ok. */

@@ -26,6 +26,7 @@ export class XenfsBackendDriver implements BackendDriver {
     return {
       [XenfsKey.featureSharedPages]: XENFS_FEATURE_ON,
       [XenfsKey.featureCopy]: XENFS_FEATURE_ON,
+      [XenfsKey.featureCow]: XENFS_FEATURE_ON,
       [XenbusKey.maxRingPageOrder]: String(FSIF_RING_PAGE_ORDER),
       [XenfsKey.exportPages]: String(this.host.cache.budgetFrames),
     };
@@ -45,11 +46,19 @@ export class XenfsBackendDriver implements BackendDriver {
       await Promise.allSettled([pages.close(), ring.destroy()]);
       throw error;
     });
+    const mode = frontend.keys[XenfsKey.mode] ?? "shared";
+    // cow: the guest's requests see its own overlay over the export, found by its name.
+    const overlay =
+      mode === "cow"
+        ? await this.host.overlays.forGuest(name).catch(async (error: unknown) => {
+            await Promise.allSettled([pages.close(), ring.destroy()]);
+            throw error;
+          })
+        : undefined;
     const log = this.log.child({ guest: domid });
-    const session = new GuestSession(domid, name, ring, pages, this.host, log, this.onRequest);
+    const session = new GuestSession(domid, name, ring, pages, this.host, log, this.onRequest, overlay);
     this.#guests.set(domid, session);
     session.start();
-    const mode = frontend.keys[XenfsKey.mode] ?? "shared";
     log.info({ mode }, "xenfs frontend connected");
   }
 

@@ -7,6 +7,7 @@ import type { Consumed } from "@xenfs/ring";
 import type { Logger } from "@xenfs/service-kit";
 import { type RingBack, RingServer } from "@xenfs/xenbus";
 import { ExportError } from "../export/index.js";
+import type { OverlayFs } from "../overlay/index.js";
 import type { RequestKey } from "../reply-cache/reply-cache.js";
 import type { Dom0Services, OpHandler, RequestContext } from "./context.js";
 import { outcomeOf, reopenOf, requestKey } from "./duplicate-requests.js";
@@ -35,8 +36,10 @@ export class GuestSession {
     private readonly host: Dom0Services,
     private readonly log: Logger,
     private readonly onRequest: (op: FsOp | "undecodable") => void,
+    /** cow mode: the guest's overlay; otherwise its requests see the export itself. */
+    overlay?: OverlayFs,
   ) {
-    this.#ctx = { domid, host, pages, files: this.files };
+    this.#ctx = { domid, host, pages, files: this.files, fs: overlay ?? host.exportFs, overlay };
     this.#server = new RingServer(ring, (got) => this.#serve(got), log);
   }
 
@@ -48,8 +51,8 @@ export class GuestSession {
   async close(): Promise<void> {
     await this.#server.stop();
     await this.ring.destroy();
-    const { exportFs, attrs, cache } = this.host;
-    await exportFs.closeGuest(this.domid);
+    const { attrs, cache } = this.host;
+    await this.#ctx.fs.closeGuest(this.domid);
     await attrs.releaseGuest(this.domid);
     await cache.releaseGuest(this.domid);
     await this.pages.close();
@@ -58,7 +61,7 @@ export class GuestSession {
   /** dom0's domain died and its ring, grants and pages with it: stop serving, close the files. */
   async abandon(): Promise<void> {
     await this.#server.stop();
-    await this.host.exportFs.closeGuest(this.domid);
+    await this.#ctx.fs.closeGuest(this.domid);
   }
 
   /** Served in ring order where requests conflict (RequestOrder), concurrently otherwise. */

@@ -13,7 +13,8 @@ function inside(root: string, path: string): boolean {
   return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
 }
 
-async function usable(dir: string, exportRoot: string): Promise<string> {
+/** `dir`, made if missing, as a realpath; refused inside the export. */
+export async function usable(dir: string, exportRoot: string): Promise<string> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const real = await realpath(dir);
   if (inside(exportRoot, real)) throw new Error(`${real} is inside the export ${exportRoot}`);

@@ -1,10 +1,11 @@
-// How file data reaches the guest: shared page-cache frames (shared) or copies into the guest's
-// own frames (copy). The mount is written against this.
+// How file data reaches the guest: shared page-cache frames (shared, and cow, whose writes dom0
+// keeps in the guest's overlay) or copies into the guest's own frames (copy). The mount is
+// written against this.
 import type { OpenFile } from "./open-file.js";
 import type { OpenResult } from "./remote.js";
 
 export interface DataPath {
-  readonly mode: "shared" | "copy";
+  readonly mode: "shared" | "copy" | "cow";
   /** Frames holding file data in this guest: mapped (shared) or its own (copy). */
   readonly pagesHeld: number;
   /** A file was opened (or reopened): learn what the data path needs of it. */

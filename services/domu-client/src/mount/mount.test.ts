@@ -1,5 +1,5 @@
 // The fs/promises subset against a real hypervisor and a real dom0 exporting a directory on
-// disk, in both modes: results as Node gives them, failures with Node's codes.
+// disk, in every mode: results as Node gives them, failures with Node's codes.
 import { readFile as readLocal, stat as statLocal, writeFile as writeLocal } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,6 +12,9 @@ describe.each(BUILT_MODES)("the mount in %s mode", (mode) => {
   let host: TestHost;
   let fs: XenfsMount;
   const local = (path: string) => join(host.exportDir, path);
+  /** Where a guest's write lands on disk: the export, or in cow mode the guest's own overlay. */
+  const landed = (path: string) =>
+    mode === "cow" ? join(host.dom0.stateDir, "overlays", `api-${mode}`, path) : local(path);
 
   beforeAll(async () => {
     host = await startTestHost();
@@ -29,15 +32,15 @@ describe.each(BUILT_MODES)("the mount in %s mode", (mode) => {
     expect(await fs.readFile("docs/link-in", { encoding: "utf8" })).toBe("# XenFS\n");
   });
 
-  it("writes files that land in the export, and reads them back", async () => {
+  it("writes files that land on disk (the export; cow: the guest's overlay), and reads them back", async () => {
     const data = pattern(3 * 4096 + 17, 9);
     await fs.writeFile(`out-${mode}.bin`, data);
-    expect(await readLocal(local(`out-${mode}.bin`))).toEqual(data);
+    expect(await readLocal(landed(`out-${mode}.bin`))).toEqual(data);
     expect(await fs.readFile(`out-${mode}.bin`)).toEqual(data);
     await fs.writeFile(`out-${mode}.bin`, "short");
     expect(await fs.readFile(`out-${mode}.bin`, "utf8")).toBe("short");
     await fs.appendFile(`out-${mode}.bin`, " and more");
-    expect(await readLocal(local(`out-${mode}.bin`), "utf8")).toBe("short and more");
+    expect(await readLocal(landed(`out-${mode}.bin`), "utf8")).toBe("short and more");
   });
 
   it("lists directories with names and Dirent types", async () => {
@@ -104,7 +107,7 @@ describe.each(BUILT_MODES)("the mount in %s mode", (mode) => {
     expect((await handle.read({ buffer: Buffer.alloc(16), position: 0 })).bytesRead).toBe(5);
     await handle.close();
     await expect(handle.stat()).rejects.toMatchObject({ code: "EBADF" });
-    expect(await readLocal(local(name), "utf8")).toBe("hello");
+    expect(await readLocal(landed(name), "utf8")).toBe("hello");
 
     const reader = await fs.open("docs/deep/big.bin");
     const first = await reader.read(Buffer.alloc(5000), 0, 5000);
@@ -126,7 +129,7 @@ describe.each(BUILT_MODES)("the mount in %s mode", (mode) => {
     await fs.symlink("g.txt", `${base}/link`);
     expect(await fs.readlink(`${base}/link`)).toBe("g.txt");
     await fs.chmod(`${base}/g.txt`, 0o600);
-    expect((await statLocal(local(`${base}/g.txt`))).mode & 0o777).toBe(0o600);
+    expect((await statLocal(landed(`${base}/g.txt`))).mode & 0o777).toBe(0o600);
     await fs.rmdir(`${base}/a/b`);
     await fs.unlink(`${base}/link`);
     await fs.rm(base, { recursive: true });

@@ -2,6 +2,7 @@
 // error codes and Stats/Dirent shapes, so code written against `fs/promises` runs on it.
 import { FsError, type NodeOpenFlag, wireOpenFlags } from "@xenfs/fsproto";
 import type { MountCounters } from "./counters.js";
+import type { DataPath } from "./data-path.js";
 import { XenfsDirent } from "./dirent.js";
 import { encodingOf, XenfsFileHandle } from "./file-handle.js";
 import type { Files } from "./files.js";
@@ -19,7 +20,7 @@ type WriteOptions =
   | null;
 
 export interface MountSnapshot {
-  readonly mode: "shared" | "copy";
+  readonly mode: DataPath["mode"];
   readonly state: string;
   readonly pagesHeld: number;
   readonly requests: number;
@@ -40,7 +41,7 @@ export interface MountParts {
   readonly remote: Remote;
   readonly files: Files;
   readonly counters: MountCounters;
-  /** Shared mode keeps files open by path; copy mode opens for every readFile. */
+  /** Shared mode keeps files open by path; copy and cow mode open for every readFile. */
   readonly handles: HandleCache | undefined;
   readonly lifecycle: MountLifecycle;
 }
@@ -78,7 +79,7 @@ export class XenfsMount {
     this.#lifecycle.abandon();
   }
 
-  get mode(): "shared" | "copy" {
+  get mode(): DataPath["mode"] {
     return this.#files.data.mode;
   }
 

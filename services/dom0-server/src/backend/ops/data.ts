@@ -10,7 +10,7 @@ import { copySegments } from "./copy-segments.js";
 
 /** Fills cache pages of a guest's open file from disk. */
 export function readerOf(ctx: RequestContext, fd: number): PageReader {
-  return (position, length) => ctx.host.exportFs.read(ctx.domid, fd, position, length);
+  return (position, length) => ctx.fs.read(ctx.domid, fd, position, length);
 }
 
 export function readableFile(ctx: RequestContext, fd: number, syscall: string): GuestFile {
@@ -20,10 +20,11 @@ export function readableFile(ctx: RequestContext, fd: number, syscall: string): 
 }
 
 export async function read(req: FsRequestOf<"read">, ctx: RequestContext): Promise<OkBody<"read">> {
-  const { exportFs, cache, dom0 } = ctx.host;
+  const { cache, dom0 } = ctx.host;
+  const fs = ctx.fs;
   const { inode } = readableFile(ctx, req.fd, "read");
   const refs = await ctx.pages.refs(req.pages);
-  const { size } = await exportFs.fstat(ctx.domid, req.fd);
+  const { size } = await fs.fstat(ctx.domid, req.fd);
   const total = Math.max(0, Math.min(req.len, size - req.offset));
   const fill = readerOf(ctx, req.fd);
   for (let done = 0; done < total; ) {
@@ -50,7 +51,8 @@ export async function read(req: FsRequestOf<"read">, ctx: RequestContext): Promi
 }
 
 export async function write(req: FsRequestOf<"write">, ctx: RequestContext): Promise<OkBody<"write">> {
-  const { exportFs, cache, attrs, locks } = ctx.host;
+  const { cache, attrs, locks } = ctx.host;
+  const fs = ctx.fs;
   const file = ctx.files.get(req.fd);
   const refs = await ctx.pages.refs(req.pages);
   const data = new Uint8Array(req.len);
@@ -61,8 +63,8 @@ export async function write(req: FsRequestOf<"write">, ctx: RequestContext): Pro
   const written = await locks.run(file.inode, async () => {
     // Disk first (fdatasync'd), then the frames guests hold, then the attribute record: by the
     // time the response's event arrives, every guest's copy already has all three.
-    const bytes = await exportFs.write(ctx.domid, req.fd, req.offset, data);
-    const stat = await exportFs.fstat(ctx.domid, req.fd);
+    const bytes = await fs.write(ctx.domid, req.fd, req.offset, data);
+    const stat = await fs.fstat(ctx.domid, req.fd);
     const position = file.append ? stat.size - bytes : req.offset;
     await cache.written(file.inode, position, data.subarray(0, bytes));
     await attrs.update(file.inode, fileAttrsOf(stat));

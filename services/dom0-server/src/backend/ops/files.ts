@@ -5,26 +5,27 @@ import type { OkBody, RequestContext } from "../context.js";
 import { fileAttrsOf, statRecordOf } from "../records.js";
 
 export async function open(req: FsRequestOf<"open">, ctx: RequestContext): Promise<OkBody<"open">> {
-  const { exportFs, locks, cache, attrs } = ctx.host;
+  const { locks, cache, attrs } = ctx.host;
+  const fs = ctx.fs;
   const path = await ctx.pages.path(req.path);
   const mode = decodeOpenFlags(req.flags);
   if (mode.noFollow) await refuseSymlink(ctx, path);
-  if (mode.directory && (await exportFs.stat(path)).type !== "dir") {
+  if (mode.directory && (await fs.stat(path)).type !== "dir") {
     throw new ExportError("ENOTDIR", { syscall: "open", path, reason: "O_DIRECTORY on a non-directory" });
   }
-  const fd = await exportFs.open(ctx.domid, path, mode.name, req.mode);
+  const fd = await fs.open(ctx.domid, path, mode.name, req.mode);
   try {
-    const inode = identityKey(await exportFs.fstat(ctx.domid, fd));
+    const inode = identityKey(await fs.fstat(ctx.domid, fd));
     const at = await locks.run(inode, async () => {
       // Under the lock: no write of this file slips between the stat and the record.
-      const stat = await exportFs.fstat(ctx.domid, fd);
+      const stat = await fs.fstat(ctx.domid, fd);
       if (mode.truncate) await cache.truncated(inode, stat.size);
       return attrs.openFile(ctx.domid, inode, fileAttrsOf(stat));
     });
     ctx.files.add(fd, { inode, readable: mode.readable, append: mode.append });
     return { fd, attrGref: at.gref, attrIndex: at.index };
   } catch (error) {
-    await exportFs.close(ctx.domid, fd).catch(() => {});
+    await fs.close(ctx.domid, fd).catch(() => {});
     throw error;
   }
 }
@@ -32,7 +33,7 @@ export async function open(req: FsRequestOf<"open">, ctx: RequestContext): Promi
 async function refuseSymlink(ctx: RequestContext, path: string): Promise<void> {
   let stat: FileStat;
   try {
-    stat = await ctx.host.exportFs.lstat(path);
+    stat = await ctx.fs.lstat(path);
   } catch (error) {
     if (error instanceof ExportError && error.code === "ENOENT") return; // O_CREAT may make it
     throw error;
@@ -45,7 +46,7 @@ async function refuseSymlink(ctx: RequestContext, path: string): Promise<void> {
 export async function close(req: FsRequestOf<"close">, ctx: RequestContext): Promise<OkBody<"close">> {
   const file = ctx.files.take(req.fd);
   try {
-    await ctx.host.exportFs.close(ctx.domid, req.fd);
+    await ctx.fs.close(ctx.domid, req.fd);
   } finally {
     await ctx.host.attrs.closeFile(ctx.domid, file.inode);
   }
@@ -54,25 +55,26 @@ export async function close(req: FsRequestOf<"close">, ctx: RequestContext): Pro
 
 export async function fstat(req: FsRequestOf<"fstat">, ctx: RequestContext): Promise<OkBody<"fstat">> {
   ctx.files.get(req.fd);
-  return { stat: statRecordOf(await ctx.host.exportFs.fstat(ctx.domid, req.fd)) };
+  return { stat: statRecordOf(await ctx.fs.fstat(ctx.domid, req.fd)) };
 }
 
 export async function ftruncate(
   req: FsRequestOf<"ftruncate">,
   ctx: RequestContext,
 ): Promise<OkBody<"ftruncate">> {
-  const { exportFs, locks, cache, attrs } = ctx.host;
+  const { locks, cache, attrs } = ctx.host;
+  const fs = ctx.fs;
   const { inode } = ctx.files.get(req.fd);
   await locks.run(inode, async () => {
-    await exportFs.ftruncate(ctx.domid, req.fd, req.length);
+    await fs.ftruncate(ctx.domid, req.fd, req.length);
     await cache.truncated(inode, req.length);
-    await attrs.update(inode, fileAttrsOf(await exportFs.fstat(ctx.domid, req.fd)));
+    await attrs.update(inode, fileAttrsOf(await fs.fstat(ctx.domid, req.fd)));
   });
   return {};
 }
 
 export async function sync(req: FsRequestOf<"sync">, ctx: RequestContext): Promise<OkBody<"sync">> {
   ctx.files.get(req.fd);
-  await ctx.host.exportFs.sync(ctx.domid, req.fd);
+  await ctx.fs.sync(ctx.domid, req.fd);
   return {};
 }

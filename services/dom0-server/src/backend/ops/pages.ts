@@ -12,9 +12,10 @@ export async function mapPages(
   req: FsRequestOf<"map_pages">,
   ctx: RequestContext,
 ): Promise<OkBody<"map_pages">> {
-  const { exportFs, cache } = ctx.host;
+  const { cache } = ctx.host;
+  const fs = ctx.fs;
   const { inode } = readableFile(ctx, req.fd, "map_pages");
-  const { size, version } = await exportFs.fstat(ctx.domid, req.fd);
+  const { size, version } = await fs.fstat(ctx.domid, req.fd);
   const count = Math.min(req.first + req.count, Math.ceil(size / PAGE_SIZE)) - req.first;
   if (count <= 0) return { size, version, pages: { grefs: [] } };
   // Pinned until the answer is complete, so a small cache never evicts (and revokes) pages

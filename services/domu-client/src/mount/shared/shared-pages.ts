@@ -24,10 +24,11 @@ export interface SharedPagesSizes {
 }
 
 export class SharedPages implements DataPath {
-  readonly mode = "shared";
   readonly #inflight = new Map<string, Promise<void>>();
 
   constructor(
+    /** cow maps pages the same way; what differs is dom0's side (the guest's overlay). */
+    readonly mode: "shared" | "cow",
     private readonly remote: Remote,
     private readonly pages: PageTable,
     private readonly attrs: AttrPages,

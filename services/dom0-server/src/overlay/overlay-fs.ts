@@ -1,0 +1,396 @@
+// One cow guest's view of the export (docs/xenfs.md "cow mode"): the export as a read-only base
+// and the guest's own upper directory over it, with overlayfs's rules. A name is the upper's
+// when the upper has it, else the base's unless a whiteout or an opaque directory on its way
+// hides it. Anything that changes a name or a file copies it up first (whole files, as
+// overlayfs does); the base is only ever read.
+import { decodeOpenFlags, isOpenFlags, O, O_ACCMODE, OPEN_FLAGS, type OpenFlags } from "@xenfs/fsproto";
+import type { GuestFs } from "../backend/guest-fs.js";
+import {
+  type DirEntry,
+  ExportError,
+  type ExportFs,
+  type ExportStatFs,
+  type FileStat,
+  parseGuestPath,
+} from "../export/index.js";
+import { copyUp } from "./copy-up.js";
+import { isReserved, OPAQUE_MARKER, refuseReserved, whitedOut, whiteoutOf } from "./whiteout.js";
+
+/** What a path names in each layer: the upper's entry, and the base's when the base still shows. */
+export interface Probe {
+  readonly upper?: FileStat | undefined;
+  readonly base?: FileStat | undefined;
+}
+
+interface OpenId {
+  readonly layer: ExportFs;
+  readonly id: number;
+}
+
+export class OverlayFs implements GuestFs {
+  readonly #open = new Map<string, OpenId>();
+  #nextId = 1;
+
+  constructor(
+    /** The export: read, never written. */
+    readonly base: ExportFs,
+    /** The guest's upper directory, as an export of its own (confined the same way). */
+    readonly upper: ExportFs,
+  ) {}
+
+  // --- lookup ----------------------------------------------------------------------------------
+
+  /** Where `path` lives: walks it component by component, as overlayfs's lookup does. */
+  async probe(path: string, syscall = "lookup"): Promise<Probe> {
+    const names = parseGuestPath(path, syscall);
+    let baseShows = true;
+    for (let i = 0; i < names.length; i++) {
+      const dir = names.slice(0, i).join("/");
+      const here = names.slice(0, i + 1).join("/");
+      const upper = await entryOf(this.upper, here);
+      if (baseShows && (await entryOf(this.upper, join(dir, whiteoutOf(names[i] as string))))) {
+        baseShows = false;
+      }
+      const base = baseShows && !upper ? await entryOf(this.base, here) : undefined;
+      if (i === names.length - 1) {
+        return { upper, base: baseShows ? (upper ? await entryOf(this.base, here) : base) : undefined };
+      }
+      if (upper?.type === "symlink") return { upper: await entryOf(this.upper, path) }; // the upper's link
+      if (upper && upper.type !== "dir") {
+        throw new ExportError("ENOTDIR", { syscall, path, reason: "not a directory" });
+      }
+      if (upper) {
+        if (await entryOf(this.upper, join(here, OPAQUE_MARKER))) baseShows = false;
+        continue;
+      }
+      if (!base) throw new ExportError("ENOENT", { syscall, path, reason: "no such file or directory" });
+      if (base.type === "symlink") return { base: await entryOf(this.base, path) };
+      if (base.type !== "dir") throw new ExportError("ENOTDIR", { syscall, path, reason: "not a directory" });
+    }
+    // The root: both layers' roots.
+    return { upper: await this.upper.lstat(""), base: await this.base.lstat("") };
+  }
+
+  async #existing(path: string, syscall: string): Promise<Probe & { readonly entry: FileStat }> {
+    const found = await this.probe(path, syscall);
+    const entry = found.upper ?? found.base;
+    if (!entry) throw new ExportError("ENOENT", { syscall, path, reason: "no such file or directory" });
+    return { ...found, entry };
+  }
+
+  #layerOf(found: Probe): ExportFs {
+    return found.upper ? this.upper : this.base;
+  }
+
+  // --- by path ---------------------------------------------------------------------------------
+
+  async stat(path: string): Promise<FileStat> {
+    return this.#layerOf(await this.#existing(path, "stat")).stat(path);
+  }
+
+  async lstat(path: string): Promise<FileStat> {
+    return (await this.#existing(path, "lstat")).entry;
+  }
+
+  /** The merged listing: the upper's names, then the base's that no whiteout hides. */
+  async readdir(path: string): Promise<{ readonly entries: readonly DirEntry[] }> {
+    const found = await this.#existing(path, "readdir");
+    if (found.entry.type === "symlink") return this.#layerOf(found).readdir(path);
+    if (found.entry.type !== "dir") {
+      throw new ExportError("ENOTDIR", { syscall: "readdir", path, reason: "not a directory" });
+    }
+    const names = new Map<string, DirEntry>();
+    const hidden = new Set<string>();
+    let opaque = false;
+    if (found.upper) {
+      for (const entry of (await this.upper.readdir(path)).entries) {
+        if (entry.name === OPAQUE_MARKER) opaque = true;
+        const gone = whitedOut(entry.name);
+        if (gone !== undefined) hidden.add(gone);
+        if (!isReserved(entry.name)) names.set(entry.name, entry);
+      }
+    }
+    if (found.base?.type === "dir" && !opaque) {
+      for (const entry of (await this.base.readdir(path)).entries) {
+        if (!names.has(entry.name) && !hidden.has(entry.name)) names.set(entry.name, entry);
+      }
+    }
+    return { entries: [...names.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) };
+  }
+
+  async readlink(path: string): Promise<string> {
+    return this.#layerOf(await this.#existing(path, "readlink")).readlink(path);
+  }
+
+  async symlink(target: string, path: string): Promise<void> {
+    await this.#makeName(path, "symlink", () => this.upper.symlink(target, path));
+  }
+
+  async mkdir(path: string, mode = 0o777): Promise<void> {
+    await this.#makeName(path, "mkdir", () => this.upper.mkdir(path, mode), true);
+  }
+
+  async create(path: string, mode: number, options: { readonly exclusive: boolean }): Promise<FileStat> {
+    const found = await this.probe(path, "create");
+    const entry = found.upper ?? found.base;
+    if (entry && !options.exclusive) return this.#layerOf(found).stat(path);
+    let made: FileStat | undefined;
+    await this.#makeName(path, "create", async () => {
+      made = await this.upper.create(path, mode, options);
+    });
+    return made as FileStat;
+  }
+
+  async unlink(path: string): Promise<void> {
+    const found = await this.#existing(path, "unlink");
+    if (found.entry.type === "dir") {
+      throw new ExportError("EISDIR", { syscall: "unlink", path, reason: "is a directory" });
+    }
+    await this.#remove(path, found);
+  }
+
+  async rmdir(path: string): Promise<void> {
+    const found = await this.#existing(path, "rmdir");
+    if (found.entry.type !== "dir") {
+      throw new ExportError("ENOTDIR", { syscall: "rmdir", path, reason: "not a directory" });
+    }
+    if ((await this.readdir(path)).entries.length > 0) {
+      throw new ExportError("ENOTEMPTY", { syscall: "rmdir", path, reason: "directory not empty" });
+    }
+    await this.#remove(path, found);
+  }
+
+  /**
+   * As overlayfs without redirect_dir: a directory the base has is not renamed (EXDEV; `mv`
+   * copies it instead). A file is copied up, renamed in the upper, and whited out where it was.
+   */
+  async rename(from: string, to: string): Promise<void> {
+    refuseReserved(lastName(to), "rename", to);
+    // As rename(2): both directories first, then the source, then the two paths' relation.
+    await this.#directoryOf(from, "rename");
+    await this.#directoryOf(to, "rename");
+    const source = await this.#existing(from, "rename");
+    const [fromNames, toNames] = [parseGuestPath(from, "rename"), parseGuestPath(to, "rename")];
+    if (fromNames.join("/") === toNames.join("/")) return;
+    if (isBelow(toNames, fromNames)) {
+      throw new ExportError("EINVAL", { syscall: "rename", path: to, reason: "a directory into itself" });
+    }
+    if (isBelow(fromNames, toNames)) {
+      throw new ExportError("ENOTEMPTY", { syscall: "rename", path: to, reason: "directory not empty" });
+    }
+    if (source.entry.type === "dir" && (await this.#mergesBase(from, source))) {
+      throw new ExportError("EXDEV", {
+        syscall: "rename",
+        path: from,
+        reason: "a base directory is not renamed",
+      });
+    }
+    const target = await this.probe(to, "rename");
+    const replaced = target.upper ?? target.base;
+    if (replaced) {
+      if (source.entry.type === "dir" && replaced.type !== "dir") {
+        throw new ExportError("ENOTDIR", { syscall: "rename", path: to, reason: "not a directory" });
+      }
+      if (source.entry.type !== "dir" && replaced.type === "dir") {
+        throw new ExportError("EISDIR", { syscall: "rename", path: to, reason: "is a directory" });
+      }
+      if (replaced.type === "dir" && (await this.readdir(to)).entries.length > 0) {
+        throw new ExportError("ENOTEMPTY", { syscall: "rename", path: to, reason: "directory not empty" });
+      }
+    }
+    await copyUp(this, from);
+    await this.#upperParents(to);
+    if (target.upper?.type === "dir") await this.#clearMarkers(to);
+    await this.upper.rename(from, to);
+    if (source.entry.type === "dir" && target.base) await this.#mark(to, OPAQUE_MARKER);
+    await this.#dropWhiteout(to);
+    if (source.base) await this.#whiteOut(from);
+  }
+
+  /** The directory `path` is in must be one: ENOENT or ENOTDIR otherwise. */
+  async #directoryOf(path: string, syscall: string): Promise<void> {
+    const names = parseGuestPath(path, syscall);
+    if (names.length < 2) return;
+    const dir = await this.#existing(names.slice(0, -1).join("/"), syscall);
+    const type =
+      dir.entry.type === "symlink"
+        ? (await this.#layerOf(dir).stat(names.slice(0, -1).join("/"))).type
+        : dir.entry.type;
+    if (type !== "dir") throw new ExportError("ENOTDIR", { syscall, path, reason: "not a directory" });
+  }
+
+  /** A directory whose listing includes the base's: the base has one there, not hidden by an opaque upper. */
+  async #mergesBase(path: string, found: Probe): Promise<boolean> {
+    if (found.base?.type !== "dir") return false;
+    return !(found.upper && (await entryOf(this.upper, join(path, OPAQUE_MARKER))));
+  }
+
+  async chmod(path: string, mode: number): Promise<void> {
+    await this.#existing(path, "chmod");
+    await copyUp(this, path);
+    await this.upper.chmod(path, mode);
+  }
+
+  async truncate(path: string, size: number): Promise<void> {
+    await this.#existing(path, "truncate");
+    await copyUp(this, path);
+    await this.upper.truncate(path, size);
+  }
+
+  statfs(): Promise<ExportStatFs> {
+    return this.base.statfs();
+  }
+
+  // --- by open-file id -------------------------------------------------------------------------
+
+  /** A read-only open reads whichever layer has the file; any other copies it up first. */
+  async open(domid: number, path: string, flags: OpenFlags, mode = 0o666): Promise<number> {
+    if (!isOpenFlags(flags)) return this.base.open(domid, path, flags, mode); // the base refuses it
+    const wire = decodeOpenFlags(OPEN_FLAGS[flags]);
+    const writes = (OPEN_FLAGS[flags] & O_ACCMODE) !== O.O_RDONLY || wire.create || wire.truncate;
+    let layer: ExportFs;
+    if (!writes) {
+      layer = this.#layerOf(await this.#existing(path, "open"));
+    } else {
+      const found = await this.probe(path, "open");
+      if (found.upper || found.base) await copyUp(this, path);
+      else if (wire.create) refuseReserved(lastName(path), "open", path);
+      if (!found.upper && !found.base && wire.create) await this.#upperParents(path);
+      layer = this.upper;
+    }
+    const id = await layer.open(domid, path, flags, mode);
+    if (layer === this.upper) await this.#dropWhiteout(path);
+    const overlayId = this.#nextId++;
+    this.#open.set(`${domid}:${overlayId}`, { layer, id });
+    return overlayId;
+  }
+
+  async close(domid: number, id: number): Promise<void> {
+    const file = this.#file(domid, id, "close");
+    this.#open.delete(`${domid}:${id}`);
+    await file.layer.close(domid, file.id);
+  }
+
+  read(domid: number, id: number, position: number, length: number): Promise<Uint8Array> {
+    const file = this.#file(domid, id, "read");
+    return file.layer.read(domid, file.id, position, length);
+  }
+
+  write(domid: number, id: number, position: number, data: Uint8Array): Promise<number> {
+    const file = this.#file(domid, id, "write");
+    return file.layer.write(domid, file.id, position, data);
+  }
+
+  fstat(domid: number, id: number): Promise<FileStat> {
+    const file = this.#file(domid, id, "fstat");
+    return file.layer.fstat(domid, file.id);
+  }
+
+  ftruncate(domid: number, id: number, size: number): Promise<void> {
+    const file = this.#file(domid, id, "ftruncate");
+    return file.layer.ftruncate(domid, file.id, size);
+  }
+
+  sync(domid: number, id: number): Promise<void> {
+    const file = this.#file(domid, id, "fsync");
+    return file.layer.sync(domid, file.id);
+  }
+
+  async closeGuest(domid: number): Promise<number> {
+    for (const key of [...this.#open.keys()]) if (key.startsWith(`${domid}:`)) this.#open.delete(key);
+    const [base, upper] = await Promise.all([this.base.closeGuest(domid), this.upper.closeGuest(domid)]);
+    return base + upper;
+  }
+
+  #file(domid: number, id: number, syscall: string): OpenId {
+    const file = this.#open.get(`${domid}:${id}`);
+    if (!file) throw new ExportError("EBADF", { syscall, path: "", reason: `no open file ${id}` });
+    return file;
+  }
+
+  // --- the upper's bookkeeping -----------------------------------------------------------------
+
+  /** Makes a new name in the upper: refused if the merged view has it; a whiteout there goes. */
+  async #makeName(
+    path: string,
+    syscall: string,
+    make: () => Promise<unknown>,
+    directory = false,
+  ): Promise<void> {
+    refuseReserved(lastName(path), syscall, path);
+    const found = await this.probe(path, syscall);
+    if (found.upper || found.base) throw new ExportError("EEXIST", { syscall, path, reason: "file exists" });
+    await this.#upperParents(path);
+    const replacesBase = await entryOf(this.upper, whiteoutPath(path));
+    await make();
+    // A directory made where the base had one (whited out) must not show the base's entries.
+    if (directory && replacesBase) await this.#mark(path, OPAQUE_MARKER);
+    await this.#dropWhiteout(path);
+  }
+
+  async #remove(path: string, found: Probe): Promise<void> {
+    if (found.base) await this.#upperParents(path);
+    if (found.upper?.type === "dir") await this.#clearMarkers(path);
+    if (found.upper) await (found.upper.type === "dir" ? this.upper.rmdir(path) : this.upper.unlink(path));
+    if (found.base) await this.#whiteOut(path);
+  }
+
+  /** The directories above `path`, made in the upper as the base has them (mode kept). */
+  async #upperParents(path: string): Promise<void> {
+    const names = parseGuestPath(path, "copy-up");
+    for (let i = 1; i < names.length; i++) await copyUp(this, names.slice(0, i).join("/"));
+  }
+
+  async #whiteOut(path: string): Promise<void> {
+    await this.upper.create(whiteoutPath(path), 0o600, { exclusive: false });
+  }
+
+  async #dropWhiteout(path: string): Promise<void> {
+    await this.upper.unlink(whiteoutPath(path)).catch(ignoreMissing);
+  }
+
+  async #mark(dir: string, marker: string): Promise<void> {
+    await this.upper.create(join(dir, marker), 0o600, { exclusive: false });
+  }
+
+  /** An upper directory's whiteouts and markers, so that it can be removed or replaced. */
+  async #clearMarkers(dir: string): Promise<void> {
+    for (const entry of (await this.upper.readdir(dir)).entries) {
+      if (isReserved(entry.name)) await this.upper.unlink(join(dir, entry.name));
+    }
+  }
+}
+
+/** lstat, or undefined when nothing is there (or the way there is not a directory). */
+export async function entryOf(layer: ExportFs, path: string): Promise<FileStat | undefined> {
+  try {
+    return await layer.lstat(path);
+  } catch (error) {
+    if (error instanceof ExportError && (error.code === "ENOENT" || error.code === "ENOTDIR"))
+      return undefined;
+    throw error;
+  }
+}
+
+function ignoreMissing(error: unknown): void {
+  if (!(error instanceof ExportError && error.code === "ENOENT")) throw error;
+}
+
+export function join(dir: string, name: string): string {
+  return dir === "" ? name : `${dir}/${name}`;
+}
+
+/** Whether `names` lies strictly below `dir`. */
+function isBelow(names: readonly string[], dir: readonly string[]): boolean {
+  return names.length > dir.length && dir.every((name, i) => names[i] === name);
+}
+
+function lastName(path: string): string {
+  return parseGuestPath(path, "lookup").at(-1) ?? "";
+}
+
+function whiteoutPath(path: string): string {
+  const names = parseGuestPath(path, "lookup");
+  const name = names.pop() ?? "";
+  return join(names.join("/"), whiteoutOf(name));
+}

@@ -14,6 +14,7 @@ import {
   str,
   url,
 } from "@xenfs/service-kit";
+import { parseDiskFaults } from "./export/disk-fault-spec.js";
 
 export const MAX_CACHE_MB = 4096;
 
@@ -44,6 +45,10 @@ export const DOM0_ENV = envSpec(
     XEN_FAULTS: checked(parseOwnFaults, {
       default: "",
       doc: "Faults dom0 injects on its own hypervisor session (the hypervisor's grammar)",
+    }),
+    XENFS_DISK_FAULTS: checked(parseDiskFaults, {
+      default: "",
+      doc: "Disk faults under the export (eio, enospc_after, slow_fsync, torn_write; docs/faults.md); PUT /api/faults/disk changes them",
     }),
     XEN_MEMORY_TRANSPORT: oneOf(MEMORY_TRANSPORTS, {
       default: "shm",

@@ -131,3 +131,17 @@ describe("disk faults under the export", () => {
     expect(faults.view().spec).toBe("eio=read");
   });
 });
+
+describe("disk faults on a write-only file", () => {
+  it("a write failed with EIO through a write-only descriptor leaves the file as it was", async () => {
+    faults.set("eio=write");
+    const id = await fs.open(DOM, "file", "w");
+    expect((await errorOf(fs.write(DOM, id, 0, Buffer.from("abc")))).code).toBe("EIO");
+    expect(await readFile(join(root, "file"), "utf8")).toBe("");
+    faults.set("");
+    expect(await fs.write(DOM, id, 0, Buffer.from("abc"))).toBe(3);
+    faults.set("eio=write");
+    expect((await errorOf(fs.write(DOM, id, 1, Buffer.from("XYZW")))).code).toBe("EIO");
+    expect(await readFile(join(root, "file"), "utf8")).toBe("abc");
+  });
+});

@@ -1,4 +1,4 @@
-import type { FileHandle } from "node:fs/promises";
+import { type FileHandle, open } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type DiskFaultRule, type DiskFaultSpec, parseDiskFaults, pathMatches } from "./disk-fault-spec.js";
 import { type DiskIo, REAL_DISK } from "./disk-io.js";
@@ -116,15 +116,24 @@ export class DiskFaults implements DiskIo {
    * kernel's page cache, then the failure puts the old bytes and size back (what the disk still
    * holds) before EIO is answered. Linux after a failed fsync may keep serving the new bytes from
    * its own page cache; dom0 must not, so the fault models the disk, not that kernel behaviour.
+   * The old bytes are read through a second descriptor (/proc/self/fd), as the guest's may be
+   * write-only; where that cannot be opened the write fails before any byte changes.
    */
   async #failedWrite(handle: FileHandle, position: number, data: Uint8Array, path: string): Promise<never> {
-    const { size } = await handle.stat();
-    const before = await readAt(handle, position, data.length);
-    await writeAllAt(handle, position, data);
-    await writeAllAt(handle, position, before);
-    if (size < position + data.length) await handle.truncate(size);
-    await handle.datasync();
-    throw injected("EIO", "write", path, "eio=write");
+    const failure = injected("EIO", "write", path, "eio=write");
+    const reader = await open(`/proc/self/fd/${handle.fd}`, "r").catch(() => undefined);
+    if (reader === undefined) throw failure;
+    try {
+      const { size } = await reader.stat();
+      const before = await readAt(reader, position, data.length);
+      await writeAllAt(handle, position, data);
+      await writeAllAt(handle, position, before);
+      if (size < position + data.length) await handle.truncate(size);
+      await handle.datasync();
+    } finally {
+      await reader.close();
+    }
+    throw failure;
   }
 
   async #slowSync(path: string): Promise<void> {

@@ -10,7 +10,7 @@ import { summary } from "./summary.js";
 
 const SCENARIOS = fileURLToPath(new URL("../scenarios/", import.meta.url));
 /** Where pnpm was run from (pnpm runs the script in chaos/). */
-const CALLER_DIR = process.env["INIT_CWD"] ?? process.cwd();
+const { INIT_CWD: CALLER_DIR = process.cwd() } = process.env;
 
 /** The named scenarios, or every one of them. */
 export async function scenarioNames(): Promise<string[]> {

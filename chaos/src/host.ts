@@ -160,7 +160,10 @@ export class LocalHost {
         if (!current() || this.#stopping) return;
         if (target === "dom0") this.#dom0 = undefined;
         else this.#guests[guestIndex(target)] = undefined;
-        this.crashes.push({ target, restarted: this.restart(target).catch((error: unknown) => error) });
+        this.crashes.push({
+          target,
+          restarted: this.restart(target).catch((error: unknown) => error),
+        });
       });
   }
 

@@ -22,6 +22,8 @@ export interface RunResult {
   readonly violations: readonly Violation[];
   /** How long the workload ran under the schedule. */
   readonly runMs: number;
+  /** Services that died by themselves (a torn write) and were started again. */
+  readonly crashes: readonly string[];
 }
 
 /** How long the domains of stopped guests may take to be gone and their grants given back. */
@@ -69,7 +71,8 @@ export async function runScenario(
       ...checkFinal(history.ops, keys, finalBytes, scenario.workload.fileBytes),
       ...(await checkTeardown(host, baseline)),
     ];
-    return { scenario, ops: history.ops, faults, violations, runMs };
+    const crashes = host.crashes.map((crash) => crash.target);
+    return { scenario, ops: history.ops, faults, violations, runMs, crashes };
   } finally {
     await host.stop();
   }

@@ -10,7 +10,8 @@ export interface Totals {
   readonly acknowledged: number;
   /** Refused operations by errno. */
   readonly refused: Readonly<Record<string, number>>;
-  readonly failed: number;
+  /** Operations with no answer, by errno or why. */
+  readonly failed: Readonly<Record<string, number>>;
   readonly opsPerSecond: number;
   readonly violations: Readonly<Record<Violation["kind"], number>>;
 }
@@ -28,8 +29,12 @@ const KINDS: readonly Violation["kind"][] = [
 
 export function totals(result: RunResult): Totals {
   const refused: Record<string, number> = {};
-  for (const op of result.ops)
+  const failed: Record<string, number> = {};
+  for (const op of result.ops) {
     if (op.outcome === "refused") refused[op.errno ?? "?"] = (refused[op.errno ?? "?"] ?? 0) + 1;
+    const why = op.errno ?? op.detail?.split(/[\s:]/)[0] ?? "?";
+    if (op.outcome === "failed") failed[why] = (failed[why] ?? 0) + 1;
+  }
   const violations = Object.fromEntries(KINDS.map((k) => [k, 0])) as Record<Violation["kind"], number>;
   for (const v of result.violations) violations[v.kind] += 1;
   const acknowledged = result.ops.filter((op) => op.outcome === "ok").length;
@@ -37,7 +42,7 @@ export function totals(result: RunResult): Totals {
     operations: result.ops.length,
     acknowledged,
     refused,
-    failed: result.ops.filter((op) => op.outcome === "failed").length,
+    failed,
     opsPerSecond: Math.round((acknowledged / Math.max(1, result.runMs)) * 1000 * 10) / 10,
     violations,
   };
@@ -70,9 +75,9 @@ function table(rows: readonly (readonly string[])[]): string {
 
 export function summary(result: RunResult): string {
   const t = totals(result);
-  const refused =
-    Object.entries(t.refused)
-      .map(([errno, n]) => `${errno}:${n}`)
+  const byCode = (counts: Readonly<Record<string, number>>) =>
+    Object.entries(counts)
+      .map(([code, n]) => `${code}:${n}`)
       .join(" ") || "0";
   const head = ["scenario", "seed", "ops", "acked", "ops/s", "refused", "failed", ...KINDS];
   const row = [
@@ -81,8 +86,8 @@ export function summary(result: RunResult): string {
     String(t.operations),
     String(t.acknowledged),
     String(t.opsPerSecond),
-    refused,
-    String(t.failed),
+    byCode(t.refused),
+    byCode(t.failed),
     ...KINDS.map((k) => String(t.violations[k])),
   ];
   const faultRows = result.faults.map((f) => {
@@ -95,6 +100,8 @@ export function summary(result: RunResult): string {
     ];
   });
   const parts = [table([head, row])];
+  if (result.crashes.length > 0)
+    parts.push(`died by themselves and were started again: ${result.crashes.join(", ")}`);
   if (faultRows.length > 0) parts.push(table([["at", "fault", "in force", "recovery"], ...faultRows]));
   const shown = result.violations.slice(0, 20).map((v) => `  ${v.kind}: ${v.detail}`);
   if (result.violations.length > shown.length)

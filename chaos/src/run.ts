@@ -5,7 +5,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { DomainView } from "@xenfs/testkit";
+import { type DomainView, memoryView } from "@xenfs/testkit";
 import { checkFinal, checkHangs, checkReads, type Violation } from "./checker.js";
 import type { Seen } from "./content.js";
 import { type AppliedFault, runFault, setDiskFaults, setMessageFaults } from "./faults.js";
@@ -29,7 +29,8 @@ export interface RunResult {
 /** How long the domains of stopped guests may take to be gone and their grants given back. */
 const TEARDOWN_MS = 20_000;
 
-type Counts = Pick<DomainView, "grants" | "maps" | "ports">;
+/** dom0's grants, mappings and ports, and the machine frames no domain but dom0 holds. */
+type Counts = Pick<DomainView, "grants" | "maps" | "ports"> & { readonly framesBeyondDom0: number };
 
 export async function runScenario(
   scenario: Scenario,
@@ -38,7 +39,7 @@ export async function runScenario(
   log(`${scenario.name}: seed ${scenario.seed}, ${scenario.host.guests} guests, ${scenario.durationMs} ms`);
   const host = await LocalHost.start(scenario);
   try {
-    const baseline = dom0Counts(await host.domains());
+    const baseline = await counts(host);
     for (let i = 0; i < scenario.host.guests; i++) await host.startGuest(i);
     log(`${scenario.name}: host up (dom0 ${JSON.stringify(baseline)})`);
 
@@ -84,10 +85,18 @@ async function heal(host: LocalHost): Promise<void> {
   for (const domain of await host.domains()) await setMessageFaults(host, domain.domid, "").catch(() => {});
 }
 
-function dom0Counts(domains: readonly DomainView[]): Counts {
-  const dom0 = domains.find((d) => d.domid === 0);
+/** dom0's page cache grows as it likes, so frames are counted beyond dom0's own. */
+async function counts(host: LocalHost): Promise<Counts> {
+  const dom0 = (await host.domains()).find((d) => d.domid === 0);
   if (dom0 === undefined) throw new Error("no dom0 in the hypervisor's domain list");
-  return { grants: dom0.grants, maps: dom0.maps, ports: dom0.ports };
+  const memory = await memoryView(host.hv.httpUrl);
+  const dom0Frames = memory.domains.find((d) => d.domid === 0)?.frames ?? 0;
+  return {
+    grants: dom0.grants,
+    maps: dom0.maps,
+    ports: dom0.ports,
+    framesBeyondDom0: memory.frames.used - dom0Frames,
+  };
 }
 
 /** Guests stopped, within TEARDOWN_MS: no domain but dom0, and dom0's counts at their baseline. */
@@ -97,12 +106,15 @@ async function checkTeardown(host: LocalHost, baseline: Counts): Promise<Violati
   let problems: string[] = [];
   do {
     const domains = await host.domains();
-    const now = dom0Counts(domains);
+    const now = await counts(host);
     problems = [
       ...domains.filter((d) => d.domid !== 0).map((d) => `domain ${d.domid} (${d.name}) is still ${d.state}`),
-      ...(["grants", "maps", "ports"] as const)
+      ...(["grants", "maps", "ports", "framesBeyondDom0"] as const)
         .filter((field) => now[field] !== baseline[field])
-        .map((field) => `dom0 ${field} ${now[field]}, baseline ${baseline[field]}`),
+        .map((field) => {
+          const what = field === "framesBeyondDom0" ? "machine frames held beyond dom0's" : `dom0 ${field}`;
+          return `${what} ${now[field]}, baseline ${baseline[field]}`;
+        }),
     ];
     if (problems.length === 0) return [];
     await sleep(200);

@@ -2,7 +2,7 @@
 // every acknowledged write present with its bytes (lost), reads never older than an acknowledged
 // write they followed (stale), no incomplete or foreign bytes outside a write in flight (torn,
 // corrupt), no bytes of a write refused with an errno (phantom), nothing past its deadline (hung).
-import { classify, type Seen } from "./content.js";
+import { classify, pageVersions, type Seen } from "./content.js";
 import type { Operation } from "./history.js";
 
 export interface Violation {
@@ -19,7 +19,7 @@ function seenText(seen: Seen | undefined): string {
 }
 
 /** Reads against the writes of their key. */
-export function checkReads(ops: readonly Operation[]): Violation[] {
+export function checkReads(ops: readonly Operation[], fileBytes: number): Violation[] {
   const violations: Violation[] = [];
   const writesByKey = new Map<string, Operation[]>();
   for (const op of ops) {
@@ -39,7 +39,24 @@ export function checkReads(ops: readonly Operation[]): Violation[] {
     const unsettled = before.length > 0 && before[before.length - 1]?.outcome !== "ok";
     const seen = read.seen;
     if (seen.state === "corrupt") {
-      violations.push({ kind: "corrupt", detail: `${at}: bytes no write of it wrote` });
+      // During a replace (or while one is in doubt) pages of the old and new versions may mix;
+      // each page must still be a version no older than the last acknowledged one, or zeros.
+      const versions = writes.filter((w) => w.start < read.end).map((w) => w.version ?? 0);
+      const pages = pageVersions(read.key, seen.bytes, fileBytes, versions);
+      const mixed =
+        (overlapping || unsettled) && pages.every((v) => v !== undefined && (v === 0 || v >= vAck));
+      if (!mixed) {
+        const map = pages.map((v) => (v === undefined ? "?" : `v${v}`)).join(",");
+        const writing = overlapping
+          ? "a write in flight"
+          : unsettled
+            ? "a write in doubt"
+            : "no write in flight";
+        violations.push({
+          kind: "corrupt",
+          detail: `${at}: pages [${map}] (v0 = zeros), ${writing}, v${vAck} acknowledged`,
+        });
+      }
     } else if (seen.state === "complete") {
       if (seen.version < vAck)
         violations.push({

@@ -23,7 +23,9 @@ export function contentOf(key: string, version: number, size: number): Buffer {
 export type Seen =
   | { readonly state: "complete"; readonly version: number }
   | { readonly state: "partial"; readonly version?: number }
-  | { readonly state: "empty" | "missing" | "corrupt" };
+  | { readonly state: "empty" | "missing" }
+  /** Not one version: kept whole, so the checker can tell a mix of versions page by page. */
+  | { readonly state: "corrupt"; readonly bytes: Buffer };
 
 export function classify(key: string, bytes: Buffer | undefined, size: number): Seen {
   if (bytes === undefined) return { state: "missing" };
@@ -34,11 +36,37 @@ export function classify(key: string, bytes: Buffer | undefined, size: number): 
     const n = Math.min(prefix.length, bytes.length);
     return bytes.length < prefix.length + 12 && bytes.subarray(0, n).equals(prefix.subarray(0, n))
       ? { state: "partial" }
-      : { state: "corrupt" };
+      : { state: "corrupt", bytes };
   }
   const version = Number(m[2]);
-  if (m[1] !== key || bytes.length > size) return { state: "corrupt" };
+  if (m[1] !== key || bytes.length > size) return { state: "corrupt", bytes };
   const expected = contentOf(key, version, size);
-  if (!bytes.equals(expected.subarray(0, bytes.length))) return { state: "corrupt" };
+  if (!bytes.equals(expected.subarray(0, bytes.length))) return { state: "corrupt", bytes };
   return bytes.length === size ? { state: "complete", version } : { state: "partial", version };
+}
+
+const PAGE = 4096;
+
+/**
+ * Which version each page of `bytes` is, among `versions` (0: zeros, as a truncate leaves them);
+ * undefined for a page that is none of them. A read that overlaps a replace may see pages of
+ * both versions (reads and writes are atomic per page, not per file, as on Linux).
+ */
+export function pageVersions(
+  key: string,
+  bytes: Buffer,
+  size: number,
+  versions: readonly number[],
+): (number | undefined)[] {
+  const candidates = versions.map((v) => [v, contentOf(key, v, size)] as const);
+  const pages: (number | undefined)[] = [];
+  for (let at = 0; at < bytes.length; at += PAGE) {
+    const page = bytes.subarray(at, at + PAGE);
+    if (page.every((b) => b === 0)) {
+      pages.push(0);
+      continue;
+    }
+    pages.push(candidates.find(([, content]) => page.equals(content.subarray(at, at + page.length)))?.[0]);
+  }
+  return pages;
 }

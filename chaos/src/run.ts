@@ -67,7 +67,7 @@ export async function runScenario(
       finalBytes.set(key, { disk, guest: read.seen });
     }
     const violations = [
-      ...checkReads(history.ops),
+      ...checkReads(history.ops, scenario.workload.fileBytes),
       ...checkHangs(history.ops),
       ...checkFinal(history.ops, keys, finalBytes, scenario.workload.fileBytes),
       ...(await checkTeardown(host, baseline)),

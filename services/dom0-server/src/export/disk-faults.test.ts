@@ -144,4 +144,11 @@ describe("disk faults on a write-only file", () => {
     expect((await errorOf(fs.write(DOM, id, 1, Buffer.from("XYZW")))).code).toBe("EIO");
     expect(await readFile(join(root, "file"), "utf8")).toBe("abc");
   });
+
+  it("a write failed with EIO through an O_APPEND descriptor leaves the file as it was", async () => {
+    faults.set("eio=write");
+    const id = await fs.open(DOM, "file", "a");
+    expect((await errorOf(fs.write(DOM, id, 0, Buffer.from("tail")))).code).toBe("EIO");
+    expect(await readFile(join(root, "file"), "utf8")).toBe("0123456789");
+  });
 });

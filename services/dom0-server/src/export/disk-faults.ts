@@ -128,7 +128,8 @@ export class DiskFaults implements DiskIo {
       const before = await readAt(reader, position, data.length);
       await writeAllAt(handle, position, data);
       await writeAllAt(handle, position, before);
-      if (size < position + data.length) await handle.truncate(size);
+      // Grown (past the end, or anywhere under O_APPEND, where pwrite ignores its position): cut back.
+      if ((await reader.stat()).size > size) await handle.truncate(size);
       await handle.datasync();
     } finally {
       await reader.close();

@@ -13,6 +13,8 @@ export interface Totals {
   /** Operations with no answer, by errno or why. */
   readonly failed: Readonly<Record<string, number>>;
   readonly opsPerSecond: number;
+  /** Reads during a replace that saw pages of two versions (allowed: see checker.ts). */
+  readonly mixed: number;
   readonly violations: Readonly<Record<Violation["kind"], number>>;
 }
 
@@ -43,6 +45,9 @@ export function totals(result: RunResult): Totals {
     acknowledged,
     refused,
     failed,
+    mixed:
+      result.ops.filter((op) => op.seen?.state === "corrupt").length -
+      result.violations.filter((v) => v.kind === "corrupt").length,
     opsPerSecond: Math.round((acknowledged / Math.max(1, result.runMs)) * 1000 * 10) / 10,
     violations,
   };
@@ -79,7 +84,7 @@ export function summary(result: RunResult): string {
     Object.entries(counts)
       .map(([code, n]) => `${code}:${n}`)
       .join(" ") || "0";
-  const head = ["scenario", "seed", "ops", "acked", "ops/s", "refused", "failed", ...KINDS];
+  const head = ["scenario", "seed", "ops", "acked", "ops/s", "refused", "failed", "mixed", ...KINDS];
   const row = [
     result.scenario.name,
     String(result.scenario.seed),
@@ -88,6 +93,7 @@ export function summary(result: RunResult): string {
     String(t.opsPerSecond),
     byCode(t.refused),
     byCode(t.failed),
+    String(t.mixed),
     ...KINDS.map((k) => String(t.violations[k])),
   ];
   const faultRows = result.faults.map((f) => {

@@ -7,8 +7,9 @@ import { createHttpServer, envDefault, type Logger, silentLogger } from "@xenfs/
 import type { GuestView } from "./backend/index.js";
 import type { VbdConfig } from "./blkback/index.js";
 import { cacheRoute } from "./cache-api.js";
+import { diskFaultsRoutes } from "./disk-faults-api.js";
 import { DOM0_ENV } from "./env.js";
-import { ExportFs } from "./export/index.js";
+import { DiskFaults, ExportFs } from "./export/index.js";
 import { createMetrics, type MetricSources } from "./metrics.js";
 import { Overlays, resolveOverlayDir } from "./overlay/index.js";
 import { PAGE_SIZE, type PageCacheStats } from "./page-cache/index.js";
@@ -48,6 +49,8 @@ export interface Dom0ServerOptions {
   signal?: AbortSignal;
   /** XEN_MEMORY_TRANSPORT: shm or socket. */
   memoryTransport?: MemoryTransport;
+  /** XENFS_DISK_FAULTS: faults injected under the export (docs/faults.md#disk-faults-in-dom0). */
+  diskFaults?: string;
   /** XENFS_VBD_IMAGE and XENFS_VBD_MODE: a raw disk image served as every guest's vbd. */
   vbd?: VbdConfig;
 }
@@ -80,10 +83,13 @@ export async function startDom0Server(options: Dom0ServerOptions): Promise<Dom0S
   const cacheMb = options.cacheMb ?? envDefault(DOM0_ENV, "XENFS_CACHE_MB");
   const host = options.host ?? envDefault(DOM0_ENV, "HOST");
   const budgetFrames = cacheMb * FRAMES_PER_MB;
-  const exportFs = new ExportFs(
-    options.exportDir,
-    options.maxOpenFilesPerGuest === undefined ? {} : { maxOpenFilesPerGuest: options.maxOpenFilesPerGuest },
-  );
+  const disk = new DiskFaults(options.diskFaults ?? envDefault(DOM0_ENV, "XENFS_DISK_FAULTS"));
+  const exportFs = new ExportFs(options.exportDir, {
+    disk,
+    ...(options.maxOpenFilesPerGuest === undefined
+      ? {}
+      : { maxOpenFilesPerGuest: options.maxOpenFilesPerGuest }),
+  });
   const logger = options.logger ?? silentLogger();
   const stateDir = await resolveStateDir(options.exportDir, options.stateDir);
   const overlays = new Overlays(
@@ -103,7 +109,7 @@ export async function startDom0Server(options: Dom0ServerOptions): Promise<Dom0S
   const http = createHttpServer({
     host,
     port: options.port ?? envDefault(DOM0_ENV, "PORT"),
-    routes: [cacheRoute(sources)],
+    routes: [cacheRoute(sources), ...diskFaultsRoutes(disk, logger)],
     ready: () => serving() !== undefined,
     metrics: metrics.registry,
     logger,

@@ -2,6 +2,7 @@
 // reads it; the launcher, bench and tests write it (buildEnv) to start a dom0.
 import { DOMAIN_ENV } from "@xenfs/libxen";
 import {
+  checked,
   DEFAULT_LOG_LEVEL,
   directoryProblems,
   envSpec,
@@ -11,6 +12,7 @@ import {
   port,
   str,
 } from "@xenfs/service-kit";
+import { parseDiskFaults } from "./export/disk-fault-spec.js";
 
 export const MAX_CACHE_MB = 4096;
 
@@ -36,6 +38,10 @@ export const DOM0_ENV = envSpec(
     XENFS_VBD_MODE: oneOf(["r", "w"], {
       default: "r",
       doc: "r: the image is read-only and attaches to any number of guests; w: writable, to one",
+    }),
+    XENFS_DISK_FAULTS: checked(parseDiskFaults, {
+      default: "",
+      doc: "Disk faults under the export (eio, enospc_after, slow_fsync, torn_write; docs/faults.md); PUT /api/faults/disk changes them",
     }),
     ...DOMAIN_ENV,
     LOG_LEVEL: oneOf(LOG_LEVELS, { default: DEFAULT_LOG_LEVEL }),

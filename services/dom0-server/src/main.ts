@@ -16,6 +16,7 @@ await runService({
       overlayDir: env.XENFS_OVERLAY_DIR,
       cacheMb: env.XENFS_CACHE_MB,
       faults: env.XEN_FAULTS,
+      diskFaults: env.XENFS_DISK_FAULTS,
       memoryTransport: env.XEN_MEMORY_TRANSPORT,
       ...(env.XENFS_VBD_IMAGE
         ? { vbd: { image: env.XENFS_VBD_IMAGE, readonly: env.XENFS_VBD_MODE === "r" } }

@@ -1,9 +1,9 @@
 import type { BigIntStats } from "node:fs";
 import { chmod, type FileHandle, lstat, readlink, statfs } from "node:fs/promises";
 import type { OpenFlags } from "@xenfs/fsproto";
+import { type DiskIo, REAL_DISK } from "./disk-io.js";
 import { ExportError, guarded } from "./errors.js";
 import { exportRoot } from "./export-root.js";
-import { readAt, writeAllAt } from "./file-io.js";
 import { mkdirIn, renameIn, rmdirIn, symlinkIn, unlinkIn } from "./namespace.js";
 import { OpenFileTable } from "./open-files.js";
 import { CREATE_EXCLUSIVE, CREATE_ONLY, parseOpenFlags } from "./open-flags.js";
@@ -21,6 +21,8 @@ export const DEFAULT_MAX_IO_BYTES = 1 << 20;
 export interface ExportFsOptions {
   readonly maxOpenFilesPerGuest?: number;
   readonly maxIoBytes?: number;
+  /** The file I/O under the export: the disk, or disk faults over it (disk-faults.ts). */
+  readonly disk?: DiskIo;
 }
 
 /** The export's filesystem, from statfs(2). */
@@ -54,9 +56,11 @@ export class ExportFs {
   readonly maxIoBytes: number;
   readonly #files: OpenFileTable<OpenFile>;
   readonly #versions = new FileVersions();
+  readonly #disk: DiskIo;
 
   constructor(root: string, options: ExportFsOptions = {}) {
     this.root = exportRoot(root);
+    this.#disk = options.disk ?? REAL_DISK;
     this.#files = new OpenFileTable(options.maxOpenFilesPerGuest ?? DEFAULT_MAX_OPEN_FILES_PER_GUEST);
     this.maxIoBytes = requireInteger(options.maxIoBytes ?? DEFAULT_MAX_IO_BYTES, "maxIoBytes", 1, 1 << 30, {
       syscall: "export",
@@ -139,7 +143,7 @@ export class ExportFs {
         "truncate",
       );
       try {
-        await this.#truncate(opened.handle, opened.key, length);
+        await this.#truncate(opened.handle, opened.key, length, path);
       } finally {
         await opened.handle.close();
       }
@@ -218,7 +222,7 @@ export class ExportFs {
       const at = { syscall: "read", path: file.guestPath };
       const offset = requireOffset(position, "position", at);
       const count = requireInteger(length, "length", 0, this.maxIoBytes, at);
-      return readAt(file.handle, offset, count);
+      return this.#disk.read(file.handle, offset, count, file.guestPath);
     });
   }
 
@@ -234,8 +238,7 @@ export class ExportFs {
           reason: "data is not bytes",
         });
       }
-      const written = await writeAllAt(file.handle, offset, data);
-      await file.handle.datasync();
+      const written = await this.#disk.writeDurably(file.handle, offset, data, file.guestPath);
       // Bumped only once the bytes are in the file: a read racing with the write may cache new
       // bytes under the old version (wasted), never old bytes under the new one (wrong).
       this.#versions.bump(file.key);
@@ -254,14 +257,14 @@ export class ExportFs {
     const file = this.#files.get(domid, id, "ftruncate");
     return guarded("ftruncate", file.guestPath, async () => {
       const length = requireOffset(size, "size", { syscall: "ftruncate", path: file.guestPath });
-      await this.#truncate(file.handle, file.key, length);
+      await this.#truncate(file.handle, file.key, length, file.guestPath);
     });
   }
 
   /** fsync: data and metadata of the open file. */
   async sync(domid: number, id: number): Promise<void> {
     const file = this.#files.get(domid, id, "fsync");
-    return guarded("fsync", file.guestPath, () => file.handle.sync());
+    return guarded("fsync", file.guestPath, () => this.#disk.sync(file.handle, file.guestPath));
   }
 
   /** How many files `domid` has open. */
@@ -280,9 +283,9 @@ export class ExportFs {
     return toFileStat(stats, this.#versions.get(identityKey(stats)));
   }
 
-  async #truncate(handle: FileHandle, key: string, size: number): Promise<void> {
+  async #truncate(handle: FileHandle, key: string, size: number, path: string): Promise<void> {
     await handle.truncate(size);
-    await handle.datasync();
+    await this.#disk.datasync(handle, path);
     this.#versions.bump(key);
   }
 }

@@ -1,3 +1,6 @@
+export * from "./disk-fault-spec.js";
+export * from "./disk-faults.js";
+export * from "./disk-io.js";
 export * from "./errors.js";
 export * from "./export-fs.js";
 export * from "./guest-path.js";

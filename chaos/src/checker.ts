@@ -1,0 +1,133 @@
+// The invariants, checked over the history and the final state (docs/chaos.md#invariants):
+// every acknowledged write present with its bytes (lost), reads never older than an acknowledged
+// write they followed (stale), no incomplete or foreign bytes outside a write in flight (torn,
+// corrupt), no bytes of a write refused with an errno (phantom), nothing past its deadline (hung).
+import { classify, pageVersions, type Seen } from "./content.js";
+import type { Operation } from "./history.js";
+
+export interface Violation {
+  readonly kind: "lost" | "stale" | "torn" | "corrupt" | "phantom" | "hung" | "unsettled" | "leak";
+  readonly detail: string;
+}
+
+/** Errnos that say a write did not happen (dom0 refused it before or instead of the disk). */
+const REFUSING = new Set(["EIO", "ENOSPC"]);
+
+function seenText(seen: Seen | undefined): string {
+  if (seen === undefined) return "nothing";
+  return "version" in seen && seen.version !== undefined ? `${seen.state} v${seen.version}` : seen.state;
+}
+
+/** Reads against the writes of their key. */
+export function checkReads(ops: readonly Operation[], fileBytes: number): Violation[] {
+  const violations: Violation[] = [];
+  const writesByKey = new Map<string, Operation[]>();
+  for (const op of ops) {
+    if (op.kind !== "write") continue;
+    const list = writesByKey.get(op.key) ?? [];
+    list.push(op);
+    writesByKey.set(op.key, list);
+  }
+  for (const read of ops) {
+    if (read.kind !== "read" || read.outcome !== "ok" || read.seen === undefined) continue;
+    const writes = writesByKey.get(read.key) ?? [];
+    const at = `${read.actor} read ${read.key} at ${read.start}–${read.end}ms on guest-${read.guest}`;
+    const acked = writes.filter((w) => w.outcome === "ok" && w.end < read.start);
+    const vAck = Math.max(0, ...acked.map((w) => w.version ?? 0));
+    const overlapping = writes.some((w) => w.start < read.end && (w.end < 0 || w.end > read.start));
+    const before = writes.filter((w) => w.start < read.start);
+    const unsettled = before.length > 0 && before[before.length - 1]?.outcome !== "ok";
+    const seen = read.seen;
+    if (seen.state === "corrupt") {
+      // During a replace (or while one is in doubt) pages of the old and new versions may mix;
+      // each page must still be a version no older than the last acknowledged one, or zeros.
+      const versions = writes.filter((w) => w.start < read.end).map((w) => w.version ?? 0);
+      const pages = pageVersions(read.key, seen.bytes, fileBytes, versions);
+      const mixed =
+        (overlapping || unsettled) && pages.every((v) => v !== undefined && (v === 0 || v >= vAck));
+      if (!mixed) {
+        const map = pages.map((v) => (v === undefined ? "?" : `v${v}`)).join(",");
+        const writing = overlapping
+          ? "a write in flight"
+          : unsettled
+            ? "a write in doubt"
+            : "no write in flight";
+        violations.push({
+          kind: "corrupt",
+          detail: `${at}: pages [${map}] (v0 = zeros), ${writing}, v${vAck} acknowledged`,
+        });
+      }
+    } else if (seen.state === "complete") {
+      if (seen.version < vAck)
+        violations.push({
+          kind: "stale",
+          detail: `${at}: saw v${seen.version}, v${vAck} was acknowledged before`,
+        });
+      const source = writes.find((w) => w.version === seen.version);
+      if (
+        source?.outcome === "refused" &&
+        REFUSING.has(source.errno ?? "") &&
+        source.end < read.start &&
+        !overlapping
+      )
+        violations.push({
+          kind: "phantom",
+          detail: `${at}: saw v${seen.version}, whose write was refused with ${source.errno}`,
+        });
+    } else if (!overlapping && !unsettled && vAck > 0) {
+      violations.push({
+        kind: "torn",
+        detail: `${at}: saw ${seenText(seen)} with v${vAck} acknowledged and no write in flight`,
+      });
+    }
+  }
+  return violations;
+}
+
+/** Every operation that outlived its deadline. */
+export function checkHangs(ops: readonly Operation[]): Violation[] {
+  return ops
+    .filter((op) => op.outcome === "hung")
+    .map((op) => ({
+      kind: "hung" as const,
+      detail: `${op.actor} ${op.kind} ${op.key} on guest-${op.guest} from ${op.start}ms: ${op.detail ?? ""}`,
+    }));
+}
+
+/**
+ * The final state of each key, read from the disk and through a guest, against its last
+ * acknowledged write (the workload settled every key on one).
+ */
+export function checkFinal(
+  ops: readonly Operation[],
+  keys: readonly string[],
+  finalBytes: ReadonlyMap<string, { readonly disk: Buffer | undefined; readonly guest: Seen | undefined }>,
+  fileBytes: number,
+): Violation[] {
+  const violations: Violation[] = [];
+  for (const key of keys) {
+    const writes = ops.filter((op) => op.kind === "write" && op.key === key);
+    if (writes.length === 0) continue;
+    const last = writes[writes.length - 1] as Operation;
+    if (last.outcome !== "ok") {
+      violations.push({
+        kind: "unsettled",
+        detail: `${key}: no write of it was acknowledged after the faults ended`,
+      });
+      continue;
+    }
+    const final = finalBytes.get(key);
+    const disk = classify(key, final?.disk, fileBytes);
+    for (const [where, seen] of [
+      ["on disk", disk],
+      ["through a guest", final?.guest],
+    ] as const) {
+      if (seen?.state !== "complete" || seen.version !== last.version)
+        violations.push({
+          kind: "lost",
+          detail: `${key} ${where}: ${seenText(seen)}, but v${last.version} was acknowledged last (at ${last.end}ms)`,
+        });
+    }
+  }
+  return violations;
+}

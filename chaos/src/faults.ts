@@ -1,0 +1,110 @@
+// Applying a schedule entry to the running host, and ending it: message faults through the
+// hypervisor's fault admin call (what `xl fault` does), disk faults through dom0's
+// /api/faults/disk, kills with SIGKILL and a start again. Each entry is recorded with when it
+// began and ended, for the recovery times.
+import { setTimeout as sleep } from "node:timers/promises";
+import { DOM0_TOKEN } from "@xenfs/testkit";
+import type { History } from "./history.js";
+import type { LocalHost } from "./host.js";
+import type { FaultEvent } from "./scenario.js";
+
+export interface AppliedFault {
+  readonly event: FaultEvent;
+  /** When it took effect and when it ended (ms since the run began); a kill ends when it is started again. */
+  began?: number;
+  ended?: number;
+  /** Why it was not applied (its target was down), or what went wrong. */
+  skipped?: string;
+}
+
+export function describeFault(event: FaultEvent): string {
+  switch (event.kind) {
+    case "message":
+      return `message ${event.spec} → ${event.target} for ${event.forMs}ms`;
+    case "disk":
+      return `disk ${event.spec} for ${event.forMs}ms`;
+    case "kill":
+      return `kill -9 ${event.target}, restart after ${event.restartAfterMs}ms`;
+  }
+}
+
+async function call(url: string, method: string, body: unknown, token?: string): Promise<void> {
+  const response = await fetch(url, {
+    method,
+    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
+  if (!response.ok) throw new Error(`${method} ${url}: ${response.status} ${await response.text()}`);
+}
+
+/** The hypervisor's fault admin call (PUT /api/faults), as `xl fault <domid> <spec>` makes it. */
+export function setMessageFaults(host: LocalHost, domid: number, spec: string): Promise<void> {
+  return call(`${host.hv.httpUrl}/api/faults`, "PUT", { domid, spec }, DOM0_TOKEN);
+}
+
+export function setDiskFaults(dom0Url: string, spec: string): Promise<void> {
+  return call(`${dom0Url}/api/faults/disk`, "PUT", { spec });
+}
+
+/** Runs one entry to its end: waits for its time, applies it, waits its length, ends it. */
+export async function runFault(
+  host: LocalHost,
+  history: History,
+  applied: AppliedFault,
+  stopped: () => boolean,
+): Promise<void> {
+  const { event } = applied;
+  await sleep(Math.max(0, event.atMs - history.now()));
+  if (stopped()) {
+    applied.skipped = "the run ended first";
+    return;
+  }
+  try {
+    switch (event.kind) {
+      case "message": {
+        const domid = host.domidOf(event.target);
+        if (domid === undefined) {
+          applied.skipped = `${event.target} is down`;
+          return;
+        }
+        await setMessageFaults(host, domid, event.spec);
+        applied.began = history.now();
+        await sleep(event.forMs);
+        // A domain that died meanwhile took its rules with it.
+        await setMessageFaults(host, domid, "").catch(() => {});
+        applied.ended = history.now();
+        return;
+      }
+      case "disk": {
+        const dom0 = host.dom0;
+        if (dom0 === undefined) {
+          applied.skipped = "dom0 is down";
+          return;
+        }
+        await setDiskFaults(dom0.url, event.spec);
+        applied.began = history.now();
+        await sleep(event.forMs);
+        // A dom0 killed meanwhile came back without them (they live in the process).
+        const now = host.dom0;
+        if (now !== undefined) await setDiskFaults(now.url, "").catch(() => {});
+        applied.ended = history.now();
+        return;
+      }
+      case "kill": {
+        if (event.target === "dom0" ? host.dom0 === undefined : host.domidOf(event.target) === undefined) {
+          applied.skipped = `${event.target} is already down`;
+          return;
+        }
+        applied.began = history.now();
+        await host.kill(event.target);
+        await sleep(event.restartAfterMs);
+        await host.restart(event.target);
+        applied.ended = history.now();
+        return;
+      }
+    }
+  } catch (error) {
+    applied.skipped = (error as Error).message.slice(0, 300);
+  }
+}

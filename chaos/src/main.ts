@@ -1,0 +1,77 @@
+// pnpm chaos [scenario…] [--seed N] [--list]: runs named scenarios (chaos/scenarios/<name>.json)
+// or scenario files, prints each summary, exits 1 on any violation (docs/chaos.md).
+import { readdir, readFile } from "node:fs/promises";
+import { basename, isAbsolute, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { runScenario } from "./run.js";
+import { parseScenario, type Scenario } from "./scenario.js";
+import { summary } from "./summary.js";
+
+const SCENARIOS = fileURLToPath(new URL("../scenarios/", import.meta.url));
+/** Where pnpm was run from (pnpm runs the script in chaos/). */
+const { INIT_CWD: CALLER_DIR = process.cwd() } = process.env;
+
+/** The named scenarios, or every one of them. */
+export async function scenarioNames(): Promise<string[]> {
+  return (await readdir(SCENARIOS))
+    .filter((f) => f.endsWith(".json"))
+    .map((f) => basename(f, ".json"))
+    .sort();
+}
+
+export async function loadScenario(nameOrPath: string, seed?: number): Promise<Scenario> {
+  const path = nameOrPath.endsWith(".json")
+    ? isAbsolute(nameOrPath)
+      ? nameOrPath
+      : resolve(CALLER_DIR, nameOrPath)
+    : join(SCENARIOS, `${nameOrPath}.json`);
+  const text = await readFile(path, "utf8").catch(() => {
+    throw new Error(`no scenario ${nameOrPath} (${path})`);
+  });
+  try {
+    return parseScenario(JSON.parse(text), seed);
+  } catch (error) {
+    throw new Error(`${path}: ${(error as Error).message}`);
+  }
+}
+
+async function main(): Promise<number> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { seed: { type: "string" }, list: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+  });
+  if (values.help) {
+    console.log(
+      "usage: pnpm chaos [scenario|file.json …] [--seed N] [--list]   (no scenario: every named one)",
+    );
+    return 0;
+  }
+  if (values.list) {
+    for (const name of await scenarioNames())
+      console.log(`${name}  ${(await loadScenario(name)).description}`);
+    return 0;
+  }
+  const seed = values.seed === undefined ? undefined : Number(values.seed);
+  if (seed !== undefined && !(Number.isInteger(seed) && seed >= 1))
+    throw new Error("--seed: a whole number ≥ 1");
+  const names = positionals.length > 0 ? positionals : await scenarioNames();
+  const scenarios = await Promise.all(names.map((name) => loadScenario(name, seed)));
+  let violations = 0;
+  for (const scenario of scenarios) {
+    const result = await runScenario(scenario, (line) => console.error(line));
+    console.log(`\n${summary(result)}\n`);
+    violations += result.violations.length;
+  }
+  return violations === 0 ? 0 : 1;
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
+  main().then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      console.error((error as Error).message);
+      process.exit(2);
+    },
+  );
+}

@@ -1,0 +1,117 @@
+// The summary a run prints: one table of operations and violations, one of the faults with their
+// recovery times, then the violations themselves.
+import type { Violation } from "./checker.js";
+import { type AppliedFault, describeFault } from "./faults.js";
+import type { Operation } from "./history.js";
+import type { RunResult } from "./run.js";
+
+export interface Totals {
+  readonly operations: number;
+  readonly acknowledged: number;
+  /** Refused operations by errno. */
+  readonly refused: Readonly<Record<string, number>>;
+  /** Operations with no answer, by errno or why. */
+  readonly failed: Readonly<Record<string, number>>;
+  readonly opsPerSecond: number;
+  /** Reads during a replace that saw pages of two versions (allowed: see checker.ts). */
+  readonly mixed: number;
+  readonly violations: Readonly<Record<Violation["kind"], number>>;
+}
+
+const KINDS: readonly Violation["kind"][] = [
+  "lost",
+  "stale",
+  "torn",
+  "corrupt",
+  "phantom",
+  "hung",
+  "unsettled",
+  "leak",
+];
+
+export function totals(result: RunResult): Totals {
+  const refused: Record<string, number> = {};
+  const failed: Record<string, number> = {};
+  for (const op of result.ops) {
+    if (op.outcome === "refused") refused[op.errno ?? "?"] = (refused[op.errno ?? "?"] ?? 0) + 1;
+    const why = op.errno ?? op.detail?.split(/[\s:]/)[0] ?? "?";
+    if (op.outcome === "failed") failed[why] = (failed[why] ?? 0) + 1;
+  }
+  const violations = Object.fromEntries(KINDS.map((k) => [k, 0])) as Record<Violation["kind"], number>;
+  for (const v of result.violations) violations[v.kind] += 1;
+  const acknowledged = result.ops.filter((op) => op.outcome === "ok").length;
+  return {
+    operations: result.ops.length,
+    acknowledged,
+    refused,
+    failed,
+    mixed:
+      result.ops.filter((op) => op.seen?.state === "corrupt").length -
+      result.violations.filter((v) => v.kind === "corrupt").length,
+    opsPerSecond: Math.round((acknowledged / Math.max(1, result.runMs)) * 1000 * 10) / 10,
+    violations,
+  };
+}
+
+/** From a fault's end to the end of the next acknowledged write that began after it. */
+export function recoveryMs(fault: AppliedFault, ops: readonly Operation[]): number | undefined {
+  if (fault.ended === undefined) return undefined;
+  const ended = fault.ended;
+  const next = ops
+    .filter((op) => op.kind === "write" && op.outcome === "ok" && op.start >= ended)
+    .reduce<number | undefined>(
+      (best, op) => (best === undefined || op.end < best ? op.end : best),
+      undefined,
+    );
+  return next === undefined ? undefined : next - ended;
+}
+
+function table(rows: readonly (readonly string[])[]): string {
+  const widths = (rows[0] ?? []).map((_, c) => Math.max(...rows.map((row) => (row[c] ?? "").length)));
+  return rows
+    .map((row) =>
+      row
+        .map((cell, c) => cell.padEnd(widths[c] ?? 0))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
+}
+
+export function summary(result: RunResult): string {
+  const t = totals(result);
+  const byCode = (counts: Readonly<Record<string, number>>) =>
+    Object.entries(counts)
+      .map(([code, n]) => `${code}:${n}`)
+      .join(" ") || "0";
+  const head = ["scenario", "seed", "ops", "acked", "ops/s", "refused", "failed", "mixed", ...KINDS];
+  const row = [
+    result.scenario.name,
+    String(result.scenario.seed),
+    String(t.operations),
+    String(t.acknowledged),
+    String(t.opsPerSecond),
+    byCode(t.refused),
+    byCode(t.failed),
+    String(t.mixed),
+    ...KINDS.map((k) => String(t.violations[k])),
+  ];
+  const faultRows = result.faults.map((f) => {
+    const recovery = recoveryMs(f, result.ops);
+    return [
+      `${f.event.atMs}ms`,
+      describeFault(f.event),
+      f.skipped ? `skipped: ${f.skipped}` : `${f.began}–${f.ended}ms`,
+      recovery === undefined ? "-" : `${recovery}ms`,
+    ];
+  });
+  const parts = [table([head, row])];
+  if (result.crashes.length > 0)
+    parts.push(`died by themselves and were started again: ${result.crashes.join(", ")}`);
+  if (faultRows.length > 0) parts.push(table([["at", "fault", "in force", "recovery"], ...faultRows]));
+  const shown = result.violations.slice(0, 20).map((v) => `  ${v.kind}: ${v.detail}`);
+  if (result.violations.length > shown.length)
+    shown.push(`  … and ${result.violations.length - shown.length} more`);
+  parts.push(result.violations.length === 0 ? "no violations" : `VIOLATIONS:\n${shown.join("\n")}`);
+  return parts.join("\n\n");
+}

@@ -1,0 +1,142 @@
+// The workload: writers, each owning its keys and writing new versions of them in turn, and
+// readers reading any key, across the guests through their /fs routes (a write is a whole-file
+// replace: O_TRUNC, then the bytes). Every operation goes into the history.
+import { setTimeout as sleep } from "node:timers/promises";
+import { classify, contentOf } from "./content.js";
+import type { History, Operation } from "./history.js";
+import type { LocalHost } from "./host.js";
+import type { Random } from "./random.js";
+import type { Scenario } from "./scenario.js";
+
+/** Errnos that say the guest could not reach dom0: the operation's fate is unknown, not refused. */
+const UNKNOWN_FATE = new Set(["ETIMEDOUT", "ENOTCONN", "ECONNRESET"]);
+/** After a refusal or failure an actor waits this long, so a fault with p=1 is not a busy loop. */
+const BACKOFF_MS = 25;
+
+export class Workload {
+  readonly #versions = new Map<string, number>();
+  #stopped = false;
+
+  constructor(
+    private readonly scenario: Scenario,
+    private readonly host: LocalHost,
+    private readonly history: History,
+    private readonly random: Random,
+  ) {}
+
+  /** Every key, by the writer that owns it. */
+  keysOf(writer: number): string[] {
+    return Array.from({ length: this.scenario.workload.keysPerWriter }, (_, j) => `w${writer}-k${j}`);
+  }
+
+  writerGuest(writer: number): number {
+    return writer % this.host.guestCount;
+  }
+
+  /** Runs every actor until stop(). */
+  async run(): Promise<void> {
+    const { writers, readers } = this.scenario.workload;
+    await Promise.all([
+      ...Array.from({ length: writers }, (_, w) => this.#writer(w, this.random.fork(w))),
+      ...Array.from({ length: readers }, (_, r) =>
+        this.#reader(r, (r + 1) % this.host.guestCount, this.random.fork(1000 + r)),
+      ),
+    ]);
+  }
+
+  stop(): void {
+    this.#stopped = true;
+  }
+
+  /**
+   * After the faults: a key whose last write was not acknowledged is written again until one is
+   * (a refused replace may have truncated it), so that every key ends on an acknowledged write.
+   */
+  async settle(tries = 10): Promise<void> {
+    for (let w = 0; w < this.scenario.workload.writers; w++) {
+      for (const key of this.keysOf(w)) {
+        const last = this.history.ops.filter((op) => op.kind === "write" && op.key === key).pop();
+        if (last === undefined || last.outcome === "ok") continue;
+        for (let i = 0; i < tries; i++) {
+          if ((await this.write(`settle-${w}`, this.writerGuest(w), key)).outcome === "ok") break;
+          await sleep(500);
+        }
+      }
+    }
+  }
+
+  /** One whole-file write of the key's next version. */
+  async write(actor: string, guest: number, key: string): Promise<Operation> {
+    const version = (this.#versions.get(key) ?? 0) + 1;
+    this.#versions.set(key, version);
+    const op = this.history.begin({ kind: "write", actor, guest, key, version });
+    const body = contentOf(key, version, this.scenario.workload.fileBytes);
+    await this.#request(op, "PUT", body);
+    return op;
+  }
+
+  async read(actor: string, guest: number, key: string): Promise<Operation> {
+    const op = this.history.begin({ kind: "read", actor, guest, key });
+    await this.#request(op, "GET");
+    return op;
+  }
+
+  async #writer(w: number, random: Random): Promise<void> {
+    const keys = this.keysOf(w);
+    const guest = this.writerGuest(w);
+    while (!this.#stopped) {
+      if (this.host.guest(guest) === undefined) {
+        await sleep(50);
+        continue;
+      }
+      const op = await this.write(`writer-${w}`, guest, random.pick(keys));
+      await this.#pause(op);
+    }
+  }
+
+  async #reader(r: number, guest: number, random: Random): Promise<void> {
+    while (!this.#stopped) {
+      const keys = [...this.#versions.keys()];
+      if (keys.length === 0 || this.host.guest(guest) === undefined) {
+        await sleep(50);
+        continue;
+      }
+      const op = await this.read(`reader-${r}`, guest, random.pick(keys.sort()));
+      await this.#pause(op);
+    }
+  }
+
+  async #pause(op: Operation): Promise<void> {
+    const { thinkMs } = this.scenario.workload;
+    if (op.outcome !== "ok") await sleep(BACKOFF_MS);
+    else if (thinkMs > 0) await sleep(thinkMs);
+  }
+
+  async #request(op: Operation, method: "GET" | "PUT", body?: Buffer): Promise<void> {
+    const service = this.host.guest(op.guest);
+    if (service === undefined) return this.history.finish(op, "failed", { detail: "guest down" });
+    const { deadlineMs, fileBytes } = this.scenario.workload;
+    try {
+      const response = await fetch(`${service.url}/fs/${op.key}`, {
+        method,
+        ...(body === undefined ? {} : { body }),
+        signal: AbortSignal.timeout(deadlineMs),
+      });
+      const bytes = Buffer.from(await response.arrayBuffer());
+      if (response.ok) {
+        const seen = method === "GET" ? { seen: classify(op.key, bytes, fileBytes) } : {};
+        return this.history.finish(op, "ok", seen);
+      }
+      const errno = /"code":"(E[A-Z]+)"/.exec(bytes.toString("utf8"))?.[1] ?? `HTTP${response.status}`;
+      if (method === "GET" && errno === "ENOENT")
+        return this.history.finish(op, "ok", { seen: { state: "missing" } });
+      this.history.finish(op, UNKNOWN_FATE.has(errno) ? "failed" : "refused", { errno });
+    } catch (error) {
+      const name = (error as Error).name;
+      if (name === "TimeoutError")
+        return this.history.finish(op, "hung", { detail: `over ${deadlineMs} ms` });
+      const cause = (error as { cause?: { code?: string } }).cause?.code;
+      this.history.finish(op, "failed", { detail: cause ?? (error as Error).message });
+    }
+  }
+}

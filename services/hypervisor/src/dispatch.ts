@@ -31,6 +31,7 @@ import {
   populatePhysmap,
 } from "./memory/ops.js";
 import { memoryReport } from "./memory/report.js";
+import { memReservation } from "./memory/reservation.js";
 import { schedOp } from "./sched-op.js";
 import { sessionOf } from "./session/session.js";
 import type { Xen } from "./xen.js";
@@ -66,6 +67,7 @@ export const HANDLERS: HandlerTable = {
   xs,
   fault,
   memoryReport,
+  memReservation,
 };
 
 const OP_NAMES = new Map<string, string>();

@@ -17,6 +17,8 @@ export interface DomainRecord {
   /** The domain process's own memory as it last reported it; null until it does. */
   readonly rssBytes?: number | null;
   readonly pssBytes?: number | null;
+  /** The process's CPU time in seconds as it last reported it; null until it does. */
+  readonly cpuSeconds?: number | null;
 }
 
 /** The host's memory in real terms (processes' Pss + the memory file's resident bytes). */

@@ -22,6 +22,8 @@ export function domainsView(xen: Xen) {
       ports: d.evtchn.open,
       connected: d.link.connected,
       ...reported(d),
+      // The process's CPU time as it last reported it (xl list's Time(s)); null until it does.
+      cpuSeconds: d.memoryReport ? d.memoryReport.cpuUsec / 1e6 : null,
     };
   });
 }

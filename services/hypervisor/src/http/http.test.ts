@@ -50,6 +50,7 @@ describe("HTTP on the hypercall port", () => {
         ports: 0,
         connected: true,
         ...unreported,
+        cpuSeconds: null,
       },
       {
         domid: 1,
@@ -62,6 +63,7 @@ describe("HTTP on the hypercall port", () => {
         ports: 1,
         connected: true,
         ...unreported,
+        cpuSeconds: null,
       },
     ]);
   });

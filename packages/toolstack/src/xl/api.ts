@@ -87,6 +87,24 @@ export class HypervisorApi {
     return this.#request("PUT", "/api/faults", { admin: "fault", body: { domid, spec } });
   }
 
+  /** The console ring (xl dmesg); `clear` empties it after reading (-c). */
+  dmesg(clear: boolean): Promise<{ lines: string[] }> {
+    return this.#request("GET", `/api/dmesg${clear ? "?clear=1" : ""}`, { admin: "dmesg" });
+  }
+
+  debugKeys(keys: string): Promise<{ output: string[] }> {
+    return this.#request("POST", "/api/debug-keys", { admin: "debug-keys", body: { keys } });
+  }
+
+  /** mem-set (`targetKb`) or mem-max (`maxKb`). */
+  setMemory(
+    domid: number,
+    body: { targetKb: number } | { maxKb: number },
+  ): Promise<{ domid: number; frames: number; maxFrames: number }> {
+    const command = "targetKb" in body ? "mem-set" : "mem-max";
+    return this.#request("PUT", `/api/domains/${domid}/memory`, { admin: command, body });
+  }
+
   async #request<T>(
     method: string,
     path: string,

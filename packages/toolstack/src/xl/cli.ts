@@ -4,9 +4,12 @@ import { Command, CommanderError } from "commander";
 import { ToolError } from "../errors.js";
 import type { Io } from "../io.js";
 import { DEFAULT_HYPERVISOR_HTTP, type DomainAction, HypervisorApi } from "./api.js";
+import { addDebugKeys } from "./debug-keys.js";
+import { addDmesg } from "./dmesg.js";
 import { findDomain } from "./domain.js";
 import { infoLines, infoRecord } from "./info.js";
 import { LIST_HEADER, listJson, listLine, MEMORY_HEADER, memoryColumns } from "./list.js";
+import { addMem } from "./mem.js";
 
 function buildXl(io: Io): Command {
   const api = () =>
@@ -105,6 +108,9 @@ function buildXl(io: Io): Command {
       await hv.setFaults((await findDomain(hv, qualifier)).domid, spec ?? "");
     });
 
+  addDmesg(xl, api, print);
+  addDebugKeys(xl, api, print);
+  addMem(xl, api);
   return xl;
 }
 

@@ -95,6 +95,7 @@ export function runHypercall(xen: Xen, caller: Domain, call: xen.Hypercall): xen
   if (!sessionOf(caller).bucket.take())
     return failure(errno("EAGAIN", "hypercall rate limit exceeded; retry later"));
   xen.config.counters.hypercalls.inc({ op: opName(op) });
+  caller.counts.hypercalls++;
   if (xen.config.faults.countHypercall()) xen.config.crash();
   const handler = HANDLERS[op] as Handler<typeof op>;
   try {

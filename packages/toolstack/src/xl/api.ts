@@ -19,6 +19,9 @@ export interface DomainRecord {
   readonly pssBytes?: number | null;
   /** The process's CPU time in seconds as it last reported it; null until it does. */
   readonly cpuSeconds?: number | null;
+  /** Hypercalls served and event sends made since the domain joined. */
+  readonly hypercalls?: number;
+  readonly evtchnSends?: number;
 }
 
 /** The host's memory in real terms (processes' Pss + the memory file's resident bytes). */

@@ -10,6 +10,7 @@ import { findDomain } from "./domain.js";
 import { infoLines, infoRecord } from "./info.js";
 import { LIST_HEADER, listJson, listLine, MEMORY_HEADER, memoryColumns } from "./list.js";
 import { addMem } from "./mem.js";
+import { addTop } from "./top.js";
 
 function buildXl(io: Io): Command {
   const api = () =>
@@ -111,6 +112,7 @@ function buildXl(io: Io): Command {
   addDmesg(xl, api, print);
   addDebugKeys(xl, api, print);
   addMem(xl, api);
+  addTop(xl, api, io);
   return xl;
 }
 

@@ -29,6 +29,8 @@ export class Domain {
   leaseTimer: NodeJS.Timeout | undefined;
   /** The process's own Rss/Pss, as it last reported them (memory_report). */
   memoryReport: MemoryReport | undefined;
+  /** Hypercalls served and event sends made, since it joined (xl top's rates). */
+  readonly counts = { hypercalls: 0, evtchnSends: 0 };
 
   constructor(
     readonly domid: number,

@@ -24,6 +24,8 @@ export function domainsView(xen: Xen) {
       ...reported(d),
       // The process's CPU time as it last reported it (xl list's Time(s)); null until it does.
       cpuSeconds: d.memoryReport ? d.memoryReport.cpuUsec / 1e6 : null,
+      hypercalls: d.counts.hypercalls,
+      evtchnSends: d.counts.evtchnSends,
     };
   });
 }

@@ -51,6 +51,8 @@ describe("HTTP on the hypercall port", () => {
         connected: true,
         ...unreported,
         cpuSeconds: null,
+        hypercalls: 3,
+        evtchnSends: 0,
       },
       {
         domid: 1,
@@ -64,6 +66,8 @@ describe("HTTP on the hypercall port", () => {
         connected: true,
         ...unreported,
         cpuSeconds: null,
+        hypercalls: 2,
+        evtchnSends: 0,
       },
     ]);
   });

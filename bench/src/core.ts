@@ -8,6 +8,7 @@ import { joinGuests } from "./core/guests.js";
 import { hypercallRateRows } from "./core/hypercall-rate.js";
 import { memReadRows } from "./core/mem-read.js";
 import { pingPongRows } from "./core/ping-pong.js";
+import { traceCostRows } from "./core/trace-cost.js";
 import { BENCH_HYPERVISOR_ENV } from "./hypervisor-env.js";
 
 export async function runCoreBench(resultsDir: string): Promise<WrittenReport> {
@@ -24,6 +25,7 @@ export async function runCoreBench(resultsDir: string): Promise<WrittenReport> {
       rows.push(...(await hypercallRateRows(guests, await hv.framesUsed())));
       rows.push(...(await grantRows(dom0, guests, hv.framesUsed)));
       rows.push(...(await memReadRows(guests, calibration, hv.framesUsed)));
+      rows.push(...(await traceCostRows(guests[0]!, hv.httpUrl, await hv.framesUsed())));
     } finally {
       await Promise.all([dom0, ...guests].map((domain) => domain.close()));
     }

@@ -34,6 +34,7 @@ import { memoryReport } from "./memory/report.js";
 import { memReservation } from "./memory/reservation.js";
 import { schedOp } from "./sched-op.js";
 import { sessionOf } from "./session/session.js";
+import { tracedHypercall } from "./trace/hypercall.js";
 import type { Xen } from "./xen.js";
 import { xs } from "./xs.js";
 
@@ -86,8 +87,13 @@ export function failure(error: HypercallError): xen.Reply.$Properties {
   return { status: error.status, code: error.code, message: error.message };
 }
 
-/** Runs one hypercall for `caller`; never throws. */
+/** Runs one hypercall for `caller`; never throws. Traced (timed, recorded) only while someone listens. */
 export function runHypercall(xen: Xen, caller: Domain, call: xen.Hypercall): xen.Reply.$Properties {
+  if (xen.trace.on) return tracedHypercall(serveHypercall, xen, caller, call);
+  return serveHypercall(xen, caller, call);
+}
+
+function serveHypercall(xen: Xen, caller: Domain, call: xen.Hypercall): xen.Reply.$Properties {
   const op = hypercallOp(call);
   if (op === undefined) return failure(errno("EINVAL", "hypercall without an op"));
   if (op === "join" || op === "resume")

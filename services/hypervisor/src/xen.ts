@@ -14,6 +14,7 @@ import { Grants } from "./grant-table/grants.js";
 import { MachineMemory } from "./memory/machine-memory.js";
 import type { MemoryFile } from "./memory/memory-file.js";
 import type { SessionLimits } from "./session/limits.js";
+import { Tracer } from "./trace/tracer.js";
 
 export interface XenConfig {
   readonly totalFrames: number;
@@ -39,6 +40,8 @@ export class Xen {
   readonly grants: Grants;
   readonly events: Events;
   readonly lifecycle: Lifecycle;
+  /** xentrace's buffers: off (one boolean) until someone subscribes to /api/trace. */
+  readonly trace = new Tracer();
   private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(readonly config: XenConfig) {
@@ -80,6 +83,7 @@ export class Xen {
   }
 
   upcall(domain: Domain, upcall: xen.Upcall.$Properties): void {
+    if (this.trace.on) this.trace.upcall(domain.domid, upcall);
     if (domain.live) domain.link.upcall(upcall);
   }
 

@@ -13,6 +13,7 @@ let dom0: XenDomain;
 beforeAll(async () => {
   host = await startTestHost();
   dom0 = await host.join("Domain-0", DOM0_TOKEN);
+  await dom0.grants.setup(1);
 });
 afterAll(() => host.stop());
 
@@ -32,7 +33,6 @@ describe("xl dmesg and xl debug-keys", () => {
 
   it("debug-keys g prints the grant-table dump, the mapped grant included, and leaves it in dmesg", async () => {
     const guest = await host.join("grantee");
-    await dom0.grants.setup(1);
     const [gpfn] = await dom0.memory.populatePhysmap(1);
     const ref = await dom0.grants.grantAccess(guest.domid, gpfn!);
     const mapping = await guest.grants.mapGrantRef(dom0.domid, ref);
@@ -113,5 +113,57 @@ describe("xl mem-set and xl mem-max with the guest's balloon driver", () => {
     const captured = captureIo({ ...host.env, XEN_DOM0_TOKEN: undefined });
     expect(await runXl(["mem-max", "ballooned", "1g"], captured.io)).not.toBe(0);
     expect(captured.stderr()).toMatch(/needs dom0's token/);
+  });
+});
+
+describe("xl trace", () => {
+  it("streams the chosen domain's grant maps and event sends as JSON lines, then stops at -n", async () => {
+    const guest = await host.join("traced");
+    const [gpfn] = await dom0.memory.populatePhysmap(1);
+    const ref = await dom0.grants.grantAccess(guest.domid, gpfn!);
+    const port = await dom0.events.allocUnbound(guest.domid);
+    const guestPort = await guest.events.bindInterdomain(dom0.domid, port);
+
+    const captured = captureIo(host.env);
+    const tracing = runXl(
+      ["trace", "--domain", "traced", "--ops", "grant_map,event", "-n", "2"],
+      captured.io,
+    );
+    const feeds = async () =>
+      (await (await fetch(`${host.hv.httpUrl}/metrics`)).text()).includes("xen_trace_feeds 1");
+    while (!(await feeds())) await new Promise((resolve) => setTimeout(resolve, 10));
+    await guest.events.status(guestPort); // a plain hypercall: not asked for
+    const mapping = await guest.grants.mapGrantRef(dom0.domid, ref);
+    await guest.events.send(guestPort);
+    expect(await tracing).toBe(0);
+
+    const records = captured
+      .stdout()
+      .toString()
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(records).toEqual([
+      expect.objectContaining({
+        kind: "grant_map",
+        domid: guest.domid,
+        peer: 0,
+        ref,
+        status: 0,
+        handle: mapping.handle,
+      }),
+      expect.objectContaining({
+        kind: "event",
+        op: "evtchn_send",
+        domid: guest.domid,
+        port: guestPort,
+        peer: 0,
+      }),
+    ]);
+    for (const r of records) {
+      expect(r["ts"]).toEqual(expect.any(Number));
+      expect(r["durUs"]).toEqual(expect.any(Number));
+    }
+    await guest.grants.unmapGrantRef(mapping.handle);
   });
 });

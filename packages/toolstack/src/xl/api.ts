@@ -108,6 +108,38 @@ export class HypervisorApi {
     return this.#request("PUT", `/api/domains/${domid}/memory`, { admin: command, body });
   }
 
+  /** The trace feed (server-sent events): yields each record's JSON text until `signal` aborts. */
+  async *trace(query: URLSearchParams, signal: AbortSignal): AsyncGenerator<string> {
+    if (!this.token) throw new ToolError("EACCES", "xl trace needs dom0's token: set XEN_DOM0_TOKEN");
+    const url = new URL(`/api/trace?${query}`, this.#base);
+    const res = await fetch(url, { headers: { authorization: `Bearer ${this.token}` }, signal }).catch(
+      (error: Error) => {
+        throw new ToolError("EIO", `cannot reach the hypervisor at ${this.#base.origin}: ${error.message}`);
+      },
+    );
+    if (!res.ok || !res.body) {
+      const body = (await res.json().catch(() => undefined)) as { error?: { code: string; message: string } };
+      const { code = "EIO", message = `HTTP ${res.status}` } = body?.error ?? {};
+      throw new ToolError(code, `${message} (${code})`);
+    }
+    const decoder = new TextDecoder();
+    let buffer = "";
+    try {
+      for await (const chunk of res.body) {
+        buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+        let end = buffer.indexOf("\n\n");
+        while (end >= 0) {
+          const event = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          if (event.startsWith("data: ")) yield event.slice(6);
+          end = buffer.indexOf("\n\n");
+        }
+      }
+    } catch (error) {
+      if (!signal.aborted) throw error;
+    }
+  }
+
   async #request<T>(
     method: string,
     path: string,

@@ -11,6 +11,7 @@ import { infoLines, infoRecord } from "./info.js";
 import { LIST_HEADER, listJson, listLine, MEMORY_HEADER, memoryColumns } from "./list.js";
 import { addMem } from "./mem.js";
 import { addTop } from "./top.js";
+import { addTrace } from "./trace.js";
 
 function buildXl(io: Io): Command {
   const api = () =>
@@ -113,6 +114,7 @@ function buildXl(io: Io): Command {
   addDebugKeys(xl, api, print);
   addMem(xl, api);
   addTop(xl, api, io);
+  addTrace(xl, api, (text) => io.out(text));
   return xl;
 }
 

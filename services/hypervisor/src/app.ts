@@ -16,6 +16,7 @@ import { consoleRoutes } from "./http/console.js";
 import { dashboardRoute } from "./http/dashboard.js";
 import { putMemory } from "./http/memory-admin.js";
 import { createMetrics } from "./http/metrics.js";
+import { observeRoutes } from "./http/observe.js";
 import { traceRoute } from "./http/trace.js";
 import { hostMemoryProbe } from "./memory/host-memory.js";
 import { MemoryFile } from "./memory/memory-file.js";
@@ -96,6 +97,7 @@ export async function startHypervisor(options: HypervisorOptions): Promise<Hyper
       ...adminRoutes(xen),
       ...consoleRoutes(xen, ring),
       traceRoute(xen),
+      ...observeRoutes(xen),
       {
         method: "PUT",
         path: "/api/domains",

@@ -67,6 +67,7 @@ export const evtchnSend: Handler<"evtchnSend"> = (xen, caller, { port }) => {
   if (channel.state === "unbound") return undefined; // dropped silently, as Xen does
   xen.config.counters.evtchnSends.inc();
   caller.counts.evtchnSends++;
+  caller.counts.sendsTo.set(channel.remoteDom, (caller.counts.sendsTo.get(channel.remoteDom) ?? 0) + 1);
   const remote = xen.domains.live(channel.remoteDom);
   if (remote) xen.events.notify(remote, channel.remotePort);
   return undefined;

@@ -102,7 +102,8 @@ describe("frame map", () => {
     const reader = res.body!.getReader();
     const decoder = new TextDecoder();
     let buffer = "";
-    const next = async (): Promise<{ event: string; data: any }> => {
+    type FeedData = Encoded & { changes: number[][]; types: string[]; edges: { kind: string }[] };
+    const next = async (): Promise<{ event: string; data: FeedData }> => {
       for (;;) {
         const end = buffer.indexOf("\n\n");
         if (end >= 0) {
@@ -110,7 +111,7 @@ describe("frame map", () => {
           buffer = buffer.slice(end + 2);
           const event = /^event: (.*)$/m.exec(chunk)?.[1];
           const data = /^data: (.*)$/m.exec(chunk)?.[1];
-          if (event && data) return { event, data: JSON.parse(data) };
+          if (event && data) return { event, data: JSON.parse(data) as FeedData };
           continue;
         }
         const { value } = await reader.read();

@@ -19,9 +19,13 @@ export interface DomainRecord {
   readonly pssBytes?: number | null;
   /** The process's CPU time in seconds as it last reported it; null until it does. */
   readonly cpuSeconds?: number | null;
-  /** Hypercalls served and event sends made since the domain joined. */
-  readonly hypercalls?: number;
-  readonly evtchnSends?: number;
+}
+
+/** What a domain has done since it joined (/api/stats). */
+export interface StatsRecord {
+  readonly domid: number;
+  readonly hypercalls: number;
+  readonly evtchnSends: number;
 }
 
 /** The host's memory in real terms (processes' Pss + the memory file's resident bytes). */
@@ -72,6 +76,10 @@ export class HypervisorApi {
 
   domains(): Promise<DomainRecord[]> {
     return this.#request("GET", "/api/domains");
+  }
+
+  stats(): Promise<StatsRecord[]> {
+    return this.#request("GET", "/api/stats");
   }
 
   memory(): Promise<MemoryRecord> {

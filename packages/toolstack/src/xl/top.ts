@@ -18,8 +18,8 @@ interface TopOptions {
 }
 
 async function sample(hv: HypervisorApi): Promise<TopSample> {
-  const [domains, memory] = await Promise.all([hv.domains(), hv.memory()]);
-  return { at: performance.now(), domains, memory };
+  const [domains, memory, stats] = await Promise.all([hv.domains(), hv.memory(), hv.stats()]);
+  return { at: performance.now(), domains, memory, stats };
 }
 
 function positive(text: string, what: string, integer: boolean): number {

@@ -24,8 +24,6 @@ export function domainsView(xen: Xen) {
       ...reported(d),
       // The process's CPU time as it last reported it (xl list's Time(s)); null until it does.
       cpuSeconds: d.memoryReport ? d.memoryReport.cpuUsec / 1e6 : null,
-      hypercalls: d.counts.hypercalls,
-      evtchnSends: d.counts.evtchnSends,
     };
   });
 }
@@ -45,9 +43,19 @@ export function memoryView(xen: Xen, host: () => HostMemory) {
   };
 }
 
+/** What each domain has done since it joined: counters, apart from its state (xl top's rates). */
+export function statsView(xen: Xen) {
+  return xen.domains.all().map((d) => ({
+    domid: d.domid,
+    hypercalls: d.counts.hypercalls,
+    evtchnSends: d.counts.evtchnSends,
+  }));
+}
+
 export function apiRoutes(xen: Xen, host: () => HostMemory): Route[] {
   return [
     { method: "GET", path: "/api/domains", handler: (_q, res) => sendJson(res, 200, domainsView(xen)) },
+    { method: "GET", path: "/api/stats", handler: (_q, res) => sendJson(res, 200, statsView(xen)) },
     {
       method: "GET",
       path: "/api/memory",

@@ -10,6 +10,7 @@ import { memReadRows } from "./core/mem-read.js";
 import { memSharingRows } from "./core/mem-sharing.js";
 import { pageFlipRows } from "./core/page-flip.js";
 import { pingPongRows } from "./core/ping-pong.js";
+import { traceCostRows } from "./core/trace-cost.js";
 import { BENCH_HYPERVISOR_ENV } from "./hypervisor-env.js";
 
 export async function runCoreBench(resultsDir: string): Promise<WrittenReport> {
@@ -27,6 +28,7 @@ export async function runCoreBench(resultsDir: string): Promise<WrittenReport> {
       rows.push(...(await grantRows(dom0, guests, hv.framesUsed)));
       rows.push(...(await memReadRows(guests, calibration, hv.framesUsed)));
       rows.push(...(await pageFlipRows(dom0, guests[0]!, hv.framesUsed)));
+      rows.push(...(await traceCostRows(guests[0]!, hv.httpUrl, await hv.framesUsed())));
     } finally {
       await Promise.all([dom0, ...guests].map((domain) => domain.close()));
     }

@@ -1,4 +1,5 @@
 // The facade a domain process starts from: one session and the interfaces over it.
+import { Balloon } from "./balloon.js";
 import { Domctl } from "./domctl.js";
 import { EventChannel } from "./event-channel.js";
 import { GrantTable } from "./grant-table.js";
@@ -53,6 +54,11 @@ export class XenDomain {
   /** How this domain reaches machine memory. */
   get memoryTransport(): MemoryTransport {
     return this.memory.transport;
+  }
+
+  /** Starts the balloon driver: the domain follows memory/target (xl mem-set) from now on. */
+  balloon(): Promise<Balloon> {
+    return Balloon.start(this.session, this.memory, this.xs);
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,5 @@
 export type { AtomicWidth } from "./atomic.js";
+export { Balloon, type BalloonStatus } from "./balloon.js";
 export { XenDomain } from "./domain.js";
 export { DOMAIN_ENV } from "./domain-env.js";
 export { type DomainInfo, type DomainStateName, Domctl } from "./domctl.js";

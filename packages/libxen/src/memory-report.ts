@@ -1,5 +1,5 @@
 // Every domain process tells the hypervisor its own real memory (Rss and Pss from
-// /proc/self/smaps_rollup) with memory_report, at join and then periodically, so the host's
+// /proc/self/smaps_rollup) and its CPU time (user + system, for xl list) with memory_report, at join and then periodically, so the host's
 // figures (/api/memory, /metrics, xl info, the dashboard) count every process. The hypervisor
 // keeps at most one report a second per domain; where /proc has no smaps_rollup nothing is sent.
 import { procMemory } from "@xenfs/service-kit";
@@ -32,8 +32,10 @@ export class MemoryReporter {
   report(): void {
     const memory = procMemory();
     if (!memory || !this.session.connected) return;
+    const { user, system } = process.cpuUsage();
+    const { rssBytes, pssBytes } = memory;
     this.session
-      .call({ memoryReport: { rssBytes: memory.rssBytes, pssBytes: memory.pssBytes } })
+      .call({ memoryReport: { rssBytes, pssBytes, cpuUsec: user + system } })
       .catch(() => undefined);
   }
 

@@ -14,6 +14,8 @@ export interface Io {
   readonly columns: number | undefined;
   out(data: string | Uint8Array): void;
   err(text: string): void;
+  /** Keys typed at the terminal, for interactive commands (xl top's q); absent in tests. */
+  readonly input?: NodeJS.ReadStream | undefined;
 }
 
 export function processIo(): Io {
@@ -22,5 +24,6 @@ export function processIo(): Io {
     columns: process.stdout.isTTY ? process.stdout.columns : undefined,
     out: (data) => process.stdout.write(data),
     err: (text) => process.stderr.write(text),
+    input: process.stdin,
   };
 }

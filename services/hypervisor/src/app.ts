@@ -6,13 +6,19 @@ import { XEN_PAGE_SIZE } from "@xenfs/proto";
 import { createHttpServer, envDefault, type Logger, silentLogger } from "@xenfs/service-kit";
 import type { XsBackend } from "@xenfs/xenstored";
 import { WebSocketServer } from "ws";
+import { consoleLogger } from "./console/logger.js";
+import { ConsoleRing } from "./console/ring.js";
 import { HYPERVISOR_ENV } from "./env.js";
 import { Faults } from "./faults.js";
 import { adminRoutes } from "./http/admin.js";
 import { apiRoutes } from "./http/api.js";
+import { consoleRoutes } from "./http/console.js";
 import { dashboardRoute } from "./http/dashboard.js";
 import { memShareRoutes } from "./http/mem-share.js";
+import { putMemory } from "./http/memory-admin.js";
 import { createMetrics } from "./http/metrics.js";
+import { observeRoutes } from "./http/observe.js";
+import { traceRoute } from "./http/trace.js";
 import { hostMemoryProbe } from "./memory/host-memory.js";
 import { startPeriodicSharing } from "./memory/mem-share-periodic.js";
 import { MemoryFile } from "./memory/memory-file.js";
@@ -57,7 +63,9 @@ export async function startHypervisor(options: HypervisorOptions): Promise<Hyper
   const leaseMs = options.sessionLeaseMs ?? envDefault(HYPERVISOR_ENV, "XEN_SESSION_LEASE_MS");
   const faults = new Faults(options.faults ?? envDefault(HYPERVISOR_ENV, "XEN_FAULTS"));
   const host = options.host ?? envDefault(HYPERVISOR_ENV, "HOST");
-  const logger = options.logger ?? silentLogger();
+  // Xen's console ring: what the hypervisor logs, kept for xl dmesg whatever the log level.
+  const ring = new ConsoleRing();
+  const logger = consoleLogger(options.logger ?? silentLogger(), ring);
   const totalFrames = (memoryMb * 1024 * 1024) / XEN_PAGE_SIZE;
   const { file: memory, stale } = MemoryFile.create(memoryDir, totalFrames);
   for (const path of stale) logger.warn({ path }, "removed a memory file left by a hypervisor that died");
@@ -87,7 +95,21 @@ export async function startHypervisor(options: HypervisorOptions): Promise<Hyper
   const http = createHttpServer({
     host,
     port: options.port ?? envDefault(HYPERVISOR_ENV, "PORT"),
-    routes: [...apiRoutes(xen, hostMemory), ...adminRoutes(xen), ...memShareRoutes(xen), dashboardRoute()],
+    routes: [
+      ...apiRoutes(xen, hostMemory),
+      ...adminRoutes(xen),
+      ...memShareRoutes(xen),
+      ...consoleRoutes(xen, ring),
+      traceRoute(xen),
+      ...observeRoutes(xen),
+      {
+        method: "PUT",
+        path: "/api/domains",
+        prefix: true,
+        handler: (q, s, { rest }) => putMemory(xen, q, s, rest),
+      },
+      dashboardRoute(),
+    ],
     ready: () => ready,
     metrics: metrics.registry,
     logger,

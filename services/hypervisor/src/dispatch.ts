@@ -32,8 +32,10 @@ import {
   populatePhysmap,
 } from "./memory/ops.js";
 import { memoryReport } from "./memory/report.js";
+import { memReservation } from "./memory/reservation.js";
 import { schedOp } from "./sched-op.js";
 import { sessionOf } from "./session/session.js";
+import { tracedHypercall } from "./trace/hypercall.js";
 import type { Xen } from "./xen.js";
 import { xs } from "./xs.js";
 
@@ -69,6 +71,7 @@ export const HANDLERS: HandlerTable = {
   memoryReport,
   memCopyToWrite,
   memSharingOp,
+  memReservation,
 };
 
 const OP_NAMES = new Map<string, string>();
@@ -87,8 +90,13 @@ export function failure(error: HypercallError): xen.Reply.$Properties {
   return { status: error.status, code: error.code, message: error.message };
 }
 
-/** Runs one hypercall for `caller`; never throws. */
+/** Runs one hypercall for `caller`; never throws. Traced (timed, recorded) only while someone listens. */
 export function runHypercall(xen: Xen, caller: Domain, call: xen.Hypercall): xen.Reply.$Properties {
+  if (xen.trace.on) return tracedHypercall(serveHypercall, xen, caller, call);
+  return serveHypercall(xen, caller, call);
+}
+
+function serveHypercall(xen: Xen, caller: Domain, call: xen.Hypercall): xen.Reply.$Properties {
   const op = hypercallOp(call);
   if (op === undefined) return failure(errno("EINVAL", "hypercall without an op"));
   if (op === "join" || op === "resume")
@@ -96,6 +104,7 @@ export function runHypercall(xen: Xen, caller: Domain, call: xen.Hypercall): xen
   if (!sessionOf(caller).bucket.take())
     return failure(errno("EAGAIN", "hypercall rate limit exceeded; retry later"));
   xen.config.counters.hypercalls.inc({ op: opName(op) });
+  caller.counts.hypercalls++;
   if (xen.config.faults.countHypercall()) xen.config.crash();
   const handler = HANDLERS[op] as Handler<typeof op>;
   try {

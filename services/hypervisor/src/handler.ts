@@ -40,6 +40,7 @@ export interface OpArgs {
   memoryReport: xen.MemoryReportArgs;
   memCopyToWrite: xen.MemCopyToWriteArgs;
   memSharingOp: xen.MemSharingOpArgs;
+  memReservation: xen.MemReservationArgs;
 }
 
 export type Handler<K extends HypercallOp> = (

@@ -16,6 +16,7 @@ import { MachineMemory } from "./memory/machine-memory.js";
 import { MemSharing } from "./memory/mem-sharing.js";
 import type { MemoryFile } from "./memory/memory-file.js";
 import type { SessionLimits } from "./session/limits.js";
+import { Tracer } from "./trace/tracer.js";
 
 export interface XenConfig {
   readonly totalFrames: number;
@@ -44,6 +45,8 @@ export class Xen {
   readonly sharing: MemSharing;
   readonly events: Events;
   readonly lifecycle: Lifecycle;
+  /** xentrace's buffers: off (one boolean) until someone subscribes to /api/trace. */
+  readonly trace = new Tracer();
   private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(readonly config: XenConfig) {
@@ -87,6 +90,7 @@ export class Xen {
   }
 
   upcall(domain: Domain, upcall: xen.Upcall.$Properties): void {
+    if (this.trace.on) this.trace.upcall(domain.domid, upcall);
     if (domain.live) domain.link.upcall(upcall);
   }
 

@@ -47,6 +47,15 @@ describe("memory_report from libxen", () => {
     // Same process, moments apart: the same order of size (within a factor of two).
     expect(mine.rssBytes).toBeGreaterThan((now?.rssBytes ?? 0) / 2);
     expect(mine.rssBytes).toBeLessThan((now?.rssBytes ?? 0) * 2);
+    // The CPU time beside it: this process's, which has run for a while (xl list's Time(s)).
+    const listed = (await (await fetch(`${hv.httpUrl}/api/domains`)).json()) as {
+      domid: number;
+      cpuSeconds: number | null;
+    }[];
+    const cpu = listed.find((d) => d.domid === loud.domid)?.cpuSeconds ?? 0;
+    const { user, system } = process.cpuUsage();
+    expect(cpu).toBeGreaterThan(0);
+    expect(cpu).toBeLessThanOrEqual((user + system) / 1e6);
     // quiet joined first, so a report of its would have arrived before loud's.
     expect((await reported()).map((d) => d.domid)).not.toContain(quiet.domid);
   });

@@ -17,6 +17,15 @@ export interface DomainRecord {
   /** The domain process's own memory as it last reported it; null until it does. */
   readonly rssBytes?: number | null;
   readonly pssBytes?: number | null;
+  /** The process's CPU time in seconds as it last reported it; null until it does. */
+  readonly cpuSeconds?: number | null;
+}
+
+/** What a domain has done since it joined (/api/stats). */
+export interface StatsRecord {
+  readonly domid: number;
+  readonly hypercalls: number;
+  readonly evtchnSends: number;
 }
 
 /** The host's memory in real terms (processes' Pss + the memory file's resident bytes). */
@@ -83,6 +92,10 @@ export class HypervisorApi {
     return this.#request("GET", "/api/domains");
   }
 
+  stats(): Promise<StatsRecord[]> {
+    return this.#request("GET", "/api/stats");
+  }
+
   memory(): Promise<MemoryRecord> {
     return this.#request("GET", "/api/memory");
   }
@@ -105,6 +118,56 @@ export class HypervisorApi {
 
   setFaults(domid: number, spec: string): Promise<FaultsRecord> {
     return this.#request("PUT", "/api/faults", { admin: "fault", body: { domid, spec } });
+  }
+
+  /** The console ring (xl dmesg); `clear` empties it after reading (-c). */
+  dmesg(clear: boolean): Promise<{ lines: string[] }> {
+    return this.#request("GET", `/api/dmesg${clear ? "?clear=1" : ""}`, { admin: "dmesg" });
+  }
+
+  debugKeys(keys: string): Promise<{ output: string[] }> {
+    return this.#request("POST", "/api/debug-keys", { admin: "debug-keys", body: { keys } });
+  }
+
+  /** mem-set (`targetKb`) or mem-max (`maxKb`). */
+  setMemory(
+    domid: number,
+    body: { targetKb: number } | { maxKb: number },
+  ): Promise<{ domid: number; frames: number; maxFrames: number }> {
+    const command = "targetKb" in body ? "mem-set" : "mem-max";
+    return this.#request("PUT", `/api/domains/${domid}/memory`, { admin: command, body });
+  }
+
+  /** The trace feed (server-sent events): yields each record's JSON text until `signal` aborts. */
+  async *trace(query: URLSearchParams, signal: AbortSignal): AsyncGenerator<string> {
+    if (!this.token) throw new ToolError("EACCES", "xl trace needs dom0's token: set XEN_DOM0_TOKEN");
+    const url = new URL(`/api/trace?${query}`, this.#base);
+    const res = await fetch(url, { headers: { authorization: `Bearer ${this.token}` }, signal }).catch(
+      (error: Error) => {
+        throw new ToolError("EIO", `cannot reach the hypervisor at ${this.#base.origin}: ${error.message}`);
+      },
+    );
+    if (!res.ok || !res.body) {
+      const body = (await res.json().catch(() => undefined)) as { error?: { code: string; message: string } };
+      const { code = "EIO", message = `HTTP ${res.status}` } = body?.error ?? {};
+      throw new ToolError(code, `${message} (${code})`);
+    }
+    const decoder = new TextDecoder();
+    let buffer = "";
+    try {
+      for await (const chunk of res.body) {
+        buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+        let end = buffer.indexOf("\n\n");
+        while (end >= 0) {
+          const event = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          if (event.startsWith("data: ")) yield event.slice(6);
+          end = buffer.indexOf("\n\n");
+        }
+      }
+    } catch (error) {
+      if (!signal.aborted) throw error;
+    }
   }
 
   async #request<T>(

@@ -4,9 +4,14 @@ import { Command, CommanderError } from "commander";
 import { ToolError } from "../errors.js";
 import type { Io } from "../io.js";
 import { DEFAULT_HYPERVISOR_HTTP, type DomainAction, HypervisorApi } from "./api.js";
+import { addDebugKeys } from "./debug-keys.js";
+import { addDmesg } from "./dmesg.js";
 import { findDomain } from "./domain.js";
 import { infoLines, infoRecord } from "./info.js";
 import { LIST_HEADER, listJson, listLine, MEMORY_HEADER, memoryColumns } from "./list.js";
+import { addMem } from "./mem.js";
+import { addTop } from "./top.js";
+import { addTrace } from "./trace.js";
 import { askOverlay } from "./xenfs-overlay.js";
 
 function buildXl(io: Io): Command {
@@ -138,6 +143,11 @@ function buildXl(io: Io): Command {
       await askOverlay(io.env, (await findDomain(api(), qualifier)).name, "reset");
     });
 
+  addDmesg(xl, api, print);
+  addDebugKeys(xl, api, print);
+  addMem(xl, api);
+  addTop(xl, api, io);
+  addTrace(xl, api, (text) => io.out(text));
   return xl;
 }
 

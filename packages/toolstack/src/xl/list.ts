@@ -35,12 +35,18 @@ export function memoryColumns(d: DomainRecord): string {
   return ` ${mib(d.rssBytes)} ${mib(d.pssBytes)}`;
 }
 
-/** One domain: `%-40s %5d %5lu %5d     %c%c%c%c%c%c  %8.1f`. No CPU time is kept: 0.0. */
+/** CPU seconds the domain process reported (user + system); 0 until it reports, as xl shows. */
+export const cpuTime = (d: DomainRecord) => d.cpuSeconds ?? 0;
+
+/**
+ * One domain: `%-40s %5d %5lu %5d     %c%c%c%c%c%c  %8.1f`. A domain is one process with one
+ * thread running its code, so one VCPU; Time(s) is that process's CPU time.
+ */
 export function listLine(d: DomainRecord): string {
   const num = (n: number) => String(n).padStart(5);
-  return `${d.name.padEnd(40)} ${num(d.domid)} ${num(memMiB(d.frames))} ${num(1)}     ${stateFlags(d.state)}  ${"0.0".padStart(8)}`;
+  return `${d.name.padEnd(40)} ${num(d.domid)} ${num(memMiB(d.frames))} ${num(1)}     ${stateFlags(d.state)}  ${cpuTime(d).toFixed(1).padStart(8)}`;
 }
 
 export function listJson(d: DomainRecord) {
-  return { ...d, mem: memMiB(d.frames), vcpus: 1, flags: stateFlags(d.state), time: 0 };
+  return { ...d, mem: memMiB(d.frames), vcpus: 1, flags: stateFlags(d.state), time: cpuTime(d) };
 }

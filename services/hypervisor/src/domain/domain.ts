@@ -29,6 +29,8 @@ export class Domain {
   leaseTimer: NodeJS.Timeout | undefined;
   /** The process's own Rss/Pss, as it last reported them (memory_report). */
   memoryReport: MemoryReport | undefined;
+  /** Hypercalls served and event sends made (in all, and by receiving domid), since it joined. */
+  readonly counts = { hypercalls: 0, evtchnSends: 0, sendsTo: new Map<number, number>() };
 
   constructor(
     readonly domid: number,

@@ -66,6 +66,8 @@ export const evtchnSend: Handler<"evtchnSend"> = (xen, caller, { port }) => {
   if (channel.state === "virq") throw errno("EINVAL", `port ${port} is a virq`);
   if (channel.state === "unbound") return undefined; // dropped silently, as Xen does
   xen.config.counters.evtchnSends.inc();
+  caller.counts.evtchnSends++;
+  caller.counts.sendsTo.set(channel.remoteDom, (caller.counts.sendsTo.get(channel.remoteDom) ?? 0) + 1);
   const remote = xen.domains.live(channel.remoteDom);
   if (remote) xen.events.notify(remote, channel.remotePort);
   return undefined;

@@ -22,6 +22,8 @@ export function domainsView(xen: Xen) {
       ports: d.evtchn.open,
       connected: d.link.connected,
       ...reported(d),
+      // The process's CPU time as it last reported it (xl list's Time(s)); null until it does.
+      cpuSeconds: d.memoryReport ? d.memoryReport.cpuUsec / 1e6 : null,
     };
   });
 }
@@ -51,9 +53,19 @@ export function memoryView(xen: Xen, host: () => HostMemory) {
   };
 }
 
+/** What each domain has done since it joined: counters, apart from its state (xl top's rates). */
+export function statsView(xen: Xen) {
+  return xen.domains.all().map((d) => ({
+    domid: d.domid,
+    hypercalls: d.counts.hypercalls,
+    evtchnSends: d.counts.evtchnSends,
+  }));
+}
+
 export function apiRoutes(xen: Xen, host: () => HostMemory): Route[] {
   return [
     { method: "GET", path: "/api/domains", handler: (_q, res) => sendJson(res, 200, domainsView(xen)) },
+    { method: "GET", path: "/api/stats", handler: (_q, res) => sendJson(res, 200, statsView(xen)) },
     {
       method: "GET",
       path: "/api/memory",

@@ -59,6 +59,7 @@ describe("HTTP on the hypercall port", () => {
         ports: 0,
         connected: true,
         ...unreported,
+        cpuSeconds: null,
       },
       {
         domid: 1,
@@ -71,7 +72,15 @@ describe("HTTP on the hypercall port", () => {
         ports: 1,
         connected: true,
         ...unreported,
+        cpuSeconds: null,
       },
+    ]);
+  });
+
+  it("/api/stats counts each domain's hypercalls and event sends", async () => {
+    expect(await host.api("/api/stats")).toEqual([
+      { domid: 0, hypercalls: 3, evtchnSends: 0 }, // setup_table, populate_physmap, the grant's mem_write
+      { domid: 1, hypercalls: 2, evtchnSends: 0 }, // map_grant_ref, bind_virq
     ]);
   });
 

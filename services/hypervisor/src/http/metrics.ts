@@ -42,6 +42,9 @@ export function createMetrics(): HypervisorMetrics {
       registry.gauge("xen_grant_maps_active", "Grant mappings in place.", [], (g) =>
         g.set(domains.all().reduce((n, d) => n + d.maptrack.size, 0)),
       );
+      registry.gauge("xen_trace_feeds", "Trace feeds open (tracing is off at 0).", [], (g) =>
+        g.set(xen.trace.subscribers),
+      );
       registry.gauge("xen_domain_frames", "Frames owned, per domain.", ["domid", "name"], (g) => {
         for (const d of domains.all()) g.set(d.owned.size, { domid: d.domid, name: d.name });
       });

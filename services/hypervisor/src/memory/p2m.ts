@@ -32,6 +32,11 @@ export class P2m {
     return this.entries.get(gpfn);
   }
 
+  /** Every gpfn and its entry (the frame map's details ask which gpfn holds a frame). */
+  mappings(): IterableIterator<[number, P2mEntry]> {
+    return this.entries.entries();
+  }
+
   has(gpfn: number): boolean {
     return this.entries.has(gpfn);
   }

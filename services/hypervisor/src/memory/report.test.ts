@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ok } from "../../test/guest-ops.js";
 import { startTestHost, type TestHost } from "../../test/host.js";
 import type { HostMemory } from "./host-memory.js";
-import { MAX_REPORTED_BYTES } from "./report.js";
+import { MAX_REPORTED_BYTES, MAX_REPORTED_CPU_USEC } from "./report.js";
 
 const MiB = 1024 * 1024;
 
@@ -58,6 +58,21 @@ describe("memory_report", () => {
     expect(text).toContain(`xen_domain_memory_pss_bytes{domid="${guest.domid}",name="reporter"} ${30 * MiB}`);
     expect(text).toMatch(/^xen_host_memory_bytes \d+$/m);
     expect(text).toMatch(/^xen_hypervisor_memory_pss_bytes \d+$/m);
+    await guest.close();
+  });
+
+  it("shows the reported CPU time as xl list's Time(s) in /api/domains, and refuses more than a year", async () => {
+    const guest = await host.guest("busy");
+    type Listed = { domid: number; cpuSeconds: number | null };
+    const before = await host.api<Listed[]>("/api/domains");
+    expect(before.find((d) => d.domid === guest.domid)?.cpuSeconds).toBeNull();
+    await ok(guest.call({ memoryReport: { rssBytes: 8 * MiB, pssBytes: 4 * MiB, cpuUsec: 2_500_000 } }));
+    const after = await host.api<Listed[]>("/api/domains");
+    expect(after.find((d) => d.domid === guest.domid)?.cpuSeconds).toBe(2.5);
+    const reply = await guest.call({
+      memoryReport: { rssBytes: MiB, pssBytes: MiB, cpuUsec: MAX_REPORTED_CPU_USEC + 1 },
+    });
+    expect(reply).toMatchObject({ code: "EINVAL", message: expect.stringMatching(/cpu_usec \d+ is not µs/) });
     await guest.close();
   });
 

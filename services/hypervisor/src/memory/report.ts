@@ -1,5 +1,5 @@
 // memory_report: a domain process tells the hypervisor its own real memory (Rss and Pss from
-// /proc/self/smaps_rollup), so the host's figures count every process, not only the hypervisor's
+// /proc/self/smaps_rollup) and CPU time (for xl list's Time(s)), so the host's figures count every process, not only the hypervisor's
 // ledger of frames. Cheap by design: checked, then kept at most once a second per domain; later
 // reports within that second are accepted and ignored, so a chatty domain costs nothing.
 import { errno } from "../errors.js";
@@ -13,6 +13,8 @@ export const REPORT_INTERVAL_MS = 1_000;
 export interface MemoryReport {
   readonly rssBytes: number;
   readonly pssBytes: number;
+  /** The process's CPU time (user + system) in µs; 0 from a domain that does not say. */
+  readonly cpuUsec: number;
   /** performance.now() when it was kept. */
   readonly at: number;
 }
@@ -23,9 +25,15 @@ function checkBytes(field: string, value: number): void {
   }
 }
 
-export const memoryReport: Handler<"memoryReport"> = (_xen, caller, { rssBytes, pssBytes }) => {
+/** CPU time above this (a year, in µs) is refused. */
+export const MAX_REPORTED_CPU_USEC = 365 * 24 * 3600 * 1e6;
+
+export const memoryReport: Handler<"memoryReport"> = (_xen, caller, { rssBytes, pssBytes, cpuUsec }) => {
   checkBytes("rss_bytes", rssBytes);
   checkBytes("pss_bytes", pssBytes);
+  if (!Number.isSafeInteger(cpuUsec) || cpuUsec < 0 || cpuUsec > MAX_REPORTED_CPU_USEC) {
+    throw errno("EINVAL", `memory_report: cpu_usec ${cpuUsec} is not µs in [0, a year]`);
+  }
   // The kernel's Pss is Rss with each shared page divided among its mappers: never more.
   if (pssBytes > rssBytes) {
     throw errno("EINVAL", `memory_report: pss_bytes ${pssBytes} exceeds rss_bytes ${rssBytes}`);
@@ -33,6 +41,6 @@ export const memoryReport: Handler<"memoryReport"> = (_xen, caller, { rssBytes, 
   const now = performance.now();
   const last = caller.memoryReport;
   if (last && now - last.at < REPORT_INTERVAL_MS) return undefined;
-  caller.memoryReport = { rssBytes, pssBytes, at: now };
+  caller.memoryReport = { rssBytes, pssBytes, cpuUsec, at: now };
   return undefined;
 };

@@ -70,14 +70,18 @@ describe("XEN_FAULTS grammar", () => {
       { kind: "evtchn_lose", p: 0.5, domid: 3, port: 7 },
       { kind: "evtchn_spurious", p: 1, domid: 2 },
     ]);
-    expect(parseFaults("crash_after=5@1,crash_at=gnttab_map_grant_ref@0,crash_at=evtchn_send,partition=2s@4")).toEqual([
+    expect(
+      parseFaults("crash_after=5@1,crash_at=gnttab_map_grant_ref@0,crash_at=evtchn_send,partition=2s@4"),
+    ).toEqual([
       { kind: "crash_after", n: 5, domid: 1 },
       { kind: "crash_at", op: "gnttab_map_grant_ref", domid: 0 },
       { kind: "crash_at", op: "evtchn_send" },
       { kind: "partition", ms: 2000, domid: 4 },
     ]);
     // The same kind in each direction, or on another port, is another scope.
-    expect(parseFaults("drop=0.1,drop.from=0.2,evtchn_lose=1@2:5,evtchn_lose=1@2:6,evtchn_lose=1@2")).toHaveLength(5);
+    expect(
+      parseFaults("drop=0.1,drop.from=0.2,evtchn_lose=1@2:5,evtchn_lose=1@2:6,evtchn_lose=1@2"),
+    ).toHaveLength(5);
   });
 
   it("takes a domain's own faults, crash rules included, without @domid scopes", () => {

@@ -124,8 +124,8 @@ function parseRule(rule: string, kind: FaultKind, value: string, dir: FaultDir, 
 }
 
 interface Scope {
-  readonly domid?: number;
-  readonly port?: number;
+  readonly domid: number | undefined;
+  readonly port: number | undefined;
 }
 
 /** Parses a spec; throws FaultSpecError naming the first bad rule. "" is no faults. */
@@ -137,7 +137,10 @@ export function parseFaults(spec: string): FaultRule[] {
     const rule = raw.trim();
     if (rule === "") continue;
     const m = /^([a-z_]+)(?:\.([a-z]+))?=([^@]+)(?:@(\d{1,5})(?::(\d{1,5}))?)?$/.exec(rule);
-    if (!m) throw new FaultSpecError(`"${rule}": expected kind=value, in full kind[.to|.from]=value[@domid[:port]]`);
+    if (!m)
+      throw new FaultSpecError(
+        `"${rule}": expected kind=value, in full kind[.to|.from]=value[@domid[:port]]`,
+      );
     const [, name = "", dirText, value = "", domidText, portText] = m;
     const kind = KINDS.find((k) => k === name);
     if (!kind) throw new FaultSpecError(`"${rule}": unknown fault ${name} (${KINDS.join(", ")})`);
@@ -219,6 +222,19 @@ export function parseOwnFaults(spec: string): FaultRule[] {
   for (const rule of rules) {
     if (rule.domid !== undefined)
       throw new FaultScopeError(`"${formatFault(rule)}": a domain's own faults take no @domid`);
+  }
+  return rules;
+}
+
+/**
+ * A spec for the hypervisor-wide rules (its XEN_FAULTS, or the fault hypercall on DOMID_XEN):
+ * parseFaults's rules, where a partition must name its domain.
+ */
+export function parseHypervisorFaults(spec: string): FaultRule[] {
+  const rules = parseFaults(spec);
+  for (const rule of rules) {
+    if (rule.kind === "partition" && rule.domid === undefined)
+      throw new FaultSpecError(`"${formatFault(rule)}": a partition needs its domain (@domid)`);
   }
   return rules;
 }

@@ -7,7 +7,7 @@ import { createHttpServer, envDefault, type Logger, silentLogger } from "@xenfs/
 import type { XsBackend } from "@xenfs/xenstored";
 import { WebSocketServer } from "ws";
 import { HYPERVISOR_ENV } from "./env.js";
-import { Faults } from "./faults.js";
+import { Faults } from "./faults/faults.js";
 import { adminRoutes } from "./http/admin.js";
 import { apiRoutes } from "./http/api.js";
 import { dashboardRoute } from "./http/dashboard.js";
@@ -72,7 +72,7 @@ export async function startHypervisor(options: HypervisorOptions): Promise<Hyper
     logger,
     counters: metrics.counters,
     crash: () => {
-      logger.fatal("crash_after fault: killing the hypervisor");
+      logger.fatal("crash fault (crash_after or crash_at): killing the hypervisor");
       process.kill(process.pid, "SIGKILL");
     },
     serveHeld: (domain) => serveHeld(xen, domain),

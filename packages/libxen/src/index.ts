@@ -39,6 +39,7 @@ export {
 export type { XenLogger } from "./logger.js";
 export { Memory } from "./memory.js";
 export { type CallHooks, MulticallBatcher } from "./multicall.js";
+export { ProcessFaults, splitOwnFaults } from "./process-faults.js";
 export { type SessionEvents, type UpcallListener, XenSession, type XenSessionOptions } from "./session.js";
 export { MEMORY_TRANSPORTS, type MemoryPlace, type MemoryTransport, SharedMemory } from "./shared-memory.js";
 export { ShmFrame } from "./shm-frame.js";

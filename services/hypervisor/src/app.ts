@@ -3,7 +3,7 @@
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { XEN_PAGE_SIZE } from "@xenfs/proto";
-import { createHttpServer, envDefault, type Logger, silentLogger } from "@xenfs/service-kit";
+import { crashProcess, createHttpServer, envDefault, type Logger, silentLogger } from "@xenfs/service-kit";
 import type { XsBackend } from "@xenfs/xenstored";
 import { WebSocketServer } from "ws";
 import { HYPERVISOR_ENV } from "./env.js";
@@ -71,10 +71,7 @@ export async function startHypervisor(options: HypervisorOptions): Promise<Hyper
     xenstore: options.xenstore,
     logger,
     counters: metrics.counters,
-    crash: () => {
-      logger.fatal("crash fault (crash_after or crash_at): killing the hypervisor");
-      process.kill(process.pid, "SIGKILL");
-    },
+    crash: () => crashProcess("the hypervisor (crash_after or crash_at)"),
     serveHeld: (domain) => serveHeld(xen, domain),
   });
   const hostMemory = hostMemoryProbe(xen, memory);

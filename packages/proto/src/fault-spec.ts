@@ -221,7 +221,7 @@ export function parseOwnFaults(spec: string): FaultRule[] {
   const rules = parseFaults(spec);
   for (const rule of rules) {
     if (rule.domid !== undefined)
-      throw new FaultScopeError(`"${formatFault(rule)}": a domain's own faults take no @domid`);
+      throw new FaultScopeError(`${rule.kind}@${rule.domid}: a domain's own faults take no @domid`);
   }
   return rules;
 }

@@ -43,7 +43,7 @@ export const DOM0_ENV = envSpec(
     }),
     XEN_FAULTS: checked(parseOwnFaults, {
       default: "",
-      doc: "Faults dom0 injects on its own hypervisor session (the hypervisor's grammar)",
+      doc: "Faults on dom0 itself: crash rules its process applies, the rest on its session (docs/faults.md)",
     }),
     XEN_MEMORY_TRANSPORT: oneOf(MEMORY_TRANSPORTS, {
       default: "shm",

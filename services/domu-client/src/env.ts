@@ -55,7 +55,7 @@ export const DOMU_ENV = envSpec({
   }),
   XEN_FAULTS: checked(parseOwnFaults, {
     default: "",
-    doc: "Faults the guest injects on its own hypervisor session (the hypervisor's grammar)",
+    doc: "Faults on the guest itself: crash rules its process applies, the rest on its session (docs/faults.md)",
   }),
   XEN_MEMORY_TRANSPORT: oneOf(MEMORY_TRANSPORTS, {
     default: "shm",

@@ -131,10 +131,10 @@ export class Faults {
     return rule !== undefined && this.random() < rule.p;
   }
 
-  /** Ports among `bound` that fire with nothing behind them on this frame to `domid`. */
-  spuriousPorts(domid: number, bound: readonly number[]): number[] {
-    if (this.rules.length === 0) return [];
-    return bound.filter((port) => {
+  /** Ports among `bound()` that fire with nothing behind them on this frame to `domid`. */
+  spuriousPorts(domid: number, bound: () => readonly number[]): number[] {
+    if (!this.rules.some((r) => r.kind === "evtchn_spurious")) return [];
+    return bound().filter((port) => {
       const rule = this.eventRule("evtchn_spurious", domid, port);
       return rule !== undefined && this.random() < rule.p;
     });

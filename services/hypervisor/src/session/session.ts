@@ -117,7 +117,7 @@ export class Session implements DomainLink {
     const items = this.queue;
     this.queue = [];
     const { faults, domid } = this.deps;
-    const spurious = faults.spuriousPorts(domid, this.deps.boundPorts());
+    const spurious = faults.spuriousPorts(domid, () => this.deps.boundPorts());
     if (spurious.length > 0) items.push({ kind: "upcall", upcall: { eventPending: { ports: spurious } } });
     const collect = () => this.deps.collectEvents().filter((port) => !faults.loseEvent(domid, port));
     this.emit(assemble(items, collect));

@@ -28,6 +28,8 @@ interface Partition {
   readonly until: number;
   /** The domain's name, so that its process is kept out when it tries to join again. */
   name: string | undefined;
+  /** The domid still names the partitioned domain (not once it is destroyed: another may get it). */
+  byDomid: boolean;
 }
 
 /** A rule aimed at `domid` is the domain's; without @ the hypervisor's own (crash) or everyone's. */
@@ -68,9 +70,14 @@ export class Faults {
     return this.apply(incoming, domid);
   }
 
-  /** A destroyed domain's rules die with it; a partition goes on (it cuts the process off). */
+  /**
+   * A destroyed domain's rules die with it. Its partition goes on, by name only: it cuts the
+   * process off, and the domid may go to another domain.
+   */
   forget(domid: number): void {
     this.rules = this.rules.filter((r) => r.domid !== domid || r.kind === "partition");
+    const partition = this.partitions.get(domid);
+    if (partition) partition.byDomid = false;
   }
 
   /** The rules in force; crash_after counts the hypercalls still to go, a partition its time. */
@@ -147,7 +154,7 @@ export class Faults {
         this.partitions.delete(id);
         continue;
       }
-      if (id === domid || (name !== undefined && p.name === name)) return true;
+      if ((p.byDomid && id === domid) || (name !== undefined && p.name === name)) return true;
     }
     return false;
   }
@@ -163,7 +170,7 @@ export class Faults {
     const rule = this.rules.find((r): r is Rule<"partition"> => r.kind === "partition" && r.domid === domid);
     if (!rule || this.partitions.has(domid)) return false;
     this.rules = this.rules.filter((r) => r !== rule);
-    this.partitions.set(domid, { until: this.now() + rule.ms, name: undefined });
+    this.partitions.set(domid, { until: this.now() + rule.ms, name: undefined, byDomid: true });
     return true;
   }
 
@@ -217,7 +224,7 @@ export class Faults {
         if (r.kind === "crash_after") this.crashCountdown = r.n;
         else this.crashAt = r.op;
       } else if (r.kind === "partition" && !atXen && r.domid !== undefined) {
-        this.partitions.set(r.domid, { until: this.now() + r.ms, name: undefined });
+        this.partitions.set(r.domid, { until: this.now() + r.ms, name: undefined, byDomid: true });
         started.push(r.domid);
       } else this.rules.push(r);
     }

@@ -9,8 +9,9 @@ export interface HypervisorHttp {
 
 const auth = { authorization: `Bearer ${DOM0_TOKEN}` };
 
-async function admin(hv: HypervisorHttp, method: string, path: string): Promise<unknown> {
-  const response = await fetch(`${hv.httpUrl}${path}`, { method, headers: auth });
+async function admin(hv: HypervisorHttp, method: string, path: string, body?: unknown): Promise<unknown> {
+  const init = body === undefined ? {} : { body: JSON.stringify(body) };
+  const response = await fetch(`${hv.httpUrl}${path}`, { method, headers: auth, ...init });
   if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
   return response.json();
 }
@@ -25,6 +26,10 @@ export async function faultRules(hv: HypervisorHttp): Promise<string[]> {
   const { spec } = (await admin(hv, "GET", "/api/faults")) as { spec: string };
   return spec === "" ? [] : spec.split(",");
 }
+
+/** Replaces `domid`'s fault rules (DOMID_XEN: the hypervisor-wide ones); see docs/faults.md. */
+export const setFaults = (hv: HypervisorHttp, domid: number, spec: string) =>
+  admin(hv, "PUT", "/api/faults", { domid, spec });
 
 /** Domains the hypervisor lists by that name. */
 export async function domidsNamed(hv: HypervisorHttp, name: string): Promise<number[]> {

@@ -8,7 +8,14 @@ import { XenStore } from "@xenfs/xenstored";
 import { CLUSTER_TOKEN, DOM0_TOKEN } from "./tokens.js";
 import { TEST_MEMORY_TRANSPORT } from "./transport.js";
 
-export { destroyDomain, domidsNamed, faultRules, type HypervisorHttp, pauseDomain } from "./admin.js";
+export {
+  destroyDomain,
+  domidsNamed,
+  faultRules,
+  type HypervisorHttp,
+  pauseDomain,
+  setFaults,
+} from "./admin.js";
 export { tempExport } from "./export-dir.js";
 export { freeLauncherBase, launcherPorts, portIsFree } from "./free-ports.js";
 export { type DomainView, domainsView, hvApi, type MemoryView, memoryView } from "./hypervisor-api.js";

@@ -17,6 +17,6 @@ export const DOMAIN_ENV = {
   }),
   XEN_FAULTS: checked(parseOwnFaults, {
     default: "",
-    doc: "Faults the domain injects on its own hypervisor session (the hypervisor's grammar)",
+    doc: "Faults on the domain itself: crash rules its process applies, the rest on its session (docs/faults.md)",
   }),
 } as const;

@@ -35,6 +35,7 @@ export type { XenLogger } from "./logger.js";
 export { MemSharing, type Nominated } from "./mem-sharing.js";
 export { type CopyToWriteFault, Memory } from "./memory.js";
 export { type CallHooks, MulticallBatcher } from "./multicall.js";
+export { ProcessFaults, splitOwnFaults } from "./process-faults.js";
 export { type SessionEvents, type UpcallListener, XenSession, type XenSessionOptions } from "./session.js";
 export { MEMORY_TRANSPORTS, type MemoryPlace, type MemoryTransport, SharedMemory } from "./shared-memory.js";
 export { ShmFrame } from "./shm-frame.js";

@@ -7,17 +7,20 @@ import {
   decodeEnvelope,
   type Envelope,
   encodeEnvelope,
+  hypercallOp,
   SCHEDOP,
   SHUTDOWN,
   type UpcallKind,
   type WireLimits,
 } from "@xenfs/proto";
+import { crashProcess } from "@xenfs/service-kit";
 import WebSocket from "ws";
 import { XenError } from "./errors.js";
 import { InboundOrder } from "./inbound-order.js";
 import { backoffDelay, RESUME_BACKOFF } from "./incarnation/backoff.js";
 import { SILENT_LOGGER, type XenLogger } from "./logger.js";
 import { type Batch, type CallHooks, MulticallBatcher } from "./multicall.js";
+import { ProcessFaults } from "./process-faults.js";
 import type { MemoryPlace, MemoryTransport } from "./shared-memory.js";
 import { type Hypercall, type Reply, type Upcall, upcallKind } from "./wire.js";
 
@@ -41,6 +44,11 @@ export interface XenSessionOptions {
    * open it; "socket" sends every load and store to the hypervisor.
    */
   memoryTransport?: MemoryTransport;
+  /**
+   * What a crash fault does (docs/faults.md): by default the process dies at once (SIGKILL).
+   * In-process tests record the reason instead; the call that met the rule then fails.
+   */
+  crash?: (reason: string) => void;
 }
 
 export interface SessionEvents {
@@ -100,6 +108,8 @@ export class XenSession extends EventEmitter<SessionEvents> {
   #attempt = 0;
   #endError: Error | undefined;
   readonly #housekeeping: NodeJS.Timeout;
+  /** The crash rules this domain's process applies: its own XEN_FAULTS, or set on it at run time. */
+  readonly processFaults = new ProcessFaults();
 
   private constructor(options: XenSessionOptions) {
     super();
@@ -110,6 +120,10 @@ export class XenSession extends EventEmitter<SessionEvents> {
     this.#batcher = new MulticallBatcher((batch) => this.#dispatch(batch), this.#limits);
     const tick = Math.min(1_000, Math.max(20, this.#callTimeoutMs / 4));
     this.#housekeeping = setInterval(() => this.#tick(), tick).unref();
+    this.onUpcall("processFaults", ({ spec }) => {
+      this.processFaults.set(spec ?? "");
+      this.#logger.warn({ domid: this.#domid, spec }, "crash faults set on this domain's process");
+    });
   }
 
   /** Connects, presents the token and becomes a domain. */
@@ -154,6 +168,13 @@ export class XenSession extends EventEmitter<SessionEvents> {
   /** Issues a hypercall; calls issued in the same tick share one frame. Rejects with XenError. */
   call(call: Hypercall, hooks?: CallHooks): Promise<Reply> {
     if (this.#endError) return Promise.reject(this.#endError);
+    // A plain object names its op by its one key (hypercallOp reads a decoded message's oneof).
+    const op = hypercallOp(call) ?? Object.keys(call).find((key) => call[key as keyof Hypercall] != null);
+    const crash = op === undefined ? undefined : this.processFaults.count(op);
+    if (crash !== undefined) {
+      (this.#options.crash ?? crashProcess)(`dom${this.#domid} ${this.name}: ${crash}`);
+      return Promise.reject(XenError.errno("EIO", op ?? "call", `crash fault: ${crash}`));
+    }
     return this.#batcher.submit(call, hooks);
   }
 

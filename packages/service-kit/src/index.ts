@@ -1,3 +1,4 @@
+export * from "./crash.js";
 export * from "./env.js";
 export * from "./env-spec.js";
 export * from "./http.js";

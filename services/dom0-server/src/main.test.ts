@@ -56,7 +56,7 @@ describe("dom0-server process", () => {
     const child = startMain({
       XENFS_EXPORT: "/definitely/not/here",
       XENFS_CACHE_MB: "0",
-      XEN_FAULTS: "crash_after=3", // global: not dom0's own session's
+      XEN_FAULTS: "crash_after=3@1", // aimed at another domain: not dom0's own
     });
     children.push(child);
     let stderr = "";
@@ -67,7 +67,7 @@ describe("dom0-server process", () => {
     expect(code).toBe(2);
     expect(stderr).toContain("XEN_DOM0_TOKEN");
     expect(stderr).toContain("XENFS_CACHE_MB");
-    expect(stderr).toMatch(/XEN_FAULTS: crash_after is global/);
+    expect(stderr).toMatch(/XEN_FAULTS: crash_after@1: a domain's own faults take no @domid/);
   });
 
   it("joins as dom0, becomes ready, serves metrics and /api/cache, and stops cleanly on SIGTERM", async () => {

@@ -3,13 +3,13 @@
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { XEN_PAGE_SIZE } from "@xenfs/proto";
-import { createHttpServer, envDefault, type Logger, silentLogger } from "@xenfs/service-kit";
+import { crashProcess, createHttpServer, envDefault, type Logger, silentLogger } from "@xenfs/service-kit";
 import type { XsBackend } from "@xenfs/xenstored";
 import { WebSocketServer } from "ws";
 import { consoleLogger } from "./console/logger.js";
 import { ConsoleRing } from "./console/ring.js";
 import { HYPERVISOR_ENV } from "./env.js";
-import { Faults } from "./faults.js";
+import { Faults } from "./faults/faults.js";
 import { adminRoutes } from "./http/admin.js";
 import { apiRoutes } from "./http/api.js";
 import { consoleRoutes } from "./http/console.js";
@@ -82,10 +82,7 @@ export async function startHypervisor(options: HypervisorOptions): Promise<Hyper
     xenstore: options.xenstore,
     logger,
     counters: metrics.counters,
-    crash: () => {
-      logger.fatal("crash_after fault: killing the hypervisor");
-      process.kill(process.pid, "SIGKILL");
-    },
+    crash: () => crashProcess("the hypervisor (crash_after or crash_at)"),
     serveHeld: (domain) => serveHeld(xen, domain),
   });
   const hostMemory = hostMemoryProbe(xen, memory);

@@ -105,7 +105,7 @@ function serveHypercall(xen: Xen, caller: Domain, call: xen.Hypercall): xen.Repl
     return failure(errno("EAGAIN", "hypercall rate limit exceeded; retry later"));
   xen.config.counters.hypercalls.inc({ op: opName(op) });
   caller.counts.hypercalls++;
-  if (xen.config.faults.countHypercall()) xen.config.crash();
+  if (xen.config.faults.countHypercall(opName(op))) xen.config.crash();
   const handler = HANDLERS[op] as Handler<typeof op>;
   try {
     return { status: 0, ...handler(xen, caller, call[op] as OpArgs[typeof op]) };

@@ -1,6 +1,6 @@
 // The hypervisor's environment: every variable it reads, with its default, range and purpose.
 // main.ts reads it; the launcher, bench and tests write it (buildEnv) to start a hypervisor.
-import { parseFaults } from "@xenfs/proto";
+import { parseHypervisorFaults } from "@xenfs/proto";
 import {
   type ConfigProblem,
   checked,
@@ -35,9 +35,9 @@ export const HYPERVISOR_ENV = envSpec(
       default: 10_000,
       doc: "How long a domain whose connection dropped is kept for it to resume",
     }),
-    XEN_FAULTS: checked(parseFaults, {
+    XEN_FAULTS: checked(parseHypervisorFaults, {
       default: "",
-      doc: "Faults injected on domains' frames (drop, dup, …)",
+      doc: "Faults on domains' frames, event channels, processes and links (docs/faults.md)",
     }),
     XEN_HYPERCALL_RATE: int({
       min: 0,

@@ -4,17 +4,23 @@
 
 import { FaultScopeError, FaultSpecError, parseOwnFaults } from "@xenfs/proto";
 import { errno } from "./errors.js";
+import { cutPartitioned, sendProcessFaults } from "./faults/domain-faults.js";
 import type { Handler } from "./handler.js";
 import type { Xen } from "./xen.js";
 
 export function replaceFaults(xen: Xen, domid: number, spec: string): void {
+  const { faults } = xen.config;
+  const before = faults.processSpec(domid);
+  let started: number[];
   try {
-    xen.config.faults.replace(domid, spec);
+    started = faults.replace(domid, spec);
   } catch (error) {
     if (error instanceof FaultSpecError) throw errno("EINVAL", error.message);
     throw error;
   }
   xen.logger.warn({ domid, spec }, "fault injection changed");
+  sendProcessFaults(xen, domid, before);
+  cutPartitioned(xen, started);
 }
 
 function checkOwnFaults(callerDomid: number, domid: number, spec: string): void {

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { XS } from "@xenfs/proto";
+import { DOMID, XS } from "@xenfs/proto";
 import { afterAll, describe, expect, it } from "vitest";
 import { ok } from "../test/guest-ops.js";
 import { RawClient } from "../test/raw-client.js";
@@ -102,5 +102,17 @@ describe("main.ts", () => {
     expect(memoryFiles()).toHaveLength(1);
     next.proc.kill("SIGTERM");
     expect((await next.exit).code).toBe(0);
+  });
+
+  it("crash_at=<op> set at run time on DOMID_XEN kills the process when it serves that op", async () => {
+    const hv = run({ ...TOKENS, XEN_MEMORY_DIR: memoryDir, XEN_MEMORY_MB: "4" });
+    const url = await hv.ready;
+    const dom0 = await RawClient.join(url, TOKENS.XEN_DOM0_TOKEN, "Domain-0");
+    const guest = await RawClient.join(url, TOKENS.XEN_CLUSTER_TOKEN, "doomed");
+    await ok(dom0.call({ fault: { spec: "crash_at=evtchn_status", domid: DOMID.XEN } }));
+    await ok(guest.call({ populatePhysmap: { nrExtents: 1 } }));
+    await expect(guest.call({ evtchnStatus: { dom: DOMID.SELF, port: 1 } })).rejects.toThrow(/closed/);
+    expect((await hv.exit).signal).toBe("SIGKILL");
+    for (const stale of memoryFiles()) rmSync(join(memoryDir, stale));
   });
 });

@@ -17,7 +17,8 @@ export function receive(xen: Xen, domain: Domain, envelope: Envelope): void {
     session.close(WS_CLOSE.policy, `EPROTO: a domain sends calls, multicalls and acks, not ${envelope.body}`);
   } else if (envelope.seq <= session.lastCallSeq) {
     const stale = `call seq ${envelope.seq} is not above ${session.lastCallSeq}; it was already accepted`;
-    session.replyNow(envelope.seq, failure(errno("EINVAL", stale)));
+    // Queued, not sent at once: a duplicated call's copy must not overtake the original's reply.
+    session.push({ kind: "reply", replyTo: envelope.seq, reply: failure(errno("EINVAL", stale)) });
   } else if (domain.state === "paused" && session.heldCalls.length >= session.limits.maxInflight) {
     const busy = `${session.heldCalls.length} calls already queued while paused`;
     session.replyNow(envelope.seq, failure(errno("EBUSY", busy)));

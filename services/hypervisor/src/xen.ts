@@ -9,7 +9,7 @@ import type { Domain } from "./domain/domain.js";
 import { Lifecycle } from "./domain/lifecycle.js";
 import { DomainRegistry } from "./domain/registry.js";
 import { Events } from "./event-channel/events.js";
-import type { Faults } from "./faults.js";
+import type { Faults } from "./faults/faults.js";
 import { Grants } from "./grant-table/grants.js";
 import { CopyToWrite } from "./memory/copy-to-write.js";
 import { MachineMemory } from "./memory/machine-memory.js";

@@ -210,13 +210,30 @@ describe("xl domid, domname, fault", () => {
       stderr: "",
     });
     expect((await xl(["fault"])).stdout).toBe(`drop=0.5@${web.domid}\ndelay=5..20ms@${web.domid}\n`);
+    expect((await xl(["fault", "web", "jitter=1"])).stderr).toBe(
+      '"jitter=1": unknown fault jitter (drop, dup, delay, reorder, evtchn_lose, evtchn_spurious, crash_after, crash_at, partition) (EINVAL)\n',
+    );
     expect((await xl(["fault", "web", "reorder=1"])).stderr).toBe(
-      '"reorder=1": unknown fault reorder (drop, dup, delay, crash_after) (EINVAL)\n',
+      '"reorder=1": reorder window must be 2…64 (EINVAL)\n',
     );
     expect((await xl(["fault", "web", "dup=1", "--clear"])).stderr).toBe(
       "xl fault: give either a spec or --clear\n",
     );
     expect(await xl(["fault", "web", "--clear"])).toEqual({ status: 0, stdout: "", stderr: "" });
+    expect((await xl(["fault"])).stdout).toBe("");
+  });
+
+  it("sets the new kinds per direction and port, and the hypervisor-wide rules as xen", async () => {
+    expect((await xl(["fault", "web", "reorder=4,drop.from=0.1,evtchn_lose=0.5"])).status).toBe(0);
+    expect((await xl(["fault", "xen", `evtchn_spurious=0.25,dup.from=0.5@${db.domid}`])).status).toBe(0);
+    expect((await xl(["fault"])).stdout).toBe(
+      `reorder=4@${web.domid}\ndrop.from=0.1@${web.domid}\nevtchn_lose=0.5@${web.domid}\nevtchn_spurious=0.25\ndup.from=0.5@${db.domid}\n`,
+    );
+    expect((await xl(["fault", "xen", "partition=1s"])).stderr).toBe(
+      '"partition=1000ms": a partition needs its domain (@domid) (EINVAL)\n',
+    );
+    for (const domain of ["web", "db", "xen"])
+      expect((await xl(["fault", domain, "--clear"])).status).toBe(0);
     expect((await xl(["fault"])).stdout).toBe("");
   });
 });

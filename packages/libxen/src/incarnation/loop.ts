@@ -7,6 +7,7 @@
 import type { XenDomain } from "../domain.js";
 import type { XenError } from "../errors.js";
 import { SILENT_LOGGER, type XenLogger } from "../logger.js";
+import { splitOwnFaults } from "../process-faults.js";
 import type { XenSessionOptions } from "../session.js";
 import { type BackoffPolicy, backoffDelay, INCARNATION_BACKOFF, pause } from "./backoff.js";
 import { isFatalJoinError, joinDomain } from "./join.js";
@@ -33,7 +34,10 @@ export interface IncarnationOptions<A extends Attached> {
   readonly session: XenSessionOptions;
   /** Attaches the domain's devices; a session lost meanwhile ends the attempt. */
   readonly attach: (domain: XenDomain) => Promise<A>;
-  /** XEN_FAULTS, injected on the domain's own session after each join ("" injects nothing). */
+  /**
+   * XEN_FAULTS, applied after each join ("" applies nothing): crash rules by this process, the
+   * rest by the hypervisor on the domain's own session (docs/faults.md).
+   */
   readonly faults: string;
   /** Said in logs: "dom0", "guest", … */
   readonly role: string;
@@ -155,9 +159,21 @@ export class DomainIncarnations<A extends Attached> {
     domain.session.on("error", (error) => this.#logger.warn({ err: error }, "hypervisor session error"));
     const lost = new Promise<XenError>((resolve) => domain.session.once("lost", resolve));
     try {
-      if (faults !== "") {
-        await domain.domctl.fault(faults, domain.domid);
-        this.#logger.warn({ domid: domain.domid, faults }, `faults injected on ${role}'s own session`);
+      // Its crash rules the process applies; the rest the hypervisor applies to its session.
+      const own = splitOwnFaults(faults);
+      if (own.process !== "") {
+        domain.session.processFaults.set(own.process);
+        this.#logger.warn(
+          { domid: domain.domid, faults: own.process },
+          `crash faults set on ${role}'s process`,
+        );
+      }
+      if (own.session !== "") {
+        await domain.domctl.fault(own.session, domain.domid);
+        this.#logger.warn(
+          { domid: domain.domid, faults: own.session },
+          `faults injected on ${role}'s own session`,
+        );
       }
       // A session lost while the devices attach (a frontend waiting for its backend) ends the wait.
       const attached = await Promise.race([attach(domain), lost.then((error) => Promise.reject(error))]);

@@ -1,5 +1,6 @@
 // `xl`, the toolstack's command line, over the hypervisor's HTTP API (XEN_HYPERVISOR_HTTP;
 // XEN_DOM0_TOKEN for what changes anything). Output and messages follow xl's where xl has them.
+import { DOMID } from "@xenfs/proto";
 import { Command, CommanderError } from "commander";
 import { ToolError } from "../errors.js";
 import type { Io } from "../io.js";
@@ -111,9 +112,9 @@ function buildXl(io: Io): Command {
     });
 
   xl.command("fault")
-    .description("replace a domain's injected faults (XEN_FAULTS grammar); with no domain, show them")
-    .argument("[domain]", "name or domid")
-    .argument("[spec]", 'rules, e.g. "drop=0.01,delay=5..20ms"')
+    .description("replace a domain's injected faults (docs/faults.md); with no domain, show them")
+    .argument("[domain]", 'name or domid; "xen" for the hypervisor-wide rules')
+    .argument("[spec]", 'rules, e.g. "drop=0.01,delay.from=5..20ms,reorder=8,evtchn_lose=0.1,partition=5s"')
     .option("--clear", "remove the domain's rules")
     .action(async (qualifier: string | undefined, spec: string | undefined, options: { clear?: true }) => {
       const hv = api();
@@ -126,7 +127,8 @@ function buildXl(io: Io): Command {
       if ((spec === undefined) === !options.clear) {
         throw new ToolError("EINVAL", "xl fault: give either a spec or --clear");
       }
-      await hv.setFaults((await findDomain(hv, qualifier)).domid, spec ?? "");
+      const domid = qualifier === "xen" ? DOMID.XEN : (await findDomain(hv, qualifier)).domid;
+      await hv.setFaults(domid, spec ?? "");
     });
 
   // A cow guest's overlay in dom0 (docs/xenfs.md "cow mode"), asked through XenStore.

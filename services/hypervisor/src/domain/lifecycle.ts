@@ -5,7 +5,7 @@ import { type DomainStateName, VIRQ, type xen } from "@xenfs/proto";
 import type { Logger } from "@xenfs/service-kit";
 import type { XsBackend } from "@xenfs/xenstored";
 import type { Events } from "../event-channel/events.js";
-import type { Faults } from "../faults.js";
+import type { Faults } from "../faults/faults.js";
 import type { Grants } from "../grant-table/grants.js";
 import type { MachineMemory } from "../memory/machine-memory.js";
 import type { Domain } from "./domain.js";
@@ -66,7 +66,7 @@ export class Lifecycle {
     const stillMapped = memory.relinquish(domain);
     domain.xs?.close();
     domain.xs = undefined;
-    faults.replace(domain.domid, ""); // its rules die with it, not pass to the next holder of the id
+    faults.forget(domain.domid); // its rules die with it, not pass to the next holder of the id
     xenstore?.releaseDomain(domain.domid);
     const dom0 = domains.live(0);
     if (dom0) events.sendVirq(dom0, VIRQ.DOM_EXC);

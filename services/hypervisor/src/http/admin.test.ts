@@ -1,4 +1,4 @@
-import { XEN_DOMCTL } from "@xenfs/proto";
+import { DOMID, XEN_DOMCTL } from "@xenfs/proto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ok } from "../../test/guest-ops.js";
 import { DOM0_TOKEN, startTestHost, type TestHost } from "../../test/host.js";
@@ -145,15 +145,17 @@ describe("/api/faults", () => {
     ).toEqual({
       status: 200,
       body: {
-        spec: "drop=0.5@3,delay=5..20ms@3,crash_after=999999999",
+        spec: "drop=0.5@3,delay=5..20ms@3,crash_after=999999999@3",
         rules: [
           { kind: "drop", p: 0.5, domid: 3 },
           { kind: "delay", minMs: 5, maxMs: 20, domid: 3 },
-          { kind: "crash_after", n: 999999999 },
+          { kind: "crash_after", n: 999999999, domid: 3 }, // domain 3's process's to apply
         ],
       },
     });
-    // crash_after is global and counts down with every hypercall; the rest is per domain.
+    // The hypervisor's own crash_after (set on DOMID_XEN) is global and counts down with every
+    // hypercall; the rest is per domain.
+    await putFaults({ domid: DOMID.XEN, spec: "crash_after=999999999" });
     await putFaults({ domid: 4, spec: "dup=0.0000001" });
     await putFaults({ domid: 3, spec: "delay=1s" });
     const { spec } = (await (await send("GET", "/api/faults")).json()) as { spec: string };
@@ -167,12 +169,15 @@ describe("/api/faults", () => {
       body: { spec: expect.stringMatching(/^drop=0\.25@5,crash_after=\d+$/) },
     });
     await putFaults({ domid: 5, spec: "" });
+    await putFaults({ domid: DOMID.XEN, spec: "" });
   });
 
   it("refuses a bad spec with EINVAL, as the hypercall does, and changes nothing", async () => {
     await putFaults({ domid: 6, spec: "dup=0.1" });
     const cases: [unknown, number, string, RegExp][] = [
-      [{ domid: 6, spec: "reorder=0.1" }, 400, "EINVAL", /unknown fault reorder/],
+      [{ domid: 6, spec: "bogus=0.1" }, 400, "EINVAL", /unknown fault bogus/],
+      [{ domid: 6, spec: "reorder=0.1" }, 400, "EINVAL", /reorder window/],
+      [{ domid: DOMID.XEN, spec: "partition=1s" }, 400, "EINVAL", /partition needs its domain/],
       [{ domid: 6, spec: "drop=2" }, 400, "EINVAL", /probability/],
       [{ domid: 6 }, 400, "EINVAL", /body must be/],
       [{ domid: -1, spec: "" }, 400, "EINVAL", /domid must be/],
@@ -187,7 +192,7 @@ describe("/api/faults", () => {
     const notJson = await answer(await send("PUT", "/api/faults", { body: "{domid" }));
     expect(notJson).toMatchObject({ status: 400, body: { error: { code: "EBADMSG" } } });
     expect(((await (await send("GET", "/api/faults")).json()) as { spec: string }).spec).toMatch(
-      /^dup=0\.1@6,/,
+      /^dup=0\.1@6$/,
     );
     await putFaults({ domid: 6, spec: "" });
   });

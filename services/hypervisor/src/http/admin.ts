@@ -2,7 +2,7 @@
 // its `fault` hypercall over HTTP, behind XEN_DOM0_TOKEN. The same functions as the hypercalls
 // run, so refusals carry the same errno names.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { DOMID_MAX_GUEST, formatFaults } from "@xenfs/proto";
+import { DOMID, DOMID_MAX_GUEST, formatFaults } from "@xenfs/proto";
 import { HttpError, type Route, readJsonBody, sendJson } from "@xenfs/service-kit";
 import { destroyDomain, pauseDomain, unpauseDomain } from "../domctl.js";
 import { HypercallError } from "../errors.js";
@@ -41,7 +41,8 @@ function parseFaultsBody(body: unknown): { domid: number; spec: string } {
   const { domid, spec } = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>;
   if (typeof spec !== "string")
     throw new HttpError(400, "EINVAL", 'body must be { "domid": n, "spec": "…" }');
-  return { domid: checkDomid(domid), spec };
+  // DOMID_XEN: the hypervisor-wide rules (docs/faults.md).
+  return { domid: domid === DOMID.XEN ? DOMID.XEN : checkDomid(domid), spec };
 }
 
 function faultsView(xen: Xen) {

@@ -46,6 +46,9 @@ export function acceptConnection(xen: Xen, socket: WebSocket): void {
 
   const handshake = (envelope: Envelope) => {
     const call = envelope.call as xen.Hypercall | null | undefined;
+    // A partitioned domain's process reaches nothing: its connection goes unanswered.
+    if (xen.config.faults.partitioned(call?.resume?.domid ?? undefined, call?.join?.name ?? undefined))
+      return socket.terminate();
     try {
       if (call?.join) domain = join(xen, socket, envelope.seq, call.join as xen.JoinArgs);
       else if (call?.resume) domain = resume(xen, socket, envelope.seq, call.resume as xen.ResumeArgs);
@@ -71,8 +74,17 @@ export function acceptConnection(xen: Xen, socket: WebSocket): void {
     }
     try {
       if (!domain) return handshake(envelope);
-      if (sessionOf(domain).socket !== socket) return; // superseded by a resumed connection
-      receive(xen, domain, envelope);
+      const session = sessionOf(domain);
+      if (session.socket !== socket) return; // superseded by a resumed connection
+      const known = domain;
+      session.fromDomain(envelope, (frame) => {
+        try {
+          if (known.live) receive(xen, known, frame);
+        } catch (error) {
+          xen.logger.error({ err: error, domid: known.domid }, "frame handling failed");
+          close(1011, "EIO: internal error");
+        }
+      });
     } catch (error) {
       xen.logger.error({ err: error, domid: domain?.domid }, "frame handling failed");
       close(1011, "EIO: internal error");

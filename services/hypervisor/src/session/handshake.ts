@@ -6,10 +6,18 @@ import type { WebSocket } from "ws";
 import { Domain } from "../domain/domain.js";
 import { takeOverDom0 } from "../domain/takeover.js";
 import { errno } from "../errors.js";
+import { faultsOnJoin } from "../faults/domain-faults.js";
 import type { Xen } from "../xen.js";
 import { Session, sessionOf } from "./session.js";
 
 const SESSION_KEY_BYTES = 32;
+
+function boundPorts(domain: Domain | undefined): number[] {
+  const ports: number[] = [];
+  for (const [port, channel] of domain?.evtchn.entries() ?? [])
+    if (channel.state !== "unbound") ports.push(port);
+  return ports;
+}
 const DOMAIN_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 function sameSecret(given: string | Uint8Array, expected: string | Uint8Array): boolean {
@@ -44,9 +52,11 @@ export function join(xen: Xen, socket: WebSocket, seq: number, args: xen.JoinArg
     faults: config.faults,
     logger,
     collectEvents: () => domain?.evtchn.collect() ?? [],
+    boundPorts: () => boundPorts(domain),
   });
   domain = new Domain(domid, args.name, randomBytes(SESSION_KEY_BYTES), maxFrames, session);
   domains.add(domain);
+  session.lastCallSeq = seq; // the join is the session's first call: the next is seq + 1
   session.attach(socket);
   const joined = domain;
   if (config.xenstore) {
@@ -69,6 +79,7 @@ export function join(xen: Xen, socket: WebSocket, seq: number, args: xen.JoinArg
     },
   });
   logger.info({ name: args.name }, "domain joined");
+  faultsOnJoin(xen, joined);
   return joined;
 }
 

@@ -5,7 +5,8 @@ import type { Envelope, EnvelopeInit, xen } from "@xenfs/proto";
 import type { Logger } from "@xenfs/service-kit";
 import type { WebSocket } from "ws";
 import type { DomainLink } from "../domain/link.js";
-import type { Faults } from "../faults.js";
+import type { Faults } from "../faults/faults.js";
+import { FrameStage } from "../faults/frame-stage.js";
 import { type SessionLimits, TokenBucket } from "./limits.js";
 import { assemble, encodeOrShrink, type Outbound } from "./outbox.js";
 import { ReplayBuffer } from "./replay-buffer.js";
@@ -27,6 +28,14 @@ export interface SessionDeps {
   readonly logger: Logger;
   /** The guest's scan of pending & ~mask: returns the ports and clears their pending bits. */
   collectEvents(): number[];
+  /** The domain's bound ports (interdomain and VIRQ): where a spurious event may fire. */
+  boundPorts(): number[];
+}
+
+/** A frame from the domain on its way through the faults of its direction ("from"). */
+interface Inbound {
+  readonly envelope: Envelope;
+  readonly run: (envelope: Envelope) => void;
 }
 
 export class Session implements DomainLink {
@@ -41,6 +50,10 @@ export class Session implements DomainLink {
   private held = false;
   private flushScheduled = false;
   private readonly replay: ReplayBuffer;
+  private readonly outbound: FrameStage<Uint8Array>;
+  private readonly inbound: FrameStage<Inbound>;
+  /** Calls that arrived ahead of a missing one while frames from the domain may be reordered. */
+  private readonly early = new Map<number, Inbound>();
   /** Run once the domain acknowledges the frame that carries what was queued before them. */
   private readonly onAcked: { seq: number | undefined; run: () => void }[] = [];
 
@@ -48,6 +61,8 @@ export class Session implements DomainLink {
     this.replay = new ReplayBuffer(deps.limits);
     const rate = deps.domid === 0 ? 0 : deps.limits.ratePerSec;
     this.bucket = new TokenBucket(rate, deps.limits.burst);
+    this.outbound = new FrameStage((bytes) => this.socket?.send(bytes, { binary: true }));
+    this.inbound = new FrameStage((frame) => this.resequence(frame));
   }
 
   get limits(): SessionLimits {
@@ -101,7 +116,11 @@ export class Session implements DomainLink {
     if (this.held || this.queue.length === 0) return;
     const items = this.queue;
     this.queue = [];
-    this.emit(assemble(items, () => this.deps.collectEvents()));
+    const { faults, domid } = this.deps;
+    const spurious = faults.spuriousPorts(domid, () => this.deps.boundPorts());
+    if (spurious.length > 0) items.push({ kind: "upcall", upcall: { eventPending: { ports: spurious } } });
+    const collect = () => this.deps.collectEvents().filter((port) => !faults.loseEvent(domid, port));
+    this.emit(assemble(items, collect));
     for (const waiter of this.onAcked) waiter.seq ??= this.outSeq;
   }
 
@@ -134,6 +153,25 @@ export class Session implements DomainLink {
     if (this.socket && this.socket !== socket)
       this.socket.close(WS_CLOSE.superseded, "superseded by a resumed session");
     this.socket = socket;
+    // A new connection: what the old one held or delayed is replayed or re-sent instead.
+    this.outbound.clear();
+    this.inbound.clear();
+    this.early.clear();
+  }
+
+  /** A partition: the socket goes without a close frame, as the heartbeat would end it. */
+  cut(): void {
+    this.socket?.terminate();
+  }
+
+  /**
+   * A frame from the domain: through the faults of its direction, then to `run` (calls in seq
+   * order while frames from the domain may be reordered). Nothing gets through a partition.
+   */
+  fromDomain(envelope: Envelope, run: (envelope: Envelope) => void): void {
+    const { faults, domid } = this.deps;
+    if (faults.partitioned(domid)) return;
+    this.inbound.pass({ envelope, run }, faults.plan(domid, "from"));
   }
 
   detach(socket: WebSocket): boolean {
@@ -172,13 +210,27 @@ export class Session implements DomainLink {
       this.close(WS_CLOSE.policy, "EBUSY: outbound buffer full, domain is not reading");
       return;
     }
-    const plan = this.deps.faults.plan(this.deps.domid);
-    if (plan.drop) return;
-    const send = () => {
-      for (let i = 0; i < plan.copies; i++) socket.send(bytes, { binary: true });
-    };
-    if (plan.delayMs > 0) setTimeout(send, plan.delayMs).unref();
-    else send();
+    const { faults, domid } = this.deps;
+    if (faults.partitioned(domid)) return; // kept in the replay buffer for the resume after the heal
+    this.outbound.pass(bytes, faults.plan(domid));
+  }
+
+  private resequence(frame: Inbound): void {
+    const { envelope } = frame;
+    const isCall = envelope.body === "call" || envelope.body === "multicall";
+    const reordering = this.early.size > 0 || this.deps.faults.reordersFrom(this.deps.domid);
+    if (!isCall || !reordering || envelope.seq <= this.lastCallSeq + 1) {
+      frame.run(envelope);
+    } else {
+      this.early.set(envelope.seq, frame);
+      // As many as libxen keeps in flight: beyond, the gap is a lost call; a resume re-sends it.
+      if (this.early.size > this.deps.limits.maxInflight) this.cut();
+      return;
+    }
+    for (let next = this.early.get(this.lastCallSeq + 1); next; next = this.early.get(this.lastCallSeq + 1)) {
+      this.early.delete(this.lastCallSeq + 1);
+      next.run(next.envelope);
+    }
   }
 }
 

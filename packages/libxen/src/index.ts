@@ -1,6 +1,6 @@
 export type { AtomicWidth } from "./atomic.js";
 export { XenDomain } from "./domain.js";
-export { type DomainInfo, type DomainStateName, Domctl } from "./domctl.js";
+export { bitmapPfns, type DomainInfo, type DomainStateName, Domctl } from "./domctl.js";
 export { XenError } from "./errors.js";
 export { EventChannel, type EventHandler, type EvtchnStatName, type EvtchnStatus } from "./event-channel.js";
 export { FrameCache, FrameCopy, type UpdateListener } from "./frame-cache.js";

@@ -21,6 +21,7 @@ import { gnttabQuerySize, gnttabSetupTable } from "./grant-table/setup.js";
 import { gnttabTransfer } from "./grant-table/transfer.js";
 import type { Handler, HandlerTable, OpArgs } from "./handler.js";
 import { memAdd, memCmpxchg } from "./memory/atomic.js";
+import { shadowOp } from "./memory/log-dirty.js";
 import {
   decreaseReservation,
   memForget,
@@ -66,6 +67,7 @@ export const HANDLERS: HandlerTable = {
   xs,
   fault,
   memoryReport,
+  shadowOp,
 };
 
 const OP_NAMES = new Map<string, string>();

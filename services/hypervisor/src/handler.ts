@@ -38,6 +38,7 @@ export interface OpArgs {
   xs: xen.XsRequest;
   fault: xen.FaultArgs;
   memoryReport: xen.MemoryReportArgs;
+  shadowOp: xen.ShadowOpArgs;
 }
 
 export type Handler<K extends HypercallOp> = (

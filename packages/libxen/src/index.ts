@@ -1,5 +1,5 @@
 export type { AtomicWidth } from "./atomic.js";
-export { XenDomain } from "./domain.js";
+export { type SuspendHook, XenDomain } from "./domain.js";
 export { bitmapPfns, type DomainInfo, type DomainStateName, Domctl } from "./domctl.js";
 export { XenError } from "./errors.js";
 export { EventChannel, type EventHandler, type EvtchnStatName, type EvtchnStatus } from "./event-channel.js";
@@ -39,7 +39,13 @@ export {
 export type { XenLogger } from "./logger.js";
 export { Memory } from "./memory.js";
 export { type CallHooks, MulticallBatcher } from "./multicall.js";
-export { type SessionEvents, type UpcallListener, XenSession, type XenSessionOptions } from "./session.js";
+export {
+  type AttachHook,
+  type SessionEvents,
+  type UpcallListener,
+  XenSession,
+  type XenSessionOptions,
+} from "./session.js";
 export { MEMORY_TRANSPORTS, type MemoryPlace, type MemoryTransport, SharedMemory } from "./shared-memory.js";
 export { ShmFrame } from "./shm-frame.js";
 export { type WatchCallback, XBT_NULL, XenStoreClient, type XsOps, type XsPerm } from "./xenstore.js";

@@ -10,7 +10,7 @@ import { FrameCache, type FrameCopy } from "./frame-cache.js";
 import { FramePage } from "./frame-page.js";
 import { checkGpfn, checkRange } from "./range.js";
 import type { XenSession } from "./session.js";
-import type { MemoryTransport, SharedMemory } from "./shared-memory.js";
+import { type MemoryPlace, type MemoryTransport, SharedMemory } from "./shared-memory.js";
 import { ShmFrame } from "./shm-frame.js";
 import type { Reply } from "./wire.js";
 
@@ -29,10 +29,13 @@ export class Memory {
   readonly #frames = new Map<number, ShmFrame>();
   readonly #translations = new Map<number, Promise<ShmFrame>>();
 
+  #shm: SharedMemory | undefined;
+
   constructor(
     private readonly session: XenSession,
-    private readonly shm?: SharedMemory,
+    shm?: SharedMemory,
   ) {
+    this.#shm = shm;
     session.onUpcall("frameUpdate", (u) =>
       this.#cache.applyUpdate(u.gpfn ?? 0, u.offset ?? 0, u.data ?? NO_BYTES),
     );
@@ -40,7 +43,7 @@ export class Memory {
   }
 
   get transport(): MemoryTransport {
-    return this.shm ? "shm" : "socket";
+    return this.#shm ? "shm" : "socket";
   }
 
   /** XENMEM_populate_physmap: `count` new frames of this domain's reservation. */
@@ -60,7 +63,7 @@ export class Memory {
     for (const gpfn of gpfns) checkGpfn("decrease_reservation", gpfn);
     this.#takeDeferred();
     // shm: let go before the hypervisor may hand them to someone else.
-    if (this.shm) for (const gpfn of gpfns) this.drop(gpfn);
+    if (this.#shm) for (const gpfn of gpfns) this.drop(gpfn);
     const reply = await this.session.call(
       { decreaseReservation: { gpfns: [...gpfns] } },
       {
@@ -77,7 +80,7 @@ export class Memory {
     checkGpfn("mem_read", gpfn);
     checkRange("mem_read", offset, length);
     this.#takeDeferred();
-    if (this.shm) {
+    if (this.#shm) {
       // Read now, not after a microtask: what the caller sees is memory at the call.
       const held = this.#frames.get(gpfn);
       return (held ?? (await this.#shmFrame(gpfn))).read(offset, length);
@@ -90,7 +93,7 @@ export class Memory {
    * (and nothing copied) when the frame is not held, so the caller takes the asynchronous read().
    */
   readHeld(gpfn: number, offset: number, length: number, target: Uint8Array, at: number): boolean {
-    if (this.shm) {
+    if (this.#shm) {
       const frame = this.#frames.get(gpfn);
       frame?.readInto(offset, length, target, at);
       return frame !== undefined;
@@ -113,7 +116,7 @@ export class Memory {
     target: Uint8Array,
     at: number,
   ): boolean {
-    const shm = this.shm;
+    const shm = this.#shm;
     if (!shm) return false;
     const frames: ShmFrame[] = [];
     for (const gpfn of gpfns) {
@@ -148,7 +151,7 @@ export class Memory {
       throw XenError.errno("EINVAL", "mem_write", `${data.length} bytes leave ${gpfns.length} frames`);
     for (const gpfn of gpfns) checkGpfn("mem_write", gpfn);
     this.#takeDeferred();
-    const shm = this.shm;
+    const shm = this.#shm;
     if (!shm) {
       const pages = Math.ceil(data.length / XEN_PAGE_SIZE);
       const writes = gpfns
@@ -182,7 +185,7 @@ export class Memory {
    */
   async write(gpfn: number, offset: number, data: Uint8Array): Promise<void> {
     this.#takeDeferred();
-    if (this.shm) {
+    if (this.#shm) {
       checkGpfn("mem_write", gpfn);
       checkRange("mem_write", offset, data.length);
       const held = this.#frames.get(gpfn);
@@ -232,7 +235,7 @@ export class Memory {
   async forget(gpfns: readonly number[]): Promise<void> {
     for (const gpfn of gpfns) checkGpfn("mem_forget", gpfn);
     this.#takeDeferred();
-    if (this.shm) return; // no copies on shm: nothing to forget
+    if (this.#shm) return; // no copies on shm: nothing to forget
     for (const gpfn of gpfns) this.#cache.drop(gpfn);
     await this.session.call({ memForget: { gpfns: [...gpfns] } });
   }
@@ -241,7 +244,7 @@ export class Memory {
   async page(gpfn: number): Promise<FramePage> {
     checkGpfn("mem_read", gpfn);
     this.#takeDeferred();
-    if (this.shm) {
+    if (this.#shm) {
       const frame = await this.#shmFrame(gpfn);
       return new FramePage(gpfn, frame, (_, offset, data) => frame.write(offset, data));
     }
@@ -272,7 +275,7 @@ export class Memory {
 
   /** Whether the frame is readable at once: held in place (shm) or as a coherent copy (socket). */
   holds(gpfn: number): boolean {
-    if (this.shm) return this.#frames.has(gpfn);
+    if (this.#shm) return this.#frames.has(gpfn);
     return this.#cache.get(gpfn)?.loaded === true;
   }
 
@@ -285,7 +288,7 @@ export class Memory {
 
   /** Own frames and the machine frames behind them, as populate_physmap or setup_table named them. */
   noteFrames(gpfns: readonly number[], mfns: readonly number[]): void {
-    if (!this.shm || mfns.length !== gpfns.length) return;
+    if (!this.#shm || mfns.length !== gpfns.length) return;
     for (const [i, gpfn] of gpfns.entries()) this.#learn(gpfn, mfns[i]!, false);
   }
 
@@ -297,15 +300,47 @@ export class Memory {
     this.#frames.delete(gpfn);
   }
 
+  /**
+   * After an attach to a restored domain: the same pfns with the same bytes, at new machine
+   * frames. shm: the memory file is opened again if it is another one (another host), the
+   * hypervisor told the domain is on shm, and every frame held is rebound to its new mfn (a
+   * frame no longer there, such as a grant mapping, is dropped). socket: every copy is fetched
+   * again, which also registers it for updates with the new hypervisor.
+   */
+  async reattach(place: MemoryPlace | undefined): Promise<void> {
+    let shm = this.#shm;
+    if (!shm) {
+      for (const gpfn of this.#cache.gpfns()) await this.refresh(gpfn).catch(() => this.drop(gpfn));
+      return;
+    }
+    if (!place)
+      throw XenError.errno("EFAULT", "memory", "the restored domain's hypervisor named no memory file");
+    if (place.path !== shm.place.path || place.ino !== shm.place.ino) {
+      shm.close();
+      shm = SharedMemory.open(place);
+      this.#shm = shm;
+    }
+    await this.session.call({ memTransport: { transport: "shm" } });
+    // One call per frame, issued together (one multicall): a frame gone fails alone.
+    await Promise.all(
+      [...this.#frames.keys()].map(async (gpfn) => {
+        const reply = await this.session.call({ memTranslate: { gpfns: [gpfn] } }).catch(() => undefined);
+        const mfn = reply?.memTranslate?.mfns?.[0];
+        if (mfn === undefined) this.drop(gpfn);
+        else this.#frames.get(gpfn)?.rebind(mfn, shm);
+      }),
+    );
+  }
+
   /** The session ended: no frame is this domain's any more. */
   close(): void {
     for (const frame of this.#frames.values()) frame.invalidate();
     this.#frames.clear();
-    this.shm?.close();
+    this.#shm?.close();
   }
 
   #learn(gpfn: number, mfn: number, readonly: boolean): void {
-    const shm = this.shm;
+    const shm = this.#shm;
     if (!shm) return;
     const known = this.#frames.get(gpfn);
     if (known?.mfn === mfn && known.readonly === readonly) return;

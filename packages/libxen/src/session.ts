@@ -41,6 +41,8 @@ export interface XenSessionOptions {
    * open it; "socket" sends every load and store to the hypervisor.
    */
   memoryTransport?: MemoryTransport;
+  /** How long a suspended domain waits to be restored before the session is lost. Default 120 s. */
+  suspendMs?: number;
 }
 
 export interface SessionEvents {
@@ -49,7 +51,12 @@ export interface SessionEvents {
   /** The lease ran out (or the hypervisor refused the resume): the domain is gone. */
   lost: [error: XenError];
   resumed: [info: { lastCallSeq: number }];
+  /** The domain was restored (or migrated) and this process took it up again: a new domid. */
+  attached: [info: { domid: number; previous: number }];
 }
+
+/** Runs after an attach, before the calls queued while suspended are sent again. */
+export type AttachHook = () => Promise<void>;
 
 export type UpcallBody<K extends UpcallKind> = NonNullable<Upcall[K]>;
 export type UpcallListener<K extends UpcallKind> = (body: UpcallBody<K>) => void;
@@ -62,7 +69,10 @@ const CLOSE_SHUTDOWN_WAIT_MS = 1_000;
 /** Frames held while waiting for a missing one; beyond this the session resumes at once. */
 const EARLY_LIMIT = 1_024;
 
-type State = "connecting" | "open" | "resuming" | "closed" | "lost";
+type State = "connecting" | "open" | "resuming" | "suspended" | "attaching" | "closed" | "lost";
+
+/** How long a suspended domain waits to be restored somewhere before it gives up. */
+const DEFAULT_SUSPEND_MS = 120_000;
 
 interface Inflight {
   readonly batch: Batch;
@@ -99,6 +109,12 @@ export class XenSession extends EventEmitter<SessionEvents> {
   #droppedAt = 0;
   #attempt = 0;
   #endError: Error | undefined;
+  /** Where to attach after a suspend: another host's hypervisor after a migration. */
+  #attachUrl: string | undefined;
+  #suspendedAt = 0;
+  #attachBusy = false;
+  #attachRetry: number | undefined;
+  #attachHooks: AttachHook[] = [];
   readonly #housekeeping: NodeJS.Timeout;
 
   private constructor(options: XenSessionOptions) {
@@ -169,6 +185,31 @@ export class XenSession extends EventEmitter<SessionEvents> {
     return () => set.delete(entry);
   }
 
+  /**
+   * SCHEDOP_shutdown(SHUTDOWN_suspend): the domain stops here and waits to be saved. Calls issued
+   * from now on are kept, not sent; once the hypervisor has closed the old domain, the session
+   * attaches to the restored one (at `attachUrl`, else the same hypervisor) and sends them
+   * (docs/migration.md#attach).
+   */
+  async suspend(attachUrl?: string): Promise<void> {
+    this.#attachUrl = attachUrl;
+    await this.call({ schedOp: { cmd: SCHEDOP.shutdown, reason: SHUTDOWN.suspend } });
+    if (this.#state !== "open") return;
+    this.#state = "suspended";
+    this.#suspendedAt = Date.now();
+    this.#logger.info({ domid: this.#domid, attachUrl }, "suspended");
+  }
+
+  /** Where the hypervisor is now (after a migration, the target's). */
+  get url(): string {
+    return this.#attachUrl ?? this.#options.url;
+  }
+
+  /** Runs `hook` after each attach, before the calls queued while suspended are sent again. */
+  onAttach(hook: AttachHook): void {
+    this.#attachHooks.push(hook);
+  }
+
   /** Emits 'error' when someone listens, else logs: a fire-and-forget failure never crashes. */
   reportError(error: Error): void {
     if (this.listenerCount("error") > 0) this.emit("error", error);
@@ -226,8 +267,8 @@ export class XenSession extends EventEmitter<SessionEvents> {
     this.#logger.info({ domid: this.#domid, leaseMs: this.#leaseMs }, "joined");
   }
 
-  #connect(): WebSocket {
-    const ws = new WebSocket(this.#options.url, {
+  #connect(url = this.#options.url): WebSocket {
+    const ws = new WebSocket(url, {
       perMessageDeflate: false,
       maxPayload: this.#limits.maxFrameBytes,
     });
@@ -242,13 +283,14 @@ export class XenSession extends EventEmitter<SessionEvents> {
       // During join or resume the handshake's owner decides what comes next.
       if (this.#handshake) this.#handshake.reject(closed);
       else if (this.#state === "open" || this.#state === "resuming") this.#drop(closed.message);
+      else if (this.#state === "suspended") this.#attachSoon(0);
     });
     return ws;
   }
 
   /** Sends the first frame of a connection (join or resume) and waits for its reply. */
   #handshakeOn(ws: WebSocket, seq: number, call: Hypercall): Promise<Reply> {
-    const op = call.join ? "join" : "resume";
+    const op = call.join ? "join" : call.attach ? "attach" : "resume";
     return new Promise<Reply>((resolve, reject) => {
       // The reply itself may be lost to a fault: give up on this connection after a while.
       const timer = setTimeout(() => {
@@ -410,7 +452,7 @@ export class XenSession extends EventEmitter<SessionEvents> {
     }
     let reply: Reply;
     try {
-      reply = await this.#handshakeOn(this.#connect(), 0, {
+      reply = await this.#handshakeOn(this.#connect(this.url), 0, {
         resume: { domid: this.#domid, sessionKey: this.#sessionKey, lastSeq: this.#inbound.lastSeen },
       });
     } catch (error) {
@@ -435,6 +477,72 @@ export class XenSession extends EventEmitter<SessionEvents> {
       "session resumed",
     );
     this.emit("resumed", { lastCallSeq });
+  }
+
+  /** One attach attempt at a time: a refused attempt's socket also closes, and must not start another. */
+  #attachSoon(attempt: number): void {
+    if (this.#attachBusy) return;
+    this.#attachBusy = true;
+    this.#discardSocket();
+    const wait = attempt === 0 ? 0 : backoffDelay(RESUME_BACKOFF, attempt);
+    setTimeout(() => {
+      void this.#attach(attempt).finally(() => {
+        this.#attachBusy = false;
+        if (this.#attachRetry !== undefined) {
+          const next = this.#attachRetry;
+          this.#attachRetry = undefined;
+          this.#attachSoon(next);
+        }
+      });
+    }, wait);
+  }
+
+  /** Takes up the restored domain: a fresh session on its hypervisor, the queued calls renumbered. */
+  async #attach(attempt: number): Promise<void> {
+    if (this.#state !== "suspended") return;
+    const limitMs = this.#options.suspendMs ?? DEFAULT_SUSPEND_MS;
+    if (Date.now() - this.#suspendedAt > limitMs) {
+      this.#lose(XenError.errno("ESRCH", "attach", `not restored within ${limitMs} ms; the domain is gone`));
+      return;
+    }
+    let reply: Reply;
+    this.#inbound.restart();
+    this.#lastAcked = 0;
+    try {
+      reply = await this.#handshakeOn(this.#connect(this.url), 0, {
+        attach: { name: this.#options.name, sessionKey: this.#sessionKey },
+      });
+    } catch (error) {
+      // Not restored yet (EACCES), or the target is not up: try again.
+      this.#logger.debug({ err: error, attempt }, "attach refused; retrying");
+      if (this.#state === "suspended") this.#attachRetry = attempt + 1;
+      return;
+    }
+    const result = reply.join;
+    if (this.#state !== "suspended" || !result) return;
+    const previous = this.#domid;
+    this.#domid = result.domid ?? 0;
+    this.#leaseMs = result.leaseMs ?? this.#leaseMs;
+    this.#memoryPlace = result.memoryPath
+      ? { path: result.memoryPath, frames: result.memoryFrames ?? 0, ino: Number(result.memoryIno ?? 0) }
+      : undefined;
+    // The new session numbers calls afresh above 0; the queued ones go after the hooks' calls.
+    const queued = [...this.#inflight.values()].map((i) => i.batch);
+    this.#inflight.clear();
+    this.#state = "open";
+    this.#logger.info(
+      { domid: this.#domid, previous, queued: queued.length },
+      "attached to the restored domain",
+    );
+    for (const hook of this.#attachHooks) {
+      try {
+        await hook();
+      } catch (error) {
+        this.reportError(error as Error);
+      }
+    }
+    for (const batch of queued) this.#dispatch(batch);
+    this.emit("attached", { domid: this.#domid, previous });
   }
 
   #lose(error: XenError): void {

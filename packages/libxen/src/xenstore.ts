@@ -103,6 +103,16 @@ export class XenStoreClient {
     }
   }
 
+  /**
+   * Registers every watch again (xs_resume in Linux): after an attach to a restored domain the
+   * store's connection is a new one. Each fires once right away, as a new watch does.
+   */
+  async rewatch(): Promise<void> {
+    await Promise.all(
+      [...this.#watches].map(([token, { path }]) => this.#call(XS.WATCH, XBT_NULL, [path, token])),
+    );
+  }
+
   async unwatch(path: string, token: string): Promise<void> {
     await this.#call(XS.UNWATCH, XBT_NULL, [path, token]);
     if (this.#watches.get(token)?.path === path) this.#watches.delete(token);

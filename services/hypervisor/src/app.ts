@@ -12,6 +12,7 @@ import { adminRoutes } from "./http/admin.js";
 import { apiRoutes } from "./http/api.js";
 import { dashboardRoute } from "./http/dashboard.js";
 import { createMetrics } from "./http/metrics.js";
+import { migrationRoutes } from "./http/migration.js";
 import { hostMemoryProbe } from "./memory/host-memory.js";
 import { MemoryFile } from "./memory/memory-file.js";
 import { serveHeld } from "./serve.js";
@@ -84,7 +85,7 @@ export async function startHypervisor(options: HypervisorOptions): Promise<Hyper
   const http = createHttpServer({
     host,
     port: options.port ?? envDefault(HYPERVISOR_ENV, "PORT"),
-    routes: [...apiRoutes(xen, hostMemory), ...adminRoutes(xen), dashboardRoute()],
+    routes: [...apiRoutes(xen, hostMemory), ...adminRoutes(xen), ...migrationRoutes(xen), dashboardRoute()],
     ready: () => ready,
     metrics: metrics.registry,
     logger,

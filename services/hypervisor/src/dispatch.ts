@@ -90,7 +90,7 @@ export function failure(error: HypercallError): xen.Reply.$Properties {
 export function runHypercall(xen: Xen, caller: Domain, call: xen.Hypercall): xen.Reply.$Properties {
   const op = hypercallOp(call);
   if (op === undefined) return failure(errno("EINVAL", "hypercall without an op"));
-  if (op === "join" || op === "resume")
+  if (op === "join" || op === "resume" || op === "attach")
     return failure(errno("EISCONN", `${op} on a session that is already a domain`));
   if (!sessionOf(caller).bucket.take())
     return failure(errno("EAGAIN", "hypercall rate limit exceeded; retry later"));

@@ -70,4 +70,6 @@ export const STREAM_LIMITS = {
   maxGrantFrames: 32,
   /** A domain name, in UTF-8 bytes. */
   maxName: 64,
+  /** A session key, in bytes. */
+  maxKey: 64,
 } as const;

@@ -20,6 +20,11 @@ export interface DomainRecord {
   readonly maxFrames: number;
   /** The domid it had where it was saved (for the XenStore paths it names). */
   readonly domid: number;
+  /**
+   * The key of the session that suspended it: its process attaches to the restored domain with
+   * it (docs/migration.md#attach). The image is as secret as the memory it holds.
+   */
+  readonly sessionKey: Uint8Array;
 }
 
 export type SavedChannel =
@@ -114,11 +119,15 @@ export function encodeDomain(domain: DomainRecord): Uint8Array {
   const name = new TextEncoder().encode(domain.name);
   if (name.length === 0 || name.length > STREAM_LIMITS.maxName)
     throw new StreamError("EINVAL", `domain name of ${name.length} octets`);
-  const { bytes, view } = body(16 + name.length);
+  if (domain.sessionKey.length > STREAM_LIMITS.maxKey)
+    throw new StreamError("EINVAL", `session key of ${domain.sessionKey.length} octets`);
+  const { bytes, view } = body(16 + name.length + domain.sessionKey.length);
   view.setUint32(0, domain.domid, true);
   view.setUint32(4, domain.maxFrames, true);
   view.setUint32(8, name.length, true);
+  view.setUint32(12, domain.sessionKey.length, true);
   bytes.set(name, 16);
+  bytes.set(domain.sessionKey, 16 + name.length);
   return bytes;
 }
 
@@ -126,15 +135,29 @@ export function decodeDomain(bytes: Uint8Array): DomainRecord {
   if (bytes.length < 16) throw new StreamError("EBADMSG", "XENFS_DOMAIN too short");
   const view = viewOf(bytes);
   const length = view.getUint32(8, true);
-  if (length === 0 || length > STREAM_LIMITS.maxName || bytes.length !== 16 + length)
-    throw new StreamError("EBADMSG", `XENFS_DOMAIN name of ${length} octets in ${bytes.length}`);
+  const keyLength = view.getUint32(12, true);
+  if (
+    length === 0 ||
+    length > STREAM_LIMITS.maxName ||
+    keyLength > STREAM_LIMITS.maxKey ||
+    bytes.length !== 16 + length + keyLength
+  )
+    throw new StreamError(
+      "EBADMSG",
+      `XENFS_DOMAIN name of ${length}, key of ${keyLength} octets in ${bytes.length}`,
+    );
   let name: string;
   try {
-    name = new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(16));
+    name = new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(16, 16 + length));
   } catch {
     throw new StreamError("EBADMSG", "XENFS_DOMAIN name is not UTF-8");
   }
-  return { domid: view.getUint32(0, true), maxFrames: view.getUint32(4, true), name };
+  return {
+    domid: view.getUint32(0, true),
+    maxFrames: view.getUint32(4, true),
+    name,
+    sessionKey: bytes.slice(16 + length),
+  };
 }
 
 /** The grant table's frames, in table order (their bytes travel as PAGE_DATA). */

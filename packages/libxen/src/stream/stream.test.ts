@@ -14,7 +14,7 @@ function page(seed: number): Uint8Array {
 }
 
 const IMAGE: DomainImage = {
-  domain: { name: "guest-ü", maxFrames: 2000, domid: 7 },
+  domain: { name: "guest-ü", maxFrames: 2000, domid: 7, sessionKey: Uint8Array.of(1, 2, 3, 250) },
   grantTable: [3],
   pages: new Map([1, 2, 3, ...Array.from({ length: 1100 }, (_, i) => 10 + i)].map((pfn) => [pfn, page(pfn)])),
   channels: [

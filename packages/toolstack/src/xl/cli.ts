@@ -7,6 +7,7 @@ import { DEFAULT_HYPERVISOR_HTTP, type DomainAction, HypervisorApi } from "./api
 import { findDomain } from "./domain.js";
 import { infoLines, infoRecord } from "./info.js";
 import { LIST_HEADER, listJson, listLine, MEMORY_HEADER, memoryColumns } from "./list.js";
+import { restoreDomain, saveDomain } from "./save.js";
 
 function buildXl(io: Io): Command {
   const api = () =>
@@ -103,6 +104,32 @@ function buildXl(io: Io): Command {
         throw new ToolError("EINVAL", "xl fault: give either a spec or --clear");
       }
       await hv.setFaults((await findDomain(hv, qualifier)).domid, spec ?? "");
+    });
+
+  const target = () => ({
+    base: io.env.XEN_HYPERVISOR_HTTP ?? DEFAULT_HYPERVISOR_HTTP,
+    token: io.env.XEN_DOM0_TOKEN,
+  });
+  xl.command("save")
+    .description("suspend a domain, write its image to a file, and destroy it (docs/migration.md)")
+    .argument("<domain>", "name or domid")
+    .argument("<file>", "the image (written mode 0600)")
+    .action(async (qualifier: string, file: string) => {
+      const hv = api();
+      hv.requireToken("save");
+      const { domid } = await findDomain(hv, qualifier);
+      print([`Saving to ${file}`]);
+      const bytes = await saveDomain(target(), domid, file);
+      print([`Domain ${domid} saved: ${bytes} bytes`]);
+    });
+  xl.command("restore")
+    .description("restore a domain from an image; its process attaches to it")
+    .argument("<file>", "an image written by xl save")
+    .action(async (file: string) => {
+      api().requireToken("restore");
+      print([`Loading new save file ${file}`]);
+      const { domid, name } = await restoreDomain(target(), file);
+      print([`Domain ${domid} (${name}) restored`]);
     });
 
   return xl;

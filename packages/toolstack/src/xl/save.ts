@@ -1,0 +1,61 @@
+// `xl save <domain> <file>` and `xl restore <file>` over the hypervisor's admin API
+// (docs/migration.md): the image is the libxc migration stream v2, written mode 0600 (it holds
+// the domain's memory and the key its process attaches with).
+import { readFile, writeFile } from "node:fs/promises";
+import { ToolError } from "../errors.js";
+
+export interface AdminTarget {
+  readonly base: string;
+  readonly token: string | undefined;
+}
+
+async function admin(target: AdminTarget, path: string, body?: Uint8Array): Promise<Response> {
+  if (!target.token) throw new ToolError("EACCES", "xl save/restore needs dom0's token: set XEN_DOM0_TOKEN");
+  const url = new URL(path, target.base);
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method: "POST",
+      headers: { authorization: `Bearer ${target.token}`, "content-type": "application/octet-stream" },
+      body: body ?? null,
+    });
+  } catch (error) {
+    const cause = (error as Error).cause as NodeJS.ErrnoException | undefined;
+    throw new ToolError(
+      cause?.code ?? "EIO",
+      `cannot reach the hypervisor at ${url.origin}: ${cause?.message ?? error}`,
+    );
+  }
+  if (!res.ok) {
+    const failure = (await res.json().catch(() => undefined)) as
+      | { error?: { code: string; message: string } }
+      | undefined;
+    const { code = "EIO", message = `HTTP ${res.status}` } = failure?.error ?? {};
+    throw new ToolError(code, `${message} (${code})`);
+  }
+  return res;
+}
+
+/** Suspends the domain, writes its image to `file`, and answers the image's size. */
+export async function saveDomain(target: AdminTarget, domid: number, file: string): Promise<number> {
+  const res = await admin(target, `/api/save/${domid}`);
+  const image = new Uint8Array(await res.arrayBuffer());
+  await writeFile(file, image, { mode: 0o600 });
+  return image.length;
+}
+
+/** Restores the image in `file`: the new domain's domid and name. */
+export async function restoreDomain(
+  target: AdminTarget,
+  file: string,
+): Promise<{ domid: number; name: string }> {
+  let image: Uint8Array;
+  try {
+    image = await readFile(file);
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    throw new ToolError(e.code ?? "EIO", `cannot read ${file}: ${e.message}`);
+  }
+  const res = await admin(target, "/api/restore", image);
+  return (await res.json()) as { domid: number; name: string };
+}

@@ -1,0 +1,99 @@
+// Save and restore over the admin API, for `xl save` / `xl restore` (docs/migration.md):
+//   POST /api/save/<domid>[?timeoutMs=n] → the image (application/octet-stream); the domain is
+//     asked to suspend, its image sent, then it is destroyed, as xl save leaves it.
+//   POST /api/restore, the image as the body → `{ domid, name }` of the restored domain, paused
+//     until its process attaches. The body is read and checked whole before anything is made.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { ImageBuilder, StreamError, StreamReader, writeImage } from "@xenfs/libxen/stream";
+import { XEN_PAGE_SIZE } from "@xenfs/proto";
+import { HttpError, type Route, sendJson } from "@xenfs/service-kit";
+import { restoreDomain } from "../domain/restore.js";
+import { domainImage, suspendDomain } from "../domain/save.js";
+import { HypercallError } from "../errors.js";
+import { newDomain } from "../session/handshake.js";
+import type { Xen } from "../xen.js";
+import { requireDom0Token } from "./auth.js";
+
+const DEFAULT_SUSPEND_MS = 10_000;
+const STATUS: Readonly<Record<string, number>> = {
+  ESRCH: 404,
+  EINVAL: 400,
+  EEXIST: 409,
+  EBUSY: 409,
+  ENOMEM: 507,
+  ENOSPC: 507,
+  ETIMEDOUT: 504,
+};
+
+async function asHttp<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof HypercallError)
+      throw new HttpError(STATUS[error.code] ?? 500, error.code, error.message);
+    if (error instanceof StreamError) throw new HttpError(400, error.code, error.message);
+    throw error;
+  }
+}
+
+function timeoutOf(url: URL): number {
+  const raw = url.searchParams.get("timeoutMs");
+  if (raw === null) return DEFAULT_SUSPEND_MS;
+  if (!/^\d{1,7}$/.test(raw)) throw new HttpError(400, "EINVAL", "timeoutMs must be a whole number of ms");
+  return Number(raw);
+}
+
+async function save(
+  xen: Xen,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  rest: string,
+): Promise<void> {
+  requireDom0Token(req, res, xen.config.dom0Token);
+  if (!/^\d{1,5}$/.test(rest)) throw new HttpError(404, "ENOENT", "POST /api/save/<domid>");
+  const domid = Number(rest);
+  const image = await asHttp(async () => domainImage(xen, await suspendDomain(xen, domid, timeoutOf(url))));
+  const chunks = writeImage(image);
+  const length = chunks.reduce((n, c) => n + c.length, 0);
+  res.writeHead(200, { "content-type": "application/octet-stream", "content-length": length });
+  for (const chunk of chunks) res.write(chunk);
+  res.end();
+  const domain = xen.domains.live(domid);
+  if (domain?.suspended) xen.lifecycle.destroy(domain, "saved");
+  xen.logger.info({ domid, pages: image.pages.size, bytes: length }, "domain saved");
+}
+
+async function restore(xen: Xen, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  requireDom0Token(req, res, xen.config.dom0Token);
+  // Never more than the machine could hold, plus the records around the pages.
+  const limit = xen.config.totalFrames * (XEN_PAGE_SIZE + 8) + 8 * (1 << 20);
+  const image = await asHttp(async () => {
+    const reader = new StreamReader();
+    const builder = new ImageBuilder();
+    let size = 0;
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > limit) throw new HttpError(413, "EMSGSIZE", `image exceeds ${limit} bytes`);
+      for (const record of reader.push(chunk as Buffer)) builder.apply(record);
+    }
+    reader.finish();
+    return builder.result();
+  });
+  const domain = await asHttp(() =>
+    restoreDomain(xen, image, (domid, name, key, maxFrames) => newDomain(xen, domid, name, key, maxFrames)),
+  );
+  sendJson(res, 200, { domid: domain.domid, name: domain.name });
+}
+
+export function migrationRoutes(xen: Xen): Route[] {
+  return [
+    {
+      method: "POST",
+      path: "/api/save",
+      prefix: true,
+      handler: (req, res, { url, rest }) => save(xen, req, res, url, rest.replace(/^\//, "")),
+    },
+    { method: "POST", path: "/api/restore", handler: (req, res) => restore(xen, req, res) },
+  ];
+}

@@ -11,6 +11,7 @@ import { XsHypercallTransport } from "./xs-hypercall.js";
 
 /** Relative to the domain's home path, so the watch follows it to a restored domain's new one. */
 const CONTROL_SHUTDOWN = "control/shutdown";
+const CONTROL_ATTACH_URL = "control/attach-url";
 
 export type SuspendHook = () => Promise<void> | void;
 
@@ -70,9 +71,12 @@ export class XenDomain {
     if (request !== "suspend" || this.#suspending) return;
     this.#suspending = true;
     try {
+      // Migrating: the toolstack names the target hypervisor the restored domain will be on.
+      const target = await this.xs.read(CONTROL_ATTACH_URL).catch(() => "");
       await this.xs.write(CONTROL_SHUTDOWN, "");
       for (const hook of this.#suspendHooks) await hook();
-      await this.session.suspend();
+      this.memory.hold();
+      await this.session.suspend(target || undefined);
     } catch (error) {
       this.#suspending = false;
       this.session.reportError(error as Error);

@@ -30,6 +30,8 @@ export class Memory {
   readonly #translations = new Map<number, Promise<ShmFrame>>();
 
   #shm: SharedMemory | undefined;
+  /** Suspended: in-place access waits until the frames are rebound after an attach. */
+  #gate: { promise: Promise<void>; release: () => void } | undefined;
 
   constructor(
     private readonly session: XenSession,
@@ -80,6 +82,7 @@ export class Memory {
     checkGpfn("mem_read", gpfn);
     checkRange("mem_read", offset, length);
     this.#takeDeferred();
+    if (this.#gate) await this.#gate.promise;
     if (this.#shm) {
       // Read now, not after a microtask: what the caller sees is memory at the call.
       const held = this.#frames.get(gpfn);
@@ -93,6 +96,7 @@ export class Memory {
    * (and nothing copied) when the frame is not held, so the caller takes the asynchronous read().
    */
   readHeld(gpfn: number, offset: number, length: number, target: Uint8Array, at: number): boolean {
+    if (this.#gate) return false;
     if (this.#shm) {
       const frame = this.#frames.get(gpfn);
       frame?.readInto(offset, length, target, at);
@@ -117,7 +121,7 @@ export class Memory {
     at: number,
   ): boolean {
     const shm = this.#shm;
-    if (!shm) return false;
+    if (!shm || this.#gate) return false;
     const frames: ShmFrame[] = [];
     for (const gpfn of gpfns) {
       const frame = this.#frames.get(gpfn);
@@ -151,6 +155,7 @@ export class Memory {
       throw XenError.errno("EINVAL", "mem_write", `${data.length} bytes leave ${gpfns.length} frames`);
     for (const gpfn of gpfns) checkGpfn("mem_write", gpfn);
     this.#takeDeferred();
+    if (this.#gate) await this.#gate.promise;
     const shm = this.#shm;
     if (!shm) {
       const pages = Math.ceil(data.length / XEN_PAGE_SIZE);
@@ -185,6 +190,7 @@ export class Memory {
    */
   async write(gpfn: number, offset: number, data: Uint8Array): Promise<void> {
     this.#takeDeferred();
+    if (this.#gate) await this.#gate.promise;
     if (this.#shm) {
       checkGpfn("mem_write", gpfn);
       checkRange("mem_write", offset, data.length);
@@ -308,9 +314,32 @@ export class Memory {
    * again, which also registers it for updates with the new hypervisor.
    */
   async reattach(place: MemoryPlace | undefined): Promise<void> {
+    try {
+      await this.#rebind(place);
+    } finally {
+      this.#gate?.release();
+      this.#gate = undefined;
+    }
+  }
+
+  /**
+   * The domain is about to suspend: reads and writes in place wait from now until reattach()
+   * (the frames behind them are about to be copied, then freed). Writes through a FramePage
+   * are not held: rings are quiet by then (frontends disconnect before a suspend).
+   */
+  hold(): void {
+    if (this.#gate) return;
+    let release = () => {};
+    const promise = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    this.#gate = { promise, release };
+  }
+
+  async #rebind(place: MemoryPlace | undefined): Promise<void> {
     let shm = this.#shm;
     if (!shm) {
-      for (const gpfn of this.#cache.gpfns()) await this.refresh(gpfn).catch(() => this.drop(gpfn));
+      await Promise.all(this.#cache.gpfns().map((gpfn) => this.refresh(gpfn).catch(() => this.drop(gpfn))));
       return;
     }
     if (!place)

@@ -7,7 +7,7 @@ import { DEFAULT_HYPERVISOR_HTTP, type DomainAction, HypervisorApi } from "./api
 import { findDomain } from "./domain.js";
 import { infoLines, infoRecord } from "./info.js";
 import { LIST_HEADER, listJson, listLine, MEMORY_HEADER, memoryColumns } from "./list.js";
-import { restoreDomain, saveDomain } from "./save.js";
+import { migrateDomain, restoreDomain, saveDomain } from "./save.js";
 
 function buildXl(io: Io): Command {
   const api = () =>
@@ -130,6 +130,26 @@ function buildXl(io: Io): Command {
       print([`Loading new save file ${file}`]);
       const { domid, name } = await restoreDomain(target(), file);
       print([`Domain ${domid} (${name}) restored`]);
+    });
+
+  xl.command("migrate")
+    .description("move a running domain to another host, live (log-dirty pre-copy rounds)")
+    .argument("<domain>", "name or domid")
+    .argument("<host>", "the target hypervisor's HTTP API, e.g. http://127.0.0.1:7100")
+    .option("--token <token>", "the target's dom0 token (default: XEN_DOM0_TOKEN)")
+    .action(async (qualifier: string, host: string, options: { token?: string }) => {
+      const hv = api();
+      hv.requireToken("migrate");
+      if (!URL.canParse(host) || !/^https?:$/.test(new URL(host).protocol))
+        throw new ToolError("EINVAL", `${host} is not an http:// URL`);
+      const { domid } = await findDomain(hv, qualifier);
+      const result = await migrateDomain(
+        target(),
+        { base: host, token: options.token ?? target().token },
+        domid,
+      );
+      print([`migration target: domain ${result.domid} (${result.name}) running at ${host}`]);
+      print([`migrated ${result.bytes} bytes in ${result.ms} ms`]);
     });
 
   return xl;

@@ -9,7 +9,11 @@ export interface AdminTarget {
   readonly token: string | undefined;
 }
 
-async function admin(target: AdminTarget, path: string, body?: Uint8Array): Promise<Response> {
+async function admin(
+  target: AdminTarget,
+  path: string,
+  body?: Uint8Array | ReadableStream<Uint8Array>,
+): Promise<Response> {
   if (!target.token) throw new ToolError("EACCES", "xl save/restore needs dom0's token: set XEN_DOM0_TOKEN");
   const url = new URL(path, target.base);
   let res: Response;
@@ -18,7 +22,9 @@ async function admin(target: AdminTarget, path: string, body?: Uint8Array): Prom
       method: "POST",
       headers: { authorization: `Bearer ${target.token}`, "content-type": "application/octet-stream" },
       body: body ?? null,
-    });
+      // A stream is sent as it comes (a migration's rounds), not gathered first.
+      ...(body instanceof ReadableStream ? { duplex: "half" } : {}),
+    } as RequestInit);
   } catch (error) {
     const cause = (error as Error).cause as NodeJS.ErrnoException | undefined;
     throw new ToolError(
@@ -58,4 +64,40 @@ export async function restoreDomain(
   }
   const res = await admin(target, "/api/restore", image);
   return (await res.json()) as { domid: number; name: string };
+}
+
+export interface MigrateResult {
+  readonly domid: number;
+  readonly name: string;
+  readonly bytes: number;
+  readonly ms: number;
+}
+
+/**
+ * `xl migrate`: the source streams the domain round by round (log-dirty pre-copy), the stream
+ * goes as it comes into the target's restore; once the target holds the domain, the source's
+ * suspended copy is destroyed and the guest process attaches at the target.
+ */
+export async function migrateDomain(
+  source: AdminTarget,
+  target: AdminTarget,
+  domid: number,
+): Promise<MigrateResult> {
+  const started = performance.now();
+  const attachUrl = new URL("/hypercall", target.base);
+  attachUrl.protocol = attachUrl.protocol === "https:" ? "wss:" : "ws:";
+  const sent = await admin(source, `/api/migrate/${domid}?attachUrl=${encodeURIComponent(attachUrl.href)}`);
+  let bytes = 0;
+  const counted = sent.body?.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        bytes += chunk.length;
+        controller.enqueue(chunk);
+      },
+    }),
+  );
+  const restored = await admin(target, "/api/restore", counted);
+  const { domid: newDomid, name } = (await restored.json()) as { domid: number; name: string };
+  await admin(source, `/api/domains/${domid}/destroy`);
+  return { domid: newDomid, name, bytes, ms: Math.round(performance.now() - started) };
 }

@@ -13,6 +13,8 @@ import type { Domain } from "./domain.js";
 const POLL_MS = 5;
 /** Keys introduceDomain writes afresh wherever the domain lands. */
 const INTRODUCED = new Set(["name", "domid"]);
+/** Keys of one suspend request, which the restored domain must not find set again. */
+const REQUEST = new Set(["control/attach-url"]);
 
 /** A privileged XenStore client in this process (the toolstack's, acting for dom0). */
 export function toolstackStore(xen: Xen): XenStoreClient {
@@ -30,15 +32,24 @@ function guest(xen: Xen, domid: number): Domain {
 }
 
 /**
- * Asks `domid` to suspend and waits until it has (or `timeoutMs` passes: ETIMEDOUT, and the
+ * Asks `domid` to suspend (naming `attachUrl`, the target's hypervisor, when migrating) and waits until it has (or `timeoutMs` passes: ETIMEDOUT, and the
  * request is withdrawn). A domain already suspended is returned at once.
  */
-export async function suspendDomain(xen: Xen, domid: number, timeoutMs: number): Promise<Domain> {
+export async function suspendDomain(
+  xen: Xen,
+  domid: number,
+  timeoutMs: number,
+  attachUrl?: string,
+): Promise<Domain> {
   const domain = guest(xen, domid);
   if (domain.suspended) return domain;
   const xs = toolstackStore(xen);
   const key = `/local/domain/${domid}/control/shutdown`;
   try {
+    // Migrating: where the process attaches once the domain is restored on the target.
+    const target = `/local/domain/${domid}/control/attach-url`;
+    await xs.write(target, attachUrl ?? "");
+    await xs.setPerms(target, [`n${domid}`]);
     // The guest owns the key (it acknowledges by emptying it); it exists before the request does.
     await xs.write(key, "");
     await xs.setPerms(key, [`n${domid}`]);
@@ -88,7 +99,7 @@ export async function xenstoreSubtree(xen: Xen, domid: number): Promise<Array<[s
   const walk = async (relative: string): Promise<void> => {
     for (const child of await xs.directory(`${home}/${relative}`.replace(/\/$/, ""))) {
       const key = relative ? `${relative}/${child}` : child;
-      if (!relative && INTRODUCED.has(child)) continue;
+      if ((!relative && INTRODUCED.has(child)) || REQUEST.has(key)) continue;
       entries.push([key, await xs.read(`${home}/${key}`)]);
       await walk(key);
     }

@@ -1,12 +1,16 @@
 // Save and restore over the admin API, for `xl save` / `xl restore` (docs/migration.md):
 //   POST /api/save/<domid>[?timeoutMs=n] → the image (application/octet-stream); the domain is
 //     asked to suspend, its image sent, then it is destroyed, as xl save leaves it.
+//   POST /api/migrate/<domid>?attachUrl=ws://…[&timeoutMs=n] → the image of a live migration,
+//     streamed round by round while the guest runs; the guest ends suspended (the toolstack
+//     destroys it once the target has restored it) and attaches at attachUrl.
 //   POST /api/restore, the image as the body → `{ domid, name }` of the restored domain, paused
 //     until its process attaches. The body is read and checked whole before anything is made.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { ImageBuilder, StreamError, StreamReader, writeImage } from "@xenfs/libxen/stream";
 import { XEN_PAGE_SIZE } from "@xenfs/proto";
 import { HttpError, type Route, sendJson } from "@xenfs/service-kit";
+import { migrationStream } from "../domain/migrate.js";
 import { restoreDomain } from "../domain/restore.js";
 import { domainImage, suspendDomain } from "../domain/save.js";
 import { HypercallError } from "../errors.js";
@@ -86,8 +90,47 @@ async function restore(xen: Xen, req: IncomingMessage, res: ServerResponse): Pro
   sendJson(res, 200, { domid: domain.domid, name: domain.name });
 }
 
+async function migrate(
+  xen: Xen,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  rest: string,
+): Promise<void> {
+  requireDom0Token(req, res, xen.config.dom0Token);
+  if (!/^\d{1,5}$/.test(rest)) throw new HttpError(404, "ENOENT", "POST /api/migrate/<domid>");
+  const attachUrl = url.searchParams.get("attachUrl") ?? "";
+  if (!/^wss?:\/\//.test(attachUrl))
+    throw new HttpError(400, "EINVAL", "attachUrl must be the target's ws:// URL");
+  const domid = Number(rest);
+  const rounds: unknown[] = [];
+  const stream = migrationStream(xen, domid, { attachUrl, suspendTimeoutMs: timeoutOf(url) }, (r) =>
+    rounds.push(r),
+  );
+  // The first chunk is made before the answer starts, so a refusal is still an HTTP error.
+  const first = await asHttp(() => stream.next());
+  res.writeHead(200, { "content-type": "application/octet-stream" });
+  try {
+    for (let next = first; !next.done; next = await stream.next()) {
+      if (!res.write(next.value)) await new Promise((resolve) => res.once("drain", resolve));
+    }
+    res.end();
+    xen.logger.info({ domid, rounds }, "domain sent");
+  } catch (error) {
+    // The target sees a truncated image and restores nothing.
+    xen.logger.error({ err: error, domid }, "migration stream failed");
+    res.destroy(error as Error);
+  }
+}
+
 export function migrationRoutes(xen: Xen): Route[] {
   return [
+    {
+      method: "POST",
+      path: "/api/migrate",
+      prefix: true,
+      handler: (req, res, { url, rest }) => migrate(xen, req, res, url, rest.replace(/^\//, "")),
+    },
     {
       method: "POST",
       path: "/api/save",

@@ -1,0 +1,88 @@
+// The sending side of a live migration, as libxc's save loop does it (docs/migration.md#migrate):
+// log-dirty on; round 0 sends every frame; each further round sends the frames dirtied during
+// the last (cleaned before they are read, so nothing escapes) until the dirty set is small, stops
+// shrinking, or the round limit; then the guest is asked to suspend (and told where to attach),
+// the last dirty frames and the pfns that left go, then ports, XenStore and END.
+import { imageEnd, imageStart, pageRecords } from "@xenfs/libxen/stream";
+import { errno } from "../errors.js";
+import { dirtyBitmap } from "../memory/log-dirty.js";
+import { P2M_LIMIT } from "../memory/p2m.js";
+import type { Xen } from "../xen.js";
+import type { Domain } from "./domain.js";
+import { ownPages, savedChannels, suspendDomain, xenstoreSubtree } from "./save.js";
+
+export interface MigrateOptions {
+  /** Where the guest process attaches afterwards (the target hypervisor's hypercall URL). */
+  readonly attachUrl: string;
+  readonly suspendTimeoutMs: number;
+  /** Pre-copy rounds after the first at most (libxc's max_iters is 5 too). */
+  readonly maxRounds?: number;
+  /** Stop pre-copy once a round has no more than this many dirty frames. */
+  readonly smallDirty?: number;
+}
+
+export interface RoundReport {
+  readonly round: number;
+  readonly pages: number;
+  /** The last round is the one sent while the guest was suspended. */
+  readonly suspended: boolean;
+}
+
+function dirtyPfns(xen: Xen, domain: Domain): number[] {
+  const { bitmap } = dirtyBitmap(xen, domain, P2M_LIMIT, true);
+  const pfns: number[] = [];
+  for (let i = 0; i < bitmap.length; i++) {
+    const byte = bitmap[i]!;
+    if (byte) for (let bit = 0; bit < 8; bit++) if (byte & (1 << bit)) pfns.push(i * 8 + bit);
+  }
+  return pfns;
+}
+
+/** The stream's chunks, round by round; `report` hears each round. */
+export async function* migrationStream(
+  xen: Xen,
+  domid: number,
+  options: MigrateOptions,
+  report: (round: RoundReport) => void = () => {},
+): AsyncGenerator<Uint8Array> {
+  const domain = xen.domains.live(domid);
+  if (!domain || domain.privileged || domain.awaitingAttach || domain.suspended)
+    throw errno("EINVAL", `dom${domid} cannot be migrated (no such running guest)`);
+  const maxRounds = options.maxRounds ?? 5;
+  const smallDirty = options.smallDirty ?? 50;
+  if (domain.logDirty) throw errno("EBUSY", `log-dirty is already on for dom${domid}`);
+  // Enabling cleans the marks: round 0 below reads every frame after this.
+  dirtyPfns(xen, domain);
+  domain.logDirty = true;
+  try {
+    const sent = new Set<number>();
+    yield* imageStart(
+      { name: domain.name, maxFrames: domain.maxFrames, domid, sessionKey: domain.sessionKey },
+      domain.grantTable.frames.map((f) => f.gpfn),
+    );
+    let pages = ownPages(domain);
+    for (const pfn of pages.keys()) sent.add(pfn);
+    yield* pageRecords(pages);
+    report({ round: 0, pages: pages.size, suspended: false });
+    let last = Number.POSITIVE_INFINITY;
+    for (let round = 1; round <= maxRounds; round++) {
+      // Let the guest run between rounds (its writes are what the next round is about).
+      await new Promise((resolve) => setImmediate(resolve));
+      const dirty = dirtyPfns(xen, domain);
+      pages = ownPages(domain, dirty);
+      for (const pfn of pages.keys()) sent.add(pfn);
+      if (pages.size > 0) yield* pageRecords(pages);
+      report({ round, pages: pages.size, suspended: false });
+      if (pages.size <= smallDirty || pages.size >= last) break;
+      last = pages.size;
+    }
+    await suspendDomain(xen, domid, options.suspendTimeoutMs, options.attachUrl);
+    const final = ownPages(domain, dirtyPfns(xen, domain));
+    const gone = [...sent].filter((pfn) => !domain.p2m.get(pfn) || domain.p2m.get(pfn)!.foreign);
+    if (final.size > 0 || gone.length > 0) yield* pageRecords(final, gone);
+    report({ round: -1, pages: final.size, suspended: true });
+    yield* imageEnd(savedChannels(domain), await xenstoreSubtree(xen, domid));
+  } finally {
+    domain.logDirty = false;
+  }
+}

@@ -109,8 +109,12 @@ export class XenSession extends EventEmitter<SessionEvents> {
   #droppedAt = 0;
   #attempt = 0;
   #endError: Error | undefined;
-  /** Where to attach after a suspend: another host's hypervisor after a migration. */
+  /** The hypervisor this domain is on (another host's after a migration). */
+  #url: string;
+  /** Where the domain will be restored after a suspend: the target's hypervisor when migrating. */
   #attachUrl: string | undefined;
+  /** Where it was suspended: a failed migration restores it there. */
+  #fallbackUrl: string | undefined;
   #suspendedAt = 0;
   #attachBusy = false;
   #attachRetry: number | undefined;
@@ -120,6 +124,7 @@ export class XenSession extends EventEmitter<SessionEvents> {
   private constructor(options: XenSessionOptions) {
     super();
     this.#options = options;
+    this.#url = options.url;
     this.#logger = options.logger ?? SILENT_LOGGER;
     this.#callTimeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
     this.#limits = options.limits ?? DEFAULT_WIRE_LIMITS;
@@ -192,7 +197,8 @@ export class XenSession extends EventEmitter<SessionEvents> {
    * (docs/migration.md#attach).
    */
   async suspend(attachUrl?: string): Promise<void> {
-    this.#attachUrl = attachUrl;
+    this.#attachUrl = attachUrl ?? this.#url;
+    this.#fallbackUrl = this.#url;
     await this.call({ schedOp: { cmd: SCHEDOP.shutdown, reason: SHUTDOWN.suspend } });
     if (this.#state !== "open") return;
     this.#state = "suspended";
@@ -202,7 +208,7 @@ export class XenSession extends EventEmitter<SessionEvents> {
 
   /** Where the hypervisor is now (after a migration, the target's). */
   get url(): string {
-    return this.#attachUrl ?? this.#options.url;
+    return this.#url;
   }
 
   /** Runs `hook` after each attach, before the calls queued while suspended are sent again. */
@@ -508,8 +514,11 @@ export class XenSession extends EventEmitter<SessionEvents> {
     let reply: Reply;
     this.#inbound.restart();
     this.#lastAcked = 0;
+    // Migrating: the target first, then (every other attempt) where it was, should that fail.
+    const target = this.#attachUrl ?? this.#url;
+    const url = attempt % 2 === 1 && this.#fallbackUrl ? this.#fallbackUrl : target;
     try {
-      reply = await this.#handshakeOn(this.#connect(this.url), 0, {
+      reply = await this.#handshakeOn(this.#connect(url), 0, {
         attach: { name: this.#options.name, sessionKey: this.#sessionKey },
       });
     } catch (error) {
@@ -521,6 +530,9 @@ export class XenSession extends EventEmitter<SessionEvents> {
     const result = reply.join;
     if (this.#state !== "suspended" || !result) return;
     const previous = this.#domid;
+    this.#url = url;
+    this.#attachUrl = undefined;
+    this.#fallbackUrl = undefined;
     this.#domid = result.domid ?? 0;
     this.#leaseMs = result.leaseMs ?? this.#leaseMs;
     this.#memoryPlace = result.memoryPath

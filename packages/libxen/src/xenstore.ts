@@ -105,11 +105,16 @@ export class XenStoreClient {
 
   /**
    * Registers every watch again (xs_resume in Linux): after an attach to a restored domain the
-   * store's connection is a new one. Each fires once right away, as a new watch does.
+   * store's connection is a new one. Each fires once right away, as a new watch does. EEXIST:
+   * the store kept it (the domain came back where it was, on the same connection).
    */
   async rewatch(): Promise<void> {
     await Promise.all(
-      [...this.#watches].map(([token, { path }]) => this.#call(XS.WATCH, XBT_NULL, [path, token])),
+      [...this.#watches].map(([token, { path }]) =>
+        this.#call(XS.WATCH, XBT_NULL, [path, token]).catch((error: unknown) => {
+          if (!(error instanceof XenError && error.code === "EEXIST")) throw error;
+        }),
+      ),
     );
   }
 

@@ -2,6 +2,7 @@
 // transports: a guest that keeps writing its own frames while log-dirty pre-copy rounds run
 // ends up on the target with every frame holding exactly what it last wrote; its process
 // attached to the target hypervisor, and the source no longer has it.
+import { once } from "node:events";
 import type { Hypervisor } from "@xenfs/hypervisor";
 import type { XenDomain } from "@xenfs/libxen";
 import { XEN_PAGE_SIZE } from "@xenfs/proto";
@@ -85,5 +86,45 @@ describe.each(TRANSPORTS)("xl migrate (%s transport)", (transport) => {
     expect(rounds.slice(1, -1).every((r) => r.pages < FRAMES)).toBe(true);
     expect(rounds.at(-1)).toMatchObject({ suspended: true });
     expect(writesAtMove).toBeGreaterThan(0);
+  });
+});
+
+describe.each(TRANSPORTS)("a migration the target refuses (%s transport)", (transport) => {
+  let source: Hypervisor;
+  let target: Hypervisor;
+  let guest: XenDomain;
+  let squatter: XenDomain;
+
+  beforeAll(async () => {
+    source = await startTestHypervisor();
+    target = await startTestHypervisor();
+    guest = await joinGuest(source, "clash", { memoryTransport: transport });
+    // The target already runs a domain of that name: its restore is refused (EEXIST).
+    squatter = await joinGuest(target, "clash", { memoryTransport: transport });
+    await guest.enableSuspend();
+  });
+  afterAll(async () => {
+    await guest?.close();
+    await squatter?.close();
+    await source?.close();
+    await target?.close();
+  });
+
+  it("fails with the target's error and leaves the guest running where it was, frames intact", async () => {
+    const gpfns = await guest.memory.populatePhysmap(8);
+    for (const gpfn of gpfns) await guest.memory.write(gpfn, 0, new Uint8Array(XEN_PAGE_SIZE).fill(gpfn));
+    const domid = guest.domid;
+    const attached = once(guest.session, "attached");
+    const captured = captureIo({ XEN_HYPERVISOR_HTTP: source.httpUrl, XEN_DOM0_TOKEN: DOM0_TOKEN });
+    expect(await runXl(["migrate", "clash", target.httpUrl], captured.io)).toBe(1);
+    expect(captured.stderr()).toMatch(/EEXIST/);
+    expect(await attached).toEqual([{ domid, previous: domid }]);
+    expect(guest.session.url).toBe(source.url);
+    for (const gpfn of gpfns) {
+      const bytes = await guest.memory.read(gpfn, 0, XEN_PAGE_SIZE);
+      expect(bytes.every((b) => b === gpfn)).toBe(true);
+    }
+    await guest.memory.write(gpfns[0]!, 0, Uint8Array.of(42));
+    expect(await guest.memory.read(gpfns[0]!, 0, 1)).toEqual(Uint8Array.of(42));
   });
 });

@@ -76,7 +76,8 @@ export interface MigrateResult {
 /**
  * `xl migrate`: the source streams the domain round by round (log-dirty pre-copy), the stream
  * goes as it comes into the target's restore; once the target holds the domain, the source's
- * suspended copy is destroyed and the guest process attaches at the target.
+ * suspended copy is destroyed and the guest process attaches at the target. If the target
+ * refuses it, the source keeps the domain and the process attaches there again.
  */
 export async function migrateDomain(
   source: AdminTarget,
@@ -96,7 +97,14 @@ export async function migrateDomain(
       },
     }),
   );
-  const restored = await admin(target, "/api/restore", counted);
+  let restored: Response;
+  try {
+    restored = await admin(target, "/api/restore", counted);
+  } catch (error) {
+    // As a failed xl migrate resumes the guest on the source: it attaches there again.
+    await admin(source, `/api/resume/${domid}`).catch(() => undefined);
+    throw error;
+  }
   const { domid: newDomid, name } = (await restored.json()) as { domid: number; name: string };
   await admin(source, `/api/domains/${domid}/destroy`);
   return { domid: newDomid, name, bytes, ms: Math.round(performance.now() - started) };

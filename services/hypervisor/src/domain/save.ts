@@ -128,3 +128,19 @@ export async function domainImage(xen: Xen, domain: Domain): Promise<DomainImage
     xenstore: await xenstoreSubtree(xen, domain.domid),
   };
 }
+
+/**
+ * A migration failed after the guest suspended: the domain stays here and its process attaches
+ * to it again (docs/migration.md#migrate), as a failed xl migrate resumes the guest on the source.
+ */
+export function resumeHere(xen: Xen, domid: number): Domain {
+  const domain = xen.domains.live(domid);
+  if (!domain) throw errno("ESRCH", `no domain ${domid}`);
+  if (!domain.suspended || domain.awaitingAttach) throw errno("EINVAL", `dom${domid} is not suspended`);
+  domain.logDirty = false;
+  domain.awaitingAttach = true;
+  // Its process sees the connection close and attaches, to the target first, then here.
+  domain.link.shutdown("migration failed: attach again");
+  xen.lifecycle.startLease(domain);
+  return domain;
+}

@@ -4,6 +4,7 @@
 //   POST /api/migrate/<domid>?attachUrl=ws://…[&timeoutMs=n] → the image of a live migration,
 //     streamed round by round while the guest runs; the guest ends suspended (the toolstack
 //     destroys it once the target has restored it) and attaches at attachUrl.
+//   POST /api/resume/<domid> → a migration failed after the suspend: the guest attaches here again.
 //   POST /api/restore, the image as the body → `{ domid, name }` of the restored domain, paused
 //     until its process attaches. The body is read and checked whole before anything is made.
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -12,7 +13,7 @@ import { XEN_PAGE_SIZE } from "@xenfs/proto";
 import { HttpError, type Route, sendJson } from "@xenfs/service-kit";
 import { migrationStream } from "../domain/migrate.js";
 import { restoreDomain } from "../domain/restore.js";
-import { domainImage, suspendDomain } from "../domain/save.js";
+import { domainImage, resumeHere, suspendDomain } from "../domain/save.js";
 import { HypercallError } from "../errors.js";
 import { newDomain } from "../session/handshake.js";
 import type { Xen } from "../xen.js";
@@ -123,8 +124,22 @@ async function migrate(
   }
 }
 
+/** POST /api/resume/<domid>: a failed migration's guest comes back here. */
+async function resume(xen: Xen, req: IncomingMessage, res: ServerResponse, rest: string): Promise<void> {
+  requireDom0Token(req, res, xen.config.dom0Token);
+  if (!/^\d{1,5}$/.test(rest)) throw new HttpError(404, "ENOENT", "POST /api/resume/<domid>");
+  const domain = await asHttp(async () => resumeHere(xen, Number(rest)));
+  sendJson(res, 200, { domid: domain.domid, name: domain.name });
+}
+
 export function migrationRoutes(xen: Xen): Route[] {
   return [
+    {
+      method: "POST",
+      path: "/api/resume",
+      prefix: true,
+      handler: (req, res, { rest }) => resume(xen, req, res, rest.replace(/^\//, "")),
+    },
     {
       method: "POST",
       path: "/api/migrate",

@@ -102,6 +102,7 @@ export function attach(xen: Xen, socket: WebSocket, seq: number, args: xen.Attac
   domain.awaitingAttach = false;
   domain.suspended = false;
   const session = sessionOf(domain);
+  session.renew();
   session.attach(socket);
   session.replyNow(seq, { status: 0, join: joinResult(xen, domain) });
   xen.lifecycle.unpause(domain);

@@ -40,7 +40,7 @@ export class Session implements DomainLink {
   private queue: Outbound[] = [];
   private held = false;
   private flushScheduled = false;
-  private readonly replay: ReplayBuffer;
+  private replay: ReplayBuffer;
   /** Run once the domain acknowledges the frame that carries what was queued before them. */
   private readonly onAcked: { seq: number | undefined; run: () => void }[] = [];
 
@@ -122,6 +122,20 @@ export class Session implements DomainLink {
   /** The domain is gone: nothing more will be acknowledged, so every waiter runs now. */
   settleAcked(): void {
     for (const waiter of this.onAcked.splice(0)) waiter.run();
+  }
+
+  /**
+   * A new session on the same domain (an attach): frames and calls numbered afresh, nothing
+   * queued, held or kept for replay from before — the domain's process re-sends what it did not
+   * see answered.
+   */
+  renew(): void {
+    this.outSeq = 0;
+    this.lastCallSeq = 0;
+    this.queue = [];
+    this.heldCalls.length = 0;
+    this.replay = new ReplayBuffer(this.deps.limits);
+    this.settleAcked();
   }
 
   /** Frames after `lastSeq` for a resuming domain; undefined when they cannot all be replayed. */

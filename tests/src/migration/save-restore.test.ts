@@ -131,4 +131,17 @@ describe.each(TRANSPORTS)("xl save and xl restore (%s transport)", (transport) =
     expect((await memory()).frames.used).toBe(usedBefore);
     expect(await names()).toEqual(namesBefore);
   });
+
+  it("gives up on a guest that does not suspend (ETIMEDOUT), withdraws the request, and leaves it running", async () => {
+    const deaf = await host.join(`deaf-${transport}`);
+    const res = await fetch(`${host.hv.httpUrl}/api/save/${deaf.domid}?timeoutMs=200`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${DOM0_TOKEN}` },
+    });
+    expect(res.status).toBe(504);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("ETIMEDOUT");
+    expect(await dom0.xs.read(`/local/domain/${deaf.domid}/control/shutdown`)).toBe("");
+    expect(await names()).toContain(`deaf-${transport}:${deaf.domid}`);
+    await deaf.memory.populatePhysmap(1);
+  });
 });

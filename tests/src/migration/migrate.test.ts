@@ -85,6 +85,11 @@ describe.each(TRANSPORTS)("xl migrate (%s transport)", (transport) => {
     expect(rounds.length).toBeGreaterThanOrEqual(3);
     expect(rounds.slice(1, -1).every((r) => r.pages < FRAMES)).toBe(true);
     expect(rounds.at(-1)).toMatchObject({ suspended: true });
+    // xl says the same, round by round.
+    const printed = captured.stdout().toString();
+    expect(printed).toMatch(new RegExp(`^round 0: ${rounds[0]!.pages} pages`, "m"));
+    expect(printed).toMatch(/^round \d+ \(suspended at \d+ ms\): \d+ pages/m);
+    expect(printed).toMatch(/^migration target: domain \d+ \(migrant-\w+\) running at http/m);
     expect(writesAtMove).toBeGreaterThan(0);
   });
 });

@@ -7,7 +7,7 @@ import { DEFAULT_HYPERVISOR_HTTP, type DomainAction, HypervisorApi } from "./api
 import { findDomain } from "./domain.js";
 import { infoLines, infoRecord } from "./info.js";
 import { LIST_HEADER, listJson, listLine, MEMORY_HEADER, memoryColumns } from "./list.js";
-import { migrateDomain, restoreDomain, saveDomain } from "./save.js";
+import { migrateDomain, migrationLines, restoreDomain, saveDomain } from "./save.js";
 
 function buildXl(io: Io): Command {
   const api = () =>
@@ -148,8 +148,8 @@ function buildXl(io: Io): Command {
         { base: host, token: options.token ?? target().token },
         domid,
       );
+      print(migrationLines(result));
       print([`migration target: domain ${result.domid} (${result.name}) running at ${host}`]);
-      print([`migrated ${result.bytes} bytes in ${result.ms} ms`]);
     });
 
   return xl;

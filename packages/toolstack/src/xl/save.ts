@@ -66,11 +66,21 @@ export async function restoreDomain(
   return (await res.json()) as { domid: number; name: string };
 }
 
+export interface MigrationRound {
+  readonly round: number;
+  readonly pages: number;
+  readonly suspended: boolean;
+  readonly atMs: number;
+  readonly suspendedAtMs?: number;
+}
+
 export interface MigrateResult {
   readonly domid: number;
   readonly name: string;
   readonly bytes: number;
   readonly ms: number;
+  /** The source's rounds (empty if it could not say). */
+  readonly rounds: readonly MigrationRound[];
 }
 
 /**
@@ -107,5 +117,23 @@ export async function migrateDomain(
   }
   const { domid: newDomid, name } = (await restored.json()) as { domid: number; name: string };
   await admin(source, `/api/domains/${domid}/destroy`);
-  return { domid: newDomid, name, bytes, ms: Math.round(performance.now() - started) };
+  const ms = Math.round(performance.now() - started);
+  const rounds = await fetch(new URL(`/api/migrate/${domid}`, source.base), {
+    headers: { authorization: `Bearer ${source.token}` },
+  })
+    .then((res) => (res.ok ? (res.json() as Promise<{ rounds: MigrationRound[] }>) : { rounds: [] }))
+    .then((body) => body.rounds)
+    .catch(() => []);
+  return { domid: newDomid, name, bytes, ms, rounds };
+}
+
+/** One line a round, as the source counted them, then the total. */
+export function migrationLines(result: MigrateResult): string[] {
+  const lines = result.rounds.map((r) =>
+    r.suspended
+      ? `round ${r.round} (suspended at ${r.suspendedAtMs} ms): ${r.pages} pages, sent by ${r.atMs} ms`
+      : `round ${r.round}: ${r.pages} pages, at ${r.atMs} ms`,
+  );
+  lines.push(`migrated ${result.bytes} bytes in ${result.ms} ms`);
+  return lines;
 }

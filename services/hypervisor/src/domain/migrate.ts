@@ -26,6 +26,10 @@ export interface RoundReport {
   readonly pages: number;
   /** The last round is the one sent while the guest was suspended. */
   readonly suspended: boolean;
+  /** When the round's records were made, from the migration's start. */
+  readonly atMs: number;
+  /** The last round: when the guest was asked to suspend (its downtime starts there). */
+  readonly suspendedAtMs?: number;
 }
 
 function dirtyPfns(xen: Xen, domain: Domain): number[] {
@@ -51,6 +55,8 @@ export async function* migrationStream(
   const maxRounds = options.maxRounds ?? 5;
   const smallDirty = options.smallDirty ?? 50;
   if (domain.logDirty) throw errno("EBUSY", `log-dirty is already on for dom${domid}`);
+  const started = performance.now();
+  const at = () => Math.round(performance.now() - started);
   // Enabling cleans the marks: round 0 below reads every frame after this.
   dirtyPfns(xen, domain);
   domain.logDirty = true;
@@ -63,24 +69,27 @@ export async function* migrationStream(
     let pages = ownPages(domain);
     for (const pfn of pages.keys()) sent.add(pfn);
     yield* pageRecords(pages);
-    report({ round: 0, pages: pages.size, suspended: false });
+    report({ round: 0, pages: pages.size, suspended: false, atMs: at() });
     let last = Number.POSITIVE_INFINITY;
-    for (let round = 1; round <= maxRounds; round++) {
+    let round = 1;
+    for (; round <= maxRounds; round++) {
       // Let the guest run between rounds (its writes are what the next round is about).
       await new Promise((resolve) => setImmediate(resolve));
       const dirty = dirtyPfns(xen, domain);
       pages = ownPages(domain, dirty);
       for (const pfn of pages.keys()) sent.add(pfn);
       if (pages.size > 0) yield* pageRecords(pages);
-      report({ round, pages: pages.size, suspended: false });
+      report({ round, pages: pages.size, suspended: false, atMs: at() });
       if (pages.size <= smallDirty || pages.size >= last) break;
       last = pages.size;
     }
+    round = Math.min(round, maxRounds) + 1;
+    const suspending = at();
     await suspendDomain(xen, domid, options.suspendTimeoutMs, options.attachUrl);
     const final = ownPages(domain, dirtyPfns(xen, domain));
     const gone = [...sent].filter((pfn) => !domain.p2m.get(pfn) || domain.p2m.get(pfn)!.foreign);
     if (final.size > 0 || gone.length > 0) yield* pageRecords(final, gone);
-    report({ round: -1, pages: final.size, suspended: true });
+    report({ round, pages: final.size, suspended: true, atMs: at(), suspendedAtMs: suspending });
     yield* imageEnd(savedChannels(domain), await xenstoreSubtree(xen, domid));
   } finally {
     domain.logDirty = false;

@@ -4,6 +4,7 @@
 //   POST /api/migrate/<domid>?attachUrl=ws://…[&timeoutMs=n] → the image of a live migration,
 //     streamed round by round while the guest runs; the guest ends suspended (the toolstack
 //     destroys it once the target has restored it) and attaches at attachUrl.
+//   GET /api/migrate/<domid> → `{ rounds }`: pages per round and when, of a migration sent from here.
 //   POST /api/resume/<domid> → a migration failed after the suspend: the guest attaches here again.
 //   POST /api/restore, the image as the body → `{ domid, name }` of the restored domain, paused
 //     until its process attaches. The body is read and checked whole before anything is made.
@@ -11,7 +12,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { ImageBuilder, StreamError, StreamReader, writeImage } from "@xenfs/libxen/stream";
 import { XEN_PAGE_SIZE } from "@xenfs/proto";
 import { HttpError, type Route, sendJson } from "@xenfs/service-kit";
-import { migrationStream } from "../domain/migrate.js";
+import { migrationStream, type RoundReport } from "../domain/migrate.js";
 import { restoreDomain } from "../domain/restore.js";
 import { domainImage, resumeHere, suspendDomain } from "../domain/save.js";
 import { HypercallError } from "../errors.js";
@@ -104,10 +105,10 @@ async function migrate(
   if (!/^wss?:\/\//.test(attachUrl))
     throw new HttpError(400, "EINVAL", "attachUrl must be the target's ws:// URL");
   const domid = Number(rest);
-  const rounds: unknown[] = [];
-  const stream = migrationStream(xen, domid, { attachUrl, suspendTimeoutMs: timeoutOf(url) }, (r) =>
-    rounds.push(r),
-  );
+  const rounds: RoundReport[] = [];
+  remember(domid, rounds);
+  const options = { attachUrl, suspendTimeoutMs: timeoutOf(url) };
+  const stream = migrationStream(xen, domid, options, (round) => rounds.push(round));
   // The first chunk is made before the answer starts, so a refusal is still an HTTP error.
   const first = await asHttp(() => stream.next());
   res.writeHead(200, { "content-type": "application/octet-stream" });
@@ -124,6 +125,16 @@ async function migrate(
   }
 }
 
+/** The rounds of the last migrations sent from here, by the domid they had (GET /api/migrate/<domid>). */
+const recent = new Map<number, RoundReport[]>();
+const RECENT = 16;
+
+function remember(domid: number, rounds: RoundReport[]): void {
+  recent.delete(domid);
+  recent.set(domid, rounds);
+  for (const old of recent.keys()) if (recent.size > RECENT) recent.delete(old);
+}
+
 /** POST /api/resume/<domid>: a failed migration's guest comes back here. */
 async function resume(xen: Xen, req: IncomingMessage, res: ServerResponse, rest: string): Promise<void> {
   requireDom0Token(req, res, xen.config.dom0Token);
@@ -134,6 +145,17 @@ async function resume(xen: Xen, req: IncomingMessage, res: ServerResponse, rest:
 
 export function migrationRoutes(xen: Xen): Route[] {
   return [
+    {
+      method: "GET",
+      path: "/api/migrate",
+      prefix: true,
+      handler: (req, res, { rest }) => {
+        requireDom0Token(req, res, xen.config.dom0Token);
+        const rounds = recent.get(Number(rest.replace(/^\//, "")));
+        if (!rounds) throw new HttpError(404, "ENOENT", "no migration of that domid sent from here");
+        sendJson(res, 200, { rounds });
+      },
+    },
     {
       method: "POST",
       path: "/api/resume",

@@ -114,15 +114,30 @@ async function migrate(
   res.writeHead(200, { "content-type": "application/octet-stream" });
   try {
     for (let next = first; !next.done; next = await stream.next()) {
-      if (!res.write(next.value)) await new Promise((resolve) => res.once("drain", resolve));
+      if (!res.write(next.value)) await drained(res);
     }
     res.end();
     xen.logger.info({ domid, rounds }, "domain sent");
   } catch (error) {
-    // The target sees a truncated image and restores nothing.
+    // The target sees a truncated image and restores nothing; log-dirty goes off.
+    await stream.return(undefined).catch(() => undefined);
     xen.logger.error({ err: error, domid }, "migration stream failed");
     res.destroy(error as Error);
   }
+}
+
+/** Resolves when the response can take more; throws when its connection went (xl stopped). */
+async function drained(res: ServerResponse): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.on("drain", done);
+    res.on("close", done);
+  });
+  if (res.destroyed || !res.writable) throw new Error("the migration's receiver went away");
 }
 
 /** The rounds of the last migrations sent from here, by the domid they had (GET /api/migrate/<domid>). */

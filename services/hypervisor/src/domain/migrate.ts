@@ -3,7 +3,7 @@
 // the last (cleaned before they are read, so nothing escapes) until the dirty set is small, stops
 // shrinking, or the round limit; then the guest is asked to suspend (and told where to attach),
 // the last dirty frames and the pfns that left go, then ports, XenStore and END.
-import { imageEnd, imageStart, pageRecords } from "@xenfs/libxen/stream";
+import { imageEnd, imageStart, pageRecords, STREAM_LIMITS } from "@xenfs/libxen/stream";
 import { errno } from "../errors.js";
 import { dirtyBitmap } from "../memory/log-dirty.js";
 import { P2M_LIMIT } from "../memory/p2m.js";
@@ -42,6 +42,27 @@ function dirtyPfns(xen: Xen, domain: Domain): number[] {
   return pfns;
 }
 
+/**
+ * PAGE_DATA for these pfns (those still the domain's), a batch at a time, letting the guest run
+ * between batches: a frame written after its batch was read is marked again for the next round.
+ * Answers how many pages went.
+ */
+async function* sendPages(
+  domain: Domain,
+  pfns: readonly number[],
+  sent: Set<number>,
+): AsyncGenerator<Uint8Array, number> {
+  let count = 0;
+  for (let i = 0; i < pfns.length; i += STREAM_LIMITS.maxBatch) {
+    const pages = ownPages(domain, pfns.slice(i, i + STREAM_LIMITS.maxBatch));
+    for (const pfn of pages.keys()) sent.add(pfn);
+    count += pages.size;
+    if (pages.size > 0) yield* pageRecords(pages);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return count;
+}
+
 /** The stream's chunks, round by round; `report` hears each round. */
 export async function* migrationStream(
   xen: Xen,
@@ -66,22 +87,16 @@ export async function* migrationStream(
       { name: domain.name, maxFrames: domain.maxFrames, domid, sessionKey: domain.sessionKey },
       domain.grantTable.frames.map((f) => f.gpfn),
     );
-    let pages = ownPages(domain);
-    for (const pfn of pages.keys()) sent.add(pfn);
-    yield* pageRecords(pages);
-    report({ round: 0, pages: pages.size, suspended: false, atMs: at() });
+    const all = [...domain.p2m].filter(([, e]) => !e.foreign).map(([pfn]) => pfn);
+    let count = yield* sendPages(domain, all, sent);
+    report({ round: 0, pages: count, suspended: false, atMs: at() });
     let last = Number.POSITIVE_INFINITY;
     let round = 1;
     for (; round <= maxRounds; round++) {
-      // Let the guest run between rounds (its writes are what the next round is about).
-      await new Promise((resolve) => setImmediate(resolve));
-      const dirty = dirtyPfns(xen, domain);
-      pages = ownPages(domain, dirty);
-      for (const pfn of pages.keys()) sent.add(pfn);
-      if (pages.size > 0) yield* pageRecords(pages);
-      report({ round, pages: pages.size, suspended: false, atMs: at() });
-      if (pages.size <= smallDirty || pages.size >= last) break;
-      last = pages.size;
+      count = yield* sendPages(domain, dirtyPfns(xen, domain), sent);
+      report({ round, pages: count, suspended: false, atMs: at() });
+      if (count <= smallDirty || count >= last) break;
+      last = count;
     }
     round = Math.min(round, maxRounds) + 1;
     const suspending = at();

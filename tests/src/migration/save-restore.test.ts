@@ -58,6 +58,15 @@ describe.each(TRANSPORTS)("xl save and xl restore (%s transport)", (transport) =
     for (const gpfn of gpfns) await guest.memory.write(gpfn, 0, pattern(gpfn));
     const ref = await guest.grants.grantAccess(0, gpfns[3]!, { readonly: true });
     const port = await guest.events.allocUnbound(0);
+    // A second port, bound by dom0, masked, with an event pending: it travels in the image.
+    const signalled = await guest.events.allocUnbound(0);
+    const dom0Port = await dom0.events.bindInterdomain(guest.domid, signalled);
+    await guest.events.mask(signalled);
+    await dom0.events.send(dom0Port);
+    let delivered = 0;
+    guest.events.on(signalled, () => {
+      delivered++;
+    });
     await guest.xs.write("data/kept", "in the image");
     const before = (await guest.session.call({ memTranslate: { gpfns } })).memTranslate?.mfns;
     let suspended = 0;
@@ -103,6 +112,11 @@ describe.each(TRANSPORTS)("xl save and xl restore (%s transport)", (transport) =
     await dom0.grants.unmapGrantRef(mapped.handle);
     expect(await guest.events.status(port)).toMatchObject({ status: "unbound", remoteDom: 0 });
     expect(await guest.grants.querySize()).toMatchObject({ nrFrames: table.length });
+    // The pending event is delivered once the port is unmasked on the restored domain.
+    expect(delivered).toBe(0);
+    expect(await guest.events.status(signalled)).toMatchObject({ status: "unbound", remoteDom: 0 });
+    await guest.events.unmask(signalled);
+    await until("the pending event", async () => delivered === 1);
     // It writes, and the new frames take it.
     await guest.memory.write(gpfns[0]!, 0, Uint8Array.of(1, 2, 3));
     expect(await guest.memory.read(gpfns[0]!, 0, 3)).toEqual(Uint8Array.of(1, 2, 3));

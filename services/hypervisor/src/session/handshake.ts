@@ -105,6 +105,8 @@ export function attach(xen: Xen, socket: WebSocket, seq: number, args: xen.Attac
   session.renew();
   session.attach(socket);
   session.replyNow(seq, { status: 0, join: joinResult(xen, domain) });
+  // Ports that were pending in the image (or went pending since) are delivered now.
+  if (domain.evtchn.upcallPending) session.raiseEvents();
   xen.lifecycle.unpause(domain);
   xen.logger.info({ domid: domain.domid, name: domain.name }, "restored domain attached");
   return domain;

@@ -11,6 +11,12 @@ import { type MemoryTransport, SharedMemory } from "./shared-memory.js";
 import { XenStoreClient } from "./xenstore.js";
 import { XsHypercallTransport } from "./xs-hypercall.js";
 
+/** Relative to the domain's home path, so the watch follows it to a restored domain's new one. */
+const CONTROL_SHUTDOWN = "control/shutdown";
+const CONTROL_ATTACH_URL = "control/attach-url";
+
+export type SuspendHook = () => Promise<void> | void;
+
 export class XenDomain {
   readonly memory: Memory;
   readonly grants: GrantTable;
@@ -20,6 +26,9 @@ export class XenDomain {
   /** XENMEM_sharing_op (dom0 only). */
   readonly sharing: MemSharing;
   readonly #memoryReporter: MemoryReporter;
+  readonly #suspendHooks: SuspendHook[] = [];
+  readonly #resumeHooks: SuspendHook[] = [];
+  #suspending = false;
 
   private constructor(
     readonly session: XenSession,
@@ -33,6 +42,50 @@ export class XenDomain {
     this.sharing = new MemSharing(session);
     session.once("lost", () => this.memory.close());
     this.#memoryReporter = new MemoryReporter(session, session.memoryReportMs);
+    session.onAttach(async () => {
+      await this.memory.reattach(session.memoryPlace);
+      await this.xs.rewatch();
+      for (const hook of this.#resumeHooks) await hook();
+      this.#suspending = false;
+    });
+  }
+
+  /**
+   * Watches `control/shutdown` as a PV guest's kernel does, and suspends when the toolstack
+   * writes `suspend` there: the request is acknowledged (the key emptied), the suspend hooks run
+   * (frontends disconnect), then SCHEDOP_shutdown(SHUTDOWN_suspend). After the domain is restored
+   * and this process attached, the resume hooks run (frontends reconnect). docs/migration.md#suspend
+   */
+  async enableSuspend(): Promise<void> {
+    await this.xs.watch(CONTROL_SHUTDOWN, "xenfs-suspend", () => void this.#onShutdownRequest());
+  }
+
+  /** Runs before the domain suspends (a frontend disconnects). */
+  onSuspend(hook: SuspendHook): void {
+    this.#suspendHooks.push(hook);
+  }
+
+  /** Runs after the process attached to its restored domain (a frontend reconnects). */
+  onResume(hook: SuspendHook): void {
+    this.#resumeHooks.push(hook);
+  }
+
+  async #onShutdownRequest(): Promise<void> {
+    if (this.#suspending) return;
+    const request = await this.xs.read(CONTROL_SHUTDOWN).catch(() => "");
+    if (request !== "suspend" || this.#suspending) return;
+    this.#suspending = true;
+    try {
+      // Migrating: the toolstack names the target hypervisor the restored domain will be on.
+      const target = await this.xs.read(CONTROL_ATTACH_URL).catch(() => "");
+      await this.xs.write(CONTROL_SHUTDOWN, "");
+      for (const hook of this.#suspendHooks) await hook();
+      this.memory.hold();
+      await this.session.suspend(target || undefined);
+    } catch (error) {
+      this.#suspending = false;
+      this.session.reportError(error as Error);
+    }
   }
 
   /** Joins the hypervisor as a new domain (dom0 when given `XEN_DOM0_TOKEN`). */

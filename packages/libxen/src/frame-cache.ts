@@ -138,6 +138,11 @@ export class FrameCache {
     return copy;
   }
 
+  /** The frames held, by gpfn. */
+  gpfns(): number[] {
+    return [...this.#frames.keys()];
+  }
+
   /** `frame_update`: ignored for frames not held (a later fetch includes it). */
   applyUpdate(gpfn: number, offset: number, data: Uint8Array): void {
     if (offset + data.length > XEN_PAGE_SIZE) return;

@@ -41,6 +41,12 @@ export class InboundOrder<T> {
     this.#early.clear();
   }
 
+  /** A new session (an attach to a restored domain) numbers its frames from 1 again. */
+  restart(): void {
+    this.#early.clear();
+    this.#lastSeen = 0;
+  }
+
   #take(seq: number, frame: T | typeof HANDLED): T[] {
     if (seq <= this.#lastSeen || this.#early.has(seq)) return [];
     const before = this.#lastSeen;

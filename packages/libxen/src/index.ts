@@ -1,8 +1,8 @@
 export type { AtomicWidth } from "./atomic.js";
 export { Balloon, type BalloonStatus } from "./balloon.js";
-export { XenDomain } from "./domain.js";
+export { type SuspendHook, XenDomain } from "./domain.js";
 export { DOMAIN_ENV } from "./domain-env.js";
-export { type DomainInfo, type DomainStateName, Domctl } from "./domctl.js";
+export { bitmapPfns, type DomainInfo, type DomainStateName, Domctl } from "./domctl.js";
 export { XenError } from "./errors.js";
 export { EventChannel, type EventHandler, type EvtchnStatName, type EvtchnStatus } from "./event-channel.js";
 export { FrameCache, FrameCopy, type UpdateListener } from "./frame-cache.js";
@@ -36,7 +36,13 @@ export { MemSharing, type Nominated } from "./mem-sharing.js";
 export { type CopyToWriteFault, Memory } from "./memory.js";
 export { type CallHooks, MulticallBatcher } from "./multicall.js";
 export { ProcessFaults, splitOwnFaults } from "./process-faults.js";
-export { type SessionEvents, type UpcallListener, XenSession, type XenSessionOptions } from "./session.js";
+export {
+  type AttachHook,
+  type SessionEvents,
+  type UpcallListener,
+  XenSession,
+  type XenSessionOptions,
+} from "./session.js";
 export { MEMORY_TRANSPORTS, type MemoryPlace, type MemoryTransport, SharedMemory } from "./shared-memory.js";
 export { ShmFrame } from "./shm-frame.js";
 export { type WatchCallback, XBT_NULL, XenStoreClient, type XsOps, type XsPerm } from "./xenstore.js";

@@ -13,7 +13,7 @@ import { FrameCache, type FrameCopy } from "./frame-cache.js";
 import { FramePage } from "./frame-page.js";
 import { checkGpfn, checkRange } from "./range.js";
 import type { XenSession } from "./session.js";
-import type { MemoryTransport, SharedMemory } from "./shared-memory.js";
+import { type MemoryPlace, type MemoryTransport, SharedMemory } from "./shared-memory.js";
 import { ShmFrame } from "./shm-frame.js";
 import type { Reply } from "./wire.js";
 
@@ -49,10 +49,15 @@ export class Memory {
   readonly #faultListeners = new Set<(fault: CopyToWriteFault) => void>();
   #faultCount = 0;
 
+  #shm: SharedMemory | undefined;
+  /** Suspended: in-place access waits until the frames are rebound after an attach. */
+  #gate: { promise: Promise<void>; release: () => void } | undefined;
+
   constructor(
     private readonly session: XenSession,
-    private readonly shm?: SharedMemory,
+    shm?: SharedMemory,
   ) {
+    this.#shm = shm;
     session.onUpcall("frameUpdate", (u) =>
       this.#cache.applyUpdate(u.gpfn ?? 0, u.offset ?? 0, u.data ?? NO_BYTES),
     );
@@ -90,7 +95,7 @@ export class Memory {
   }
 
   get transport(): MemoryTransport {
-    return this.shm ? "shm" : "socket";
+    return this.#shm ? "shm" : "socket";
   }
 
   /** XENMEM_populate_physmap: `count` new frames of this domain's reservation. */
@@ -110,7 +115,7 @@ export class Memory {
     for (const gpfn of gpfns) checkGpfn("decrease_reservation", gpfn);
     this.#takeDeferred();
     // shm: let go before the hypervisor may hand them to someone else.
-    if (this.shm) for (const gpfn of gpfns) this.drop(gpfn);
+    if (this.#shm) for (const gpfn of gpfns) this.drop(gpfn);
     const reply = await this.session.call(
       { decreaseReservation: { gpfns: [...gpfns] } },
       {
@@ -127,7 +132,8 @@ export class Memory {
     checkGpfn("mem_read", gpfn);
     checkRange("mem_read", offset, length);
     this.#takeDeferred();
-    if (this.shm) {
+    if (this.#gate) await this.#gate.promise;
+    if (this.#shm) {
       // Read now, not after a microtask: what the caller sees is memory at the call.
       const held = this.#frames.get(gpfn);
       return (held ?? (await this.#shmFrame(gpfn))).read(offset, length);
@@ -140,7 +146,8 @@ export class Memory {
    * (and nothing copied) when the frame is not held, so the caller takes the asynchronous read().
    */
   readHeld(gpfn: number, offset: number, length: number, target: Uint8Array, at: number): boolean {
-    if (this.shm) {
+    if (this.#gate) return false;
+    if (this.#shm) {
       const frame = this.#frames.get(gpfn);
       frame?.readInto(offset, length, target, at);
       return frame !== undefined;
@@ -163,8 +170,8 @@ export class Memory {
     target: Uint8Array,
     at: number,
   ): boolean {
-    const shm = this.shm;
-    if (!shm) return false;
+    const shm = this.#shm;
+    if (!shm || this.#gate) return false;
     const frames: ShmFrame[] = [];
     for (const gpfn of gpfns) {
       const frame = this.#frames.get(gpfn);
@@ -198,7 +205,8 @@ export class Memory {
       throw XenError.errno("EINVAL", "mem_write", `${data.length} bytes leave ${gpfns.length} frames`);
     for (const gpfn of gpfns) checkGpfn("mem_write", gpfn);
     this.#takeDeferred();
-    const shm = this.shm;
+    if (this.#gate) await this.#gate.promise;
+    const shm = this.#shm;
     if (!shm) {
       const pages = Math.ceil(data.length / XEN_PAGE_SIZE);
       const writes = gpfns
@@ -237,7 +245,8 @@ export class Memory {
    */
   async write(gpfn: number, offset: number, data: Uint8Array): Promise<void> {
     this.#takeDeferred();
-    if (this.shm) {
+    if (this.#gate) await this.#gate.promise;
+    if (this.#shm) {
       checkGpfn("mem_write", gpfn);
       checkRange("mem_write", offset, data.length);
       const held = this.#frames.get(gpfn);
@@ -289,7 +298,7 @@ export class Memory {
   async forget(gpfns: readonly number[]): Promise<void> {
     for (const gpfn of gpfns) checkGpfn("mem_forget", gpfn);
     this.#takeDeferred();
-    if (this.shm) return; // no copies on shm: nothing to forget
+    if (this.#shm) return; // no copies on shm: nothing to forget
     for (const gpfn of gpfns) this.#cache.drop(gpfn);
     await this.session.call({ memForget: { gpfns: [...gpfns] } });
   }
@@ -301,7 +310,7 @@ export class Memory {
   async page(gpfn: number, options: { write?: boolean } = {}): Promise<FramePage> {
     checkGpfn("mem_read", gpfn);
     this.#takeDeferred();
-    if (this.shm) {
+    if (this.#shm) {
       // A synchronous view cannot take the fault on its first store: `write` takes it now.
       const frame = options.write ? await this.#writableShmFrame(gpfn) : await this.#shmFrame(gpfn);
       return new FramePage(gpfn, frame, (_, offset, data) => frame.write(offset, data));
@@ -333,7 +342,7 @@ export class Memory {
 
   /** Whether the frame is readable at once: held in place (shm) or as a coherent copy (socket). */
   holds(gpfn: number): boolean {
-    if (this.shm) return this.#frames.has(gpfn);
+    if (this.#shm) return this.#frames.has(gpfn);
     return this.#cache.get(gpfn)?.loaded === true;
   }
 
@@ -351,7 +360,7 @@ export class Memory {
 
   /** Own frames and the machine frames behind them, as populate_physmap or setup_table named them. */
   noteFrames(gpfns: readonly number[], mfns: readonly number[]): void {
-    if (!this.shm || mfns.length !== gpfns.length) return;
+    if (!this.#shm || mfns.length !== gpfns.length) return;
     for (const [i, gpfn] of gpfns.entries()) this.#learn(gpfn, mfns[i]!, false);
   }
 
@@ -364,15 +373,70 @@ export class Memory {
     this.#frames.delete(gpfn);
   }
 
+  /**
+   * After an attach to a restored domain: the same pfns with the same bytes, at new machine
+   * frames. shm: the memory file is opened again if it is another one (another host), the
+   * hypervisor told the domain is on shm, and every frame held is rebound to its new mfn (a
+   * frame no longer there, such as a grant mapping, is dropped). socket: every copy is fetched
+   * again, which also registers it for updates with the new hypervisor.
+   */
+  async reattach(place: MemoryPlace | undefined): Promise<void> {
+    try {
+      await this.#rebind(place);
+    } finally {
+      this.#gate?.release();
+      this.#gate = undefined;
+    }
+  }
+
+  /**
+   * The domain is about to suspend: reads and writes in place wait from now until reattach()
+   * (the frames behind them are about to be copied, then freed). Writes through a FramePage
+   * are not held: rings are quiet by then (frontends disconnect before a suspend).
+   */
+  hold(): void {
+    if (this.#gate) return;
+    let release = () => {};
+    const promise = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    this.#gate = { promise, release };
+  }
+
+  async #rebind(place: MemoryPlace | undefined): Promise<void> {
+    let shm = this.#shm;
+    if (!shm) {
+      await Promise.all(this.#cache.gpfns().map((gpfn) => this.refresh(gpfn).catch(() => this.drop(gpfn))));
+      return;
+    }
+    if (!place)
+      throw XenError.errno("EFAULT", "memory", "the restored domain's hypervisor named no memory file");
+    if (place.path !== shm.place.path || place.ino !== shm.place.ino) {
+      shm.close();
+      shm = SharedMemory.open(place);
+      this.#shm = shm;
+    }
+    await this.session.call({ memTransport: { transport: "shm" } });
+    // One call per frame, issued together (one multicall): a frame gone fails alone.
+    await Promise.all(
+      [...this.#frames.keys()].map(async (gpfn) => {
+        const reply = await this.session.call({ memTranslate: { gpfns: [gpfn] } }).catch(() => undefined);
+        const mfn = reply?.memTranslate?.mfns?.[0];
+        if (mfn === undefined) this.drop(gpfn);
+        else this.#frames.get(gpfn)?.rebind(mfn, shm);
+      }),
+    );
+  }
+
   /** The session ended: no frame is this domain's any more. */
   close(): void {
     for (const frame of this.#frames.values()) frame.invalidate();
     this.#frames.clear();
-    this.shm?.close();
+    this.#shm?.close();
   }
 
   #learn(gpfn: number, mfn: number, readonly: boolean, copyToWrite = false): void {
-    const shm = this.shm;
+    const shm = this.#shm;
     if (!shm) return;
     const known = this.#frames.get(gpfn);
     if (known?.mfn === mfn && known.readonly === readonly && known.copyToWrite === copyToWrite) return;
@@ -390,7 +454,7 @@ export class Memory {
 
   /** shm: atomics run in the hypervisor, which would fault; fault first so the new mfn is known. */
   async #faultBeforeAtomic(gpfn: number): Promise<void> {
-    if (!this.shm) return;
+    if (!this.#shm) return;
     const frame = this.#frames.get(gpfn) ?? (await this.#shmFrame(gpfn));
     if (frame.copyToWrite) await this.#fault([gpfn]);
   }

@@ -49,6 +49,8 @@ export interface XenSessionOptions {
    * In-process tests record the reason instead; the call that met the rule then fails.
    */
   crash?: (reason: string) => void;
+  /** How long a suspended domain waits to be restored before the session is lost. Default 120 s. */
+  suspendMs?: number;
 }
 
 export interface SessionEvents {
@@ -57,7 +59,12 @@ export interface SessionEvents {
   /** The lease ran out (or the hypervisor refused the resume): the domain is gone. */
   lost: [error: XenError];
   resumed: [info: { lastCallSeq: number }];
+  /** The domain was restored (or migrated) and this process took it up again: a new domid. */
+  attached: [info: { domid: number; previous: number }];
 }
+
+/** Runs after an attach, before the calls queued while suspended are sent again. */
+export type AttachHook = () => Promise<void>;
 
 export type UpcallBody<K extends UpcallKind> = NonNullable<Upcall[K]>;
 export type UpcallListener<K extends UpcallKind> = (body: UpcallBody<K>) => void;
@@ -70,7 +77,10 @@ const CLOSE_SHUTDOWN_WAIT_MS = 1_000;
 /** Frames held while waiting for a missing one; beyond this the session resumes at once. */
 const EARLY_LIMIT = 1_024;
 
-type State = "connecting" | "open" | "resuming" | "closed" | "lost";
+type State = "connecting" | "open" | "resuming" | "suspended" | "attaching" | "closed" | "lost";
+
+/** How long a suspended domain waits to be restored somewhere before it gives up. */
+const DEFAULT_SUSPEND_MS = 120_000;
 
 interface Inflight {
   readonly batch: Batch;
@@ -107,6 +117,16 @@ export class XenSession extends EventEmitter<SessionEvents> {
   #droppedAt = 0;
   #attempt = 0;
   #endError: Error | undefined;
+  /** The hypervisor this domain is on (another host's after a migration). */
+  #url: string;
+  /** Where the domain will be restored after a suspend: the target's hypervisor when migrating. */
+  #attachUrl: string | undefined;
+  /** Where it was suspended: a failed migration restores it there. */
+  #fallbackUrl: string | undefined;
+  #suspendedAt = 0;
+  #attachBusy = false;
+  #attachRetry: number | undefined;
+  #attachHooks: AttachHook[] = [];
   readonly #housekeeping: NodeJS.Timeout;
   /** The crash rules this domain's process applies: its own XEN_FAULTS, or set on it at run time. */
   readonly processFaults = new ProcessFaults();
@@ -114,6 +134,7 @@ export class XenSession extends EventEmitter<SessionEvents> {
   private constructor(options: XenSessionOptions) {
     super();
     this.#options = options;
+    this.#url = options.url;
     this.#logger = options.logger ?? SILENT_LOGGER;
     this.#callTimeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
     this.#limits = options.limits ?? DEFAULT_WIRE_LIMITS;
@@ -190,6 +211,32 @@ export class XenSession extends EventEmitter<SessionEvents> {
     return () => set.delete(entry);
   }
 
+  /**
+   * SCHEDOP_shutdown(SHUTDOWN_suspend): the domain stops here and waits to be saved. Calls issued
+   * from now on are kept, not sent; once the hypervisor has closed the old domain, the session
+   * attaches to the restored one (at `attachUrl`, else the same hypervisor) and sends them
+   * (docs/migration.md#attach).
+   */
+  async suspend(attachUrl?: string): Promise<void> {
+    this.#attachUrl = attachUrl ?? this.#url;
+    this.#fallbackUrl = this.#url;
+    await this.call({ schedOp: { cmd: SCHEDOP.shutdown, reason: SHUTDOWN.suspend } });
+    if (this.#state !== "open") return;
+    this.#state = "suspended";
+    this.#suspendedAt = Date.now();
+    this.#logger.info({ domid: this.#domid, attachUrl }, "suspended");
+  }
+
+  /** Where the hypervisor is now (after a migration, the target's). */
+  get url(): string {
+    return this.#url;
+  }
+
+  /** Runs `hook` after each attach, before the calls queued while suspended are sent again. */
+  onAttach(hook: AttachHook): void {
+    this.#attachHooks.push(hook);
+  }
+
   /** Emits 'error' when someone listens, else logs: a fire-and-forget failure never crashes. */
   reportError(error: Error): void {
     if (this.listenerCount("error") > 0) this.emit("error", error);
@@ -247,8 +294,8 @@ export class XenSession extends EventEmitter<SessionEvents> {
     this.#logger.info({ domid: this.#domid, leaseMs: this.#leaseMs }, "joined");
   }
 
-  #connect(): WebSocket {
-    const ws = new WebSocket(this.#options.url, {
+  #connect(url = this.#options.url): WebSocket {
+    const ws = new WebSocket(url, {
       perMessageDeflate: false,
       maxPayload: this.#limits.maxFrameBytes,
     });
@@ -263,13 +310,14 @@ export class XenSession extends EventEmitter<SessionEvents> {
       // During join or resume the handshake's owner decides what comes next.
       if (this.#handshake) this.#handshake.reject(closed);
       else if (this.#state === "open" || this.#state === "resuming") this.#drop(closed.message);
+      else if (this.#state === "suspended") this.#attachSoon(0);
     });
     return ws;
   }
 
   /** Sends the first frame of a connection (join or resume) and waits for its reply. */
   #handshakeOn(ws: WebSocket, seq: number, call: Hypercall): Promise<Reply> {
-    const op = call.join ? "join" : "resume";
+    const op = call.join ? "join" : call.attach ? "attach" : "resume";
     return new Promise<Reply>((resolve, reject) => {
       // The reply itself may be lost to a fault: give up on this connection after a while.
       const timer = setTimeout(() => {
@@ -431,7 +479,7 @@ export class XenSession extends EventEmitter<SessionEvents> {
     }
     let reply: Reply;
     try {
-      reply = await this.#handshakeOn(this.#connect(), 0, {
+      reply = await this.#handshakeOn(this.#connect(this.url), 0, {
         resume: { domid: this.#domid, sessionKey: this.#sessionKey, lastSeq: this.#inbound.lastSeen },
       });
     } catch (error) {
@@ -456,6 +504,78 @@ export class XenSession extends EventEmitter<SessionEvents> {
       "session resumed",
     );
     this.emit("resumed", { lastCallSeq });
+  }
+
+  /** One attach attempt at a time: a refused attempt's socket also closes, and must not start another. */
+  #attachSoon(attempt: number): void {
+    if (this.#attachBusy) return;
+    this.#attachBusy = true;
+    this.#discardSocket();
+    const wait = attempt === 0 ? 0 : backoffDelay(RESUME_BACKOFF, attempt);
+    setTimeout(() => {
+      void this.#attach(attempt).finally(() => {
+        this.#attachBusy = false;
+        if (this.#attachRetry !== undefined) {
+          const next = this.#attachRetry;
+          this.#attachRetry = undefined;
+          this.#attachSoon(next);
+        }
+      });
+    }, wait);
+  }
+
+  /** Takes up the restored domain: a fresh session on its hypervisor, the queued calls renumbered. */
+  async #attach(attempt: number): Promise<void> {
+    if (this.#state !== "suspended") return;
+    const limitMs = this.#options.suspendMs ?? DEFAULT_SUSPEND_MS;
+    if (Date.now() - this.#suspendedAt > limitMs) {
+      this.#lose(XenError.errno("ESRCH", "attach", `not restored within ${limitMs} ms; the domain is gone`));
+      return;
+    }
+    let reply: Reply;
+    this.#inbound.restart();
+    this.#lastAcked = 0;
+    // Migrating: the target first, then (every other attempt) where it was, should that fail.
+    const target = this.#attachUrl ?? this.#url;
+    const url = attempt % 2 === 1 && this.#fallbackUrl ? this.#fallbackUrl : target;
+    try {
+      reply = await this.#handshakeOn(this.#connect(url), 0, {
+        attach: { name: this.#options.name, sessionKey: this.#sessionKey },
+      });
+    } catch (error) {
+      // Not restored yet (EACCES), or the target is not up: try again.
+      this.#logger.debug({ err: error, attempt }, "attach refused; retrying");
+      if (this.#state === "suspended") this.#attachRetry = attempt + 1;
+      return;
+    }
+    const result = reply.join;
+    if (this.#state !== "suspended" || !result) return;
+    const previous = this.#domid;
+    this.#url = url;
+    this.#attachUrl = undefined;
+    this.#fallbackUrl = undefined;
+    this.#domid = result.domid ?? 0;
+    this.#leaseMs = result.leaseMs ?? this.#leaseMs;
+    this.#memoryPlace = result.memoryPath
+      ? { path: result.memoryPath, frames: result.memoryFrames ?? 0, ino: Number(result.memoryIno ?? 0) }
+      : undefined;
+    // The new session numbers calls afresh above 0; the queued ones go after the hooks' calls.
+    const queued = [...this.#inflight.values()].map((i) => i.batch);
+    this.#inflight.clear();
+    this.#state = "open";
+    this.#logger.info(
+      { domid: this.#domid, previous, queued: queued.length },
+      "attached to the restored domain",
+    );
+    for (const hook of this.#attachHooks) {
+      try {
+        await hook();
+      } catch (error) {
+        this.reportError(error as Error);
+      }
+    }
+    for (const batch of queued) this.#dispatch(batch);
+    this.emit("attached", { domid: this.#domid, previous });
   }
 
   #lose(error: XenError): void {

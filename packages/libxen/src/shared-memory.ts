@@ -1,9 +1,11 @@
 // The host's machine memory as this process reaches it on the shm transport: the hypervisor's
 // memory file, opened here and read and written in place with positioned reads and writes
 // (synchronous, Node built-ins only). Machine frame mfn is at byte mfn × 4096. Which frames this
-// domain may touch is Memory's business; this only moves bytes.
+// domain may touch is Memory's business; this only moves bytes. Every write in place is followed
+// by setting the frames' dirty bytes after the frames (proto's memory-file layout), so the
+// hypervisor's log-dirty sees writes it never handles (docs/design.md#log-dirty).
 import { closeSync, fstatSync, openSync, readSync, writeSync } from "node:fs";
-import { XEN_PAGE_SIZE } from "@xenfs/proto";
+import { dirtyMapOffset, memoryFileBytes, XEN_PAGE_SIZE } from "@xenfs/proto";
 import { XenError } from "./errors.js";
 
 /** Where the hypervisor said machine memory is (JoinResult). */
@@ -15,6 +17,13 @@ export interface MemoryPlace {
 
 export const MEMORY_TRANSPORTS = ["shm", "socket"] as const;
 export type MemoryTransport = (typeof MEMORY_TRANSPORTS)[number];
+
+let ONES = new Uint8Array(1).fill(1);
+
+function ones(n: number): Uint8Array {
+  if (ONES.length < n) ONES = new Uint8Array(n).fill(1);
+  return ONES.subarray(0, n);
+}
 
 export class SharedMemory {
   #fd: number | undefined;
@@ -31,10 +40,10 @@ export class SharedMemory {
     const fd = openSync(place.path, "r+");
     try {
       const st = fstatSync(fd);
-      if (st.size !== place.frames * XEN_PAGE_SIZE || st.ino !== place.ino) {
+      if (st.size !== memoryFileBytes(place.frames) || st.ino !== place.ino) {
         throw new Error(
           `${place.path} is ${st.size} bytes, inode ${st.ino}; the hypervisor's is ` +
-            `${place.frames * XEN_PAGE_SIZE} bytes, inode ${place.ino}`,
+            `${memoryFileBytes(place.frames)} bytes, inode ${place.ino}`,
         );
       }
     } catch (error) {
@@ -59,6 +68,12 @@ export class SharedMemory {
     const position = mfn * XEN_PAGE_SIZE + offset;
     let done = 0;
     while (done < data.length) done += writeSync(fd, data, done, data.length - done, position + done);
+    // After the bytes, never before: a mark cleared between them would let this write escape.
+    const last = Math.floor((position + Math.max(data.length, 1) - 1) / XEN_PAGE_SIZE);
+    const marks = last - mfn + 1;
+    const at = dirtyMapOffset(this.place.frames) + mfn;
+    done = 0;
+    while (done < marks) done += writeSync(fd, ones(marks), done, marks - done, at + done);
   }
 
   close(): void {

@@ -10,15 +10,31 @@ const NO_UPDATES = () => {};
 
 export class ShmFrame implements FrameAccess {
   #valid = true;
+  #mfn: number;
 
   constructor(
     readonly gpfn: number,
-    readonly mfn: number,
+    mfn: number,
     readonly readonly: boolean,
-    private readonly memory: SharedMemory,
+    private memory: SharedMemory,
     /** Read-only in place until Memory takes the Copy-To-Write fault (docs/design.md#copy-to-write). */
     readonly copyToWrite = false,
-  ) {}
+  ) {
+    this.#mfn = mfn;
+  }
+
+  get mfn(): number {
+    return this.#mfn;
+  }
+
+  /**
+   * The domain was restored: the same frame is now at another machine frame (maybe in another
+   * host's memory file). Pages viewing it keep working (docs/migration.md#attach).
+   */
+  rebind(mfn: number, memory: SharedMemory): void {
+    this.#mfn = mfn;
+    this.memory = memory;
+  }
 
   get valid(): boolean {
     return this.#valid;

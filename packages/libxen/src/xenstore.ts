@@ -103,6 +103,21 @@ export class XenStoreClient {
     }
   }
 
+  /**
+   * Registers every watch again (xs_resume in Linux): after an attach to a restored domain the
+   * store's connection is a new one. Each fires once right away, as a new watch does. EEXIST:
+   * the store kept it (the domain came back where it was, on the same connection).
+   */
+  async rewatch(): Promise<void> {
+    await Promise.all(
+      [...this.#watches].map(([token, { path }]) =>
+        this.#call(XS.WATCH, XBT_NULL, [path, token]).catch((error: unknown) => {
+          if (!(error instanceof XenError && error.code === "EEXIST")) throw error;
+        }),
+      ),
+    );
+  }
+
   async unwatch(path: string, token: string): Promise<void> {
     await this.#call(XS.UNWATCH, XBT_NULL, [path, token]);
     if (this.#watches.get(token)?.path === path) this.#watches.delete(token);

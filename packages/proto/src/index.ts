@@ -3,6 +3,7 @@ export * from "./errors.js";
 export * from "./fault-spec.js";
 export * from "./framing.js";
 export * from "./limits.js";
+export * from "./memory-file.js";
 export * from "./xen/errno.js";
 export * from "./xen/event_channel.js";
 export * from "./xen/grant_entry.js";

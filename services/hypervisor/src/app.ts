@@ -17,6 +17,7 @@ import { dashboardRoute } from "./http/dashboard.js";
 import { memShareRoutes } from "./http/mem-share.js";
 import { putMemory } from "./http/memory-admin.js";
 import { createMetrics } from "./http/metrics.js";
+import { migrationRoutes } from "./http/migration.js";
 import { observeRoutes } from "./http/observe.js";
 import { traceRoute } from "./http/trace.js";
 import { hostMemoryProbe } from "./memory/host-memory.js";
@@ -96,6 +97,7 @@ export async function startHypervisor(options: HypervisorOptions): Promise<Hyper
       ...apiRoutes(xen, hostMemory),
       ...adminRoutes(xen),
       ...memShareRoutes(xen),
+      ...migrationRoutes(xen),
       ...consoleRoutes(xen, ring),
       traceRoute(xen),
       ...observeRoutes(xen),

@@ -22,6 +22,7 @@ import { gnttabTransfer } from "./grant-table/transfer.js";
 import type { Handler, HandlerTable, OpArgs } from "./handler.js";
 import { memAdd, memCmpxchg } from "./memory/atomic.js";
 import { memCopyToWrite, memSharingOp } from "./memory/cow-ops.js";
+import { shadowOp } from "./memory/log-dirty.js";
 import {
   decreaseReservation,
   memForget,
@@ -72,6 +73,7 @@ export const HANDLERS: HandlerTable = {
   memCopyToWrite,
   memSharingOp,
   memReservation,
+  shadowOp,
 };
 
 const OP_NAMES = new Map<string, string>();
@@ -99,7 +101,7 @@ export function runHypercall(xen: Xen, caller: Domain, call: xen.Hypercall): xen
 function serveHypercall(xen: Xen, caller: Domain, call: xen.Hypercall): xen.Reply.$Properties {
   const op = hypercallOp(call);
   if (op === undefined) return failure(errno("EINVAL", "hypercall without an op"));
-  if (op === "join" || op === "resume")
+  if (op === "join" || op === "resume" || op === "attach")
     return failure(errno("EISCONN", `${op} on a session that is already a domain`));
   if (!sessionOf(caller).bucket.take())
     return failure(errno("EAGAIN", "hypercall rate limit exceeded; retry later"));

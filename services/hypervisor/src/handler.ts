@@ -9,6 +9,7 @@ import type { Xen } from "./xen.js";
 export interface OpArgs {
   join: xen.JoinArgs;
   resume: xen.ResumeArgs;
+  attach: xen.AttachArgs;
   populatePhysmap: xen.PopulatePhysmapArgs;
   decreaseReservation: xen.DecreaseReservationArgs;
   memRead: xen.MemReadArgs;
@@ -41,6 +42,7 @@ export interface OpArgs {
   memCopyToWrite: xen.MemCopyToWriteArgs;
   memSharingOp: xen.MemSharingOpArgs;
   memReservation: xen.MemReservationArgs;
+  shadowOp: xen.ShadowOpArgs;
 }
 
 export type Handler<K extends HypercallOp> = (
@@ -49,4 +51,7 @@ export type Handler<K extends HypercallOp> = (
   args: OpArgs[K],
 ) => xen.Reply.$Properties | undefined;
 
-export type HandlerTable = { readonly [K in Exclude<HypercallOp, "join" | "resume">]: Handler<K> };
+/** The handshake ops (the first frame of a connection) have no handler. */
+export type HandshakeOp = "join" | "resume" | "attach";
+
+export type HandlerTable = { readonly [K in Exclude<HypercallOp, HandshakeOp>]: Handler<K> };

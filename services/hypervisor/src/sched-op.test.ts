@@ -2,13 +2,14 @@ import { SCHEDOP, SHUTDOWN } from "@xenfs/proto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ok, populate } from "../test/guest-ops.js";
 import { faultsInForce, startTestHost, type TestHost } from "../test/host.js";
-import type { RawClient } from "../test/raw-client.js";
+import { RawClient } from "../test/raw-client.js";
 
 interface Memory {
   frames: { used: number };
 }
 interface DomainRow {
   domid: number;
+  state: string;
 }
 
 describe("sched_op", () => {
@@ -30,6 +31,31 @@ describe("sched_op", () => {
     expect((await guest.closed).code).toBe(1000);
     expect((await host.api<DomainRow[]>("/api/domains")).map((d) => d.domid)).not.toContain(guest.domid);
     expect((await host.api<Memory>("/api/memory")).frames.used).toBe(before);
+  });
+
+  it("SHUTDOWN_suspend answers, then pauses the domain (its calls held) instead of ending it", async () => {
+    const guest = await host.guest("suspending");
+    await ok(guest.call({ schedOp: { cmd: SCHEDOP.shutdown, reason: SHUTDOWN.suspend } }));
+    const held = guest.call({ schedOp: { cmd: SCHEDOP.yield } });
+    const row = async () =>
+      (await host.api<DomainRow[]>("/api/domains")).find((d) => d.domid === guest.domid);
+    expect(await row()).toMatchObject({ state: "paused" });
+    const answered = await Promise.race([
+      held.then(() => "answered"),
+      new Promise((r) => setTimeout(r, 100, "held")),
+    ]);
+    expect(answered).toBe("held");
+    await guest.close();
+  });
+
+  it("attach takes up only a restored domain, with its name and key: anything else is EACCES", async () => {
+    const guest = await host.guest("not-restored");
+    const stranger = await RawClient.connect(host.hv.url);
+    const reply = await stranger.call({ attach: { name: "not-restored", sessionKey: guest.sessionKey } });
+    expect(reply).toMatchObject({ status: -13, code: "EACCES" });
+    const inside = await guest.call({ attach: { name: "not-restored", sessionKey: guest.sessionKey } });
+    expect(inside.code).toBe("EISCONN");
+    await guest.close();
   });
 
   it("SCHEDOP_yield is a no-op; a bad reason and an unserved op are refused and change nothing", async () => {

@@ -101,6 +101,30 @@ describe("runHost", () => {
     for (const service of host.services) expect(await isReady(service.spec.port)).toBe(false);
   });
 
+  it("--hosts 2 starts a second hypervisor and dom0 beside the first: own tokens, the same export", async () => {
+    await fakeRepo(["hypervisor", "dom0", "guest"]);
+    let base = await freeBasePort();
+    while (!(await Promise.all([base + 2, base + 3].map(listen))).every((s) => s?.close() ?? false))
+      base = await freeBasePort();
+    const options = parseOptions(["--hosts", "2", "--guests", "1", "--base-port", String(base)]);
+    host = await runHost({ ...options, runDir: join(dir, "run"), repoRoot });
+
+    expect(host.services.map((s) => [s.spec.name, s.spec.port])).toEqual([
+      ["hypervisor", base],
+      ["hypervisor-b", base + 2],
+      ["dom0", base + 1],
+      ["dom0-b", base + 3],
+      ["guest-1", base + 100],
+    ]);
+    const a = await loggedEnv(join(dir, "run", "logs", "hypervisor.log"));
+    const b = await loggedEnv(join(dir, "run", "logs", "hypervisor-b.log"));
+    const dom0b = await loggedEnv(join(dir, "run", "logs", "dom0-b.log"));
+    expect(b.XENSTORED_PATH).toBe(join(dir, "run", "xenstored-b.sock"));
+    expect(b.XEN_DOM0_TOKEN).toMatch(/^[\w-]{32}$/);
+    expect(b.XEN_DOM0_TOKEN).not.toBe(a.XEN_DOM0_TOKEN);
+    expect(dom0b).toMatchObject({ XEN_DOM0_TOKEN: b.XEN_DOM0_TOKEN, XENFS_EXPORT: host.exportDir });
+  });
+
   it("runs what exists: without dom0 the guests are skipped, and it says why", async () => {
     await fakeRepo(["hypervisor", "guest"]);
     const options = parseOptions(["--guests", "2", "--base-port", String(await freeBasePort())]);

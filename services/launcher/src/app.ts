@@ -49,13 +49,15 @@ export async function runHost(options: HostOptions): Promise<Host> {
   const exportDir = await prepareExport(options);
   const logDir = join(options.runDir, "logs");
   const xenstoredPath = join(options.runDir, "xenstored.sock");
+  const fresh = () => ({
+    cluster: randomBytes(24).toString("base64url"),
+    dom0: randomBytes(24).toString("base64url"),
+  });
   const plan = planHost(
     options,
     { exportDir, xenstoredPath },
-    {
-      cluster: randomBytes(24).toString("base64url"),
-      dom0: randomBytes(24).toString("base64url"),
-    },
+    fresh(),
+    Array.from({ length: options.hosts - 1 }, fresh),
   );
   const { launchable, skipped } = selectPresent(plan, options.repoRoot, options.fromSource);
   await assertPortsFree(launchable.flat().map(({ spec }) => spec.port));
@@ -98,14 +100,22 @@ function selectPresent(
   const dom0 = findServiceEntry("dom0", repoRoot, sourceOnly);
   const guest = dom0 && findServiceEntry("guest", repoRoot, sourceOnly);
   const guestSkipReason = dom0 ? notInTree("guest") : "needs dom0, which is not in this tree";
+  // Every host's hypervisor, then every host's dom0 (all export the same directory), then guests.
   return {
     launchable: [
-      [{ spec: plan.hypervisor, entry: hypervisor }],
-      ...(dom0 ? [[{ spec: plan.dom0, entry: dom0 }]] : []),
+      [plan.hypervisor, ...plan.others.map((o) => o.hypervisor)].map((spec) => ({ spec, entry: hypervisor })),
+      ...(dom0
+        ? [[plan.dom0, ...plan.others.map((o) => o.dom0)].map((spec) => ({ spec, entry: dom0 }))]
+        : []),
       ...(guest && plan.guests.length > 0 ? [plan.guests.map((spec) => ({ spec, entry: guest }))] : []),
     ],
     skipped: [
-      ...(dom0 ? [] : [{ name: plan.dom0.name, reason: notInTree("dom0") }]),
+      ...(dom0
+        ? []
+        : [plan.dom0, ...plan.others.map((o) => o.dom0)].map(({ name }) => ({
+            name,
+            reason: notInTree("dom0"),
+          }))),
       ...(guest ? [] : plan.guests.map((spec) => ({ name: spec.name, reason: guestSkipReason }))),
     ],
   };

@@ -15,6 +15,7 @@ function parseError(args: string[]): OptionError {
 describe("parseOptions", () => {
   it("gives the documented defaults", () => {
     expect(parseOptions([])).toEqual({
+      hosts: 1,
       guests: 3,
       exportDir: undefined,
       durationSeconds: undefined,
@@ -53,8 +54,11 @@ describe("parseOptions", () => {
       "--no-restart",
       "--run-dir",
       "/tmp/xenfs-run",
+      "--hosts",
+      "2",
     ]);
     expect(options).toEqual({
+      hosts: 2,
       guests: 5,
       exportDir: "/srv/data",
       durationSeconds: 2.5,

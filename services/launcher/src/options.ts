@@ -16,8 +16,12 @@ export type StatusStyle = "table" | "json" | "quiet";
 /** Guests listen from base port + GUEST_PORT_OFFSET (7100, 7101, … for the default base). */
 export const GUEST_PORT_OFFSET = 100;
 export const MAX_GUESTS = 64;
+/** Hosts on this machine: the first runs the guests, the others wait for migrations. */
+export const MAX_HOSTS = 4;
 
 export interface LaunchOptions {
+  /** Hosts (a hypervisor and its dom0 each) exporting the same directory (docs/migration.md#hosts). */
+  readonly hosts: number;
   readonly guests: number;
   /** Directory dom0 exports; undefined means the generated sample tree. */
   readonly exportDir: string | undefined;
@@ -60,6 +64,11 @@ export function buildCli(): Command {
     .description("Run a whole XenFS host on this machine: hypervisor, dom0 and guests as processes.")
     .addOption(
       new Option("-g, --guests <n>", "number of guests").argParser(integerIn(0, MAX_GUESTS)).default(3),
+    )
+    .addOption(
+      new Option("--hosts <n>", "hosts (hypervisor + dom0) sharing the export; guests start on the first")
+        .argParser(integerIn(1, MAX_HOSTS))
+        .default(1),
     )
     .addOption(new Option("-e, --export <dir>", "directory dom0 exports (default: a generated sample tree)"))
     .addOption(
@@ -104,6 +113,7 @@ export function buildCli(): Command {
 }
 
 interface RawOptions {
+  hosts: number;
   guests: number;
   export?: string;
   duration?: number;
@@ -136,6 +146,7 @@ export function parseOptions(args: readonly string[], cli: Command = buildCli())
   }
   const raw = cli.opts<RawOptions>();
   return checkCombination({
+    hosts: raw.hosts,
     guests: raw.guests,
     exportDir: raw.export,
     durationSeconds: raw.duration,

@@ -57,6 +57,38 @@ describe("planHost", () => {
     for (const guest of plan.guests) expect(Object.values(guest.env)).not.toContain("dom0-secret");
   });
 
+  it("plans hosts b, c… beside the first: own ports, tokens and XenStore socket, the same export, no guests", () => {
+    const peers = [
+      { cluster: "cluster-b", dom0: "dom0-b" },
+      { cluster: "cluster-c", dom0: "dom0-c" },
+    ];
+    const plan = planHost(
+      parseOptions(["--hosts", "3", "--guests", "2", "--base-port", "9000"]),
+      paths,
+      tokens,
+      peers,
+    );
+    expect(plan.others.map((o) => [o.hypervisor.name, o.hypervisor.port, o.dom0.name, o.dom0.port])).toEqual([
+      ["hypervisor-b", 9002, "dom0-b", 9003],
+      ["hypervisor-c", 9004, "dom0-c", 9005],
+    ]);
+    expect(plan.others[0]?.hypervisor.env).toMatchObject({
+      XEN_CLUSTER_TOKEN: "cluster-b",
+      XEN_DOM0_TOKEN: "dom0-b",
+      XENSTORED_PATH: "/run/xen/xenstored-b.sock",
+    });
+    expect(plan.others[0]?.dom0.env).toMatchObject({
+      XEN_HYPERVISOR_URL: "ws://127.0.0.1:9002/hypercall",
+      XEN_DOM0_TOKEN: "dom0-b",
+      XENFS_EXPORT: "/srv/export",
+    });
+    expect(plan.guests.map((g) => g.env["XEN_HYPERVISOR_URL"])).toEqual([
+      "ws://127.0.0.1:9000/hypercall",
+      "ws://127.0.0.1:9000/hypercall",
+    ]);
+    expect(() => planHost(parseOptions(["--hosts", "2"]), paths, tokens)).toThrow(/peer token/);
+  });
+
   it("plans no guests for --guests 0", () => {
     expect(planHost(parseOptions(["--guests", "0"]), paths, tokens).guests).toEqual([]);
   });

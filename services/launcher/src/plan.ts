@@ -36,6 +36,13 @@ export interface HostPlan {
   readonly hypervisor: ServiceSpec;
   readonly dom0: ServiceSpec;
   readonly guests: readonly ServiceSpec[];
+  /** Hosts b, c, …: a hypervisor and a dom0 each, same export, no guests (migration targets). */
+  readonly others: readonly PeerHost[];
+}
+
+export interface PeerHost {
+  readonly hypervisor: ServiceSpec;
+  readonly dom0: ServiceSpec;
 }
 
 /** Where the host keeps things on disk. */
@@ -49,20 +56,65 @@ export interface HostPaths {
 export type PlanOptions = Pick<
   LaunchOptions,
   "guests" | "mode" | "memoryMb" | "cacheMb" | "basePort" | "logLevel"
->;
+> &
+  Partial<Pick<LaunchOptions, "hosts">>;
 
-export function planHost(options: PlanOptions, paths: HostPaths, tokens: HostTokens): HostPlan {
-  const hypervisorPort = options.basePort;
+const spec = (name: string, role: Role, port: number, env: Record<string, string>): ServiceSpec => ({
+  name,
+  role,
+  port,
+  env,
+});
+
+/**
+ * `peerTokens` are hosts b, c, …'s own tokens (one pair each, options.hosts − 1 of them): hosts
+ * know each other only through the toolstack. Host b's hypervisor is on base + 2, its dom0 on
+ * base + 3, and so on; its XenStore socket beside the first's, suffixed `-b`.
+ */
+export function planHost(
+  options: PlanOptions,
+  paths: HostPaths,
+  tokens: HostTokens,
+  peerTokens: readonly HostTokens[] = [],
+): HostPlan {
+  const hosts = options.hosts ?? 1;
+  if (peerTokens.length !== hosts - 1) throw new Error(`${hosts} hosts need ${hosts - 1} peer token pairs`);
+  const first = planPair(options, paths, tokens, "");
+  return {
+    ...first,
+    guests: planGuests(options, tokens),
+    others: peerTokens.map((peer, i) =>
+      planPair(
+        options,
+        {
+          ...paths,
+          xenstoredPath: paths.xenstoredPath.replace(/(\.sock)?$/, (ext = "") => `-${suffix(i)}${ext}`),
+        },
+        peer,
+        `-${suffix(i)}`,
+        2 * (i + 1),
+      ),
+    ),
+  };
+}
+
+/** Host b, c, d… */
+function suffix(i: number): string {
+  return String.fromCharCode("b".charCodeAt(0) + i);
+}
+
+function planPair(
+  options: PlanOptions,
+  paths: HostPaths,
+  tokens: HostTokens,
+  nameSuffix: string,
+  portOffset = 0,
+): PeerHost {
+  const hypervisorPort = options.basePort + portOffset;
   const hypervisorUrl = `ws://${LOOPBACK}:${hypervisorPort}/hypercall`;
-  const spec = (name: string, role: Role, port: number, env: Record<string, string>): ServiceSpec => ({
-    name,
-    role,
-    port,
-    env,
-  });
   return {
     hypervisor: spec(
-      "hypervisor",
+      `hypervisor${nameSuffix}`,
       "hypervisor",
       hypervisorPort,
       buildEnv(HYPERVISOR_ENV, {
@@ -76,7 +128,7 @@ export function planHost(options: PlanOptions, paths: HostPaths, tokens: HostTok
       }),
     ),
     dom0: spec(
-      "dom0",
+      `dom0${nameSuffix}`,
       "dom0",
       hypervisorPort + 1,
       buildEnv(DOM0_ENV, {
@@ -89,25 +141,30 @@ export function planHost(options: PlanOptions, paths: HostPaths, tokens: HostTok
         LOG_LEVEL: options.logLevel,
       }),
     ),
-    guests: Array.from({ length: options.guests }, (_, i) => {
-      const name = `guest-${i + 1}`;
-      const port = hypervisorPort + GUEST_PORT_OFFSET + i;
-      // A guest gets only the cluster token: it must not be able to claim domid 0.
-      return spec(
-        name,
-        "guest",
-        port,
-        buildEnv(DOMU_ENV, {
-          HOST: LOOPBACK,
-          PORT: port,
-          XEN_HYPERVISOR_URL: hypervisorUrl,
-          XEN_CLUSTER_TOKEN: tokens.cluster,
-          XEN_DOMAIN_NAME: name,
-          XENFS_MODE: options.mode,
-          XENFS_WORKLOAD: "demo",
-          LOG_LEVEL: options.logLevel,
-        }),
-      );
-    }),
   };
+}
+
+function planGuests(options: PlanOptions, tokens: HostTokens): ServiceSpec[] {
+  const hypervisorPort = options.basePort;
+  const hypervisorUrl = `ws://${LOOPBACK}:${hypervisorPort}/hypercall`;
+  return Array.from({ length: options.guests }, (_, i) => {
+    const name = `guest-${i + 1}`;
+    const port = hypervisorPort + GUEST_PORT_OFFSET + i;
+    // A guest gets only the cluster token: it must not be able to claim domid 0.
+    return spec(
+      name,
+      "guest",
+      port,
+      buildEnv(DOMU_ENV, {
+        HOST: LOOPBACK,
+        PORT: port,
+        XEN_HYPERVISOR_URL: hypervisorUrl,
+        XEN_CLUSTER_TOKEN: tokens.cluster,
+        XEN_DOMAIN_NAME: name,
+        XENFS_MODE: options.mode,
+        XENFS_WORKLOAD: "demo",
+        LOG_LEVEL: options.logLevel,
+      }),
+    );
+  });
 }

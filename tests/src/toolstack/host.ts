@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Hypervisor } from "@xenfs/hypervisor";
-import { XenDomain } from "@xenfs/libxen";
+import { type MemoryTransport, XenDomain } from "@xenfs/libxen";
 import { CLUSTER_TOKEN, DOM0_TOKEN, startTestHypervisor } from "@xenfs/testkit";
 import type { Io, ToolEnv } from "@xenfs/toolstack";
 import { startXenstoredSocket, XenStore, type XenstoredSocket } from "@xenfs/xenstored";
@@ -24,7 +24,7 @@ export interface TestHost {
   stop(): Promise<void>;
 }
 
-export async function startTestHost(): Promise<TestHost> {
+export async function startTestHost(options: { memoryTransport?: MemoryTransport } = {}): Promise<TestHost> {
   const dir = await mkdtemp(join(tmpdir(), "toolstack-"));
   const store = new XenStore();
   const hv = await startTestHypervisor({ xenstore: store });
@@ -36,7 +36,7 @@ export async function startTestHost(): Promise<TestHost> {
     socketPath: socket.path,
     env: { XENSTORED_PATH: socket.path, XEN_HYPERVISOR_HTTP: hv.httpUrl, XEN_DOM0_TOKEN: DOM0_TOKEN },
     async join(name, token = CLUSTER_TOKEN) {
-      const domain = await XenDomain.join({ url: hv.url, token, name });
+      const domain = await XenDomain.join({ url: hv.url, token, name, ...options });
       domains.push(domain);
       return domain;
     },

@@ -49,7 +49,16 @@ export const XEN_DOMCTL = {
   pausedomain: 3,
   unpausedomain: 4,
   getdomaininfo: 5,
+  shadow_op: 10,
   max_mem: 11,
+} as const;
+
+/** domctl.h: XEN_DOMCTL_SHADOW_OP_*, the log-dirty subset (no shadow paging here). */
+export const XEN_DOMCTL_SHADOW_OP = {
+  OFF: 0,
+  ENABLE_LOGDIRTY: 2,
+  CLEAN: 11,
+  PEEK: 12,
 } as const;
 
 /** xen/include/public/sched.h */

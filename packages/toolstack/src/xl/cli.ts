@@ -14,6 +14,7 @@ import { addMem } from "./mem.js";
 import { addTop } from "./top.js";
 import { addTrace } from "./trace.js";
 import { askOverlay } from "./xenfs-overlay.js";
+import { migrateDomain, migrationLines, restoreDomain, saveDomain } from "./save.js";
 
 function buildXl(io: Io): Command {
   const api = () =>
@@ -150,6 +151,52 @@ function buildXl(io: Io): Command {
   addMem(xl, api);
   addTop(xl, api, io);
   addTrace(xl, api, (text) => io.out(text));
+  const target = () => ({
+    base: io.env.XEN_HYPERVISOR_HTTP ?? DEFAULT_HYPERVISOR_HTTP,
+    token: io.env.XEN_DOM0_TOKEN,
+  });
+  xl.command("save")
+    .description("suspend a domain, write its image to a file, and destroy it (docs/migration.md)")
+    .argument("<domain>", "name or domid")
+    .argument("<file>", "the image (written mode 0600)")
+    .action(async (qualifier: string, file: string) => {
+      const hv = api();
+      hv.requireToken("save");
+      const { domid } = await findDomain(hv, qualifier);
+      print([`Saving to ${file}`]);
+      const bytes = await saveDomain(target(), domid, file);
+      print([`Domain ${domid} saved: ${bytes} bytes`]);
+    });
+  xl.command("restore")
+    .description("restore a domain from an image; its process attaches to it")
+    .argument("<file>", "an image written by xl save")
+    .action(async (file: string) => {
+      api().requireToken("restore");
+      print([`Loading new save file ${file}`]);
+      const { domid, name } = await restoreDomain(target(), file);
+      print([`Domain ${domid} (${name}) restored`]);
+    });
+
+  xl.command("migrate")
+    .description("move a running domain to another host, live (log-dirty pre-copy rounds)")
+    .argument("<domain>", "name or domid")
+    .argument("<host>", "the target hypervisor's HTTP API, e.g. http://127.0.0.1:7100")
+    .option("--token <token>", "the target's dom0 token (default: XEN_DOM0_TOKEN)")
+    .action(async (qualifier: string, host: string, options: { token?: string }) => {
+      const hv = api();
+      hv.requireToken("migrate");
+      if (!URL.canParse(host) || !/^https?:$/.test(new URL(host).protocol))
+        throw new ToolError("EINVAL", `${host} is not an http:// URL`);
+      const { domid } = await findDomain(hv, qualifier);
+      const result = await migrateDomain(
+        target(),
+        { base: host, token: options.token ?? target().token },
+        domid,
+      );
+      print(migrationLines(result));
+      print([`migration target: domain ${result.domid} (${result.name}) running at ${host}`]);
+    });
+
   return xl;
 }
 

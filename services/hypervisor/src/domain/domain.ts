@@ -27,6 +27,12 @@ export class Domain {
   /** How the domain reaches machine memory: in place ("shm") or by mem_read/mem_write ("socket"). */
   transport: MemoryTransport = "socket";
   leaseTimer: NodeJS.Timeout | undefined;
+  /** It called SCHEDOP_shutdown(SHUTDOWN_suspend): paused, its state ready to be saved. */
+  suspended = false;
+  /** Restored from an image: paused until its guest process attaches (docs/migration.md#attach). */
+  awaitingAttach = false;
+  /** XEN_DOMCTL_SHADOW_OP_ENABLE_LOGDIRTY is on: dom0 peeks and cleans its dirtied frames. */
+  logDirty = false;
   /** The process's own Rss/Pss, as it last reported them (memory_report). */
   memoryReport: MemoryReport | undefined;
   /** Hypercalls served and event sends made (in all, and by receiving domid), since it joined. */

@@ -42,6 +42,13 @@ export class Lifecycle {
     this.announce(domain, "paused");
   }
 
+  /** SHUTDOWN_suspend: the domain stops (paused, calls held) and waits to be saved. */
+  suspend(domain: Domain): void {
+    if (!domain.live) return;
+    domain.suspended = true;
+    if (domain.state === "running") this.pause(domain);
+  }
+
   unpause(domain: Domain): void {
     domain.state = "running";
     this.announce(domain, "running");

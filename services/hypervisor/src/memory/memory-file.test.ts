@@ -16,10 +16,10 @@ function deadPid(): number {
 }
 
 describe("MemoryFile", () => {
-  it("is created sparse at frames × 4096 bytes, mode 0600, and removed on close", () => {
+  it("is created sparse at frames × 4096 bytes plus a dirty byte per frame, mode 0600, and removed on close", () => {
     const { file } = MemoryFile.create(dir, 1024);
     const st = statSync(file.path);
-    expect(st.size).toBe(1024 * XEN_PAGE_SIZE);
+    expect(st.size).toBe(1024 * XEN_PAGE_SIZE + 1024);
     expect(st.mode & 0o777).toBe(0o600);
     expect(file.residentBytes()).toBeLessThan(64 * XEN_PAGE_SIZE); // holes cost nothing
     expect(st.ino).toBe(file.ino);

@@ -7,7 +7,10 @@
 // hypervisor on this host (its pid is dead, or is this process's own pid but not a file it
 // opened: a restarted container's hypervisor is pid 1 again) is removed when the next one starts
 // in that directory. Files named for another host (a volume shared between containers) are
-// left alone: their liveness cannot be judged from here.
+// left alone: their liveness cannot be judged from here. After the frames, one dirty byte per
+// frame (proto's memory-file layout): shm domains set it after writing in place; the
+// hypervisor's own writes are marked in memory instead (no extra write), and log-dirty reads
+// both (docs/design.md#log-dirty).
 import {
   closeSync,
   existsSync,
@@ -22,7 +25,7 @@ import {
 } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
-import { XEN_PAGE_SIZE } from "@xenfs/proto";
+import { dirtyMapOffset, memoryFileBytes, XEN_PAGE_SIZE } from "@xenfs/proto";
 import { fileResidentBytes } from "@xenfs/service-kit";
 
 /** `xenfs-memory.<pid>.<n>.<host>`: pid and host tell a stale file from a live one. */
@@ -77,6 +80,8 @@ export class MemoryFile {
   readonly ino: number;
   /** Frames ever handed out: the others are still holes, already zero. */
   readonly #touched: Uint8Array;
+  /** Frames the hypervisor itself wrote (or handed out) since their dirty mark was last cleared. */
+  readonly #dirty: Uint8Array;
   #closed = false;
 
   private constructor(
@@ -84,9 +89,10 @@ export class MemoryFile {
     readonly frames: number,
   ) {
     this.#fd = openSync(path, "wx+", 0o600);
-    ftruncateSync(this.#fd, frames * XEN_PAGE_SIZE);
+    ftruncateSync(this.#fd, memoryFileBytes(frames));
     this.ino = fstatSync(this.#fd).ino;
     this.#touched = new Uint8Array(frames);
+    this.#dirty = new Uint8Array(frames);
   }
 
   /** Creates the file for `frames` frames in `dir`, after removing stale ones there. */
@@ -131,6 +137,37 @@ export class MemoryFile {
     let done = 0;
     const at = mfn * XEN_PAGE_SIZE + offset;
     while (done < bytes.length) done += writeSync(this.#fd, bytes, done, bytes.length - done, at + done);
+    const last = Math.floor((at + Math.max(bytes.length, 1) - 1) / XEN_PAGE_SIZE);
+    this.#dirty.fill(1, mfn, last + 1);
+  }
+
+  /**
+   * The dirty mark of every frame: set by shm domains in the file after their in-place writes,
+   * or by the hypervisor's own writes and allocations. Read after the frames' bytes are
+   * written, cleared (clearDirty) before they are copied: then no write escapes (see
+   * docs/design.md#log-dirty).
+   */
+  readDirty(): Uint8Array {
+    const marks = new Uint8Array(this.frames);
+    let done = 0;
+    const at = dirtyMapOffset(this.frames);
+    while (done < marks.length) {
+      const n = readSync(this.#fd, marks, done, marks.length - done, at + done);
+      if (n === 0) break;
+      done += n;
+    }
+    for (let mfn = 0; mfn < this.frames; mfn++) marks[mfn]! |= this.#dirty[mfn]!;
+    return marks;
+  }
+
+  /** Clears the dirty marks of `mfns` (each seen set by readDirty). */
+  clearDirty(mfns: readonly number[]): void {
+    const zero = new Uint8Array(1);
+    const at = dirtyMapOffset(this.frames);
+    for (const mfn of mfns) {
+      this.#dirty[mfn] = 0;
+      writeSync(this.#fd, zero, 0, 1, at + mfn);
+    }
   }
 
   /** Zeroes frames about to be handed out; a frame never used is a hole and reads as zero already. */
@@ -144,6 +181,8 @@ export class MemoryFile {
       const dirty = this.#touched.subarray(first, first + run).some((t) => t !== 0);
       if (dirty) this.write(first, 0, ZEROS.subarray(0, run * XEN_PAGE_SIZE));
       this.#touched.fill(1, first, first + run);
+      this.#dirty.fill(1, first, first + run); // a frame handed out is new content
+
       i += run;
     }
   }

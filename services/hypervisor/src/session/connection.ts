@@ -15,7 +15,7 @@ import type { Domain } from "../domain/domain.js";
 import { errno, HypercallError } from "../errors.js";
 import { receive } from "../serve.js";
 import type { Xen } from "../xen.js";
-import { join, resume } from "./handshake.js";
+import { attach, join, resume } from "./handshake.js";
 import { sessionOf, WS_CLOSE } from "./session.js";
 
 /** WebSocket close reasons are at most 123 bytes of UTF-8. */
@@ -52,7 +52,8 @@ export function acceptConnection(xen: Xen, socket: WebSocket): void {
     try {
       if (call?.join) domain = join(xen, socket, envelope.seq, call.join as xen.JoinArgs);
       else if (call?.resume) domain = resume(xen, socket, envelope.seq, call.resume as xen.ResumeArgs);
-      else throw errno("EPERM", "the first frame must be a join or resume call");
+      else if (call?.attach) domain = attach(xen, socket, envelope.seq, call.attach as xen.AttachArgs);
+      else throw errno("EPERM", "the first frame must be a join, resume or attach call");
       clearTimeout(handshakeTimer);
     } catch (error) {
       if (!(error instanceof HypercallError)) throw error;

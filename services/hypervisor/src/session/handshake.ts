@@ -1,5 +1,6 @@
-// The first frame of a connection: `join` (token + name → a fresh domain) or `resume` (domid +
-// session key → the same domain, with every frame after the client's last one replayed).
+// The first frame of a connection: `join` (token + name → a fresh domain), `resume` (domid +
+// session key → the same domain, with every frame after the client's last one replayed) or
+// `attach` (name + session key → a domain restored from an image, with a fresh session).
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import type { xen } from "@xenfs/proto";
 import type { WebSocket } from "ws";
@@ -44,43 +45,83 @@ export function join(xen: Xen, socket: WebSocket, seq: number, args: xen.JoinArg
   if (domid === undefined) throw errno("ENOSPC", "no free domain id");
 
   const maxFrames = Math.min(args.maxFrames || config.totalFrames, config.totalFrames);
-  const logger = config.logger.child({ domid });
+  const joined = newDomain(xen, domid, args.name, randomBytes(SESSION_KEY_BYTES), maxFrames);
+  const session = sessionOf(joined);
+  session.lastCallSeq = seq; // the join is the session's first call: the next is seq + 1
+  session.attach(socket);
+  xen.announce(joined, "running");
+  session.replyNow(seq, { status: 0, join: joinResult(xen, joined) });
+  config.logger.info({ domid, name: args.name }, "domain joined");
+  faultsOnJoin(xen, joined);
+  return joined;
+}
+
+function joinResult(xen: Xen, domain: Domain): xen.JoinResult.$Properties {
+  const { config } = xen;
+  return {
+    domid: domain.domid,
+    sessionKey: domain.sessionKey,
+    leaseMs: config.leaseMs,
+    maxFrames: domain.maxFrames,
+    maxPayload: config.limits.maxPayload,
+    maxInflight: config.limits.maxInflight,
+    ...memoryPlace(xen),
+  };
+}
+
+/**
+ * A domain with its session (no socket yet) and XenStore connection, registered and
+ * introduced: what join makes, and what a restore makes before its process attaches.
+ */
+export function newDomain(xen: Xen, domid: number, name: string, key: Uint8Array, maxFrames: number): Domain {
+  const { config, domains } = xen;
   let domain: Domain | undefined;
   const session = new Session({
     domid,
     limits: config.limits,
     faults: config.faults,
-    logger,
+    logger: config.logger.child({ domid }),
     collectEvents: () => domain?.evtchn.collect() ?? [],
     boundPorts: () => boundPorts(domain),
   });
-  domain = new Domain(domid, args.name, randomBytes(SESSION_KEY_BYTES), maxFrames, session);
+  domain = new Domain(domid, name, key, maxFrames, session);
   domains.add(domain);
-  session.lastCallSeq = seq; // the join is the session's first call: the next is seq + 1
-  session.attach(socket);
-  const joined = domain;
+  const made = domain;
   if (config.xenstore) {
-    joined.xs = config.xenstore.connect(domid, (path, token) =>
-      xen.upcall(joined, { xsWatchEvent: { path, token } }),
+    made.xs = config.xenstore.connect(domid, (path, token) =>
+      xen.upcall(made, { xsWatchEvent: { path, token } }),
     );
-    config.xenstore.introduceDomain(domid, args.name);
+    config.xenstore.introduceDomain(domid, name);
   }
-  xen.announce(joined, "running");
-  session.replyNow(seq, {
-    status: 0,
-    join: {
-      domid,
-      sessionKey: joined.sessionKey,
-      leaseMs: config.leaseMs,
-      maxFrames,
-      maxPayload: config.limits.maxPayload,
-      maxInflight: config.limits.maxInflight,
-      ...memoryPlace(xen),
-    },
-  });
-  logger.info({ name: args.name }, "domain joined");
-  faultsOnJoin(xen, joined);
-  return joined;
+  return made;
+}
+
+/**
+ * A guest process takes up its restored domain: the name it was saved under and the key of the
+ * session that suspended it. Answered as a join (a fresh session on this hypervisor, new domid),
+ * then the domain runs and the calls it queued are served (docs/migration.md#attach).
+ */
+export function attach(xen: Xen, socket: WebSocket, seq: number, args: xen.AttachArgs): Domain {
+  const domain = xen.domains
+    .all()
+    .find(
+      (d) => d.live && d.awaitingAttach && d.name === args.name && sameSecret(args.sessionKey, d.sessionKey),
+    );
+  // As resume: the same answer for "not restored (yet)" and "wrong key".
+  if (!domain) throw errno("EACCES", "no such session");
+  clearTimeout(domain.leaseTimer);
+  domain.leaseTimer = undefined;
+  domain.awaitingAttach = false;
+  domain.suspended = false;
+  const session = sessionOf(domain);
+  session.renew();
+  session.attach(socket);
+  session.replyNow(seq, { status: 0, join: joinResult(xen, domain) });
+  // Ports that were pending in the image (or went pending since) are delivered now.
+  if (domain.evtchn.upcallPending) session.raiseEvents();
+  xen.lifecycle.unpause(domain);
+  xen.logger.info({ domid: domain.domid, name: domain.name }, "restored domain attached");
+  return domain;
 }
 
 export function resume(xen: Xen, socket: WebSocket, seq: number, args: xen.ResumeArgs): Domain {

@@ -49,7 +49,7 @@ export class Session implements DomainLink {
   private queue: Outbound[] = [];
   private held = false;
   private flushScheduled = false;
-  private readonly replay: ReplayBuffer;
+  private replay: ReplayBuffer;
   private readonly outbound: FrameStage<Uint8Array>;
   private readonly inbound: FrameStage<Inbound>;
   /** Calls that arrived ahead of a missing one while frames from the domain may be reordered. */
@@ -141,6 +141,21 @@ export class Session implements DomainLink {
   /** The domain is gone: nothing more will be acknowledged, so every waiter runs now. */
   settleAcked(): void {
     for (const waiter of this.onAcked.splice(0)) waiter.run();
+  }
+
+  /**
+   * A new session on the same domain (an attach): frames and calls numbered afresh, nothing
+   * queued, held or kept for replay from before — the domain's process re-sends what it did not
+   * see answered.
+   */
+  renew(): void {
+    this.outSeq = 0;
+    this.lastCallSeq = 0;
+    this.queue = [];
+    this.heldCalls.length = 0;
+    this.replay = new ReplayBuffer(this.deps.limits);
+    this.early.clear();
+    this.settleAcked();
   }
 
   /** Frames after `lastSeq` for a resuming domain; undefined when they cannot all be replayed. */

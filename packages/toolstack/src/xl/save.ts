@@ -1,0 +1,139 @@
+// `xl save <domain> <file>` and `xl restore <file>` over the hypervisor's admin API
+// (docs/migration.md): the image is the libxc migration stream v2, written mode 0600 (it holds
+// the domain's memory and the key its process attaches with).
+import { readFile, writeFile } from "node:fs/promises";
+import { ToolError } from "../errors.js";
+
+export interface AdminTarget {
+  readonly base: string;
+  readonly token: string | undefined;
+}
+
+async function admin(
+  target: AdminTarget,
+  path: string,
+  body?: Uint8Array | ReadableStream<Uint8Array>,
+): Promise<Response> {
+  if (!target.token) throw new ToolError("EACCES", "xl save/restore needs dom0's token: set XEN_DOM0_TOKEN");
+  const url = new URL(path, target.base);
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method: "POST",
+      headers: { authorization: `Bearer ${target.token}`, "content-type": "application/octet-stream" },
+      body: body ?? null,
+      // A stream is sent as it comes (a migration's rounds), not gathered first.
+      ...(body instanceof ReadableStream ? { duplex: "half" } : {}),
+    } as RequestInit);
+  } catch (error) {
+    const cause = (error as Error).cause as NodeJS.ErrnoException | undefined;
+    throw new ToolError(
+      cause?.code ?? "EIO",
+      `cannot reach the hypervisor at ${url.origin}: ${cause?.message ?? error}`,
+    );
+  }
+  if (!res.ok) {
+    const failure = (await res.json().catch(() => undefined)) as
+      | { error?: { code: string; message: string } }
+      | undefined;
+    const { code = "EIO", message = `HTTP ${res.status}` } = failure?.error ?? {};
+    throw new ToolError(code, `${message} (${code})`);
+  }
+  return res;
+}
+
+/** Suspends the domain, writes its image to `file`, and answers the image's size. */
+export async function saveDomain(target: AdminTarget, domid: number, file: string): Promise<number> {
+  const res = await admin(target, `/api/save/${domid}`);
+  const image = new Uint8Array(await res.arrayBuffer());
+  await writeFile(file, image, { mode: 0o600 });
+  return image.length;
+}
+
+/** Restores the image in `file`: the new domain's domid and name. */
+export async function restoreDomain(
+  target: AdminTarget,
+  file: string,
+): Promise<{ domid: number; name: string }> {
+  let image: Uint8Array;
+  try {
+    image = await readFile(file);
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    throw new ToolError(e.code ?? "EIO", `cannot read ${file}: ${e.message}`);
+  }
+  const res = await admin(target, "/api/restore", image);
+  return (await res.json()) as { domid: number; name: string };
+}
+
+export interface MigrationRound {
+  readonly round: number;
+  readonly pages: number;
+  readonly suspended: boolean;
+  readonly atMs: number;
+  readonly suspendedAtMs?: number;
+}
+
+export interface MigrateResult {
+  readonly domid: number;
+  readonly name: string;
+  readonly bytes: number;
+  readonly ms: number;
+  /** The source's rounds (empty if it could not say). */
+  readonly rounds: readonly MigrationRound[];
+}
+
+/**
+ * `xl migrate`: the source streams the domain round by round (log-dirty pre-copy), the stream
+ * goes as it comes into the target's restore; once the target holds the domain, the source's
+ * suspended copy is destroyed and the guest process attaches at the target. If the target
+ * refuses it, the source keeps the domain and the process attaches there again.
+ */
+export async function migrateDomain(
+  source: AdminTarget,
+  target: AdminTarget,
+  domid: number,
+): Promise<MigrateResult> {
+  const started = performance.now();
+  const attachUrl = new URL("/hypercall", target.base);
+  attachUrl.protocol = attachUrl.protocol === "https:" ? "wss:" : "ws:";
+  const sent = await admin(source, `/api/migrate/${domid}?attachUrl=${encodeURIComponent(attachUrl.href)}`);
+  let bytes = 0;
+  const counted = sent.body?.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        bytes += chunk.length;
+        controller.enqueue(chunk);
+      },
+    }),
+  );
+  let restored: Response;
+  try {
+    restored = await admin(target, "/api/restore", counted);
+  } catch (error) {
+    // As a failed xl migrate resumes the guest on the source: it attaches there again.
+    await admin(source, `/api/resume/${domid}`).catch(() => undefined);
+    throw error;
+  }
+  const { domid: newDomid, name } = (await restored.json()) as { domid: number; name: string };
+  await admin(source, `/api/domains/${domid}/destroy`);
+  const ms = Math.round(performance.now() - started);
+  const rounds = await fetch(new URL(`/api/migrate/${domid}`, source.base), {
+    headers: { authorization: `Bearer ${source.token}` },
+  })
+    .then((res) => (res.ok ? (res.json() as Promise<{ rounds: MigrationRound[] }>) : { rounds: [] }))
+    .then((body) => body.rounds)
+    .catch(() => []);
+  return { domid: newDomid, name, bytes, ms, rounds };
+}
+
+/** One line a round, as the source counted them, then the total. */
+export function migrationLines(result: MigrateResult): string[] {
+  const lines = result.rounds.map((r) =>
+    r.suspended
+      ? `round ${r.round} (suspended at ${r.suspendedAtMs} ms): ${r.pages} pages, sent by ${r.atMs} ms`
+      : `round ${r.round}: ${r.pages} pages, at ${r.atMs} ms`,
+  );
+  lines.push(`migrated ${result.bytes} bytes in ${result.ms} ms`);
+  return lines;
+}

@@ -124,6 +124,33 @@ describe("mount.mmap between guests", () => {
     expect(await readLocal(join(host.exportDir, "private.bin"))).toEqual(expected);
   });
 
+  it("in cow mode maps the guest's own copy for shared writes, and the base's frames copy-to-write for private ones", async () => {
+    const original = pattern(2 * PAGE, 8);
+    await writeLocal(join(host.exportDir, "cow-mapped.bin"), original);
+    const cow = await host.guest("mmap-cow", "cow");
+    const plain = await host.guest("mmap-plain", "shared");
+    const seen = await plain.fs.mmap("cow-mapped.bin", { length: 2 * PAGE });
+
+    // Private: the base's frames, copy-to-write; the store stays in the cow guest.
+    const priv = await cow.fs.mmap("cow-mapped.bin", { length: 2 * PAGE, shared: false, writable: true });
+    await priv.write(0, Buffer.from("private"));
+    expect(await seen.read(0, 7)).toEqual(original.subarray(0, 7));
+    await priv.unmap();
+
+    // Shared writable: the open for writing copies the file up; msync writes the overlay's copy.
+    const own = await cow.fs.mmap("cow-mapped.bin", { length: 2 * PAGE, writable: true });
+    await own.write(PAGE, Buffer.from("in my overlay"));
+    await own.msync();
+    await own.unmap();
+    expect((await cow.fs.readFile("cow-mapped.bin")).subarray(PAGE, PAGE + 13).toString()).toBe(
+      "in my overlay",
+    );
+    expect(await readLocal(join(host.exportDir, "cow-mapped.bin"))).toEqual(original);
+    expect(await seen.read(0, 2 * PAGE)).toEqual(original);
+    expect(await plain.fs.readFile("cow-mapped.bin")).toEqual(original);
+    await seen.unmap();
+  });
+
   it("refuses what mmap(2) refuses: unaligned offsets, writes to read-only maps, access past the end", async () => {
     await writeLocal(join(host.exportDir, "small.bin"), "tiny");
     const { fs } = await host.guest("refusals", "shared");

@@ -53,6 +53,11 @@ export class FileMappings {
     const count = Math.min(req.first + req.count, Math.ceil(size / PAGE_SIZE)) - req.first;
     if (count <= 0) return [];
     const pages = await this.cache.acquireRun(req.inode, req.first, count, req.fill);
+    if (pages.length < count) {
+      // The cache cannot hold the whole range at once: a mapping is all or nothing.
+      for (const page of pages) this.cache.unpin(page);
+      throw new XenfsRequestError("ENOMEM", `mmap: ${count} pages do not fit the page cache`);
+    }
     const refs: number[] = [];
     try {
       for (const page of pages) {
@@ -112,7 +117,8 @@ export class FileMappings {
     if (length >= size) return;
     for (const guest of this.#byGuest.values()) {
       for (const { page } of guest.values()) {
-        if (page.inode === inode && (page.index + 1) * PAGE_SIZE > length) {
+        // A reclaiming page is of an unlinked file whose inode number may now be another's.
+        if (page.inode === inode && !page.reclaiming && (page.index + 1) * PAGE_SIZE > length) {
           throw new XenfsRequestError("EBUSY", `truncate to ${length}: page ${page.index} is mapped`);
         }
       }

@@ -94,6 +94,29 @@ describe("mount.mmap between guests", () => {
     expect((await b.fs.stat("trunc.bin")).size).toBe(0);
   });
 
+  it("keeps an unlinked file alive in its mappings, as Linux does, and frees its frames at the unmap", async () => {
+    const original = pattern(2 * PAGE, 2);
+    await writeLocal(join(host.exportDir, "doomed.bin"), original);
+    const a = await host.guest("doomed-a", "shared");
+    const b = await host.guest("doomed-b", "shared");
+    const ma = await a.fs.mmap("doomed.bin", { length: 2 * PAGE, writable: true });
+    const frames = async () =>
+      ((await (await fetch(`${host.dom0.httpUrl}/api/cache`)).json()) as { frames: number }).frames;
+    const framesMapped = await frames();
+    await b.fs.unlink("doomed.bin");
+    await ma.write(PAGE, Buffer.from("still here"));
+    expect((await ma.read(PAGE, 10)).toString()).toBe("still here");
+    expect(await ma.read(0, 10)).toEqual(original.subarray(0, 10));
+    // A new file (which may get the old inode number) is not the mapping's.
+    await b.fs.writeFile("doomed.bin", "new file");
+    await b.fs.truncate("doomed.bin", 0);
+    await ma.msync(); // through the guest's fd, to the unlinked file
+    await ma.unmap();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await frames()).toBeLessThan(framesMapped);
+    expect((await b.fs.stat("doomed.bin")).size).toBe(0);
+  });
+
   it("keeps a private mapping's writes to itself: copy-to-write, never on disk", async () => {
     const original = pattern(2 * PAGE, 6);
     await writeLocal(join(host.exportDir, "private.bin"), original);

@@ -78,6 +78,9 @@ const REQUEST_BODIES = {
   symlink: fc.record({ target: path, path }),
   map_pages: mapPages,
   release_pages: fc.record({ pages: grefSet(FSIF_NR_RELEASE_GNTS) }),
+  mmap: fc.tuple(mapPages, fc.boolean()).map(([map, writable]) => ({ ...map, writable })),
+  msync: fc.record({ fd, first: u64, count: fc.integer({ min: 1, max: GREF_LIST_MAX }) }),
+  munmap: fc.record({ pages: grefSet(FSIF_NR_RELEASE_GNTS) }),
 } satisfies Record<FsOp, fc.Arbitrary<object>>;
 
 const stat = fc.record({
@@ -136,6 +139,9 @@ const RESPONSE_BODIES = {
   symlink: done,
   map_pages: fc.record({ size: u64, version: u64, pages: grefSet(FSIF_NR_GNTS) }),
   release_pages: done,
+  mmap: fc.record({ size: u64, version: u64, pages: grefSet(FSIF_NR_GNTS) }),
+  msync: done,
+  munmap: done,
 } satisfies Record<FsOp, fc.Arbitrary<object>>;
 
 export const OPS = Object.keys(REQUEST_BODIES) as FsOp[];

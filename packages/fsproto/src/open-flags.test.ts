@@ -60,6 +60,7 @@ describe("open flags", () => {
       expect(wireOfHostFlags(hostOpenFlags(flags))).toBe(flags);
       expect(open.truncate).toBe((flags & O.O_TRUNC) !== 0 && !open.exclusive);
       expect(open.readable).toBe((flags & O_ACCMODE) !== O.O_WRONLY);
+      expect(open.writable).toBe((flags & O_ACCMODE) !== O.O_RDONLY);
     }
     for (const flag of Object.keys(NODE_OPEN_FLAGS) as NodeOpenFlag[]) {
       expect(decodeOpenFlags(wireOpenFlags(flag)).name).toBe(flag);

@@ -88,6 +88,8 @@ export interface OpenRequestFlags {
   /** The open by name, without O_DIRECTORY and O_NOFOLLOW. */
   readonly name: OpenFlags;
   readonly readable: boolean;
+  /** Opened for writing (O_WRONLY or O_RDWR): a shared writable mmap needs it. */
+  readonly writable: boolean;
   readonly append: boolean;
   readonly create: boolean;
   readonly exclusive: boolean;
@@ -113,6 +115,7 @@ export function decodeOpenFlags(flags: number): OpenRequestFlags {
   return {
     name,
     readable: (flags & O_ACCMODE) !== O_WRONLY,
+    writable: (flags & O_ACCMODE) !== O_RDONLY,
     append: (flags & O_APPEND) !== 0,
     create: (flags & O_CREAT) !== 0,
     exclusive,

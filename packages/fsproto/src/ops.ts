@@ -1,7 +1,8 @@
 /**
  * Request types. 1–13 are fsif's (`io/fsif.h`) with fsif's meaning where it has one: REQ_STAT
  * and REQ_FILE_TRUNCATE act on an fd, REQ_CREATE makes a file or (with `directory`) a
- * directory. XenFS adds path forms Node's fs needs, and page-cache sharing.
+ * directory. XenFS adds path forms Node's fs needs, page-cache sharing, and shared mmap
+ * (docs/mmap.md).
  */
 export const FSIF_REQ = {
   REQ_FILE_OPEN: 1,
@@ -25,6 +26,9 @@ export const FSIF_REQ = {
   REQ_SYMLINK: 19,
   REQ_MAP_PAGES: 20,
   REQ_RELEASE_PAGES: 21,
+  REQ_MMAP: 22,
+  REQ_MSYNC: 23,
+  REQ_MUNMAP: 24,
 } as const;
 
 /** The op names the codecs use, each bound to its request type. */
@@ -50,6 +54,9 @@ export const FS_OPS = {
   symlink: FSIF_REQ.REQ_SYMLINK,
   map_pages: FSIF_REQ.REQ_MAP_PAGES,
   release_pages: FSIF_REQ.REQ_RELEASE_PAGES,
+  mmap: FSIF_REQ.REQ_MMAP,
+  msync: FSIF_REQ.REQ_MSYNC,
+  munmap: FSIF_REQ.REQ_MUNMAP,
 } as const;
 
 export type FsOp = keyof typeof FS_OPS;

@@ -82,6 +82,31 @@ export const REQUEST_BODIES = {
     },
   ),
   release_pages: body("release_pages", { pages: grefSet("pages", 0, FSIF_NR_RELEASE_GNTS) }),
+  // docs/mmap.md: grants of the cache frames of [first, first + count) for a mapping, each its
+  // own grant (writable when `writable`), the pages pinned until munmap.
+  mmap: body(
+    "mmap",
+    {
+      fd,
+      count: uint("count", 4, 4, GREF_LIST_MAX, 1),
+      first: u64("first", 8),
+      indirect: bool("indirect", 16),
+      writable: bool("writable", 17),
+      listGref: uint("listGref", 20, 4),
+    },
+    ({ count, indirect, listGref }) => {
+      if (!indirect && listGref !== 0) {
+        throw new FsProtocolError("FSIF_RESERVED", "mmap: listGref set without indirect");
+      }
+      if (!indirect && count > FSIF_NR_GNTS) {
+        throw new FsProtocolError("FSIF_OUT_OF_RANGE", `mmap: ${count} pages need an indirect list`);
+      }
+    },
+  ),
+  // Writes the pages [first, first + count) of the guest's writable mappings of `fd` to disk.
+  msync: body("msync", { fd, count: uint("count", 4, 4, GREF_LIST_MAX, 1), first: u64("first", 8) }),
+  // The guest unmapped these mmap grants; the last writable mapper's unmap writes the page back.
+  munmap: body("munmap", { pages: grefSet("pages", 0, FSIF_NR_RELEASE_GNTS) }),
 } as const satisfies Record<FsOp, unknown>;
 
 type Bodies = typeof REQUEST_BODIES;

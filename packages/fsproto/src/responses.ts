@@ -53,6 +53,14 @@ export const RESPONSE_BODIES = {
     pages: grefSet("pages", 16, FSIF_NR_GNTS),
   }),
   release_pages: done("release_pages"),
+  // As map_pages: `pages` are the mapping's own grants, fewer than asked at end of file.
+  mmap: body("mmap", {
+    size: u64("size", 0),
+    version: u64("version", 8),
+    pages: grefSet("pages", 16, FSIF_NR_GNTS),
+  }),
+  msync: done("msync"),
+  munmap: done("munmap"),
 } as const satisfies Record<FsOp, unknown>;
 
 /** The body of a failed response: reserved, all zero. */

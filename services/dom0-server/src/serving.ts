@@ -7,6 +7,7 @@ import type { Logger } from "@xenfs/service-kit";
 import { XenbusBackend } from "@xenfs/xenbus";
 import { AttrPages } from "./attr-pages.js";
 import { XenfsBackendDriver } from "./backend/index.js";
+import { FileMappings } from "./backend/mmap/file-mappings.js";
 import { serveVbd, type VbdConfig } from "./blkback/index.js";
 import type { ExportFs } from "./export/index.js";
 import { GrantReaper } from "./grants/grant-reaper.js";
@@ -46,7 +47,8 @@ export async function serveXenfs(dom0: XenDomain, options: ServingOptions): Prom
   const cache = new PageCache(dom0.memory, dom0.grants, reaper, locks, options.budgetFrames);
   const attrs = new AttrPages(dom0.memory, dom0.grants, reaper);
   const { exportFs, overlays, replies } = options;
-  const services = { dom0, exportFs, overlays, cache, attrs, locks, replies };
+  const mmaps = new FileMappings(dom0.memory, dom0.grants, reaper, cache, locks, attrs);
+  const services = { dom0, exportFs, overlays, cache, attrs, locks, replies, mmaps };
   const driver = new XenfsBackendDriver(services, options.logger, options.countRequest);
   const backend = new XenbusBackend(dom0, XENFS_DEVICE, driver);
   await backend.start();

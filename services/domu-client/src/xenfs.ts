@@ -15,6 +15,7 @@ import { MountCounters } from "./mount/counters.js";
 import type { DataPath } from "./mount/data-path.js";
 import { Files } from "./mount/files.js";
 import { HandleCache } from "./mount/handle-cache.js";
+import { Mapper } from "./mount/mmap/mapper.js";
 import { XenfsMount } from "./mount/mount.js";
 import { Remote } from "./mount/remote.js";
 import { AttrPages } from "./mount/shared/attr-pages.js";
@@ -146,7 +147,9 @@ export async function mount(domain: XenDomain, options: MountOptions = {}): Prom
     data.reset().catch(o.onError);
   });
   const frontend = new XenbusFrontend(domain, { type: XENFS_DEVICE, devid: o.devid }, driver);
+  const mapper = new Mapper(domain, remote, files, BACKEND_DOMID);
   const unmount = async () => {
+    await mapper.close();
     await handles?.clear(true);
     await data.close();
     await frontend.close();
@@ -166,6 +169,7 @@ export async function mount(domain: XenDomain, options: MountOptions = {}): Prom
     files,
     counters,
     handles,
+    mapper,
     lifecycle: { state: () => xenbusStateName(frontend.state), unmount, abandon: () => client.close() },
   });
 }

@@ -8,6 +8,7 @@ import type { ReplyCache } from "../reply-cache/reply-cache.js";
 import type { GuestFiles } from "./guest-files.js";
 import type { GuestFs } from "./guest-fs.js";
 import type { GuestPages } from "./guest-pages.js";
+import type { FileMappings } from "./mmap/file-mappings.js";
 
 /** What every guest's requests share: dom0, the export, the page cache, the attribute pages. */
 export interface Dom0Services {
@@ -21,6 +22,8 @@ export interface Dom0Services {
   readonly replies: ReplyCache;
   /** cow mode's overlays, one per guest name (XENFS_OVERLAY_DIR). */
   readonly overlays: Overlays;
+  /** Guests' shared mappings of the page cache's frames (docs/mmap.md). */
+  readonly mmaps: FileMappings;
 }
 
 /** One request's view: the guest it came from and that guest's pages and files. */

@@ -6,6 +6,8 @@ export interface GuestFile {
   readonly inode: string;
   /** Opened for reading: map_pages and copy reads are refused otherwise, even from the cache. */
   readonly readable: boolean;
+  /** Opened for writing: a shared writable mmap needs it (docs/mmap.md). */
+  readonly writable: boolean;
   /** O_APPEND: the kernel puts writes at the end, whatever offset was asked. */
   readonly append: boolean;
 }

@@ -51,7 +51,9 @@ export class GuestSession {
   async close(): Promise<void> {
     await this.#server.stop();
     await this.ring.destroy();
-    const { attrs, cache } = this.host;
+    const { attrs, cache, mmaps } = this.host;
+    // Before the files close: a dirty mapped page is written back through the guest's fd.
+    await mmaps.releaseGuest(this.domid).catch(() => {});
     await this.#ctx.fs.closeGuest(this.domid);
     await attrs.releaseGuest(this.domid);
     await cache.releaseGuest(this.domid);

@@ -25,12 +25,15 @@ const SCOPES: { readonly [K in FsOp]: Scope } = {
   readlink: "lookup",
   statfs: "lookup",
   release_pages: "lookup",
+  munmap: "lookup",
   read: "file-read",
   map_pages: "file-read",
+  mmap: "file-read",
   fstat: "file-read",
   sync: "file-read",
   write: "file-change",
   ftruncate: "file-change",
+  msync: "file-change",
   close: "file-change",
 };
 

@@ -32,6 +32,8 @@ export class PageCache {
   readonly #byInode = new Map<string, Set<CachePage>>();
   /** Reclaims running in the background (unlinked files); awaited on close. */
   readonly #background = new Set<Promise<void>>();
+  /** Pages of forgotten inodes still pinned (a guest's mmap): reclaimed at their last unpin. */
+  readonly #forgottenPinned = new Set<CachePage>();
   #frames = 0;
   #hits = 0;
   #misses = 0;
@@ -87,6 +89,8 @@ export class PageCache {
 
   unpin(page: CachePage): void {
     page.pins = Math.max(0, page.pins - 1);
+    // A page forgotten while a mapping pinned it (docs/mmap.md) goes when the mapping does.
+    if (page.pins === 0 && this.#forgottenPinned.delete(page)) this.#reclaimInBackground(page);
   }
 
   /** The read-only grants of `pages` to `domid`, made together (one multicall frame). */
@@ -161,12 +165,19 @@ export class PageCache {
     for (const page of this.#byInode.get(inode) ?? []) {
       if (page.reclaiming) continue;
       this.#evict(page);
-      // A grant that cannot be ended keeps its frame counted against the budget; nothing else
-      // can be done for it, and the caller (an unlink) has already succeeded.
-      const reclaim = this.#reclaim(page).catch(() => {});
-      this.#background.add(reclaim);
-      void reclaim.finally(() => this.#background.delete(reclaim));
+      // Mapped by a guest (mmap keeps its pages pinned): the file lives on in the mapping, as an
+      // unlinked file does on Linux, and its frame goes at the unmap.
+      if (page.pins > 0) this.#forgottenPinned.add(page);
+      else this.#reclaimInBackground(page);
     }
+  }
+
+  #reclaimInBackground(page: CachePage): void {
+    // A grant that cannot be ended keeps its frame counted against the budget; nothing else
+    // can be done for it, and the caller (an unlink) has already succeeded.
+    const reclaim = this.#reclaim(page).catch(() => {});
+    this.#background.add(reclaim);
+    void reclaim.finally(() => this.#background.delete(reclaim));
   }
 
   stats(): PageCacheStats {
@@ -184,7 +195,8 @@ export class PageCache {
   /** Ends every grant and frees every frame. */
   async close(): Promise<void> {
     await Promise.allSettled([...this.#background]);
-    const pages = [...this.#lru.values()];
+    const pages = [...this.#lru.values(), ...this.#forgottenPinned];
+    this.#forgottenPinned.clear();
     for (const page of pages) this.#evict(page);
     await Promise.allSettled(pages.map((page) => this.#reclaim(page)));
   }

@@ -7,6 +7,8 @@ import { XenfsDirent } from "./dirent.js";
 import { encodingOf, XenfsFileHandle } from "./file-handle.js";
 import type { Files } from "./files.js";
 import type { HandleCache } from "./handle-cache.js";
+import type { Mapper, MmapOptions } from "./mmap/mapper.js";
+import type { XenfsMapping } from "./mmap/mapping.js";
 import type { OpenFile } from "./open-file.js";
 import { exportPath } from "./paths.js";
 import type { Remote } from "./remote.js";
@@ -43,6 +45,8 @@ export interface MountParts {
   readonly counters: MountCounters;
   /** Shared mode keeps files open by path; copy and cow mode open for every readFile. */
   readonly handles: HandleCache | undefined;
+  /** mmap's side of the mount (docs/mmap.md). */
+  readonly mapper: Mapper;
   readonly lifecycle: MountLifecycle;
 }
 
@@ -51,6 +55,7 @@ export class XenfsMount {
   readonly #files: Files;
   readonly #handles: HandleCache | undefined;
   readonly #lifecycle: MountLifecycle;
+  readonly #mapper: Mapper;
   readonly counters: MountCounters;
 
   constructor(parts: MountParts) {
@@ -59,6 +64,7 @@ export class XenfsMount {
     this.#handles = parts.handles;
     this.counters = parts.counters;
     this.#lifecycle = parts.lifecycle;
+    this.#mapper = parts.mapper;
   }
 
   /** The frontend's xenbus state: Connected while the backend serves the mount. */
@@ -224,6 +230,14 @@ export class XenfsMount {
   async symlink(target: string, path: string): Promise<void> {
     if (target.includes("\0")) throw new FsError("EINVAL", { syscall: "symlink", path: target, dest: path });
     await this.#remote.symlink(target, exportPath(path, "symlink"));
+  }
+
+  /**
+   * Maps `length` bytes of the file from `offset` (page-aligned): shared mappings of one range
+   * share dom0's page-cache frames between guests; private ones are copy-to-write (docs/mmap.md).
+   */
+  async mmap(path: string, options: MmapOptions): Promise<XenfsMapping> {
+    return this.#mapper.mmap(exportPath(path, "mmap"), options);
   }
 
   async chmod(path: string, mode: number): Promise<void> {

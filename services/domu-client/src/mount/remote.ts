@@ -96,6 +96,55 @@ export class Remote {
     });
   }
 
+  /**
+   * Grants of dom0's cache frames for a mapping of pages [first, first + count), writable when
+   * `writable` (docs/mmap.md); fewer at end of file.
+   */
+  async mmap(file: FdRef, first: number, count: number, writable: boolean): Promise<readonly number[]> {
+    if (count <= FSIF_NR_GNTS) {
+      const request = {
+        op: "mmap",
+        fd: file.fd,
+        first,
+        count,
+        writable,
+        indirect: false,
+        listGref: 0,
+      } as const;
+      const { pages } = await this.#fdCall(request, file, "mmap");
+      return "grefs" in pages ? pages.grefs : [];
+    }
+    return this.#withList(async (list) => {
+      const request = {
+        op: "mmap",
+        fd: file.fd,
+        first,
+        count,
+        writable,
+        indirect: true,
+        listGref: list.gref,
+      } as const;
+      const { pages } = await this.#fdCall(request, file, "mmap");
+      if ("grefs" in pages) return pages.grefs;
+      return grefListCodec.decode(await this.domain.memory.read(list.gpfn, 0, grefListBytes(pages.count)));
+    });
+  }
+
+  /** dom0 writes the mapped pages [first, first + count) of `file` to disk. */
+  async msync(file: FdRef, first: number, count: number): Promise<void> {
+    await this.#fdCall({ op: "msync", fd: file.fd, first, count }, file, "msync");
+  }
+
+  /** Tells dom0 these mapping grants are unmapped, in batches a slot can carry. */
+  async munmap(grefs: readonly number[]): Promise<void> {
+    const batches: Promise<unknown>[] = [];
+    for (let i = 0; i < grefs.length; i += FSIF_NR_RELEASE_GNTS) {
+      const batch = grefs.slice(i, i + FSIF_NR_RELEASE_GNTS);
+      batches.push(this.#call({ op: "munmap", pages: { grefs: batch } }, { syscall: "munmap" }));
+    }
+    await Promise.all(batches);
+  }
+
   /** Copy mode: dom0 grant-copies up to `len` bytes at `offset` into `grefs`' pages. */
   async read(file: FdRef, offset: number, len: number, grefs: readonly number[]): Promise<number> {
     const call = async (pages: GrefSet) =>

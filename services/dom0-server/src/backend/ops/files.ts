@@ -13,6 +13,7 @@ export async function open(req: FsRequestOf<"open">, ctx: RequestContext): Promi
   if (mode.directory && (await fs.stat(path)).type !== "dir") {
     throw new ExportError("ENOTDIR", { syscall: "open", path, reason: "O_DIRECTORY on a non-directory" });
   }
+  if (mode.truncate) await refuseTruncateOfMapped(ctx, path);
   const fd = await fs.open(ctx.domid, path, mode.name, req.mode);
   try {
     const inode = identityKey(await fs.fstat(ctx.domid, fd));
@@ -22,12 +23,23 @@ export async function open(req: FsRequestOf<"open">, ctx: RequestContext): Promi
       if (mode.truncate) await cache.truncated(inode, stat.size);
       return attrs.openFile(ctx.domid, inode, fileAttrsOf(stat));
     });
-    ctx.files.add(fd, { inode, readable: mode.readable, append: mode.append });
+    ctx.files.add(fd, { inode, readable: mode.readable, writable: mode.writable, append: mode.append });
     return { fd, attrGref: at.gref, attrIndex: at.index };
   } catch (error) {
     await fs.close(ctx.domid, fd).catch(() => {});
     throw error;
   }
+}
+
+/** O_TRUNC of a file a guest maps is refused as truncate is (docs/mmap.md), before it happens. */
+async function refuseTruncateOfMapped(ctx: RequestContext, path: string): Promise<void> {
+  let stat: FileStat;
+  try {
+    stat = await ctx.fs.stat(path);
+  } catch {
+    return; // no such file (yet): nothing maps it; the open reports anything else
+  }
+  ctx.host.mmaps.checkTruncate(identityKey(stat), stat.size, 0);
 }
 
 async function refuseSymlink(ctx: RequestContext, path: string): Promise<void> {
@@ -66,6 +78,7 @@ export async function ftruncate(
   const fs = ctx.fs;
   const { inode } = ctx.files.get(req.fd);
   await locks.run(inode, async () => {
+    ctx.host.mmaps.checkTruncate(inode, (await fs.fstat(ctx.domid, req.fd)).size, req.length);
     await fs.ftruncate(ctx.domid, req.fd, req.length);
     await cache.truncated(inode, req.length);
     await attrs.update(inode, fileAttrsOf(await fs.fstat(ctx.domid, req.fd)));

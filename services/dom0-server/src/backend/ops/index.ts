@@ -2,6 +2,7 @@ import type { FsOp } from "@xenfs/fsproto";
 import type { OpHandler } from "../context.js";
 import { read, write } from "./data.js";
 import { close, fstat, ftruncate, open, sync } from "./files.js";
+import { mmap, msync, munmap } from "./mmap.js";
 import { mapPages, releasePages } from "./pages.js";
 import {
   chmod,
@@ -41,4 +42,7 @@ export const OP_HANDLERS = {
   symlink,
   map_pages: mapPages,
   release_pages: releasePages,
+  mmap,
+  msync,
+  munmap,
 } as const satisfies { [K in FsOp]: OpHandler<K> };

@@ -69,6 +69,7 @@ export async function truncate(
   if (ctx.overlay) await copyUp(ctx.overlay, path);
   const inode = identityKey(await fs.stat(path));
   await locks.run(inode, async () => {
+    ctx.host.mmaps.checkTruncate(inode, (await fs.stat(path)).size, req.length);
     await fs.truncate(path, req.length);
     await cache.truncated(inode, req.length);
     await attrs.update(inode, fileAttrsOf(await fs.stat(path)));

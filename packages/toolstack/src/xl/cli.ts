@@ -11,10 +11,10 @@ import { findDomain } from "./domain.js";
 import { infoLines, infoRecord } from "./info.js";
 import { LIST_HEADER, listJson, listLine, MEMORY_HEADER, memoryColumns } from "./list.js";
 import { addMem } from "./mem.js";
+import { migrateDomain, migrationLines, restoreDomain, saveDomain } from "./save.js";
 import { addTop } from "./top.js";
 import { addTrace } from "./trace.js";
 import { askOverlay } from "./xenfs-overlay.js";
-import { migrateDomain, migrationLines, restoreDomain, saveDomain } from "./save.js";
 
 function buildXl(io: Io): Command {
   const api = () =>

@@ -53,12 +53,12 @@ export function totals(result: RunResult): Totals {
   };
 }
 
-/** From a fault's end to the end of the next acknowledged write that began after it. */
+/** From a fault's end to the end of the next acknowledged write (or rename) that began after it. */
 export function recoveryMs(fault: AppliedFault, ops: readonly Operation[]): number | undefined {
   if (fault.ended === undefined) return undefined;
   const ended = fault.ended;
   const next = ops
-    .filter((op) => op.kind === "write" && op.outcome === "ok" && op.start >= ended)
+    .filter((op) => op.kind !== "read" && op.outcome === "ok" && op.start >= ended)
     .reduce<number | undefined>(
       (best, op) => (best === undefined || op.end < best ? op.end : best),
       undefined,

@@ -16,6 +16,8 @@ export interface AppliedFault {
   ended?: number;
   /** Why it was not applied (its target was down), or what went wrong. */
   skipped?: string;
+  /** What it did to the target's domain (a freeze past the lease: the old domid and the new). */
+  outcome?: string;
 }
 
 export function describeFault(event: FaultEvent): string {
@@ -55,6 +57,18 @@ export function domainAction(host: LocalHost, domid: number, action: "pause" | "
 
 export function setDiskFaults(dom0Url: string, spec: string): Promise<void> {
   return call(`${dom0Url}/api/faults/disk`, "PUT", { spec });
+}
+
+/** The target's domid once it is listed anew (up to 10 s after a freeze): a new one, or the same. */
+async function rejoined(host: LocalHost, target: string, before: number | undefined): Promise<string> {
+  const deadline = Date.now() + 10_000;
+  let now = await host.currentDomid(target);
+  // Right after SIGCONT the old domain may be gone and the new one not listed yet.
+  while ((now === before || now === undefined) && Date.now() < deadline) {
+    await sleep(100);
+    now = await host.currentDomid(target);
+  }
+  return now === undefined ? "none" : String(now);
 }
 
 /** Runs one entry to its end: waits for its time, applies it, waits its length, ends it. */
@@ -119,6 +133,7 @@ export async function runFault(
           applied.skipped = `${event.target} is down`;
           return;
         }
+        const before = await host.currentDomid(event.target);
         process.kill(service.process.pid, "SIGSTOP");
         applied.began = history.now();
         try {
@@ -127,6 +142,7 @@ export async function runFault(
           process.kill(service.process.pid, "SIGCONT");
         }
         applied.ended = history.now();
+        applied.outcome = `domain ${before} → ${await rejoined(host, event.target, before)}`;
         return;
       }
       case "pause": {

@@ -196,7 +196,11 @@ export class Workload {
       const errno = /"code":"(E[A-Z]+)"/.exec(bytes.toString("utf8"))?.[1] ?? `HTTP${response.status}`;
       if (method === "GET" && errno === "ENOENT")
         return this.history.finish(op, "ok", { seen: { state: "missing" } });
-      this.history.finish(op, UNKNOWN_FATE.has(errno) ? "failed" : "refused", { errno });
+      const message = /"message":"((?:[^"\\]|\\.){0,300})/.exec(bytes.toString("utf8"))?.[1];
+      this.history.finish(op, UNKNOWN_FATE.has(errno) ? "failed" : "refused", {
+        errno,
+        ...(message === undefined ? {} : { detail: message }),
+      });
     } catch (error) {
       const name = (error as Error).name;
       if (name === "TimeoutError")

@@ -105,6 +105,48 @@ describe("the invariants", () => {
     expect(kinds(checkReads([...ops, write(4, 32, 40), reading(35, 36)], size))).toEqual(["corrupt"]);
   });
 
+  it("a rename is atomic: a read during one, or after one in doubt, sees a whole version", () => {
+    const rename = (version: number, start: number, end: number, outcome: Operation["outcome"] = "ok") =>
+      ({ ...write(version, start, end, outcome), kind: "rename" }) as Operation;
+    const ops = [rename(1, 0, 10), rename(2, 20, 30), rename(3, 40, 50, "failed")];
+    for (const seen of [
+      { state: "complete", version: 1 },
+      { state: "complete", version: 2 },
+    ] as const)
+      expect(checkReadsOf([...ops, read(25, 26, seen)])).toEqual([]);
+    expect(checkReadsOf([...ops, read(45, 60, { state: "complete", version: 3 })])).toEqual([]);
+    expect(kinds(checkReadsOf([...ops, read(35, 36, { state: "complete", version: 1 })]))).toEqual(["stale"]);
+    // What an in-place write may show while it runs is torn under a rename, in flight or in doubt.
+    expect(kinds(checkReadsOf([...ops, read(25, 26, { state: "partial", version: 2 })]))).toEqual(["torn"]);
+    expect(kinds(checkReadsOf([...ops, read(55, 56, { state: "empty" })]))).toEqual(["torn"]);
+    const mix = Buffer.concat([
+      contentOf("k", 2, 8192).subarray(0, 4096),
+      contentOf("k", 1, 8192).subarray(4096),
+    ]);
+    expect(
+      checkReads([...ops, read(25, 26, { state: "corrupt", bytes: mix })], 8192).map((v) => v.detail),
+    ).toEqual([expect.stringContaining("renames are atomic")]);
+    // Nothing before the first rename is acknowledged: no file is no violation.
+    expect(checkReadsOf([rename(1, 10, 20), read(5, 15, { state: "missing" })])).toEqual([]);
+    expect(
+      checkFinal(
+        [...ops, rename(4, 60, 70)],
+        ["k"],
+        new Map([
+          [
+            "k",
+            {
+              disk: contentOf("k", 4, SIZE),
+              guest: { state: "complete", version: 4 },
+            },
+          ],
+        ]),
+        SIZE,
+      ),
+    ).toEqual([]);
+    expect(kinds(checkFinal(ops, ["k"], new Map(), SIZE))).toEqual(["unsettled"]);
+  });
+
   it("an operation past its deadline is a hang", () => {
     expect(kinds(checkHangs([write(1, 0, 10), write(2, 12, 60_012, "hung")]))).toEqual(["hung"]);
   });

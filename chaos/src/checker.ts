@@ -2,6 +2,8 @@
 // every acknowledged write present with its bytes (lost), reads never older than an acknowledged
 // write they followed (stale), no incomplete or foreign bytes outside a write in flight (torn,
 // corrupt), no bytes of a write refused with an errno (phantom), nothing past its deadline (hung).
+// A rename is atomic: a read of a key only ever renamed sees one whole version (or, before the
+// first rename, nothing); a write replaces in place, so reads during it may see part of it.
 import { classify, pageVersions, type Seen } from "./content.js";
 import type { Operation } from "./history.js";
 
@@ -23,7 +25,7 @@ export function checkReads(ops: readonly Operation[], fileBytes: number): Violat
   const violations: Violation[] = [];
   const writesByKey = new Map<string, Operation[]>();
   for (const op of ops) {
-    if (op.kind !== "write") continue;
+    if (op.kind === "read") continue;
     const list = writesByKey.get(op.key) ?? [];
     list.push(op);
     writesByKey.set(op.key, list);
@@ -34,9 +36,13 @@ export function checkReads(ops: readonly Operation[], fileBytes: number): Violat
     const at = `${read.actor} read ${read.key} at ${read.start}–${read.end}ms on guest-${read.guest}`;
     const acked = writes.filter((w) => w.outcome === "ok" && w.end < read.start);
     const vAck = Math.max(0, ...acked.map((w) => w.version ?? 0));
-    const overlapping = writes.some((w) => w.start < read.end && (w.end < 0 || w.end > read.start));
+    // Only in-place writes make a window in which a read may see part of a version.
+    const overlapping = writes.some(
+      (w) => w.kind === "write" && w.start < read.end && (w.end < 0 || w.end > read.start),
+    );
     const before = writes.filter((w) => w.start < read.start);
-    const unsettled = before.length > 0 && before[before.length - 1]?.outcome !== "ok";
+    const last = before[before.length - 1];
+    const unsettled = last !== undefined && last.kind === "write" && last.outcome !== "ok";
     const seen = read.seen;
     if (seen.state === "corrupt") {
       // During a replace (or while one is in doubt) pages of the old and new versions may mix;
@@ -51,7 +57,9 @@ export function checkReads(ops: readonly Operation[], fileBytes: number): Violat
           ? "a write in flight"
           : unsettled
             ? "a write in doubt"
-            : "no write in flight";
+            : writes.some((w) => w.kind === "rename")
+              ? "renames are atomic"
+              : "no write in flight";
         violations.push({
           kind: "corrupt",
           detail: `${at}: pages [${map}] (v0 = zeros), ${writing}, v${vAck} acknowledged`,
@@ -77,7 +85,9 @@ export function checkReads(ops: readonly Operation[], fileBytes: number): Violat
     } else if (!overlapping && !unsettled && vAck > 0) {
       violations.push({
         kind: "torn",
-        detail: `${at}: saw ${seenText(seen)} with v${vAck} acknowledged and no write in flight`,
+        detail: `${at}: saw ${seenText(seen)} with v${vAck} acknowledged and no write in flight${
+          writes.some((w) => w.kind === "rename") ? " (renames are atomic)" : ""
+        }`,
       });
     }
   }
@@ -106,7 +116,7 @@ export function checkFinal(
 ): Violation[] {
   const violations: Violation[] = [];
   for (const key of keys) {
-    const writes = ops.filter((op) => op.kind === "write" && op.key === key);
+    const writes = ops.filter((op) => op.kind !== "read" && op.key === key);
     if (writes.length === 0) continue;
     const last = writes[writes.length - 1] as Operation;
     if (last.outcome !== "ok") {

@@ -1,6 +1,7 @@
 // Applying a schedule entry to the running host, and ending it: message faults through the
 // hypervisor's fault admin call (what `xl fault` does), disk faults through dom0's
-// /api/faults/disk, kills with SIGKILL and a start again. Each entry is recorded with when it
+// /api/faults/disk, kills with SIGKILL and a start again, freezes with SIGSTOP and SIGCONT, domain
+// pauses through the hypervisor's admin API (what `xl pause` does). Each entry is recorded with when it
 // began and ended, for the recovery times.
 import { setTimeout as sleep } from "node:timers/promises";
 import { DOM0_TOKEN } from "@xenfs/testkit";
@@ -15,6 +16,8 @@ export interface AppliedFault {
   ended?: number;
   /** Why it was not applied (its target was down), or what went wrong. */
   skipped?: string;
+  /** What it did to the target's domain (a freeze past the lease: the old domid and the new). */
+  outcome?: string;
 }
 
 export function describeFault(event: FaultEvent): string {
@@ -25,6 +28,10 @@ export function describeFault(event: FaultEvent): string {
       return `disk ${event.spec} for ${event.forMs}ms`;
     case "kill":
       return `kill -9 ${event.target}, restart after ${event.restartAfterMs}ms`;
+    case "freeze":
+      return `SIGSTOP ${event.target} for ${event.forMs}ms`;
+    case "pause":
+      return `xl pause ${event.target} for ${event.forMs}ms`;
   }
 }
 
@@ -43,8 +50,25 @@ export function setMessageFaults(host: LocalHost, domid: number, spec: string): 
   return call(`${host.hv.httpUrl}/api/faults`, "PUT", { domid, spec }, DOM0_TOKEN);
 }
 
+/** POST /api/domains/<domid>/<pause|unpause>, as `xl pause` and `xl unpause` do. */
+export function domainAction(host: LocalHost, domid: number, action: "pause" | "unpause"): Promise<void> {
+  return call(`${host.hv.httpUrl}/api/domains/${domid}/${action}`, "POST", {}, DOM0_TOKEN);
+}
+
 export function setDiskFaults(dom0Url: string, spec: string): Promise<void> {
   return call(`${dom0Url}/api/faults/disk`, "PUT", { spec });
+}
+
+/** The target's domid once it is listed anew (up to 10 s after a freeze): a new one, or the same. */
+async function rejoined(host: LocalHost, target: string, before: number | undefined): Promise<string> {
+  const deadline = Date.now() + 10_000;
+  let now = await host.currentDomid(target);
+  // Right after SIGCONT the old domain may be gone and the new one not listed yet.
+  while ((now === before || now === undefined) && Date.now() < deadline) {
+    await sleep(100);
+    now = await host.currentDomid(target);
+  }
+  return now === undefined ? "none" : String(now);
 }
 
 /** Runs one entry to its end: waits for its time, applies it, waits its length, ends it. */
@@ -63,7 +87,7 @@ export async function runFault(
   try {
     switch (event.kind) {
       case "message": {
-        const domid = host.domidOf(event.target);
+        const domid = await host.currentDomid(event.target);
         if (domid === undefined) {
           applied.skipped = `${event.target} is down`;
           return;
@@ -100,6 +124,38 @@ export async function runFault(
         await host.kill(event.target);
         await sleep(event.restartAfterMs);
         await host.restart(event.target);
+        applied.ended = history.now();
+        return;
+      }
+      case "freeze": {
+        const service = host.service(event.target);
+        if (service?.process.pid === undefined) {
+          applied.skipped = `${event.target} is down`;
+          return;
+        }
+        const before = await host.currentDomid(event.target);
+        process.kill(service.process.pid, "SIGSTOP");
+        applied.began = history.now();
+        try {
+          await sleep(event.forMs);
+        } finally {
+          process.kill(service.process.pid, "SIGCONT");
+        }
+        applied.ended = history.now();
+        applied.outcome = `domain ${before} → ${await rejoined(host, event.target, before)}`;
+        return;
+      }
+      case "pause": {
+        const domid = await host.currentDomid(event.target);
+        if (domid === undefined) {
+          applied.skipped = `${event.target} has no domain`;
+          return;
+        }
+        await domainAction(host, domid, "pause");
+        applied.began = history.now();
+        await sleep(event.forMs);
+        // A domain that died meanwhile (its lease ran out) has nothing to unpause.
+        await domainAction(host, domid, "unpause").catch(() => {});
         applied.ended = history.now();
         return;
       }

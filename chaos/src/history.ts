@@ -13,11 +13,12 @@ export type Outcome =
   | "hung";
 
 export interface Operation {
-  readonly kind: "write" | "read";
+  /** A rename is a renamer's atomic replace: `<key>.tmp`, already written, renamed over the key. */
+  readonly kind: "write" | "rename" | "read";
   readonly actor: string;
   readonly guest: number;
   readonly key: string;
-  /** The version a write wrote. */
+  /** The version a write (or a rename) put in the key. */
   readonly version?: number;
   readonly start: number;
   end: number;

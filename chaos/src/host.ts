@@ -133,9 +133,26 @@ export class LocalHost {
     return target === "dom0" ? this.startDom0() : this.startGuest(guestIndex(target));
   }
 
-  /** The domid a target has now (a guest started again is a new domain). */
+  /** The domid a target had when its process started (a guest started again is a new domain). */
   domidOf(target: string): number | undefined {
-    return target === "dom0" ? this.#dom0?.domid : this.#guests[guestIndex(target)]?.domid;
+    return this.service(target)?.domid;
+  }
+
+  service(target: string): Service | undefined {
+    return target === "dom0" ? this.#dom0 : this.#guests[guestIndex(target)];
+  }
+
+  /**
+   * The domid the hypervisor lists for a running target now: a guest whose domain died (frozen
+   * past its lease) joins again as a new domain within the same process.
+   */
+  async currentDomid(target: string): Promise<number | undefined> {
+    if (this.service(target) === undefined) return undefined;
+    if (target === "dom0") return 0;
+    const live = (await this.domains()).filter(
+      (d) => d.name === target && (d.state === "running" || d.state === "paused"),
+    );
+    return live[live.length - 1]?.domid;
   }
 
   domains(): Promise<DomainView[]> {

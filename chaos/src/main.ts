@@ -1,36 +1,54 @@
-// pnpm chaos [scenario…] [--seed N] [--list]: runs named scenarios (chaos/scenarios/<name>.json)
-// or scenario files, prints each summary, exits 1 on any violation (docs/chaos.md).
-import { readdir, readFile } from "node:fs/promises";
-import { basename, isAbsolute, join, resolve } from "node:path";
+// pnpm chaos [scenario…] [--seed N] [--list]: runs named scenarios (chaos/scenarios/<name>.json,
+// .yaml or .yml) or scenario files, prints each summary, exits 1 on any violation (docs/chaos.md).
+import { access, readdir, readFile } from "node:fs/promises";
+import { extname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { runScenario } from "./run.js";
-import { parseScenario, type Scenario } from "./scenario.js";
+import { parseScenarioText, type Scenario } from "./scenario.js";
 import { summary } from "./summary.js";
 
 const SCENARIOS = fileURLToPath(new URL("../scenarios/", import.meta.url));
 /** Where pnpm was run from (pnpm runs the script in chaos/). */
 const { INIT_CWD: CALLER_DIR = process.cwd() } = process.env;
 
+/** What a scenario file may be written in. */
+const EXTENSIONS = [".json", ".yaml", ".yml"] as const;
+
 /** The named scenarios, or every one of them. */
 export async function scenarioNames(): Promise<string[]> {
   return (await readdir(SCENARIOS))
-    .filter((f) => f.endsWith(".json"))
-    .map((f) => basename(f, ".json"))
+    .filter((f) => EXTENSIONS.some((ext) => f.endsWith(ext)))
+    .map((f) => f.slice(0, -extname(f).length))
     .sort();
 }
 
+/** A named scenario's file, whichever extension it has. */
+async function namedPath(name: string): Promise<string> {
+  for (const ext of EXTENSIONS) {
+    const path = join(SCENARIOS, `${name}${ext}`);
+    if (
+      await access(path).then(
+        () => true,
+        () => false,
+      )
+    )
+      return path;
+  }
+  return join(SCENARIOS, `${name}.json`);
+}
+
 export async function loadScenario(nameOrPath: string, seed?: number): Promise<Scenario> {
-  const path = nameOrPath.endsWith(".json")
+  const path = EXTENSIONS.some((ext) => nameOrPath.endsWith(ext))
     ? isAbsolute(nameOrPath)
       ? nameOrPath
       : resolve(CALLER_DIR, nameOrPath)
-    : join(SCENARIOS, `${nameOrPath}.json`);
+    : await namedPath(nameOrPath);
   const text = await readFile(path, "utf8").catch(() => {
     throw new Error(`no scenario ${nameOrPath} (${path})`);
   });
   try {
-    return parseScenario(JSON.parse(text), seed);
+    return parseScenarioText(text, path.endsWith(".json") ? "json" : "yaml", seed);
   } catch (error) {
     throw new Error(`${path}: ${(error as Error).message}`);
   }
@@ -43,7 +61,7 @@ async function main(): Promise<number> {
   });
   if (values.help) {
     console.log(
-      "usage: pnpm chaos [scenario|file.json …] [--seed N] [--list]   (no scenario: every named one)",
+      "usage: pnpm chaos [scenario|file.json|file.yaml …] [--seed N] [--list]   (no scenario: every named one)",
     );
     return 0;
   }

@@ -59,7 +59,7 @@ export async function runScenario(
     log(`${scenario.name}: ${history.ops.length} operations; settling`);
 
     await workload.settle();
-    const keys = Array.from({ length: scenario.workload.writers }, (_, w) => workload.keysOf(w)).flat();
+    const keys = workload.keys();
     const finalBytes = new Map<string, { disk: Buffer | undefined; guest: Seen | undefined }>();
     for (const key of keys) {
       const disk = await readFile(join(host.exportDir, key)).catch(() => undefined);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { loadScenario, scenarioNames } from "./main.js";
-import { parseScenario, ScenarioError } from "./scenario.js";
+import { parseScenario, parseScenarioText, ScenarioError } from "./scenario.js";
 
 const base = { name: "t", duration: "10s", host: { guests: 2 } };
 const randomOf = (seed: number) =>
@@ -20,7 +20,9 @@ const randomOf = (seed: number) =>
 describe("scenarios", () => {
   it("every named scenario parses", async () => {
     const names = await scenarioNames();
-    expect(names).toEqual(expect.arrayContaining(["smoke", "dom0-crash", "disk-and-guests"]));
+    expect(names).toEqual(
+      expect.arrayContaining(["smoke", "dom0-crash", "disk-and-guests", "dom0-restart", "guest-freeze"]),
+    );
     for (const name of names) expect((await loadScenario(name)).name).toBe(name);
   });
 
@@ -48,8 +50,50 @@ describe("scenarios", () => {
     [{ ...base, schedule: [{ at: "20s", kind: "kill", target: "dom0" }] }, "schedule[0].at: after the end"],
     [{ ...base, workload: { writer: 1 } }, "workload.writer: unknown field"],
     [{ ...base, name: "a b" }, "name: expected a word"],
+    [
+      { ...base, schedule: [{ at: "1s", kind: "freeze", target: "guest-0", restartAfter: "1s" }] },
+      "schedule[0].restartAfter: unknown field",
+    ],
+    [{ ...base, schedule: [{ at: "1s", kind: "pause", target: "xen", for: "1s" }] }, "schedule[0].target"],
+    [{ ...base, schedule: [{ at: "1s", kind: "stop" }] }, "schedule[0].kind: expected message, disk, kill"],
+    [{ ...base, workload: { renamers: -1 } }, "workload.renamers: expected an integer in 0…64"],
   ])("refuses a bad scenario, naming the field (%#)", (raw, why) => {
     expect(() => parseScenario(raw)).toThrow(ScenarioError);
     expect(() => parseScenario(raw)).toThrow(why);
+  });
+
+  it("reads YAML as it reads JSON: the same scenario either way, syntax errors named", () => {
+    const yaml = `
+name: t
+duration: 10s
+host: { guests: 2 }
+workload:
+  renamers: 2
+schedule:
+  - { at: 1s, kind: freeze, target: guest-1, for: 2s }   # SIGSTOP, then SIGCONT
+  - at: 2s
+    kind: pause
+    target: dom0
+    for: 500ms
+`;
+    const json = JSON.stringify({
+      ...base,
+      workload: { renamers: 2 },
+      schedule: [
+        { at: "1s", kind: "freeze", target: "guest-1", for: "2s" },
+        { at: "2s", kind: "pause", target: "dom0", for: "500ms" },
+      ],
+    });
+    const fromYaml = parseScenarioText(yaml, "yaml");
+    expect(fromYaml).toEqual(parseScenarioText(json, "json"));
+    expect(fromYaml.workload.renamers).toBe(2);
+    expect(fromYaml.schedule.map((e) => [e.kind, e.atMs])).toEqual([
+      ["freeze", 1000],
+      ["pause", 2000],
+    ]);
+    expect(() => parseScenarioText("name: [t", "yaml")).toThrow(/^scenario: not YAML: /);
+    expect(() => parseScenarioText("name: t\nname: u\nduration: 2s", "yaml")).toThrow(/not YAML/);
+    expect(() => parseScenarioText("{name", "json")).toThrow(/^scenario: not JSON: /);
+    expect(() => parseScenarioText("- 1\n- 2", "yaml")).toThrow("scenario: expected an object");
   });
 });

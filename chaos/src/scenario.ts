@@ -1,8 +1,9 @@
 // A chaos scenario (docs/chaos.md): a host shape, a workload, a schedule of faults, a duration and
-// a seed, read from JSON and checked here so a bad scenario fails before anything starts, naming
-// the field.
+// a seed, read from JSON or YAML and checked here so a bad scenario fails before anything starts,
+// naming the field.
 import { parseDiskFaults } from "@xenfs/dom0-server";
 import { parseFaults } from "@xenfs/proto";
+import { parse as parseYaml } from "yaml";
 import { Random } from "./random.js";
 
 /** `dom0` or `guest-<i>` (the i-th guest, from 0). */
@@ -14,7 +15,14 @@ export type FaultTemplate =
   /** XENFS_DISK_FAULTS rules under dom0's export (PUT /api/faults/disk). */
   | { readonly kind: "disk"; readonly spec: string; readonly forMs: number }
   /** SIGKILL of a service, started again after `restartAfterMs`. */
-  | { readonly kind: "kill"; readonly target: Target; readonly restartAfterMs: number };
+  | { readonly kind: "kill"; readonly target: Target; readonly restartAfterMs: number }
+  /**
+   * The service's process frozen (SIGSTOP) for `forMs`, then continued (SIGCONT): what
+   * `docker compose pause` does to a container. Past the session lease its domain dies.
+   */
+  | { readonly kind: "freeze"; readonly target: Target; readonly forMs: number }
+  /** The domain paused by the hypervisor (`xl pause`) for `forMs`, then unpaused. */
+  | { readonly kind: "pause"; readonly target: Target; readonly forMs: number };
 
 export type FaultEvent = FaultTemplate & { readonly atMs: number };
 
@@ -35,6 +43,11 @@ export interface Scenario {
     readonly writers: number;
     /** Readers, each on guest ((i + 1) mod guests), reading any key. */
     readonly readers: number;
+    /**
+     * Renamers, each on guest ((i + 2) mod guests), each owning its keys: a new version is written
+     * to `<key>.tmp`, then renamed over the key (the atomic replace).
+     */
+    readonly renamers: number;
     readonly keysPerWriter: number;
     readonly fileBytes: number;
     /** An operation that takes longer than this is a hang. */
@@ -69,6 +82,7 @@ type Json = Partial<
     | "cacheMb"
     | "writers"
     | "readers"
+    | "renamers"
     | "keysPerWriter"
     | "fileBytes"
     | "deadline"
@@ -159,12 +173,41 @@ function template(value: unknown, field: string, guests: number): FaultTemplate 
         target: target(t.target, `${field}.target`, guests),
         restartAfterMs: duration(t.restartAfter, `${field}.restartAfter`, 0),
       };
+    case "freeze":
+    case "pause":
+      only(t, field, ["kind", "target", "for", "at"]);
+      return {
+        kind: t.kind,
+        target: target(t.target, `${field}.target`, guests),
+        forMs: duration(t.for, `${field}.for`),
+      };
     default:
-      return fail(`${field}.kind`, "expected message, disk or kill");
+      return fail(`${field}.kind`, "expected message, disk, kill, freeze or pause");
   }
 }
 
-/** Checks a parsed JSON scenario; `seed` (from the command line) replaces the scenario's. */
+/** Largest scenario file read (a scenario is a page of text). */
+const MAX_SCENARIO_CHARS = 256 * 1024;
+
+/**
+ * A scenario's text, JSON or YAML (the same fields either way); a syntax error is a ScenarioError.
+ * YAML is read to plain data only: no custom tags, aliases capped.
+ */
+export function parseScenarioText(text: string, format: "json" | "yaml", seed?: number): Scenario {
+  if (text.length > MAX_SCENARIO_CHARS) fail("scenario", `over ${MAX_SCENARIO_CHARS} characters`);
+  let raw: unknown;
+  try {
+    raw = format === "json" ? JSON.parse(text) : parseYaml(text, { maxAliasCount: 100, uniqueKeys: true });
+  } catch (error) {
+    fail(
+      "scenario",
+      `not ${format === "json" ? "JSON" : "YAML"}: ${(error as Error).message.split("\n")[0]}`,
+    );
+  }
+  return parseScenario(raw, seed);
+}
+
+/** Checks a parsed scenario; `seed` (from the command line) replaces the scenario's. */
 export function parseScenario(raw: unknown, seed?: number): Scenario {
   const s = object(raw, "scenario");
   only(s, "scenario", ["name", "description", "seed", "duration", "host", "workload", "schedule", "random"]);
@@ -176,7 +219,7 @@ export function parseScenario(raw: unknown, seed?: number): Scenario {
   const guests = integer(h.guests, "host.guests", 1, 8, 2);
   if (h.mode !== undefined && h.mode !== "shared" && h.mode !== "copy") fail("host.mode", "shared or copy");
   const w = object(s.workload ?? {}, "workload");
-  only(w, "workload", ["writers", "readers", "keysPerWriter", "fileBytes", "deadline", "think"]);
+  only(w, "workload", ["writers", "readers", "renamers", "keysPerWriter", "fileBytes", "deadline", "think"]);
   const durationMs = duration(s.duration, "duration");
   if (durationMs < 1000 || durationMs > 3_600_000) fail("duration", "expected 1s…60m");
   const chosenSeed = seed ?? integer(s.seed, "seed", 1, 2 ** 31 - 1, 1);
@@ -218,6 +261,7 @@ export function parseScenario(raw: unknown, seed?: number): Scenario {
     workload: {
       writers: integer(w.writers, "workload.writers", 1, 64, 2),
       readers: integer(w.readers, "workload.readers", 0, 64, 2),
+      renamers: integer(w.renamers, "workload.renamers", 0, 64, 0),
       keysPerWriter: integer(w.keysPerWriter, "workload.keysPerWriter", 1, 1000, 3),
       fileBytes: integer(w.fileBytes, "workload.fileBytes", 64, 16 << 20, 3 * 4096 + 100),
       deadlineMs: duration(w.deadline, "workload.deadline", 60_000),

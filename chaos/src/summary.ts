@@ -53,12 +53,12 @@ export function totals(result: RunResult): Totals {
   };
 }
 
-/** From a fault's end to the end of the next acknowledged write that began after it. */
+/** From a fault's end to the end of the next acknowledged write (or rename) that began after it. */
 export function recoveryMs(fault: AppliedFault, ops: readonly Operation[]): number | undefined {
   if (fault.ended === undefined) return undefined;
   const ended = fault.ended;
   const next = ops
-    .filter((op) => op.kind === "write" && op.outcome === "ok" && op.start >= ended)
+    .filter((op) => op.kind !== "read" && op.outcome === "ok" && op.start >= ended)
     .reduce<number | undefined>(
       (best, op) => (best === undefined || op.end < best ? op.end : best),
       undefined,
@@ -103,12 +103,14 @@ export function summary(result: RunResult): string {
       describeFault(f.event),
       f.skipped ? `skipped: ${f.skipped}` : `${f.began}–${f.ended}ms`,
       recovery === undefined ? "-" : `${recovery}ms`,
+      f.outcome ?? "",
     ];
   });
   const parts = [table([head, row])];
   if (result.crashes.length > 0)
     parts.push(`died by themselves and were started again: ${result.crashes.join(", ")}`);
-  if (faultRows.length > 0) parts.push(table([["at", "fault", "in force", "recovery"], ...faultRows]));
+  if (faultRows.length > 0)
+    parts.push(table([["at", "fault", "in force", "recovery", "domain"], ...faultRows]));
   const shown = result.violations.slice(0, 20).map((v) => `  ${v.kind}: ${v.detail}`);
   if (result.violations.length > shown.length)
     shown.push(`  … and ${result.violations.length - shown.length} more`);

@@ -1,6 +1,7 @@
-// The workload: writers, each owning its keys and writing new versions of them in turn, and
-// readers reading any key, across the guests through their /fs routes (a write is a whole-file
-// replace: O_TRUNC, then the bytes). Every operation goes into the history.
+// The workload: writers, each owning its keys and writing new versions of them in turn; renamers,
+// each owning its keys and replacing them atomically (write `<key>.tmp`, rename it over the key);
+// and readers reading any key, across the guests through their /fs routes (a write is a
+// whole-file replace: O_TRUNC, then the bytes). Every operation goes into the history.
 import { setTimeout as sleep } from "node:timers/promises";
 import { classify, contentOf } from "./content.js";
 import type { History, Operation } from "./history.js";
@@ -33,11 +34,30 @@ export class Workload {
     return writer % this.host.guestCount;
   }
 
+  /** Every key, by the renamer that owns it. */
+  renamedKeysOf(renamer: number): string[] {
+    return Array.from({ length: this.scenario.workload.keysPerWriter }, (_, j) => `r${renamer}-k${j}`);
+  }
+
+  renamerGuest(renamer: number): number {
+    return (renamer + 2) % this.host.guestCount;
+  }
+
+  /** Every key the writers and renamers own. */
+  keys(): string[] {
+    const { writers, renamers } = this.scenario.workload;
+    return [
+      ...Array.from({ length: writers }, (_, w) => this.keysOf(w)).flat(),
+      ...Array.from({ length: renamers }, (_, r) => this.renamedKeysOf(r)).flat(),
+    ];
+  }
+
   /** Runs every actor until stop(). */
   async run(): Promise<void> {
-    const { writers, readers } = this.scenario.workload;
+    const { writers, readers, renamers } = this.scenario.workload;
     await Promise.all([
       ...Array.from({ length: writers }, (_, w) => this.#writer(w, this.random.fork(w))),
+      ...Array.from({ length: renamers }, (_, r) => this.#renamer(r, this.random.fork(2000 + r))),
       ...Array.from({ length: readers }, (_, r) =>
         this.#reader(r, (r + 1) % this.host.guestCount, this.random.fork(1000 + r)),
       ),
@@ -63,6 +83,16 @@ export class Workload {
         }
       }
     }
+    for (let r = 0; r < this.scenario.workload.renamers; r++) {
+      for (const key of this.renamedKeysOf(r)) {
+        const last = this.history.ops.filter((op) => op.kind === "rename" && op.key === key).pop();
+        if (last === undefined || last.outcome === "ok") continue;
+        for (let i = 0; i < tries; i++) {
+          if ((await this.replace(`settle-r${r}`, this.renamerGuest(r), key))?.outcome === "ok") break;
+          await sleep(500);
+        }
+      }
+    }
   }
 
   /** One whole-file write of the key's next version. */
@@ -71,13 +101,35 @@ export class Workload {
     this.#versions.set(key, version);
     const op = this.history.begin({ kind: "write", actor, guest, key, version });
     const body = contentOf(key, version, this.scenario.workload.fileBytes);
-    await this.#request(op, "PUT", body);
+    await this.#request(op, "PUT", `/fs/${key}`, body);
+    return op;
+  }
+
+  /**
+   * The key's next version written whole to `<key>.tmp`, then renamed over the key: the rename is
+   * the operation on the key (undefined when the staging write was not acknowledged).
+   */
+  async replace(actor: string, guest: number, key: string): Promise<Operation | undefined> {
+    const version = (this.#versions.get(key) ?? 0) + 1;
+    const staging = `${key}.tmp`;
+    const stage = this.history.begin({ kind: "write", actor, guest, key: staging, version });
+    await this.#request(
+      stage,
+      "PUT",
+      `/fs/${staging}`,
+      contentOf(key, version, this.scenario.workload.fileBytes),
+    );
+    if (stage.outcome !== "ok") return undefined;
+    this.#versions.set(key, version);
+    const op = this.history.begin({ kind: "rename", actor, guest, key, version });
+    const query = new URLSearchParams({ from: staging, to: key });
+    await this.#request(op, "POST", `/fs-rename?${query}`);
     return op;
   }
 
   async read(actor: string, guest: number, key: string): Promise<Operation> {
     const op = this.history.begin({ kind: "read", actor, guest, key });
-    await this.#request(op, "GET");
+    await this.#request(op, "GET", `/fs/${key}`);
     return op;
   }
 
@@ -91,6 +143,20 @@ export class Workload {
       }
       const op = await this.write(`writer-${w}`, guest, random.pick(keys));
       await this.#pause(op);
+    }
+  }
+
+  async #renamer(r: number, random: Random): Promise<void> {
+    const keys = this.renamedKeysOf(r);
+    const guest = this.renamerGuest(r);
+    while (!this.#stopped) {
+      if (this.host.guest(guest) === undefined) {
+        await sleep(50);
+        continue;
+      }
+      const op = await this.replace(`renamer-${r}`, guest, random.pick(keys));
+      if (op === undefined) await sleep(BACKOFF_MS);
+      else await this.#pause(op);
     }
   }
 
@@ -112,12 +178,12 @@ export class Workload {
     else if (thinkMs > 0) await sleep(thinkMs);
   }
 
-  async #request(op: Operation, method: "GET" | "PUT", body?: Buffer): Promise<void> {
+  async #request(op: Operation, method: "GET" | "PUT" | "POST", path: string, body?: Buffer): Promise<void> {
     const service = this.host.guest(op.guest);
     if (service === undefined) return this.history.finish(op, "failed", { detail: "guest down" });
     const { deadlineMs, fileBytes } = this.scenario.workload;
     try {
-      const response = await fetch(`${service.url}/fs/${op.key}`, {
+      const response = await fetch(`${service.url}${path}`, {
         method,
         ...(body === undefined ? {} : { body }),
         signal: AbortSignal.timeout(deadlineMs),
@@ -130,7 +196,11 @@ export class Workload {
       const errno = /"code":"(E[A-Z]+)"/.exec(bytes.toString("utf8"))?.[1] ?? `HTTP${response.status}`;
       if (method === "GET" && errno === "ENOENT")
         return this.history.finish(op, "ok", { seen: { state: "missing" } });
-      this.history.finish(op, UNKNOWN_FATE.has(errno) ? "failed" : "refused", { errno });
+      const message = /"message":"((?:[^"\\]|\\.){0,300})/.exec(bytes.toString("utf8"))?.[1];
+      this.history.finish(op, UNKNOWN_FATE.has(errno) ? "failed" : "refused", {
+        errno,
+        ...(message === undefined ? {} : { detail: message }),
+      });
     } catch (error) {
       const name = (error as Error).name;
       if (name === "TimeoutError")

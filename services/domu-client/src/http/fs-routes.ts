@@ -1,5 +1,6 @@
 // /fs/<path>: the guest's mount over HTTP. GET reads a file (its bytes) or lists a directory
 // (JSON), PUT writes the body (201 created, 204 replaced), DELETE removes (`?recursive=1` for trees).
+// POST /fs-rename?from=<path>&to=<path> renames, atomically as rename(2) does (204).
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { HttpError, type Route, type RouteContext, sendJson } from "@xenfs/service-kit";
 import type { XenfsDirent } from "../mount/dirent.js";
@@ -59,7 +60,27 @@ export function fsRoutes(mounts: MountSource): Route[] {
       else await fs.unlink(path);
       res.writeHead(204).end();
     }),
+    renameRoute(mounts),
   ];
+}
+
+/** POST /fs-rename?from=a&to=b: rename(2) through the mount; `to` is replaced if it exists. */
+function renameRoute(mounts: MountSource): Route {
+  return {
+    method: "POST",
+    path: "/fs-rename",
+    handler: async (_req, res, ctx) => {
+      const from = ctx.url.searchParams.get("from");
+      const to = ctx.url.searchParams.get("to");
+      if (!from || !to) throw new HttpError(400, "EINVAL", "POST /fs-rename needs ?from=<path>&to=<path>");
+      try {
+        await mounts.use((fs) => fs.rename(from, to));
+      } catch (error) {
+        throw error instanceof HttpError ? error : httpErrorOf(error);
+      }
+      res.writeHead(204).end();
+    },
+  };
 }
 
 /** Bytes a GET reads at a time: the guest holds one chunk of a file, not the whole of it. */

@@ -81,6 +81,21 @@ describe("HTTP admin API", () => {
     expect((await get("/fs/gone")).status).toBe(404);
   });
 
+  it("renames through the mount with POST /fs-rename, replacing the target", async () => {
+    const rename = (query: string) => get(`/fs-rename?${query}`, { method: "POST" });
+    await guest.mount.writeFile("r-old.txt", "old");
+    await guest.mount.writeFile("r-new.txt", "replaced");
+    expect((await rename("from=r-old.txt&to=r-new.txt")).status).toBe(204);
+    expect(await readLocal(join(host.exportDir, "r-new.txt"), "utf8")).toBe("old");
+    expect((await get("/fs/r-old.txt")).status).toBe(404);
+    const missing = await rename("from=r-old.txt&to=r-other.txt");
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ error: { code: "ENOENT" } });
+    expect((await rename("from=r-new.txt")).status).toBe(400);
+    expect((await rename("from=r-new.txt&to=..%2F..%2Fescaped")).status).toBe(403);
+    expect(await readLocal(join(host.exportDir, "r-new.txt"), "utf8")).toBe("old");
+  });
+
   it("maps errors to statuses with Node's code and message", async () => {
     const missing = await get("/fs/missing.txt");
     expect(missing.status).toBe(404);

@@ -2,7 +2,9 @@
 // /metrics once a second. What it shows is what this project is about: where machine frames go
 // (owned, and shared by mapping), what the host really spends on them (processes' Pss, the memory
 // file's resident bytes), and the traffic between domains (hypercalls, events). Below them, the
-// frame map and grant graph (dashboard-views.ts), which stream rather than poll.
+// frame map and grant graph (dashboard-views.ts), which stream rather than poll; the faults in
+// force per domain (dashboard-faults.ts), from the admin API.
+import { FAULTS_HTML, FAULTS_SCRIPT } from "./dashboard-faults.js";
 import { FRAME_VIEWS_HTML, FRAME_VIEWS_SCRIPT, FRAME_VIEWS_STYLE } from "./dashboard-views.js";
 
 export const DASHBOARD_PAGE = `<!doctype html>
@@ -63,7 +65,7 @@ Rss, Pss: the domain process's own memory, as it reports it (libxen, every 2 s).
 <svg id="spark" width="640" height="70" viewBox="0 0 640 70" role="img" aria-label="hypercalls per second, last two minutes"></svg>
 <p class="muted">hypercalls/s over the last two minutes (blue) and event sends/s (orange), each scaled to its own peak.</p>
 <table><thead><tr><th class="l">busiest hypercalls (last second)</th><th>per second</th><th>total</th></tr></thead><tbody id="ops"></tbody></table>
-${FRAME_VIEWS_HTML}
+${FAULTS_HTML}${FRAME_VIEWS_HTML}
 <p id="err" class="err"></p>
 <script>
 const $ = (id) => document.getElementById(id);
@@ -121,9 +123,11 @@ async function poll(){
       tr.append(td(d.domid), td(d.name, "l"), td(d.state, "l"), td(fmt(d.frames)), td(fmt(d.maps)), bar, td(fmt(d.grants)), td(fmt(d.ports)), td(mib(d.rssBytes)), td(mib(d.pssBytes)), td(d.connected ? "connected" : "dropped (lease running)", "l"));
       return tr; }));
     rates(metrics(text));
+    await pollFaults(domains);
     $("err").textContent = "";
   }catch(e){ $("err").textContent = "hypervisor unreachable: " + e; }
 }
+${FAULTS_SCRIPT}
 poll(); setInterval(poll, 1000);
 ${FRAME_VIEWS_SCRIPT}</script></body></html>
 `;

@@ -2,12 +2,12 @@
 // what the API says. Skipped, saying so, where Chromium is not installed (.ci/run installs it).
 import { existsSync, mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { GNTMAP, GTF } from "@xenfs/proto";
+import { DOMID, GNTMAP, GTF } from "@xenfs/proto";
 import { skipReason } from "@xenfs/testkit-skip";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectPorts, grant, ok, populate, setupTable } from "../../test/guest-ops.js";
-import { startTestHost, type TestHost } from "../../test/host.js";
+import { DOM0_TOKEN, startTestHost, type TestHost } from "../../test/host.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 /** <repo>/results, where the bench writes too (ignored by git). */
@@ -67,6 +67,59 @@ describe.skipIf(skipReason(TITLE, hasChromium ? undefined : `no ${CHROMIUM} (apt
       expect(await page.textContent("#ops")).toContain("populate_physmap");
       expect(errors).toEqual([]);
       await page.close();
+    });
+
+    it("shows the faults in force per domain once given the dom0 token, and follows their changes", async () => {
+      const host = await startTestHost();
+      await host.dom0();
+      const guest = await host.guest("faulty");
+      const putFaults = async (domid: number, spec: string) => {
+        const response = await fetch(`${host.hv.httpUrl}/api/faults`, {
+          method: "PUT",
+          headers: { authorization: `Bearer ${DOM0_TOKEN}`, "content-type": "application/json" },
+          body: JSON.stringify({ domid, spec }),
+        });
+        expect(response.status).toBe(200);
+      };
+      await putFaults(guest.domid, "delay=5..20ms,dup.from=0.02");
+      await putFaults(DOMID.XEN, "crash_after=999999999");
+
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on("pageerror", (error) => errors.push(error.message));
+      await page.goto(`${host.hv.httpUrl}/`);
+      await page.waitForFunction('document.querySelectorAll("#domains tr").length === 2');
+      // The admin API's view: nothing without the token, a refusal with the wrong one.
+      expect(await page.textContent("#faultState")).toBe("no token");
+      expect(await page.$$("#faults tr")).toHaveLength(0);
+      await page.fill("#faultToken", "not-the-token");
+      await page.click("#faultTokenSet");
+      await page.waitForFunction('document.getElementById("faultState").textContent === "wrong token"');
+
+      await page.fill("#faultToken", DOM0_TOKEN);
+      await page.click("#faultTokenSet");
+      await page.waitForFunction('document.querySelectorAll("#faults tr").length === 2');
+      expect(await page.textContent("#faultState")).toBe("3 rules in force");
+      const rows = () => page.$$eval("#faults tr", (trs) => trs.map((tr) => tr.textContent ?? ""));
+      expect(await rows()).toEqual([
+        "–hypervisor-wide (every domain; crash rules: the hypervisor's)crash_after=999999999",
+        `${guest.domid}faultydelay=5..20ms@${guest.domid}, dup.from=0.02@${guest.domid}`,
+      ]);
+
+      // Cleared and changed rules reach the page at its next poll; the token outlives a reload.
+      await putFaults(DOMID.XEN, "");
+      await putFaults(0, "delay=1ms");
+      await page.reload();
+      await page.waitForFunction(
+        'document.querySelectorAll("#faults tr").length === 2 && document.querySelector("#faults tr").dataset.domid === "0"',
+      );
+      expect(await rows()).toEqual([
+        "0Domain-0delay=1ms@0",
+        `${guest.domid}faultydelay=5..20ms@${guest.domid}, dup.from=0.02@${guest.domid}`,
+      ]);
+      expect(errors).toEqual([]);
+      await page.close();
+      await host.hv.close();
     });
 
     it("draws the frame map and grant graph of guests sharing frames, live, and saves a screenshot", async () => {

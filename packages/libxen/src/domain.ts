@@ -1,8 +1,11 @@
 // The facade a domain process starts from: one session and the interfaces over it.
+
+import type { XenmemPurpose } from "@xenfs/proto";
 import { Balloon } from "./balloon.js";
 import { Domctl } from "./domctl.js";
 import { EventChannel } from "./event-channel.js";
 import { GrantTable } from "./grant-table.js";
+import { memAnnotate } from "./mem-annotate.js";
 import { MemSharing } from "./mem-sharing.js";
 import { Memory } from "./memory.js";
 import { checkMemoryReportMs, MemoryReporter } from "./memory-report.js";
@@ -59,6 +62,11 @@ export class XenDomain {
   /** Starts the balloon driver: the domain follows memory/target (xl mem-set) from now on. */
   balloon(): Promise<Balloon> {
     return Balloon.start(this.session, this.memory, this.xs);
+  }
+
+  /** mem_annotate: says what these of its RAM frames are for (the frame map shows it). */
+  annotate(gpfns: readonly number[], purpose: XenmemPurpose): Promise<void> {
+    return memAnnotate(this.session, gpfns, purpose);
   }
 
   async close(): Promise<void> {

@@ -20,6 +20,7 @@ import { gnttabRevoke } from "./grant-table/revoke.js";
 import { gnttabQuerySize, gnttabSetupTable } from "./grant-table/setup.js";
 import { gnttabTransfer } from "./grant-table/transfer.js";
 import type { Handler, HandlerTable, OpArgs } from "./handler.js";
+import { memAnnotate } from "./memory/annotate.js";
 import { memAdd, memCmpxchg } from "./memory/atomic.js";
 import { memCopyToWrite, memSharingOp } from "./memory/cow-ops.js";
 import {
@@ -72,6 +73,7 @@ export const HANDLERS: HandlerTable = {
   memCopyToWrite,
   memSharingOp,
   memReservation,
+  memAnnotate,
 };
 
 const OP_NAMES = new Map<string, string>();

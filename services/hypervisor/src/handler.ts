@@ -41,6 +41,7 @@ export interface OpArgs {
   memCopyToWrite: xen.MemCopyToWriteArgs;
   memSharingOp: xen.MemSharingOpArgs;
   memReservation: xen.MemReservationArgs;
+  memAnnotate: xen.MemAnnotateArgs;
 }
 
 export type Handler<K extends HypercallOp> = (

@@ -11,6 +11,7 @@ import { Memory } from "./memory.js";
 import { checkMemoryReportMs, MemoryReporter } from "./memory-report.js";
 import { XenSession, type XenSessionOptions } from "./session.js";
 import { type MemoryTransport, SharedMemory } from "./shared-memory.js";
+import { TraceSpans } from "./trace-spans.js";
 import { XenStoreClient } from "./xenstore.js";
 import { XsHypercallTransport } from "./xs-hypercall.js";
 
@@ -22,6 +23,8 @@ export class XenDomain {
   readonly domctl: Domctl;
   /** XENMEM_sharing_op (dom0 only). */
   readonly sharing: MemSharing;
+  /** Spans this domain measures for the trace feed, sent only while someone traces. */
+  readonly trace: TraceSpans;
   readonly #memoryReporter: MemoryReporter;
 
   private constructor(
@@ -34,6 +37,7 @@ export class XenDomain {
     this.xs = new XenStoreClient(new XsHypercallTransport(session));
     this.domctl = new Domctl(session);
     this.sharing = new MemSharing(session);
+    this.trace = new TraceSpans(session);
     session.once("lost", () => this.memory.close());
     this.#memoryReporter = new MemoryReporter(session, session.memoryReportMs);
   }

@@ -37,6 +37,7 @@ import { memReservation } from "./memory/reservation.js";
 import { schedOp } from "./sched-op.js";
 import { sessionOf } from "./session/session.js";
 import { tracedHypercall } from "./trace/hypercall.js";
+import { traceSpan } from "./trace/span-op.js";
 import type { Xen } from "./xen.js";
 import { xs } from "./xs.js";
 
@@ -74,6 +75,7 @@ export const HANDLERS: HandlerTable = {
   memSharingOp,
   memReservation,
   memAnnotate,
+  traceSpan,
 };
 
 const OP_NAMES = new Map<string, string>();
@@ -94,7 +96,8 @@ export function failure(error: HypercallError): xen.Reply.$Properties {
 
 /** Runs one hypercall for `caller`; never throws. Traced (timed, recorded) only while someone listens. */
 export function runHypercall(xen: Xen, caller: Domain, call: xen.Hypercall): xen.Reply.$Properties {
-  if (xen.trace.on) return tracedHypercall(serveHypercall, xen, caller, call);
+  // trace_span carries records itself: tracing it too would only double the feed.
+  if (xen.trace.on && !call.traceSpan) return tracedHypercall(serveHypercall, xen, caller, call);
   return serveHypercall(xen, caller, call);
 }
 

@@ -42,6 +42,7 @@ export interface OpArgs {
   memSharingOp: xen.MemSharingOpArgs;
   memReservation: xen.MemReservationArgs;
   memAnnotate: xen.MemAnnotateArgs;
+  traceSpan: xen.TraceSpanArgs;
 }
 
 export type Handler<K extends HypercallOp> = (

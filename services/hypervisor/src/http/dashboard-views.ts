@@ -11,7 +11,7 @@ export const FRAME_VIEWS_STYLE = `
 
 export const FRAME_VIEWS_HTML = `
 <h2>Frame map</h2>
-<div class="muted">Every machine frame, one cell each, coloured by owner (darker: grant-table frames). Frames other
+<div class="muted">Every machine frame, one cell each, coloured by owner (darker: grant-table frames), or by what it holds (page cache, ring, Copy-To-Write copy). Frames other
 domains map are orange, deeper with more mappers. Hover for a frame; click for its gpfn, mappers and grant refs.</div>
 <p id="frameStats" class="muted">waiting for the feed…</p>
 <div class="maprow"><canvas id="frameMap" width="1" height="1"></canvas><div id="frameInfo" class="muted">hover a frame</div></div>

@@ -1,13 +1,17 @@
 // The facade a domain process starts from: one session and the interfaces over it.
+
+import type { XenmemPurpose } from "@xenfs/proto";
 import { Balloon } from "./balloon.js";
 import { Domctl } from "./domctl.js";
 import { EventChannel } from "./event-channel.js";
 import { GrantTable } from "./grant-table.js";
+import { memAnnotate } from "./mem-annotate.js";
 import { MemSharing } from "./mem-sharing.js";
 import { Memory } from "./memory.js";
 import { checkMemoryReportMs, MemoryReporter } from "./memory-report.js";
 import { XenSession, type XenSessionOptions } from "./session.js";
 import { type MemoryTransport, SharedMemory } from "./shared-memory.js";
+import { TraceSpans } from "./trace-spans.js";
 import { XenStoreClient } from "./xenstore.js";
 import { XsHypercallTransport } from "./xs-hypercall.js";
 
@@ -25,6 +29,8 @@ export class XenDomain {
   readonly domctl: Domctl;
   /** XENMEM_sharing_op (dom0 only). */
   readonly sharing: MemSharing;
+  /** Spans this domain measures for the trace feed, sent only while someone traces. */
+  readonly trace: TraceSpans;
   readonly #memoryReporter: MemoryReporter;
   readonly #suspendHooks: SuspendHook[] = [];
   readonly #resumeHooks: SuspendHook[] = [];
@@ -40,6 +46,7 @@ export class XenDomain {
     this.xs = new XenStoreClient(new XsHypercallTransport(session));
     this.domctl = new Domctl(session);
     this.sharing = new MemSharing(session);
+    this.trace = new TraceSpans(session);
     session.once("lost", () => this.memory.close());
     this.#memoryReporter = new MemoryReporter(session, session.memoryReportMs);
     session.onAttach(async () => {
@@ -112,6 +119,11 @@ export class XenDomain {
   /** Starts the balloon driver: the domain follows memory/target (xl mem-set) from now on. */
   balloon(): Promise<Balloon> {
     return Balloon.start(this.session, this.memory, this.xs);
+  }
+
+  /** mem_annotate: says what these of its RAM frames are for (the frame map shows it). */
+  annotate(gpfns: readonly number[], purpose: XenmemPurpose): Promise<void> {
+    return memAnnotate(this.session, gpfns, purpose);
   }
 
   async close(): Promise<void> {

@@ -45,6 +45,7 @@ export {
 } from "./session.js";
 export { MEMORY_TRANSPORTS, type MemoryPlace, type MemoryTransport, SharedMemory } from "./shared-memory.js";
 export { ShmFrame } from "./shm-frame.js";
+export { type SpanSide, TraceSpans } from "./trace-spans.js";
 export { type WatchCallback, XBT_NULL, XenStoreClient, type XsOps, type XsPerm } from "./xenstore.js";
 export { XsHypercallTransport } from "./xs-hypercall.js";
 export { XsInProcessTransport, type XsLocalBackend } from "./xs-in-process.js";

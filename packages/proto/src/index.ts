@@ -12,6 +12,7 @@ export * from "./xen/io/blkif.js";
 export * from "./xen/io/blkif-codec.js";
 export * from "./xen/io/blkif-error.js";
 export * from "./xen/io/blkif-ring.js";
+export * from "./xen/mem_annotate.js";
 export * from "./xen/xen.js";
 export * from "./xen/xenbus.js";
 export * from "./xen/xs_wire.js";

@@ -40,6 +40,8 @@ export class RingFront<Req, Rsp> {
     }
     const ringRefs: number[] = [];
     try {
+      // For the frame map only (mem_annotate): the frames are RAM to Xen either way.
+      await domain.annotate(gpfns, "ring");
       const frames = await Promise.all(gpfns.map((gpfn) => domain.memory.page(gpfn)));
       const page = new WriteCombiningPage(spanOf(frames), domain.memory);
       const ring = FrontRing.init(page, types);

@@ -44,7 +44,9 @@ export async function serveXenfs(dom0: XenDomain, options: ServingOptions): Prom
   await dom0.grants.setup(maxNrFrames);
   const reaper = new GrantReaper(dom0.grants, options.revokeDeadlineMs);
   const locks = new InodeLocks();
-  const cache = new PageCache(dom0.memory, dom0.grants, reaper, locks, options.budgetFrames);
+  const cache = new PageCache(dom0.memory, dom0.grants, reaper, locks, options.budgetFrames, (gpfns) =>
+    dom0.annotate(gpfns, "page_cache"),
+  );
   const attrs = new AttrPages(dom0.memory, dom0.grants, reaper);
   const { exportFs, overlays, replies } = options;
   const mmaps = new FileMappings(dom0.memory, dom0.grants, reaper, cache, locks, attrs);

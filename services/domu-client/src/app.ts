@@ -86,11 +86,23 @@ export async function startDomuClient(options: DomuClientOptions): Promise<DomuC
         ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
         ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
       });
+      // The balloon driver, as Linux starts it for every boot: `xl mem-set` moves this domain's
+      // reservation (docs/observing.md#balloon). A new incarnation is a new domain: a new driver.
+      const balloon = await domain.balloon().catch(async (error: unknown) => {
+        await mounted.unmount().catch(() => undefined);
+        throw error;
+      });
       return {
         mount: mounted,
-        close: () => mounted.unmount(),
+        close: async () => {
+          await balloon.stop();
+          await mounted.unmount();
+        },
         // Calls in flight and new ones fail with ENOTCONN at once until the next mount.
-        abandon: () => current?.lose(),
+        abandon: () => {
+          void balloon.stop();
+          current?.lose();
+        },
       };
     },
     faults: options.faults ?? envDefault(DOMU_ENV, "XEN_FAULTS"),

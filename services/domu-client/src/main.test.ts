@@ -3,7 +3,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { CLUSTER_TOKEN } from "@xenfs/testkit";
+import { CLUSTER_TOKEN, DOM0_TOKEN } from "@xenfs/testkit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startTestHost, type TestHost } from "../test/xenfs-host.js";
 
@@ -78,6 +78,7 @@ describe("against a real host", () => {
   const domains = async () =>
     (await (await fetch(`${host.hv.httpUrl}/api/domains`)).json()) as {
       domid: number;
+      frames: number;
       grants: number;
       maps: number;
       ports: number;
@@ -109,5 +110,46 @@ describe("against a real host", () => {
     const after = await domains();
     expect(after.map((d) => d.domid)).not.toContain(mount.domid);
     expect(after.find((d) => d.domid === 0)).toMatchObject({ maps: 0 });
+  });
+
+  it("follows xl mem-set with its balloon driver: its frames go up, down and up again, and XenFS reads on", async () => {
+    const child = startGuest({
+      XEN_HYPERVISOR_URL: host.hv.url,
+      XEN_CLUSTER_TOKEN: CLUSTER_TOKEN,
+      XEN_DOMAIN_NAME: "ballooned-guest",
+    });
+    const { url, domid } = (await logLine(child, "guest ready")) as { url: string; domid: number };
+    const frames = async () => (await domains()).find((d) => d.domid === domid)?.frames ?? -1;
+    // What xl mem-max / xl mem-set send (the hypervisor's admin API, dom0's token).
+    const setMemory = async (body: { targetKb?: number; maxKb?: number }) => {
+      const res = await fetch(`${host.hv.httpUrl}/api/domains/${domid}/memory`, {
+        method: "PUT",
+        headers: { authorization: `Bearer ${DOM0_TOKEN}`, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      expect(res.status).toBe(200);
+    };
+    const reaches = async (want: number) => {
+      const deadline = Date.now() + 10_000;
+      while ((await frames()) !== want && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(await frames()).toBe(want);
+    };
+    const readHello = async () => (await (await fetch(`${url}/fs/hello.txt`)).text()) as string;
+    expect(await readHello()).toBe("hello, xenfs\n");
+    const start = await frames();
+    expect(start).toBeGreaterThan(0);
+    await setMemory({ maxKb: (start + 32) * 4 });
+    await setMemory({ targetKb: (start + 24) * 4 });
+    await reaches(start + 24);
+    expect(await readHello()).toBe("hello, xenfs\n");
+    await setMemory({ targetKb: (start + 4) * 4 });
+    await reaches(start + 4);
+    expect(await readHello()).toBe("hello, xenfs\n");
+    await setMemory({ targetKb: (start + 16) * 4 });
+    await reaches(start + 16);
+    expect(await readHello()).toBe("hello, xenfs\n");
+    const exit = exited(child);
+    child.kill("SIGTERM");
+    expect((await exit).code).toBe(0);
   });
 });

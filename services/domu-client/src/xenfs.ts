@@ -86,6 +86,8 @@ export async function mount(domain: XenDomain, options: MountOptions = {}): Prom
     deadlineMs: o.requestTimeoutMs,
     onRequest: (op) => counters.request(op),
     onError: o.onError,
+    trace: domain.trace,
+    backendDomid: BACKEND_DOMID,
   });
   const copyPool = o.mode === "copy" ? o.maxPagesHeld + COPY_HEADROOM : 0;
   await ensureGrantEntries(domain, POOLS.args + POOLS.results + POOLS.lists + copyPool + 1);

@@ -20,6 +20,7 @@ import { gnttabRevoke } from "./grant-table/revoke.js";
 import { gnttabQuerySize, gnttabSetupTable } from "./grant-table/setup.js";
 import { gnttabTransfer } from "./grant-table/transfer.js";
 import type { Handler, HandlerTable, OpArgs } from "./handler.js";
+import { memAnnotate } from "./memory/annotate.js";
 import { memAdd, memCmpxchg } from "./memory/atomic.js";
 import { memCopyToWrite, memSharingOp } from "./memory/cow-ops.js";
 import { shadowOp } from "./memory/log-dirty.js";
@@ -37,6 +38,7 @@ import { memReservation } from "./memory/reservation.js";
 import { schedOp } from "./sched-op.js";
 import { sessionOf } from "./session/session.js";
 import { tracedHypercall } from "./trace/hypercall.js";
+import { traceSpan } from "./trace/span-op.js";
 import type { Xen } from "./xen.js";
 import { xs } from "./xs.js";
 
@@ -74,6 +76,8 @@ export const HANDLERS: HandlerTable = {
   memSharingOp,
   memReservation,
   shadowOp,
+  memAnnotate,
+  traceSpan,
 };
 
 const OP_NAMES = new Map<string, string>();
@@ -94,7 +98,8 @@ export function failure(error: HypercallError): xen.Reply.$Properties {
 
 /** Runs one hypercall for `caller`; never throws. Traced (timed, recorded) only while someone listens. */
 export function runHypercall(xen: Xen, caller: Domain, call: xen.Hypercall): xen.Reply.$Properties {
-  if (xen.trace.on) return tracedHypercall(serveHypercall, xen, caller, call);
+  // trace_span carries records itself: tracing it too would only double the feed.
+  if (xen.trace.on && !call.traceSpan) return tracedHypercall(serveHypercall, xen, caller, call);
   return serveHypercall(xen, caller, call);
 }
 

@@ -43,6 +43,8 @@ export interface OpArgs {
   memSharingOp: xen.MemSharingOpArgs;
   memReservation: xen.MemReservationArgs;
   shadowOp: xen.ShadowOpArgs;
+  memAnnotate: xen.MemAnnotateArgs;
+  traceSpan: xen.TraceSpanArgs;
 }
 
 export type Handler<K extends HypercallOp> = (

@@ -36,6 +36,8 @@ export interface XenConfig {
   readonly serveHeld: (domain: Domain) => void;
 }
 
+const TRACE_STATE_AFTER_JOIN_MS = 100;
+
 export class Xen {
   readonly domains = new DomainRegistry();
   readonly memory: MachineMemory;
@@ -73,6 +75,11 @@ export class Xen {
       upcall,
       serveHeld: config.serveHeld,
     });
+    // Domains measure their own spans (XenFS requests) only while someone traces. Sent past
+    // upcall(): the trace's own switch is not a record of it.
+    this.trace.onToggle = (on) => {
+      for (const domain of this.domains.all()) if (domain.live) domain.link.upcall({ traceState: { on } });
+    };
   }
 
   get logger(): Logger {
@@ -97,6 +104,12 @@ export class Xen {
   /** Tells dom0 (the toolstack) that another domain changed state. */
   announce(domain: Domain, state: DomainStateName): void {
     this.lifecycle.announce(domain, state);
+    // A domain joining while someone traces learns it shortly after its join is answered (once
+    // its process has set up what listens for the upcall).
+    if (state === "running" && this.trace.on)
+      this.later(TRACE_STATE_AFTER_JOIN_MS, () => {
+        if (domain.live && this.trace.on) domain.link.upcall({ traceState: { on: true } });
+      });
   }
 
   /** A timer the hypervisor owns (revoke deadlines); cleared on close. */

@@ -15,11 +15,11 @@ interface TraceOptions {
 
 export function addTrace(xl: Command, api: () => HypervisorApi, out: (text: string) => void): void {
   xl.command("trace")
-    .description("stream hypercalls, events, grant maps/unmaps and upcalls as JSON lines")
+    .description("stream hypercalls, events, grant maps/unmaps, upcalls and XenFS requests as JSON lines")
     .option("--domain <domain>", "only this domain's records (name or domid), as actor or peer")
     .option(
       "--ops <list>",
-      "comma-separated kinds (hypercall,event,grant_map,grant_unmap,upcall) or op names",
+      "comma-separated kinds (hypercall,event,grant_map,grant_unmap,upcall,xenfs) or op names",
     )
     .option("-n, --count <n>", "stop after this many records")
     .action(async (options: TraceOptions) => {

@@ -69,7 +69,14 @@ export class GuestSession {
   /** Served in ring order where requests conflict (RequestOrder), concurrently otherwise. */
   #serve(got: Consumed<FsRequest>): Promise<FsResponse | undefined> {
     // A request whose turn comes after the session closed is not served.
-    const answer = async () => (this.#server.stopped ? undefined : this.#answer(got));
+    const trace = this.host.dom0.trace;
+    const start = trace.begin(); // taken off the ring now; undefined while nobody traces
+    const answer = async () => {
+      if (this.#server.stopped) return undefined;
+      const response = await this.#answer(got);
+      if (start !== undefined && got.ok) trace.end(start, got.value.op, got.value.id, this.domid, "back");
+      return response;
+    };
     return got.ok ? this.#order.run(claimsOf(got.value, this.files), answer) : answer();
   }
 

@@ -46,6 +46,8 @@ export class PageCache {
     private readonly reaper: GrantReaper,
     private readonly locks: InodeLocks,
     readonly budgetFrames: number,
+    /** Says the new frames are page cache (XenDomain.annotate), for the hypervisor's frame map. */
+    private readonly annotate?: (gpfns: readonly number[]) => Promise<void>,
   ) {
     this.#grants = new PageGrants(grants, reaper, () => this.#lru.values());
   }
@@ -282,6 +284,9 @@ export class PageCache {
       this.#frames -= count - gpfns.length;
     }
     if (gpfns.length === 0) throw new PageCacheError("ENOMEM", "populate_physmap gave no frame");
+    // Tell the frame map these are page cache (mem_annotate); not waited for: the hypervisor takes
+    // a session's calls in order, so the note lands before any later decrease_reservation.
+    this.annotate?.(gpfns).catch(() => undefined);
     return gpfns;
   }
 

@@ -16,6 +16,7 @@ import {
   type FsResponse,
   fsRequestCodec,
 } from "@xenfs/fsproto";
+import type { TraceSpans } from "@xenfs/libxen";
 import type { Consumed } from "@xenfs/ring";
 import type { FsRingChannel } from "./channel.js";
 import { FdLostError } from "./reconnected.js";
@@ -36,6 +37,10 @@ export interface RequestClientOptions {
   /** Called once per request made (not per re-issue). */
   readonly onRequest?: (op: FsOp) => void;
   readonly onError?: (error: Error) => void;
+  /** The domain's trace spans (libxen): each request issued → answered, while someone traces. */
+  readonly trace?: TraceSpans;
+  /** The backend's domid, named in the spans. */
+  readonly backendDomid?: number;
 }
 
 interface Pending {
@@ -133,7 +138,8 @@ export class RequestClient {
       return Promise.reject(new FsError("EINVAL", options.context));
     }
     this.options.onRequest?.(request.op);
-    return new Promise<FsResponse>((resolve, reject) => {
+    const start = this.options.trace?.begin();
+    const answered = new Promise<FsResponse>((resolve, reject) => {
       const timer = setTimeout(
         // ETIMEDOUT either way: the backend did not answer in time, whether it is away or slow.
         () => this.#fail(id, "ETIMEDOUT"),
@@ -142,7 +148,13 @@ export class RequestClient {
       this.#pending.set(id, { request: full, options, resolve, reject, timer, state: "queued" });
       this.#queue.push(id);
       this.#scheduleFlush();
-    }) as Promise<FsOkResponseOf<K>>;
+    });
+    if (start !== undefined) {
+      const span = () =>
+        this.options.trace?.end(start, request.op, id, this.options.backendDomid ?? 0, "front");
+      answered.then(span, span);
+    }
+    return answered as Promise<FsOkResponseOf<K>>;
   }
 
   #takeId(): number | undefined {

@@ -3,8 +3,10 @@
 // (owned, and shared by mapping), what the host really spends on them (processes' Pss, the memory
 // file's resident bytes), and the traffic between domains (hypercalls, events). Below them, the
 // frame map and grant graph (dashboard-views.ts), which stream rather than poll; the faults in
-// force per domain (dashboard-faults.ts), from the admin API.
+// force per domain (dashboard-faults.ts), from the admin API; one XenFS request's path
+// (dashboard-timeline.ts), from the trace feed.
 import { FAULTS_HTML, FAULTS_SCRIPT } from "./dashboard-faults.js";
+import { TIMELINE_HTML, TIMELINE_SCRIPT, TIMELINE_STYLE } from "./dashboard-timeline.js";
 import { FRAME_VIEWS_HTML, FRAME_VIEWS_SCRIPT, FRAME_VIEWS_STYLE } from "./dashboard-views.js";
 
 export const DASHBOARD_PAGE = `<!doctype html>
@@ -21,7 +23,7 @@ th{background:#f4f4f4;font-weight:600}td.l,th.l{text-align:left}
 .legend span{margin-right:1.4em}.sw{display:inline-block;width:.9em;height:.9em;vertical-align:-.1em;margin-right:.3em}
 .cards{display:flex;gap:1em;flex-wrap:wrap}.card{border:1px solid #ddd;border-radius:6px;padding:.6em 1em;min-width:150px}
 .card b{font-size:1.4em;display:block}svg{display:block}
-${FRAME_VIEWS_STYLE}</style></head><body>
+${FRAME_VIEWS_STYLE}${TIMELINE_STYLE}</style></head><body>
 <h1>XenFS hypervisor</h1>
 <div class="muted">Machine memory is one pool of 4 KiB frames. A frame is <i>owned</i> by one domain; other domains
 reach it only through grants they map. A frame mapped by a domain other than its owner is <i>shared</i>.</div>
@@ -66,6 +68,7 @@ Rss, Pss: the domain process's own memory, as it reports it (libxen, every 2 s).
 <p class="muted">hypercalls/s over the last two minutes (blue) and event sends/s (orange), each scaled to its own peak.</p>
 <table><thead><tr><th class="l">busiest hypercalls (last second)</th><th>per second</th><th>total</th></tr></thead><tbody id="ops"></tbody></table>
 ${FAULTS_HTML}${FRAME_VIEWS_HTML}
+${TIMELINE_HTML}
 <p id="err" class="err"></p>
 <script>
 const $ = (id) => document.getElementById(id);
@@ -129,5 +132,5 @@ async function poll(){
 }
 ${FAULTS_SCRIPT}
 poll(); setInterval(poll, 1000);
-${FRAME_VIEWS_SCRIPT}</script></body></html>
+${FRAME_VIEWS_SCRIPT}${TIMELINE_SCRIPT}</script></body></html>
 `;

@@ -11,7 +11,7 @@ export const FRAME_VIEWS_STYLE = `
 
 export const FRAME_VIEWS_HTML = `
 <h2>Frame map</h2>
-<div class="muted">Every machine frame, one cell each, coloured by owner (darker: grant-table frames). Frames other
+<div class="muted">Every machine frame, one cell each, coloured by owner (darker: grant-table frames), or by what it holds (page cache, ring, Copy-To-Write copy). Frames other
 domains map are orange, deeper with more mappers. Hover for a frame; click for its gpfn, mappers and grant refs.</div>
 <p id="frameStats" class="muted">waiting for the feed…</p>
 <div class="maprow"><canvas id="frameMap" width="1" height="1"></canvas><div id="frameInfo" class="muted">hover a frame</div></div>
@@ -33,9 +33,13 @@ let fmImage, fmPending = false;
 function hue(domid){ return (domid * 137.508) % 360; }
 function hsl(h, s, l){ s /= 100; l /= 100; const k = (n) => (n + h / 30) % 12, a = s * Math.min(l, 1 - l);
   const f = (n) => l - a * Math.max(-1, Math.min(k(n) - 3, 9 - k(n), 1)); return [255 * f(0), 255 * f(8), 255 * f(4)]; }
+// What a domain said its frames are for (mem_annotate), and Copy-To-Write copies: a colour of their
+// own whoever owns them, darker the more domains map them.
+const TYPE_RGB = { page_cache: [20, 150, 160], ring: [175, 40, 190], cow_copy: [40, 150, 60] };
 function frameColour(mfn){
-  const o = fm.owner[mfn], m = fm.mappers[mfn];
+  const o = fm.owner[mfn], m = fm.mappers[mfn], fixed = TYPE_RGB[fm.types[fm.type[mfn]]];
   if (o === FREE) return [236, 236, 236];
+  if (fixed) return fixed.map((c) => c * (1 - 0.18 * Math.min(m, 3)));
   if (m > 0) return m === 1 ? [255, 176, 40] : m === 2 ? [240, 120, 20] : [200, 50, 10];
   if (o === NONE) return [110, 110, 110];
   return hsl(hue(o), 55, fm.types[fm.type[mfn]] === "grant_table" ? 32 : 58);
@@ -67,7 +71,8 @@ function stats(){
   $("frameStats").textContent = fm.total + " frames: " + used + " in use, " + shared + " mapped by another domain, " + (fm.total - used) + " free";
   $("frameLegend").innerHTML = [...owners].filter((o) => o < NONE).sort((a, b) => a - b).map((o) => { const c = hsl(hue(o), 55, 58);
     return '<span><i class="sw" style="background:rgb(' + c.map(Math.round).join(",") + ')"></i>' + (names.get(o) ?? "d" + o) + '</span>'; }).join("") +
-    '<span><i class="sw" style="background:#ffb028"></i>mapped by 1</span><span><i class="sw" style="background:#c8320a"></i>by 3 or more</span>';
+    '<span><i class="sw" style="background:#ffb028"></i>mapped by 1</span><span><i class="sw" style="background:#c8320a"></i>by 3 or more</span>' +
+    Object.entries(TYPE_RGB).map(([t, c]) => '<span><i class="sw" style="background:rgb(' + c.join(",") + ')"></i>' + t.replace("_", " ") + '</span>').join("");
 }
 function frameAt(ev){
   const r = fmCanvas.getBoundingClientRect(), rows = fmCanvas.height;

@@ -5,6 +5,8 @@
 import type { MemoryFile } from "./memory-file.js";
 
 export type FrameType = "ram" | "grant_table";
+/** mem_annotate's purposes other than plain RAM (XENMEM_PURPOSE). */
+export type FramePurpose = "page_cache" | "ring";
 
 export class Frame {
   /** Foreign (grant) mappings of this frame, plus force-unmapped ones not yet acknowledged. */
@@ -17,6 +19,8 @@ export class Frame {
   sharers = 0;
   /** mem_sharing: the handle nominate_gfn gave; 0 when not nominated (or gone stale). */
   shareHandle = 0;
+  /** What its owner said it uses this RAM frame for (mem_annotate); undefined: plain RAM. */
+  purpose: FramePurpose | undefined;
 
   constructor(
     readonly mfn: number,
@@ -91,6 +95,7 @@ export class FramePool {
     frame.privateCopy = false;
     frame.sharers = 0;
     frame.shareHandle = 0;
+    frame.purpose = undefined;
     this.freeMfns.push(frame.mfn);
   }
 

@@ -21,6 +21,16 @@ export interface FrameMap {
   readonly types: readonly string[];
 }
 
+/**
+ * What the map calls a frame: its pool type (`grant_table`), else a private Copy-To-Write copy
+ * (`cow_copy`), else what its owner said with mem_annotate (`page_cache`, `ring`), else `ram`.
+ */
+export function frameKind(frame: Frame): string {
+  if (frame.type !== "ram") return frame.type;
+  if (frame.privateCopy) return "cow_copy";
+  return frame.purpose ?? "ram";
+}
+
 /** Type codes stay stable for the life of the hypervisor, so deltas can carry numbers. */
 export class FrameMapper {
   readonly #types: string[] = [FREE_TYPE];
@@ -40,7 +50,7 @@ export class FrameMapper {
     const mappers = new Uint8Array(total);
     const note = (frame: Frame, domid: number) => {
       owner[frame.mfn] = domid;
-      type[frame.mfn] = this.#code(frame.type);
+      type[frame.mfn] = this.#code(frameKind(frame));
       mappers[frame.mfn] = Math.min(255, frame.mapCount);
     };
     for (const d of this.xen.domains.all()) {
@@ -90,7 +100,7 @@ export function frameDetails(xen: Xen, mfn: number) {
         mfn,
         owner: d.domid,
         ownerName: d.name,
-        type: frame.type,
+        type: frameKind(frame),
         gpfn,
         ...sharing(xen, frame, d.domid, gpfn),
       };
@@ -103,7 +113,7 @@ export function frameDetails(xen: Xen, mfn: number) {
           mfn,
           owner: null,
           ownerName: null,
-          type: m.frame.type,
+          type: frameKind(m.frame),
           gpfn: null,
           ...sharing(xen, m.frame, null, null),
         };

@@ -4,8 +4,15 @@
 // and the hot path pays one boolean check (dispatch.ts, xen.ts); nothing else runs.
 import type { xen } from "@xenfs/proto";
 
-export type TraceKind = "hypercall" | "event" | "grant_map" | "grant_unmap" | "upcall";
-export const TRACE_KINDS: readonly TraceKind[] = ["hypercall", "event", "grant_map", "grant_unmap", "upcall"];
+export type TraceKind = "hypercall" | "event" | "grant_map" | "grant_unmap" | "upcall" | "xenfs";
+export const TRACE_KINDS: readonly TraceKind[] = [
+  "hypercall",
+  "event",
+  "grant_map",
+  "grant_unmap",
+  "upcall",
+  "xenfs",
+];
 
 export interface TraceRecord {
   /** Wall-clock milliseconds since the epoch, to the microsecond. */
@@ -44,15 +51,23 @@ export class Tracer {
   /** True while someone listens: the one check the hot path makes. */
   on = false;
   readonly #subscribers = new Set<Subscriber>();
+  /** Told when `on` flips (the hypervisor tells the domains: trace_state upcall). */
+  onToggle: ((on: boolean) => void) | undefined;
 
   subscribe(filter: TraceFilter, send: (record: TraceRecord) => void): () => void {
     const sub = { filter, send };
     this.#subscribers.add(sub);
-    this.on = true;
+    this.#set(true);
     return () => {
       this.#subscribers.delete(sub);
-      this.on = this.#subscribers.size > 0;
+      this.#set(this.#subscribers.size > 0);
     };
+  }
+
+  #set(on: boolean): void {
+    if (on === this.on) return;
+    this.on = on;
+    this.onToggle?.(on);
   }
 
   /** Feeds listening now. */

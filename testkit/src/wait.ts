@@ -17,11 +17,7 @@ export async function pollUntil<T>(
 
 /** Resolves once `check` holds; polls, since the services get there by themselves. */
 export async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const giveUp = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > giveUp) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await eventually(async () => ((await check()) ? true : undefined), what, timeoutMs);
 }
 
 /** Polls `probe` until it returns something other than undefined. */

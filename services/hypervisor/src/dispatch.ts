@@ -110,15 +110,16 @@ function serveHypercall(xen: Xen, caller: Domain, call: xen.Hypercall): xen.Repl
     return failure(errno("EISCONN", `${op} on a session that is already a domain`));
   if (!sessionOf(caller).bucket.take())
     return failure(errno("EAGAIN", "hypercall rate limit exceeded; retry later"));
-  xen.config.counters.hypercalls.inc({ op: opName(op) });
+  const name = opName(op);
+  xen.config.counters.hypercalls.inc({ op: name });
   caller.counts.hypercalls++;
-  if (xen.config.faults.countHypercall(opName(op))) xen.config.crash();
+  if (xen.config.faults.countHypercall(name)) xen.config.crash();
   const handler = HANDLERS[op] as Handler<typeof op>;
   try {
     return { status: 0, ...handler(xen, caller, call[op] as OpArgs[typeof op]) };
   } catch (error) {
     if (error instanceof HypercallError) return failure(error);
     xen.logger.error({ err: error, domid: caller.domid, op }, "hypercall handler failed");
-    return failure(errno("EIO", `internal error in ${opName(op)}`));
+    return failure(errno("EIO", `internal error in ${name}`));
   }
 }

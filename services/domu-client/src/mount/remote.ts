@@ -75,59 +75,20 @@ export class Remote {
   }
 
   /** Grants of dom0's cache frames for pages [first, first + count), fewer at end of file. */
-  async mapPages(file: FdRef, first: number, count: number): Promise<readonly number[]> {
-    if (count <= FSIF_NR_GNTS) {
-      const request = { op: "map_pages", fd: file.fd, first, count, indirect: false, listGref: 0 } as const;
-      const { pages } = await this.#fdCall(request, file, "read");
-      return "grefs" in pages ? pages.grefs : [];
-    }
-    return this.#withList(async (list) => {
-      const request = {
-        op: "map_pages",
-        fd: file.fd,
-        first,
-        count,
-        indirect: true,
-        listGref: list.gref,
-      } as const;
-      const { pages } = await this.#fdCall(request, file, "read");
-      if ("grefs" in pages) return pages.grefs;
-      return grefListCodec.decode(await this.domain.memory.read(list.gpfn, 0, grefListBytes(pages.count)));
-    });
+  mapPages(file: FdRef, first: number, count: number): Promise<readonly number[]> {
+    return this.#pageGrants(count, (indirect, listGref) =>
+      this.#fdCall({ op: "map_pages", fd: file.fd, first, count, indirect, listGref }, file, "read"),
+    );
   }
 
   /**
    * Grants of dom0's cache frames for a mapping of pages [first, first + count), writable when
    * `writable` (docs/mmap.md); fewer at end of file.
    */
-  async mmap(file: FdRef, first: number, count: number, writable: boolean): Promise<readonly number[]> {
-    if (count <= FSIF_NR_GNTS) {
-      const request = {
-        op: "mmap",
-        fd: file.fd,
-        first,
-        count,
-        writable,
-        indirect: false,
-        listGref: 0,
-      } as const;
-      const { pages } = await this.#fdCall(request, file, "mmap");
-      return "grefs" in pages ? pages.grefs : [];
-    }
-    return this.#withList(async (list) => {
-      const request = {
-        op: "mmap",
-        fd: file.fd,
-        first,
-        count,
-        writable,
-        indirect: true,
-        listGref: list.gref,
-      } as const;
-      const { pages } = await this.#fdCall(request, file, "mmap");
-      if ("grefs" in pages) return pages.grefs;
-      return grefListCodec.decode(await this.domain.memory.read(list.gpfn, 0, grefListBytes(pages.count)));
-    });
+  mmap(file: FdRef, first: number, count: number, writable: boolean): Promise<readonly number[]> {
+    return this.#pageGrants(count, (indirect, listGref) =>
+      this.#fdCall({ op: "mmap", fd: file.fd, first, count, writable, indirect, listGref }, file, "mmap"),
+    );
   }
 
   /** dom0 writes the mapped pages [first, first + count) of `file` to disk. */
@@ -294,6 +255,25 @@ export class Remote {
   }
 
   /** A gref-list page for the length of `fn`. */
+  /**
+   * A page-grant answer (map_pages, mmap): up to FSIF_NR_GNTS grants in the response itself,
+   * more through an indirect list page dom0 fills.
+   */
+  async #pageGrants(
+    count: number,
+    ask: (indirect: boolean, listGref: number) => Promise<{ pages: GrefSet }>,
+  ): Promise<readonly number[]> {
+    if (count <= FSIF_NR_GNTS) {
+      const { pages } = await ask(false, 0);
+      return "grefs" in pages ? pages.grefs : [];
+    }
+    return this.#withList(async (list) => {
+      const { pages } = await ask(true, list.gref);
+      if ("grefs" in pages) return pages.grefs;
+      return grefListCodec.decode(await this.domain.memory.read(list.gpfn, 0, grefListBytes(pages.count)));
+    });
+  }
+
   async #withList<T>(fn: (list: GrantedPage) => Promise<T>): Promise<T> {
     const [list] = (await this.pools.lists.acquire(1)) as [GrantedPage];
     try {

@@ -1,19 +1,20 @@
-// Composition root: one guest — join the hypervisor, mount XenFS (again whenever the session is
-// lost), serve the admin API, run the workload. Tests and main.ts start it the same way.
+// Composition root: one guest — join the hypervisor, mount its filesystem (XenFS, or in block mode
+// the ext4 image on its vbd; again whenever the session is lost), serve the admin API, run the
+// workload. Tests and main.ts start it the same way.
 import { hostname } from "node:os";
 import { type Attached, DomainIncarnations, type MemoryTransport } from "@xenfs/libxen";
 import { createHttpServer, envDefault, type Logger, silentLogger } from "@xenfs/service-kit";
 import { DOMU_ENV } from "./env.js";
-import type { XenfsMode } from "./frontend/modes.js";
+import type { XenfsModeName } from "./frontend/modes.js";
+import { type GuestMount, mountGuest } from "./guest-mount.js";
 import { fsRoutes } from "./http/fs-routes.js";
 import { createMetrics } from "./http/metrics.js";
 import { mountRoute } from "./http/mount-route.js";
 import { MountCounters } from "./mount/counters.js";
-import type { XenfsMount } from "./mount/mount.js";
 import { CurrentMount } from "./rejoin/current-mount.js";
 import { DemoWorkload } from "./workload/demo.js";
 import type { WorkloadName } from "./workload/names.js";
-import { MountError, mount } from "./xenfs.js";
+import { MountError } from "./xenfs.js";
 
 export interface DomuClientOptions {
   /** ws://host:port/hypercall */
@@ -21,7 +22,11 @@ export interface DomuClientOptions {
   clusterToken: string;
   /** XEN_DOMAIN_NAME; the hostname when absent. */
   name?: string;
-  mode?: XenfsMode;
+  mode?: XenfsModeName;
+  /** Block mode: which vbd (XENFS_VBD_DEVID). */
+  vbdDevid?: number;
+  /** Block mode: mount read-write when the disk allows it (XENFS_BLOCK_MOUNT=rw); default read-only. */
+  blockWritable?: boolean;
   host?: string;
   port?: number; // 0 = ephemeral
   workload?: WorkloadName;
@@ -45,14 +50,14 @@ export interface DomuClient {
   readonly name: string;
   readonly httpUrl: string;
   /** The current mount; while the guest rejoins, the lost one, whose calls fail with ENOTCONN. */
-  readonly mount: XenfsMount;
+  readonly mount: GuestMount;
   /** Stops the workload and the API, unmounts (Closing → Closed) and leaves the hypervisor. */
   close(): Promise<void>;
 }
 
 /** One incarnation's XenFS device. */
 interface MountedDevice extends Attached {
-  readonly mount: XenfsMount;
+  readonly mount: GuestMount;
 }
 
 export async function startDomuClient(options: DomuClientOptions): Promise<DomuClient> {
@@ -74,8 +79,10 @@ export async function startDomuClient(options: DomuClientOptions): Promise<DomuC
       memoryTransport: options.memoryTransport ?? "shm",
     },
     attach: async (domain) => {
-      const mounted = await mount(domain, {
-        ...(options.mode === undefined ? {} : { mode: options.mode }),
+      const mounted = await mountGuest(domain, {
+        mode: options.mode ?? envDefault(DOMU_ENV, "XENFS_MODE"),
+        devid: options.vbdDevid ?? 0,
+        writable: options.blockWritable === true,
         counters,
         onError: (error) => logger.warn({ err: error, domid: domain.domid }, "xenfs"),
         onWaiting: (waitedMs) =>
@@ -109,7 +116,9 @@ export async function startDomuClient(options: DomuClientOptions): Promise<DomuC
     role: "guest",
     logger,
     signal: options.signal,
-    // A MountError means the user's XENFS_CONNECT_TIMEOUT_MS ran out: theirs to see.
+    // A MountError means the user's XENFS_CONNECT_TIMEOUT_MS ran out: theirs to see. A block
+    // mount refused (an image with no filesystem, cut short, or a writable one in use) is retried
+    // with the rest, logged with its reason: dom0 may be given a good image meanwhile.
     fatal: (error) => error instanceof MountError,
     onIncarnation: ({ domain, attached }) => {
       if (current) current.replace(attached.mount, domain.domid);
@@ -138,7 +147,8 @@ export async function startDomuClient(options: DomuClientOptions): Promise<DomuC
       : undefined;
   workload?.start();
   const shown = host.includes(":") ? `[${host}]` : host;
-  logger.info({ domid: mounts.domid, name, mode: mounts.mount.mode, port }, "guest mounted XenFS");
+  const what = mounts.mount.mode === "block" ? "its vbd's filesystem" : "XenFS";
+  logger.info({ domid: mounts.domid, name, mode: mounts.mount.mode, port }, `guest mounted ${what}`);
   return {
     get domid() {
       return mounts.domid;

@@ -5,34 +5,36 @@ import {
   DEFAULT_LOG_LEVEL,
   durationMs,
   envSpec,
+  int,
   LOG_LEVELS,
   oneOf,
-  parsed,
   port,
   str,
 } from "@xenfs/service-kit";
-import { BUILT_MODES, XENFS_MODES, type XenfsMode } from "./frontend/modes.js";
+import { XENFS_MODES } from "./frontend/modes.js";
 import { WORKLOADS } from "./workload/names.js";
 
-function builtMode(raw: string): XenfsMode {
-  if ((BUILT_MODES as readonly string[]).includes(raw)) return raw as XenfsMode;
-  if ((XENFS_MODES as readonly string[]).includes(raw)) {
-    throw new Error(`${raw} is not built yet (use ${BUILT_MODES.join(" or ")})`);
-  }
-  throw new Error(`must be one of ${XENFS_MODES.join(", ")}`);
-}
-
-/** What XENFS_MODE accepts. */
-export { BUILT_MODES };
+/** What XENFS_MODE accepts: the XenFS device's modes and `block` (the vbd's filesystem). */
+export const GUEST_MODES = XENFS_MODES;
 
 export const DOMU_ENV = envSpec({
   PORT: port({ default: 7100, doc: "HTTP port (health, metrics, /api, /fs); 0 = ephemeral" }),
   HOST: str({ default: "127.0.0.1", doc: "HTTP address" }),
   XEN_CLUSTER_TOKEN: str({ secret: true, doc: "The token that lets a domain join as a guest" }),
   XEN_DOMAIN_NAME: str({ optional: true, doc: "The domain's name; the hostname when unset" }),
-  XENFS_MODE: parsed<XenfsMode>(`one of ${BUILT_MODES.join(", ")}`, builtMode, {
+  XENFS_MODE: oneOf(GUEST_MODES, {
     default: "shared",
-    doc: "How the guest reaches file data: dom0's pages mapped (shared), copied into its own (copy), or shared with its own overlay of changes (cow)",
+    doc: "How the guest reaches file data: dom0's pages mapped (shared), copied into its own (copy), shared with its own overlay of changes (cow), or an ext4 image on its vbd read through its own disk cache (block)",
+  }),
+  XENFS_VBD_DEVID: int({
+    min: 0,
+    max: 255,
+    default: 0,
+    doc: "block mode: the vbd to mount (device/vbd/<devid>; dom0 serves its XENFS_VBD_IMAGE as 0)",
+  }),
+  XENFS_BLOCK_MOUNT: oneOf(["ro", "rw"], {
+    default: "ro",
+    doc: "block mode: ro refuses every change (EROFS); rw writes through to a writable image (dom0's XENFS_VBD_MODE=w, one guest at a time)",
   }),
   XENFS_WORKLOAD: oneOf(WORKLOADS, { default: "none", doc: "What the guest does by itself" }),
   XENFS_CONNECT_TIMEOUT_MS: durationMs({

@@ -1,6 +1,21 @@
 export { type DomuClient, type DomuClientOptions, startDomuClient } from "./app.js";
-export { DOMU_ENV } from "./env.js";
+export {
+  BlockMount,
+  BlockMountError,
+  type MountBlockOptions,
+  mountBlock,
+} from "./block/index.js";
+export { DOMU_ENV, GUEST_MODES } from "./env.js";
 export { BUILT_MODES, XENFS_MODES, type XenfsMode, type XenfsModeName } from "./frontend/modes.js";
+export {
+  type GuestDirent,
+  type GuestFileHandle,
+  type GuestMount,
+  type GuestMountOptions,
+  type GuestMountSnapshot,
+  type GuestStats,
+  mountGuest,
+} from "./guest-mount.js";
 export { MountCounters, type MountObserver } from "./mount/counters.js";
 export type { XenfsDirent } from "./mount/dirent.js";
 export type { XenfsFileHandle } from "./mount/file-handle.js";

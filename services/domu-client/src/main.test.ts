@@ -50,10 +50,19 @@ afterEach(() => {
 });
 
 describe("configuration", () => {
-  it("refuses XENFS_MODE=block as not built yet, with exit code 2", async () => {
-    const { code, stderr } = await exited(startGuest({ XEN_CLUSTER_TOKEN: "t", XENFS_MODE: "block" }));
+  it("refuses an unknown XENFS_MODE or block-mode setting, naming what it takes, with exit code 2", async () => {
+    const { code, stderr } = await exited(
+      startGuest({
+        XEN_CLUSTER_TOKEN: "t",
+        XENFS_MODE: "blok",
+        XENFS_BLOCK_MOUNT: "rwx",
+        XENFS_VBD_DEVID: "-1",
+      }),
+    );
     expect(code).toBe(2);
-    expect(stderr).toMatch(/XENFS_MODE: block is not built yet/);
+    expect(stderr).toMatch(/XENFS_MODE.*shared, copy, cow, block/);
+    expect(stderr).toMatch(/XENFS_BLOCK_MOUNT.*ro, rw/);
+    expect(stderr).toContain("XENFS_VBD_DEVID");
   });
 
   it("names every bad variable at once", async () => {

@@ -12,6 +12,8 @@ await runService({
       clusterToken: env.XEN_CLUSTER_TOKEN,
       ...(env.XEN_DOMAIN_NAME === undefined ? {} : { name: env.XEN_DOMAIN_NAME }),
       mode: env.XENFS_MODE,
+      vbdDevid: env.XENFS_VBD_DEVID,
+      blockWritable: env.XENFS_BLOCK_MOUNT === "rw",
       host: env.HOST,
       port: env.PORT,
       workload: env.XENFS_WORKLOAD,

@@ -50,7 +50,8 @@ export interface MountOptions {
 
 /** The environment's defaults (env.ts) where XENFS_* variables set an option. */
 const DEFAULTS = {
-  mode: envDefault(DOMU_ENV, "XENFS_MODE"),
+  // XENFS_MODE's default; `block` is not this device's (guest-mount.ts picks the mount).
+  mode: "shared",
   devid: 0,
   requestTimeoutMs: envDefault(DOMU_ENV, "XENFS_REQUEST_TIMEOUT_MS"),
   connectTimeoutMs: envDefault(DOMU_ENV, "XENFS_CONNECT_TIMEOUT_MS"),
@@ -181,7 +182,7 @@ const WAIT_REPORT_MIN_MS = 1_000;
 const WAIT_REPORT_MAX_MS = 30_000;
 
 /** true once `connected` settles; false when a bound (timeoutMs > 0) passes first. */
-async function waitConnected(
+export async function waitConnected(
   connected: Promise<void>,
   timeoutMs: number,
   onWaiting: (waitedMs: number) => void,

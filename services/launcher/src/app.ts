@@ -1,9 +1,10 @@
 // The composition root: from launch options to a running host. Prepares the export (the
-// sample tree unless --export is given), plans the processes with fresh tokens, skips services
+// sample tree unless --export is given; in block mode, its ext4 image too), plans the processes with fresh tokens, skips services
 // that are not in this tree yet, checks the ports and starts everything in order.
 import { randomBytes } from "node:crypto";
 import { mkdir, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { prepareBlockImage } from "./block-image.js";
 import { OptionError, ServiceMissingError } from "./errors.js";
 import { type Launchable, type RunningHost, startHost } from "./host.js";
 import type { LaunchOptions } from "./options.js";
@@ -49,13 +50,17 @@ export async function runHost(options: HostOptions): Promise<Host> {
   const exportDir = await prepareExport(options);
   const logDir = join(options.runDir, "logs");
   const xenstoredPath = join(options.runDir, "xenstored.sock");
+  const blockImage =
+    options.mode === "block"
+      ? await prepareBlockImage(exportDir, options.blockImage, options.runDir, options.repoRoot)
+      : undefined;
   const fresh = () => ({
     cluster: randomBytes(24).toString("base64url"),
     dom0: randomBytes(24).toString("base64url"),
   });
   const plan = planHost(
     options,
-    { exportDir, xenstoredPath },
+    { exportDir, xenstoredPath, ...(blockImage === undefined ? {} : { blockImage }) },
     fresh(),
     Array.from({ length: options.hosts - 1 }, fresh),
   );

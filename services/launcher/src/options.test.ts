@@ -20,6 +20,7 @@ describe("parseOptions", () => {
       exportDir: undefined,
       durationSeconds: undefined,
       mode: "shared",
+      blockImage: undefined,
       memoryMb: 256,
       cacheMb: 64,
       basePort: 7000,
@@ -63,6 +64,7 @@ describe("parseOptions", () => {
       exportDir: "/srv/data",
       durationSeconds: 2.5,
       mode: "copy",
+      blockImage: undefined,
       memoryMb: 512,
       cacheMb: 32,
       basePort: 9000,
@@ -74,6 +76,10 @@ describe("parseOptions", () => {
     });
     expect(parseOptions(["-q"]).status).toBe("quiet");
     expect(parseOptions(["--guests", "0"]).guests).toBe(0);
+    expect(parseOptions(["--mode", "block", "--block-image", "/srv/disk.img"])).toMatchObject({
+      mode: "block",
+      blockImage: "/srv/disk.img",
+    });
   });
 
   it("takes the base port from XENFS_BASE_PORT unless --base-port is given", () => {
@@ -97,7 +103,8 @@ describe("parseOptions", () => {
     [["--guests", "1.5"], /integer from 0 to 64/],
     [["--duration", "0"], /--duration.*greater than 0/],
     [["--duration", "soon"], /--duration.*greater than 0/],
-    [["--mode", "block"], /--mode.*'block' is invalid.*shared, copy/],
+    [["--mode", "fast"], /--mode.*'fast' is invalid.*shared, copy, cow, block/],
+    [["--block-image", "/srv/disk.img"], /--block-image is for --mode block, not --mode shared/],
     [["--memory-mb", "8"], /--memory-mb.*integer from 16 to 65536/],
     [["--base-port", "80"], /--base-port.*integer from 1024 to 65535/],
     [["--base-port", "65500"], /--base-port 65500 leaves no room for guest ports up to 65602/],

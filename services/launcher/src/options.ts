@@ -2,14 +2,14 @@
 // its status is shown. Parsing validates every value up front so a typo fails before any
 // process starts.
 import { DOM0_ENV } from "@xenfs/dom0-server/env";
-import { BUILT_MODES, DOMU_ENV } from "@xenfs/domu-client/env";
+import { DOMU_ENV, GUEST_MODES } from "@xenfs/domu-client/env";
 import { HYPERVISOR_ENV } from "@xenfs/hypervisor/env";
 import { DEFAULT_LOG_LEVEL, envDefault, LOG_LEVELS, type LogLevel } from "@xenfs/service-kit";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { OptionError } from "./errors.js";
 
 /** The guests' XENFS_MODE: the modes the guest's env spec accepts. */
-type GuestMode = (typeof BUILT_MODES)[number];
+type GuestMode = (typeof GUEST_MODES)[number];
 
 export type StatusStyle = "table" | "json" | "quiet";
 
@@ -28,6 +28,11 @@ export interface LaunchOptions {
   /** Seconds to run before stopping by itself; undefined means until a signal. */
   readonly durationSeconds: number | undefined;
   readonly mode: GuestMode;
+  /**
+   * Block mode: the ext4 image dom0 serves the guests read-only; undefined means one made from the
+   * export with mkfs.ext4 -d (docs/blkif.md#making-an-image).
+   */
+  readonly blockImage: string | undefined;
   readonly memoryMb: number;
   readonly cacheMb: number;
   readonly basePort: number;
@@ -79,8 +84,14 @@ export function buildCli(): Command {
     )
     .addOption(
       new Option("-m, --mode <mode>", "the guests' XenFS mode")
-        .choices(BUILT_MODES)
+        .choices(GUEST_MODES)
         .default(envDefault(DOMU_ENV, "XENFS_MODE")),
+    )
+    .addOption(
+      new Option(
+        "--block-image <file>",
+        "--mode block: the ext4 image dom0 serves (default: made from the export with mkfs.ext4 -d)",
+      ),
     )
     .addOption(
       new Option("--memory-mb <mib>", "machine memory of the hypervisor")
@@ -118,6 +129,7 @@ interface RawOptions {
   export?: string;
   duration?: number;
   mode: GuestMode;
+  blockImage?: string;
   memoryMb: number;
   cacheMb: number;
   basePort: number;
@@ -151,6 +163,7 @@ export function parseOptions(args: readonly string[], cli: Command = buildCli())
     exportDir: raw.export,
     durationSeconds: raw.duration,
     mode: raw.mode,
+    blockImage: raw.blockImage,
     memoryMb: raw.memoryMb,
     cacheMb: raw.cacheMb,
     basePort: raw.basePort,
@@ -163,6 +176,8 @@ export function parseOptions(args: readonly string[], cli: Command = buildCli())
 }
 
 function checkCombination(options: LaunchOptions): LaunchOptions {
+  if (options.blockImage !== undefined && options.mode !== "block")
+    throw new OptionError(`--block-image is for --mode block, not --mode ${options.mode}`);
   const lastGuestPort = options.basePort + GUEST_PORT_OFFSET + Math.max(options.guests, 1) - 1;
   if (lastGuestPort > 65535) {
     throw new OptionError(

@@ -52,6 +52,19 @@ describe("planHost", () => {
     });
   });
 
+  it("in block mode has dom0 serve the image read-only and the guests mount it", () => {
+    const plan = planHost(
+      parseOptions(["--guests", "2", "--mode", "block"]),
+      {
+        ...paths,
+        blockImage: "/run/block.img",
+      },
+      tokens,
+    );
+    expect(plan.dom0.env).toMatchObject({ XENFS_VBD_IMAGE: "/run/block.img", XENFS_VBD_MODE: "r" });
+    for (const guest of plan.guests) expect(guest.env).toMatchObject({ XENFS_MODE: "block" });
+  });
+
   it("never hands the dom0 token to a guest", () => {
     const plan = planHost(parseOptions(["--guests", "4"]), paths, tokens);
     for (const guest of plan.guests) expect(Object.values(guest.env)).not.toContain("dom0-secret");

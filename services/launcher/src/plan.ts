@@ -51,6 +51,8 @@ export interface HostPaths {
   readonly exportDir: string;
   /** The hypervisor's xenstored-compatible unix socket, for Xen's own xenstore-* tools. */
   readonly xenstoredPath: string;
+  /** Block mode: the image every dom0 serves read-only as vbd/0 (docs/blkif.md). */
+  readonly blockImage?: string;
 }
 
 export type PlanOptions = Pick<
@@ -138,6 +140,7 @@ function planPair(
         XEN_DOM0_TOKEN: tokens.dom0,
         XENFS_EXPORT: paths.exportDir,
         XENFS_CACHE_MB: options.cacheMb,
+        ...(paths.blockImage === undefined ? {} : { XENFS_VBD_IMAGE: paths.blockImage, XENFS_VBD_MODE: "r" }),
         LOG_LEVEL: options.logLevel,
       }),
     ),

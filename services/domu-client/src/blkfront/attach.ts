@@ -12,10 +12,13 @@ export interface AttachedVbd {
   close(): Promise<void>;
 }
 
-export async function attachVbd(
-  domain: XenDomain,
-  options: BlkfrontOptions & { devid?: number } = {},
-): Promise<AttachedVbd> {
+export interface AttachOptions extends BlkfrontOptions {
+  readonly devid?: number;
+  /** Aborted: stop waiting for the backend (the attach rejects ESHUTDOWN and closes the device). */
+  readonly signal?: AbortSignal;
+}
+
+export async function attachVbd(domain: XenDomain, options: AttachOptions = {}): Promise<AttachedVbd> {
   const disk = new BlkfrontDriver(domain, options);
   const id = { type: VBD_DEVICE, devid: options.devid ?? 0 };
   // A device this domain closed before (an earlier mount) is probed again: Closed → Initialising,
@@ -26,12 +29,17 @@ export async function attachVbd(
     await domain.xs.write(statePath, String(XenbusState.Initialising));
   const frontend = new XenbusFrontend(domain, id, disk);
   await frontend.start();
+  const abort = () => disk.close();
+  options.signal?.addEventListener("abort", abort);
   try {
+    if (options.signal?.aborted) disk.close();
     await disk.ready();
   } catch (error) {
     disk.close();
     await frontend.close();
     throw error;
+  } finally {
+    options.signal?.removeEventListener("abort", abort);
   }
   return {
     disk,

@@ -15,6 +15,10 @@ const CHUNK = CHUNK_SECTORS * S;
 export interface VbdDiskOptions {
   /** Bytes of the disk the guest keeps cached; default 32 MiB. */
   readonly cacheBytes?: number;
+  /** Told of each request sent to the vbd (a chunk read, a write, a flush). */
+  readonly onRequest?: () => void;
+  /** Told of each read answered from the cache alone. */
+  readonly onLocalRead?: () => void;
 }
 
 export class VbdDisk implements Ext2Disk {
@@ -29,9 +33,14 @@ export class VbdDisk implements Ext2Disk {
   constructor(
     private readonly vbd: BlkfrontDriver,
     readonly readonly: boolean,
-    options: VbdDiskOptions = {},
+    private readonly options: VbdDiskOptions = {},
   ) {
     this.#maxChunks = Math.max(1, Math.floor((options.cacheBytes ?? 32 * 1024 * 1024) / CHUNK));
+  }
+
+  /** 4 KiB pages of the disk this guest holds: its cache and its overlay, its own copy. */
+  get pagesHeld(): number {
+    return Math.ceil((this.#chunks.size * CHUNK + this.#overlay.size * S) / 4096);
   }
 
   /** Sectors held in the overlay. */
@@ -40,7 +49,9 @@ export class VbdDisk implements Ext2Disk {
   }
 
   async read(buffer: Uint8Array, bufferOffset: number, length: number, fileOffset: number): Promise<void> {
+    const before = this.chunkReads;
     buffer.set(await this.#bytes(fileOffset, length), bufferOffset);
+    if (this.chunkReads === before) this.options.onLocalRead?.();
   }
 
   async write(buffer: Uint8Array, bufferOffset: number, length: number, fileOffset: number): Promise<void> {
@@ -57,12 +68,15 @@ export class VbdDisk implements Ext2Disk {
       for (let i = 0; first + i < end; i++) this.#overlay.set(first + i, sectors.slice(i * S, (i + 1) * S));
       return;
     }
+    this.options.onRequest?.();
     await this.vbd.write(first, sectors);
     await this.#updateCached(first * S, sectors);
   }
 
   async flush(): Promise<void> {
-    if (!this.readonly) await this.vbd.flush();
+    if (this.readonly) return;
+    this.options.onRequest?.();
+    await this.vbd.flush();
   }
 
   async discard(): Promise<void> {}
@@ -102,6 +116,7 @@ export class VbdDisk implements Ext2Disk {
     const first = index * CHUNK_SECTORS;
     const count = Math.min(CHUNK_SECTORS, this.vbd.geometry.sectors - first);
     this.chunkReads++;
+    this.options.onRequest?.();
     const reading = this.vbd.read(first, count);
     this.#chunks.set(index, reading);
     reading.catch(() => this.#chunks.delete(index));

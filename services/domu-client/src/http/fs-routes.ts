@@ -3,8 +3,7 @@
 // POST /fs-rename?from=<path>&to=<path> renames, atomically as rename(2) does (204).
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { HttpError, type Route, type RouteContext, sendJson } from "@xenfs/service-kit";
-import type { XenfsDirent } from "../mount/dirent.js";
-import type { XenfsMount } from "../mount/mount.js";
+import type { GuestDirent, GuestMount } from "../guest-mount.js";
 import type { MountSource } from "../rejoin/current-mount.js";
 import { httpErrorOf } from "./fs-errors.js";
 
@@ -12,7 +11,7 @@ import { httpErrorOf } from "./fs-errors.js";
 export const MAX_PUT_BYTES = 64 * 1024 * 1024;
 
 type FsHandler = (
-  fs: XenfsMount,
+  fs: GuestMount,
   path: string,
   req: IncomingMessage,
   res: ServerResponse,
@@ -92,7 +91,7 @@ export const GET_CHUNK_BYTES = 256 * 1024;
  * host is its mappings, not a private copy of every file it served. The length is the size at
  * open; a file that shrinks meanwhile ends the response early (aborted).
  */
-async function sendFile(fs: XenfsMount, path: string, res: ServerResponse): Promise<void> {
+async function sendFile(fs: GuestMount, path: string, res: ServerResponse): Promise<void> {
   const handle = await fs.open(path, "r");
   let open = true;
   const close = async () => {
@@ -140,7 +139,7 @@ function guestPath(rest: string): string {
   }
 }
 
-function typeOf(entry: XenfsDirent): "file" | "directory" | "symlink" | "other" {
+function typeOf(entry: GuestDirent): "file" | "directory" | "symlink" | "other" {
   if (entry.isFile()) return "file";
   if (entry.isDirectory()) return "directory";
   return entry.isSymbolicLink() ? "symlink" : "other";

@@ -2,11 +2,11 @@
 // fs calls through it, so after a rejoin they use the new mount; while the session is lost every
 // call, in flight or new, fails at once with ENOTCONN instead of waiting on a dead domain.
 import { FsError } from "@xenfs/fsproto";
-import type { MountSnapshot, XenfsMount } from "../mount/mount.js";
+import type { GuestMount, GuestMountSnapshot } from "../guest-mount.js";
 
 /** Runs fs calls on whichever mount is current. */
 export interface MountSource {
-  use<T>(op: (fs: XenfsMount) => Promise<T>): Promise<T>;
+  use<T>(op: (fs: GuestMount) => Promise<T>): Promise<T>;
 }
 
 /** One session's mount, and the news that the session is lost. */
@@ -16,7 +16,7 @@ class SessionMount {
   #reject: (error: FsError) => void = () => {};
 
   constructor(
-    readonly mount: XenfsMount,
+    readonly mount: GuestMount,
     readonly domid: number,
   ) {
     this.#lostSignal = new Promise<never>((_, reject) => {
@@ -35,7 +35,7 @@ class SessionMount {
   }
 
   /** `op`'s outcome, or ENOTCONN as soon as the session is lost. */
-  async run<T>(op: (fs: XenfsMount) => Promise<T>): Promise<T> {
+  async run<T>(op: (fs: GuestMount) => Promise<T>): Promise<T> {
     if (this.lost) throw new FsError("ENOTCONN");
     try {
       return await Promise.race([op(this.mount), this.#lostSignal]);
@@ -50,12 +50,12 @@ class SessionMount {
 export class CurrentMount implements MountSource {
   #current: SessionMount;
 
-  constructor(mount: XenfsMount, domid: number) {
+  constructor(mount: GuestMount, domid: number) {
     this.#current = new SessionMount(mount, domid);
   }
 
   /** The latest mount: while the session is lost, the lost one (every call fails, ENOTCONN). */
-  get mount(): XenfsMount {
+  get mount(): GuestMount {
     return this.#current.mount;
   }
 
@@ -74,12 +74,12 @@ export class CurrentMount implements MountSource {
   }
 
   /** What the mounts have done (the counters are the process's), and what the current one holds. */
-  snapshot(): MountSnapshot {
+  snapshot(): GuestMountSnapshot {
     const snapshot = this.#current.mount.snapshot();
     return this.#current.lost ? { ...snapshot, state: this.state, pagesHeld: 0 } : snapshot;
   }
 
-  use<T>(op: (fs: XenfsMount) => Promise<T>): Promise<T> {
+  use<T>(op: (fs: GuestMount) => Promise<T>): Promise<T> {
     return this.#current.run(op);
   }
 
@@ -90,7 +90,7 @@ export class CurrentMount implements MountSource {
   }
 
   /** A rejoined session's mount. */
-  replace(mount: XenfsMount, domid: number): void {
+  replace(mount: GuestMount, domid: number): void {
     this.#current = new SessionMount(mount, domid);
   }
 }

@@ -4,7 +4,7 @@
 // the mount current when it starts, so after a rejoin the next round uses the new one.
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "@xenfs/service-kit";
-import type { XenfsMount } from "../mount/mount.js";
+import type { GuestMount } from "../guest-mount.js";
 import { joinPath } from "../mount/paths.js";
 import type { MountSource } from "../rejoin/current-mount.js";
 
@@ -81,7 +81,7 @@ export class DemoWorkload {
     }
   }
 
-  async #walk(fs: XenfsMount, dir: string): Promise<string[]> {
+  async #walk(fs: GuestMount, dir: string): Promise<string[]> {
     const max = this.options.maxFiles ?? 500;
     const files: string[] = [];
     const pending = [dir];
@@ -96,7 +96,7 @@ export class DemoWorkload {
     return files;
   }
 
-  async #randomReads(fs: XenfsMount, files: readonly string[]): Promise<void> {
+  async #randomReads(fs: GuestMount, files: readonly string[]): Promise<void> {
     const random = this.options.random ?? Math.random;
     for (let i = 0; i < RANDOM_READS && files.length > 0 && !this.#stop.signal.aborted; i++) {
       const handle = await fs.open(files[Math.floor(random() * files.length)] as string);
@@ -116,7 +116,9 @@ export class DemoWorkload {
     }
   }
 
-  async #write(fs: XenfsMount): Promise<void> {
+  async #write(fs: GuestMount): Promise<void> {
+    // A read-only mount (block mode's default) is walked and read, not written.
+    if (fs.readonly) return;
     const dir = `guests/${this.options.name}`;
     await fs.mkdir(dir, { recursive: true });
     const text = `${this.options.name} round ${this.stats.rounds} at ${new Date().toISOString()}\n`;

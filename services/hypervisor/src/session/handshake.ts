@@ -8,6 +8,7 @@ import { Domain } from "../domain/domain.js";
 import { takeOverDom0 } from "../domain/takeover.js";
 import { errno } from "../errors.js";
 import { faultsOnJoin } from "../faults/domain-faults.js";
+import { traceEventPending } from "../trace/tracer.js";
 import type { Xen } from "../xen.js";
 import { Session, sessionOf } from "./session.js";
 
@@ -83,6 +84,7 @@ export function newDomain(xen: Xen, domid: number, name: string, key: Uint8Array
     logger: config.logger.child({ domid }),
     collectEvents: () => domain?.evtchn.collect() ?? [],
     boundPorts: () => boundPorts(domain),
+    eventsSent: traceEventPending(xen.trace, domid),
   });
   domain = new Domain(domid, name, key, maxFrames, session);
   domains.add(domain);

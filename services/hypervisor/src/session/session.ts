@@ -30,6 +30,8 @@ export interface SessionDeps {
   collectEvents(): number[];
   /** The domain's bound ports (interdomain and VIRQ): where a spurious event may fire. */
   boundPorts(): number[];
+  /** An event_pending upcall is sent with these ports (the trace's record of it). */
+  eventsSent?(ports: readonly number[], spurious: boolean): void;
 }
 
 /** A frame from the domain on its way through the faults of its direction ("from"). */
@@ -118,8 +120,15 @@ export class Session implements DomainLink {
     this.queue = [];
     const { faults, domid } = this.deps;
     const spurious = faults.spuriousPorts(domid, () => this.deps.boundPorts());
-    if (spurious.length > 0) items.push({ kind: "upcall", upcall: { eventPending: { ports: spurious } } });
-    const collect = () => this.deps.collectEvents().filter((port) => !faults.loseEvent(domid, port));
+    if (spurious.length > 0) {
+      items.push({ kind: "upcall", upcall: { eventPending: { ports: spurious } } });
+      this.deps.eventsSent?.(spurious, true);
+    }
+    const collect = () => {
+      const ports = this.deps.collectEvents().filter((port) => !faults.loseEvent(domid, port));
+      if (ports.length > 0) this.deps.eventsSent?.(ports, false);
+      return ports;
+    };
     this.emit(assemble(items, collect));
     for (const waiter of this.onAcked) waiter.seq ??= this.outSeq;
   }

@@ -5,7 +5,7 @@ import { GNTMAP, GTF } from "@xenfs/proto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectPorts, grant, ok, populate, setupTable } from "../../test/guest-ops.js";
 import { DOM0_TOKEN, startTestHost, type TestHost } from "../../test/host.js";
-import { matches, type TraceRecord, Tracer } from "./tracer.js";
+import { matches, type TraceRecord, Tracer, traceEventPending } from "./tracer.js";
 
 describe("Tracer", () => {
   it("is on exactly while someone subscribes", () => {
@@ -117,6 +117,58 @@ describe("GET /api/trace", () => {
     await until(async () =>
       (await (await fetch(`${host.hv.httpUrl}/metrics`)).text()).includes("xen_trace_feeds 0"),
     );
+  });
+});
+
+describe("event_pending in the trace", () => {
+  let host: TestHost;
+  beforeAll(async () => {
+    host = await startTestHost();
+  });
+  afterAll(() => host.hv.close());
+
+  it("records each event_pending upcall with the ports it carries, after the send that raised it", async () => {
+    const dom0 = await host.dom0();
+    const guest = await host.guest("woken");
+    const [dom0Port, guestPort] = await connectPorts(dom0, guest);
+    const res = await fetch(`${host.hv.httpUrl}/api/trace?domain=${guest.domid}&ops=event,event_pending`, {
+      headers: { authorization: `Bearer ${DOM0_TOKEN}` },
+    });
+    const before = performance.timeOrigin + performance.now();
+    const reading = collect(res, (rs) => rs.filter((r) => r.op === "event_pending").length >= 2);
+    await ok(dom0.call({ evtchnSend: { port: dom0Port } }));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await ok(dom0.call({ evtchnSend: { port: dom0Port } }));
+    const records = await reading;
+    const sends = records.filter((r) => r.op === "evtchn_send");
+    const pending = records.filter((r) => r.op === "event_pending");
+    expect(pending[0]).toMatchObject({ kind: "upcall", domid: guest.domid, ports: [guestPort] });
+    expect(pending[0]!["spurious"]).toBeUndefined();
+    expect(sends[0]).toMatchObject({ domid: 0, peer: guest.domid, port: dom0Port });
+    expect(pending[0]!.ts).toBeGreaterThanOrEqual(sends[0]!.ts);
+    expect(sends[0]!.ts).toBeGreaterThanOrEqual(before);
+    expect(pending[1]!.ts).toBeGreaterThan(pending[0]!.ts);
+  });
+
+  it("is one boolean check while nobody traces: nothing is recorded", () => {
+    const tracer = new Tracer();
+    const seen: TraceRecord[] = [];
+    const hook = traceEventPending(tracer, 4);
+    hook([1], false);
+    const off = tracer.subscribe({}, (r) => seen.push(r));
+    hook([2, 3], true);
+    off();
+    hook([5], false);
+    expect(seen).toEqual([
+      {
+        ts: expect.any(Number),
+        kind: "upcall",
+        domid: 4,
+        op: "event_pending",
+        ports: [2, 3],
+        spurious: true,
+      },
+    ]);
   });
 });
 

@@ -93,4 +93,23 @@ export class Tracer {
   }
 }
 
+/**
+ * The session's hook for event_pending upcalls, which leave through its outbox (the pending ports
+ * are gathered when it flushes, docs/observing.md#tracing), not through Xen.upcall: a record per
+ * upcall with the ports it carries, at the moment it is sent. `spurious`: a fault made it up.
+ */
+export function traceEventPending(tracer: Tracer, domid: number) {
+  return (ports: readonly number[], spurious: boolean): void => {
+    if (!tracer.on) return;
+    tracer.emit({
+      ts: traceNow(),
+      kind: "upcall",
+      domid,
+      op: "event_pending",
+      ports: [...ports],
+      ...(spurious ? { spurious: true } : {}),
+    });
+  };
+}
+
 export const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);

@@ -8,6 +8,8 @@ export const XENMEM_PURPOSE = {
   page_cache: 1,
   /** A split driver's shared ring (the frontend's frames the backend maps). */
   ring: 2,
+  /** A frontend's data pages granted to its backend (blkfront's persistent-grant pool). */
+  io_buffer: 3,
 } as const;
 
 export type XenmemPurpose = keyof typeof XENMEM_PURPOSE;

@@ -98,6 +98,11 @@ export class PagePool {
     try {
       const gpfns = await this.domain.memory.populatePhysmap(count);
       if (gpfns.length !== count) throw new BlkError("EIO", `no ${count} frames for vbd pages`);
+      // On the frame map as the vbd's data pages (docs/observing.md#frame-map); a note only, so
+      // a hypervisor refusing it costs the I/O nothing.
+      await this.domain
+        .annotate(gpfns, "io_buffer")
+        .catch((error: Error) => this.domain.session.reportError(error));
       const pages: PoolPage[] = gpfns.map((gpfn) => ({ gpfn, gref: -1 }));
       if (this.persistent) {
         const refs = await this.domain.grants.grantAccessMany(this.backendDomid, gpfns);

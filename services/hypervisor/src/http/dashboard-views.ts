@@ -11,7 +11,7 @@ export const FRAME_VIEWS_STYLE = `
 
 export const FRAME_VIEWS_HTML = `
 <h2>Frame map</h2>
-<div class="muted">Every machine frame, one cell each, coloured by owner (darker: grant-table frames), or by what it holds (page cache, ring, Copy-To-Write copy). Frames other
+<div class="muted">Every machine frame, one cell each, coloured by owner (darker: grant-table frames), or by what it holds (page cache, ring, I/O buffer, Copy-To-Write copy). Frames other
 domains map are orange, deeper with more mappers. Hover for a frame; click for its gpfn, mappers and grant refs.</div>
 <p id="frameStats" class="muted">waiting for the feed…</p>
 <div class="maprow"><canvas id="frameMap" width="1" height="1"></canvas><div id="frameInfo" class="muted">hover a frame</div></div>
@@ -35,7 +35,7 @@ function hsl(h, s, l){ s /= 100; l /= 100; const k = (n) => (n + h / 30) % 12, a
   const f = (n) => l - a * Math.max(-1, Math.min(k(n) - 3, 9 - k(n), 1)); return [255 * f(0), 255 * f(8), 255 * f(4)]; }
 // What a domain said its frames are for (mem_annotate), and Copy-To-Write copies: a colour of their
 // own whoever owns them, darker the more domains map them.
-const TYPE_RGB = { page_cache: [20, 150, 160], ring: [175, 40, 190], cow_copy: [40, 150, 60] };
+const TYPE_RGB = { page_cache: [20, 150, 160], ring: [175, 40, 190], io_buffer: [60, 90, 200], cow_copy: [40, 150, 60] };
 function frameColour(mfn){
   const o = fm.owner[mfn], m = fm.mappers[mfn], fixed = TYPE_RGB[fm.types[fm.type[mfn]]];
   if (o === FREE) return [236, 236, 236];

@@ -2,11 +2,12 @@
 // zeroed when handed out and never exceed the pool. Each frame records who owns it, what it
 // holds, how many foreign mappings pin it, and which socket-transport domains keep a cached copy
 // (and at which of their gpfns) for coherence; shm domains read the bytes in place and keep none.
+import type { XenmemPurpose } from "@xenfs/proto";
 import type { MemoryFile } from "./memory-file.js";
 
 export type FrameType = "ram" | "grant_table";
 /** mem_annotate's purposes other than plain RAM (XENMEM_PURPOSE). */
-export type FramePurpose = "page_cache" | "ring";
+export type FramePurpose = Exclude<XenmemPurpose, "ram">;
 
 export class Frame {
   /** Foreign (grant) mappings of this frame, plus force-unmapped ones not yet acknowledged. */

@@ -23,7 +23,7 @@ export interface FrameMap {
 
 /**
  * What the map calls a frame: its pool type (`grant_table`), else a private Copy-To-Write copy
- * (`cow_copy`), else what its owner said with mem_annotate (`page_cache`, `ring`), else `ram`.
+ * (`cow_copy`), else what its owner said with mem_annotate (`page_cache`, `ring`, `io_buffer`), else `ram`.
  */
 export function frameKind(frame: Frame): string {
   if (frame.type !== "ram") return frame.type;

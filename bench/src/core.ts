@@ -28,7 +28,7 @@ export async function runCoreBench(resultsDir: string): Promise<WrittenReport> {
       rows.push(...(await grantRows(dom0, guests, hv.framesUsed)));
       rows.push(...(await memReadRows(guests, calibration, hv.framesUsed)));
       rows.push(...(await pageFlipRows(dom0, guests[0]!, hv.framesUsed)));
-      rows.push(...(await traceCostRows(guests[0]!, hv.httpUrl, await hv.framesUsed())));
+      rows.push(...(await traceCostRows(guests, hv.httpUrl, await hv.framesUsed())));
     } finally {
       await Promise.all([dom0, ...guests].map((domain) => domain.close()));
     }

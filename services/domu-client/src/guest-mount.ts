@@ -5,8 +5,10 @@
 import type { XenDomain } from "@xenfs/libxen";
 import { mountBlock } from "./block/mount-block.js";
 import type { XenfsModeName } from "./frontend/modes.js";
-import type { MountCounters } from "./mount/counters.js";
 import { type MountOptions, mount } from "./xenfs.js";
+
+/** A page of the guest's memory. */
+const PAGE_BYTES = 4096;
 
 export interface GuestStats {
   readonly size: number;
@@ -76,20 +78,25 @@ export interface GuestMount {
   rename(from: string, to: string): Promise<void>;
 }
 
-export interface GuestMountOptions extends Omit<MountOptions, "mode" | "counters"> {
+export interface GuestMountOptions extends Omit<MountOptions, "mode"> {
   readonly mode: XenfsModeName;
-  readonly counters: MountCounters;
   /** Block mode: mount read-write when the disk allows it (default: read-only). */
   readonly writable?: boolean;
 }
 
-/** Mounts the guest's device for `mode`: the XenFS device, or (block) its vbd's filesystem. */
+/**
+ * Mounts the guest's device for `mode`: the XenFS device, or (block) its vbd's filesystem. In
+ * block mode `maxPagesHeld`, when given, bounds the guest's own disk cache (pages of 4 KiB), as it
+ * bounds the frames of file data a XenFS mount keeps; `requestTimeoutMs`, `handleCacheSize` and
+ * `onError` are XenFS's alone.
+ */
 export async function mountGuest(domain: XenDomain, options: GuestMountOptions): Promise<GuestMount> {
   const { mode, writable, ...rest } = options;
   if (mode !== "block") return mount(domain, { ...rest, mode });
   return mountBlock(domain, {
     readonly: writable !== true,
-    counters: rest.counters,
+    ...(rest.counters === undefined ? {} : { counters: rest.counters }),
+    ...(rest.maxPagesHeld === undefined ? {} : { cacheBytes: rest.maxPagesHeld * PAGE_BYTES }),
     ...(rest.devid === undefined ? {} : { devid: rest.devid }),
     ...(rest.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: rest.connectTimeoutMs }),
     ...(rest.onWaiting === undefined ? {} : { onWaiting: rest.onWaiting }),

@@ -27,7 +27,7 @@ interface BlockHost {
   readonly hv: Hypervisor;
   readonly dom0: Dom0Server;
   readonly image: string;
-  guest(name: string, writable?: boolean): Promise<GuestMount>;
+  guest(name: string, writable?: boolean, maxPagesHeld?: number): Promise<GuestMount>;
   stop(): Promise<void>;
 }
 
@@ -55,7 +55,7 @@ async function startBlockHost(options: { readonly: boolean; cut?: boolean }): Pr
     hv,
     dom0,
     image,
-    async guest(name, writable = false) {
+    async guest(name, writable = false, maxPagesHeld = undefined) {
       const domain = await joinGuest(hv, name);
       const guest: { domain: XenDomain; fs?: GuestMount } = { domain };
       guests.push(guest);
@@ -64,6 +64,7 @@ async function startBlockHost(options: { readonly: boolean; cut?: boolean }): Pr
         writable,
         counters: new MountCounters(),
         connectTimeoutMs: 10_000,
+        ...(maxPagesHeld === undefined ? {} : { maxPagesHeld }),
       });
       return guest.fs;
     },
@@ -161,6 +162,18 @@ describe.skipIf(skipReason(TITLE, missing))(TITLE, () => {
       expect(snapshot.bytesRead).toBeGreaterThanOrEqual(5 * 4096 + 123 + 10_000);
       expect(snapshot.readsLocal).toBeGreaterThan(0);
       expect(snapshot.pagesHeld).toBeGreaterThan(0);
+    });
+
+    it("keeps its own disk cache within maxPagesHeld, reading every file right", async () => {
+      const small = await host.guest("blk-small-cache", false, 32);
+      for (let round = 0; round < 2; round++) {
+        expect(await small.readFile("docs/deep/big.bin")).toEqual(pattern(5 * 4096 + 123));
+        expect(await small.readFile("docs/deep/er/page.bin")).toEqual(pattern(4096, 3));
+        expect(await small.readFile("hello.txt", "utf8")).toBe("hello, xenfs\n");
+      }
+      // 64 KiB chunks: two of them (and the few sectors of libext2fs's atime notes) at most.
+      expect(small.snapshot().pagesHeld).toBeLessThanOrEqual(32 + 2);
+      expect(fs.snapshot().pagesHeld).toBeGreaterThan(32);
     });
 
     it("fails every call with ENOTCONN once abandoned (its domain lost); other guests read on", async () => {

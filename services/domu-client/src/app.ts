@@ -66,6 +66,7 @@ export async function startDomuClient(options: DomuClientOptions): Promise<DomuC
   const host = options.host ?? envDefault(DOMU_ENV, "HOST");
   const logger = options.logger ?? silentLogger();
   const metrics = createMetrics();
+  const mode = options.mode ?? envDefault(DOMU_ENV, "XENFS_MODE");
   // One set of counters for every mount: the process's totals go on across rejoins.
   const counters = new MountCounters(metrics.observer);
   // The mount routes and the workload use: the current incarnation's (rejoin/current-mount.ts).
@@ -80,7 +81,7 @@ export async function startDomuClient(options: DomuClientOptions): Promise<DomuC
     },
     attach: async (domain) => {
       const mounted = await mountGuest(domain, {
-        mode: options.mode ?? envDefault(DOMU_ENV, "XENFS_MODE"),
+        mode,
         devid: options.vbdDevid ?? 0,
         writable: options.blockWritable === true,
         counters,
@@ -88,7 +89,7 @@ export async function startDomuClient(options: DomuClientOptions): Promise<DomuC
         onWaiting: (waitedMs) =>
           logger.warn(
             { domid: domain.domid, waitedMs },
-            `still waiting for the XenFS backend (${Math.round(waitedMs / 1000)} s)`,
+            `still waiting for the ${mode === "block" ? "vbd" : "XenFS"} backend (${Math.round(waitedMs / 1000)} s)`,
           ),
         ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
         ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),

@@ -14,7 +14,13 @@ import type { XenDomain } from "@xenfs/libxen";
 import { DOM0_TOKEN, joinGuest, startTestHypervisor } from "@xenfs/testkit";
 import { skipReason } from "@xenfs/testkit-skip";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pattern, sampleExport, TEST_HYPERVISOR_OPTIONS } from "../../test/xenfs-host.js";
+import {
+  pattern,
+  sampleExport,
+  startTestHost,
+  TEST_HYPERVISOR_OPTIONS,
+  type TestHost,
+} from "../../test/xenfs-host.js";
 import { type GuestMount, mountGuest } from "../guest-mount.js";
 import { MountCounters } from "../mount/counters.js";
 import { mount } from "../xenfs.js";
@@ -221,6 +227,37 @@ describe.skipIf(skipReason(TITLE, missing))(TITLE, () => {
 
     it("a second guest mounting the writable image is refused, with dom0's reason", async () => {
       await expect(host.guest("blk-rw-2", true)).rejects.toThrow(/attached writable to guest/);
+    });
+  });
+
+  describe("a dom0 that serves no vbd", () => {
+    let host: TestHost;
+    beforeAll(async () => {
+      host = await startTestHost();
+    });
+    afterAll(async () => {
+      await host?.stop();
+    });
+
+    it("is waited for, saying so, and with a bound the mount fails MountError and lets the device go", async () => {
+      const domain = await joinGuest(host.hv, "blk-no-vbd");
+      const waited: number[] = [];
+      try {
+        await expect(
+          mountGuest(domain, { mode: "block", connectTimeoutMs: 2_500, onWaiting: (ms) => waited.push(ms) }),
+        ).rejects.toMatchObject({
+          name: "MountError",
+          code: "ENOTCONN",
+          message: expect.stringMatching(/vbd/),
+        });
+        expect(waited.length).toBeGreaterThan(0);
+        // The same domain still mounts XenFS: the vbd frontend it gave up holds nothing.
+        const xenfs = await mount(domain, { mode: "shared", connectTimeoutMs: 10_000 });
+        expect(await xenfs.readFile("hello.txt", "utf8")).toBe("hello, xenfs\n");
+        await xenfs.unmount();
+      } finally {
+        await domain.close();
+      }
     });
   });
 

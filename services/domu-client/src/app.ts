@@ -55,7 +55,7 @@ export interface DomuClient {
   close(): Promise<void>;
 }
 
-/** One incarnation's XenFS device. */
+/** One incarnation's mount: its XenFS device, or in block mode its vbd's filesystem. */
 interface MountedDevice extends Attached {
   readonly mount: GuestMount;
 }

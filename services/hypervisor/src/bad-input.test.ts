@@ -163,7 +163,7 @@ describe("bad input", () => {
       { numRuns: 9000 },
     );
     expect(await state()).toEqual(snapshot);
-  });
+  }, 120_000); // 9,000 round trips: ~19 s alone, past the 30 s default on a loaded 2-core machine
 
   it("1,500 random, truncated, oversized, forged or impersonating first frames each get a close with a reason", async () => {
     await fc.assert(

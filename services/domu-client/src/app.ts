@@ -22,6 +22,8 @@ export interface DomuClientOptions {
   /** XEN_DOMAIN_NAME; the hostname when absent. */
   name?: string;
   mode?: XenfsMode;
+  /** XENFS_PAGE_FLIP: copy mode by page flipping where dom0 offers it. */
+  pageFlip?: boolean;
   host?: string;
   port?: number; // 0 = ephemeral
   workload?: WorkloadName;
@@ -76,6 +78,7 @@ export async function startDomuClient(options: DomuClientOptions): Promise<DomuC
     attach: async (domain) => {
       const mounted = await mount(domain, {
         ...(options.mode === undefined ? {} : { mode: options.mode }),
+        ...(options.pageFlip === undefined ? {} : { pageFlip: options.pageFlip }),
         counters,
         onError: (error) => logger.warn({ err: error, domid: domain.domid }, "xenfs"),
         onWaiting: (waitedMs) =>

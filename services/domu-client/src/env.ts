@@ -2,6 +2,7 @@
 // reads it; the launcher, bench and tests write it (buildEnv) to start a guest.
 import { DOMAIN_ENV } from "@xenfs/libxen";
 import {
+  bool,
   DEFAULT_LOG_LEVEL,
   durationMs,
   envSpec,
@@ -33,6 +34,10 @@ export const DOMU_ENV = envSpec({
   XENFS_MODE: parsed<XenfsMode>(`one of ${BUILT_MODES.join(", ")}`, builtMode, {
     default: "shared",
     doc: "How the guest reaches file data: dom0's pages mapped (shared), copied into its own (copy), or shared with its own overlay of changes (cow)",
+  }),
+  XENFS_PAGE_FLIP: bool({
+    default: false,
+    doc: "XENFS_MODE=copy only: receive read pages and send whole-page writes by page flipping (GNTTABOP_transfer) when dom0 offers feature-page-flip",
   }),
   XENFS_WORKLOAD: oneOf(WORKLOADS, { default: "none", doc: "What the guest does by itself" }),
   XENFS_CONNECT_TIMEOUT_MS: durationMs({

@@ -12,6 +12,7 @@ await runService({
       clusterToken: env.XEN_CLUSTER_TOKEN,
       ...(env.XEN_DOMAIN_NAME === undefined ? {} : { name: env.XEN_DOMAIN_NAME }),
       mode: env.XENFS_MODE,
+      pageFlip: env.XENFS_PAGE_FLIP,
       host: env.HOST,
       port: env.PORT,
       workload: env.XENFS_WORKLOAD,

@@ -61,7 +61,17 @@ export class XenfsBackendDriver implements BackendDriver {
     const flip = mode === "copy" && frontend.keys[XenfsKey.requestPageFlip] === XENFS_FEATURE_ON;
     const flips = flip ? new GuestFlips(dom0, domid) : undefined;
     const log = this.log.child({ guest: domid });
-    const session = new GuestSession(domid, name, ring, pages, this.host, log, this.onRequest, overlay, flips);
+    const session = new GuestSession(
+      domid,
+      name,
+      ring,
+      pages,
+      this.host,
+      log,
+      this.onRequest,
+      overlay,
+      flips,
+    );
     this.#guests.set(domid, session);
     session.start();
     log.info({ mode, pageFlip: flip }, "xenfs frontend connected");

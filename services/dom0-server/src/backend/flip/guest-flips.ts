@@ -38,11 +38,13 @@ export class GuestFlips {
    */
   async receive(refs: readonly number[]): Promise<number[]> {
     const unknown = refs.find((ref) => !this.#offered.has(ref));
-    if (unknown !== undefined) throw new XenfsRequestError("EINVAL", `ref ${unknown} was not offered for flips`);
+    if (unknown !== undefined)
+      throw new XenfsRequestError("EINVAL", `ref ${unknown} was not offered for flips`);
     if (new Set(refs).size !== refs.length) throw new XenfsRequestError("EINVAL", "a flip ref named twice");
     // Xen wrote the entries during the guest's transfers, before its request's event: a
     // hypercall of ours orders them before what we read next.
-    if (refs.some((ref) => !this.dom0.grants.transferResult(ref).completed)) await this.dom0.grants.querySize();
+    if (refs.some((ref) => !this.dom0.grants.transferResult(ref).completed))
+      await this.dom0.grants.querySize();
     const empty = refs.find((ref) => !this.dom0.grants.transferResult(ref).completed);
     if (empty !== undefined) {
       await this.#release(refs);
@@ -59,7 +61,8 @@ export class GuestFlips {
   /** The guest is gone: frames that arrived go back to Xen, unused refs end. */
   async close(): Promise<void> {
     const refs = [...this.#offered];
-    if (refs.some((ref) => !this.dom0.grants.transferResult(ref).completed)) await this.dom0.grants.querySize();
+    if (refs.some((ref) => !this.dom0.grants.transferResult(ref).completed))
+      await this.dom0.grants.querySize();
     await this.#release(refs);
   }
 
@@ -68,7 +71,8 @@ export class GuestFlips {
     const arrived: number[] = [];
     for (const ref of refs) {
       this.#offered.delete(ref);
-      if (this.dom0.grants.transferResult(ref).completed) arrived.push(await this.dom0.grants.completeTransfer(ref));
+      if (this.dom0.grants.transferResult(ref).completed)
+        arrived.push(await this.dom0.grants.completeTransfer(ref));
       else await this.dom0.grants.endAccess(ref);
     }
     if (arrived.length > 0) await this.dom0.memory.decreaseReservation(arrived);

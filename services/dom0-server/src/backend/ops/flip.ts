@@ -89,7 +89,8 @@ export async function flipRefs(
 ): Promise<OkBody<"flip_refs">> {
   const flips = flipsOf(ctx, "flip_refs");
   const refs = await flips.offer(req.count);
-  if (refs.length === 0) throw new XenfsRequestError("EAGAIN", "flip_refs: the guest holds as many refs as it may");
+  if (refs.length === 0)
+    throw new XenfsRequestError("EAGAIN", "flip_refs: the guest holds as many refs as it may");
   await ctx.pages.write(req.buf.gref, grefListCodec.encode(refs));
   return { count: refs.length };
 }

@@ -22,7 +22,10 @@ function startMmapGuest(host: XenfsHost, name: string): JsonLinesProcess {
 }
 
 /** Sends a command and takes its answer. */
-async function run<T extends object = object>(guest: JsonLinesProcess, command: { cmd: string }) {
+async function run<T extends object = object>(
+  guest: JsonLinesProcess,
+  command: { cmd: string; [field: string]: unknown },
+) {
   guest.send(command);
   return guest.event<T>(command.cmd, 300_000);
 }

@@ -50,12 +50,8 @@ export class GuestFlips {
       await this.#release(refs);
       throw new XenfsRequestError("EINVAL", `no frame arrived in ref ${empty}`);
     }
-    const gpfns: number[] = [];
-    for (const ref of refs) {
-      this.#offered.delete(ref);
-      gpfns.push(await this.dom0.grants.completeTransfer(ref));
-    }
-    return gpfns;
+    for (const ref of refs) this.#offered.delete(ref);
+    return Promise.all(refs.map((ref) => this.dom0.grants.completeTransfer(ref)));
   }
 
   /** The guest is gone: frames that arrived go back to Xen, unused refs end. */

@@ -28,7 +28,7 @@ export async function readByFlip(
   const total = Math.max(0, Math.min(req.len, size - req.offset));
   if (total === 0) return { bytes: 0 };
   const fresh = await dom0.memory.populatePhysmap(Math.ceil(total / PAGE_SIZE));
-  let given = 0;
+  const kept = new Set(fresh);
   try {
     const fill = readerOf(ctx, req.fd);
     for (let done = 0; done < total; ) {
@@ -50,13 +50,17 @@ export async function readByFlip(
         for (const page of pages) cache.unpin(page);
       }
     }
-    // In order: a failed transfer (the guest's reservation full) leaves the rest dom0's to free.
-    for (const [i, gpfn] of fresh.entries()) {
-      await dom0.grants.transfer(gpfn, flips.domid, refs[i] as number);
-      given = i + 1;
-    }
+    // A refused transfer (the guest's reservation full) leaves that frame dom0's to free.
+    const sent = await Promise.allSettled(
+      fresh.map(async (gpfn, i) => {
+        await dom0.grants.transfer(gpfn, flips.domid, refs[i] as number);
+        kept.delete(gpfn);
+      }),
+    );
+    const refused = sent.find((outcome) => outcome.status === "rejected");
+    if (refused) throw refused.reason;
   } finally {
-    if (given < fresh.length) await dom0.memory.decreaseReservation(fresh.slice(given));
+    if (kept.size > 0) await dom0.memory.decreaseReservation([...kept]);
   }
   return { bytes: total };
 }

@@ -124,11 +124,13 @@ export class PageFlip {
     // Xen wrote the entries while dom0 transferred, before dom0's answer: a hypercall of ours
     // orders them before what we read next.
     if (refs.some((ref) => !grants.transferResult(ref).completed)) await grants.querySize();
-    const gpfns: number[] = [];
-    for (const ref of refs) {
-      if (grants.transferResult(ref).completed) gpfns.push(await grants.completeTransfer(ref));
-      else await grants.endAccess(ref);
-    }
-    return gpfns;
+    const arrived = await Promise.all(
+      refs.map(async (ref) => {
+        if (grants.transferResult(ref).completed) return grants.completeTransfer(ref);
+        await grants.endAccess(ref);
+        return undefined;
+      }),
+    );
+    return arrived.filter((gpfn) => gpfn !== undefined);
   }
 }

@@ -109,6 +109,8 @@ describe("copy mode with page flipping", () => {
   });
 
   it("after the guest dies, dom0 holds exactly what it held before the guest came", async () => {
+    await flipper.fs.readFile(FILE); // the files the guest uses are in dom0's cache already
+    await flipper.fs.readFile("out.bin");
     const view = await hvApi<MemoryView>(host.hv, "/api/memory");
     const dom0Before = view.domains.find((d) => d.domid === 0)?.frames;
     const guest = await host.guest("short-lived", "copy", { pageFlip: true });
@@ -123,5 +125,17 @@ describe("copy mode with page flipping", () => {
         now.domains.find((d) => d.domid === 0)?.frames === dom0Before
       );
     });
+  });
+
+  it("goes on flipping after dom0 restarts: the old refs are void, new ones are asked for", async () => {
+    await host.stopDom0();
+    await host.startDom0();
+    const data = pattern(3 * 4096, 13);
+    const { pagesFlippedOut: out, pagesFlippedIn: into } = flipper.fs.snapshot();
+    await flipper.fs.writeFile("out.bin", data);
+    expect(await flipper.fs.readFile("out.bin")).toEqual(data);
+    expect(await readFile(join(host.exportDir, "out.bin"))).toEqual(data);
+    expect(flipper.fs.snapshot().pagesFlippedOut - out).toBe(3);
+    expect(flipper.fs.snapshot().pagesFlippedIn - into).toBe(3);
   });
 });

@@ -4,7 +4,14 @@ import { expect } from "vitest";
 import { FS_ERRNO, type FsErrnoName } from "./errno.js";
 import { FsProtocolError, type FsProtocolErrorCode } from "./errors.js";
 import type { GrefSet } from "./layout/gref-set.js";
-import { FSIF_NR_GNTS, FSIF_NR_RELEASE_GNTS, GREF_LIST_MAX, PAGE_SIZE, PATH_MAX } from "./limits.js";
+import {
+  FLIP_REFS_MAX,
+  FSIF_NR_GNTS,
+  FSIF_NR_RELEASE_GNTS,
+  GREF_LIST_MAX,
+  PAGE_SIZE,
+  PATH_MAX,
+} from "./limits.js";
 import { O } from "./open-flags.js";
 import type { FsOp } from "./ops.js";
 import { ATTR_RECORDS_PER_PAGE } from "./pages/attr-record.js";
@@ -81,6 +88,8 @@ const REQUEST_BODIES = {
   mmap: fc.tuple(mapPages, fc.boolean()).map(([map, writable]) => ({ ...map, writable })),
   msync: fc.record({ fd, first: u64, count: fc.integer({ min: 1, max: GREF_LIST_MAX }) }),
   munmap: fc.record({ pages: grefSet(FSIF_NR_RELEASE_GNTS) }),
+  write_flip: copyIo,
+  flip_refs: fc.record({ count: fc.integer({ min: 1, max: FLIP_REFS_MAX }), buf }),
 } satisfies Record<FsOp, fc.Arbitrary<object>>;
 
 const stat = fc.record({
@@ -142,6 +151,8 @@ const RESPONSE_BODIES = {
   mmap: fc.record({ size: u64, version: u64, pages: grefSet(FSIF_NR_GNTS) }),
   msync: done,
   munmap: done,
+  write_flip: bytes,
+  flip_refs: fc.record({ count: fc.integer({ min: 1, max: FLIP_REFS_MAX }) }),
 } satisfies Record<FsOp, fc.Arbitrary<object>>;
 
 export const OPS = Object.keys(REQUEST_BODIES) as FsOp[];

@@ -36,3 +36,9 @@ export const PATH_MAX = 4095;
 
 /** Longest directory entry name in bytes (Linux NAME_MAX). */
 export const NAME_MAX = 255;
+
+/**
+ * Most accept_transfer refs one flip_refs asks dom0 for, and most dom0 keeps offered to one guest
+ * at once (docs/xenfs.md "Page flipping").
+ */
+export const FLIP_REFS_MAX = 256;

@@ -1,8 +1,8 @@
 /**
  * Request types. 1–13 are fsif's (`io/fsif.h`) with fsif's meaning where it has one: REQ_STAT
  * and REQ_FILE_TRUNCATE act on an fd, REQ_CREATE makes a file or (with `directory`) a
- * directory. XenFS adds path forms Node's fs needs, page-cache sharing, and shared mmap
- * (docs/mmap.md).
+ * directory. XenFS adds path forms Node's fs needs, page-cache sharing, shared mmap
+ * (docs/mmap.md) and page flipping in copy mode (docs/xenfs.md "Page flipping").
  */
 export const FSIF_REQ = {
   REQ_FILE_OPEN: 1,
@@ -29,6 +29,8 @@ export const FSIF_REQ = {
   REQ_MMAP: 22,
   REQ_MSYNC: 23,
   REQ_MUNMAP: 24,
+  REQ_WRITE_FLIP: 28,
+  REQ_FLIP_REFS: 29,
 } as const;
 
 /** The op names the codecs use, each bound to its request type. */
@@ -57,6 +59,8 @@ export const FS_OPS = {
   mmap: FSIF_REQ.REQ_MMAP,
   msync: FSIF_REQ.REQ_MSYNC,
   munmap: FSIF_REQ.REQ_MUNMAP,
+  write_flip: FSIF_REQ.REQ_WRITE_FLIP,
+  flip_refs: FSIF_REQ.REQ_FLIP_REFS,
 } as const;
 
 export type FsOp = keyof typeof FS_OPS;

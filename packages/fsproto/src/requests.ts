@@ -3,7 +3,14 @@ import { body } from "./layout/body.js";
 import { bool, checkedU32, u64, uint, type ValueOf } from "./layout/field.js";
 import { grefCount, grefSet } from "./layout/gref-set.js";
 import { pageArg } from "./layout/page-arg.js";
-import { FSIF_NR_GNTS, FSIF_NR_RELEASE_GNTS, GREF_LIST_MAX, PAGE_SIZE, PATH_MAX } from "./limits.js";
+import {
+  FLIP_REFS_MAX,
+  FSIF_NR_GNTS,
+  FSIF_NR_RELEASE_GNTS,
+  GREF_LIST_MAX,
+  PAGE_SIZE,
+  PATH_MAX,
+} from "./limits.js";
 import { openFlagsProblem } from "./open-flags.js";
 import type { FsOp } from "./ops.js";
 
@@ -107,6 +114,11 @@ export const REQUEST_BODIES = {
   msync: body("msync", { fd, count: uint("count", 4, 4, GREF_LIST_MAX, 1), first: u64("first", 8) }),
   // The guest unmapped these mmap grants; the last writable mapper's unmap writes the page back.
   munmap: body("munmap", { pages: grefSet("pages", 0, FSIF_NR_RELEASE_GNTS) }),
+  // Page flipping (docs/xenfs.md "Page flipping"): `len` bytes, whole pages, at `offset`, in the
+  // frames the guest transferred into `pages`, dom0's accept_transfer refs from flip_refs.
+  write_flip: copyIo("write_flip"),
+  // dom0 offers `count` accept_transfer refs naming the guest, as a gref list written into `buf`.
+  flip_refs: body("flip_refs", { count: uint("count", 0, 4, FLIP_REFS_MAX, 1), buf: pageArg("buf", 8) }),
 } as const satisfies Record<FsOp, unknown>;
 
 type Bodies = typeof REQUEST_BODIES;

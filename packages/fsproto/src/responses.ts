@@ -3,7 +3,7 @@ import { body } from "./layout/body.js";
 import { bool, u64, uint, type ValueOf } from "./layout/field.js";
 import { grefSet } from "./layout/gref-set.js";
 import { statFsRecord, statRecord } from "./layout/records.js";
-import { FSIF_NR_GNTS, GREF_LIST_MAX, PAGE_SIZE, PATH_MAX } from "./limits.js";
+import { FLIP_REFS_MAX, FSIF_NR_GNTS, GREF_LIST_MAX, PAGE_SIZE, PATH_MAX } from "./limits.js";
 import type { FsOp } from "./ops.js";
 import { ATTR_RECORDS_PER_PAGE } from "./pages/attr-record.js";
 
@@ -61,6 +61,9 @@ export const RESPONSE_BODIES = {
   }),
   msync: done("msync"),
   munmap: done("munmap"),
+  write_flip: bytes("write_flip"),
+  // How many refs dom0 wrote into the request's `buf`.
+  flip_refs: body("flip_refs", { count: uint("count", 0, 4, FLIP_REFS_MAX, 1) }),
 } as const satisfies Record<FsOp, unknown>;
 
 /** The body of a failed response: reserved, all zero. */

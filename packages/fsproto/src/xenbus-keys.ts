@@ -15,6 +15,17 @@ export const XenfsKey = {
    * kept by guest name (docs/xenfs.md "cow mode").
    */
   featureCow: "feature-cow",
+  /**
+   * Backend, "1": in copy mode it can flip pages (GNTTABOP_transfer) instead of copying them
+   * (docs/xenfs.md "Page flipping").
+   */
+  featurePageFlip: "feature-page-flip",
+  /**
+   * Frontend, "1": its copy-mode reads offer accept_transfer refs instead of granted pages, and
+   * it may flip whole pages of writes to dom0 (write_flip), as netfront's request-rx-copy
+   * chooses what its rx grefs mean.
+   */
+  requestPageFlip: "request-page-flip",
   /** Backend: how many page-cache frames it may grant out, over all guests. */
   exportPages: "export-pages",
   /** Frontend: the mode it uses, one of XENFS_MODE_FEATURE's keys. */

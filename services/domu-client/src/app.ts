@@ -27,6 +27,8 @@ export interface DomuClientOptions {
   vbdDevid?: number;
   /** Block mode: mount read-write when the disk allows it (XENFS_BLOCK_MOUNT=rw); default read-only. */
   blockWritable?: boolean;
+  /** XENFS_PAGE_FLIP: copy mode by page flipping where dom0 offers it. */
+  pageFlip?: boolean;
   host?: string;
   port?: number; // 0 = ephemeral
   workload?: WorkloadName;
@@ -84,6 +86,7 @@ export async function startDomuClient(options: DomuClientOptions): Promise<DomuC
         mode,
         devid: options.vbdDevid ?? 0,
         writable: options.blockWritable === true,
+        ...(options.pageFlip === undefined ? {} : { pageFlip: options.pageFlip }),
         counters,
         onError: (error) => logger.warn({ err: error, domid: domain.domid }, "xenfs"),
         onWaiting: (waitedMs) =>

@@ -2,6 +2,7 @@
 // reads it; the launcher, bench and tests write it (buildEnv) to start a guest.
 import { DOMAIN_ENV } from "@xenfs/libxen";
 import {
+  bool,
   DEFAULT_LOG_LEVEL,
   durationMs,
   envSpec,
@@ -35,6 +36,10 @@ export const DOMU_ENV = envSpec({
   XENFS_BLOCK_MOUNT: oneOf(["ro", "rw"], {
     default: "ro",
     doc: "block mode: ro refuses every change (EROFS); rw writes through to a writable image (dom0's XENFS_VBD_MODE=w, one guest at a time)",
+  }),
+  XENFS_PAGE_FLIP: bool({
+    default: false,
+    doc: "XENFS_MODE=copy only: receive read pages and send whole-page writes by page flipping (GNTTABOP_transfer) when dom0 offers feature-page-flip",
   }),
   XENFS_WORKLOAD: oneOf(WORKLOADS, { default: "none", doc: "What the guest does by itself" }),
   XENFS_CONNECT_TIMEOUT_MS: durationMs({

@@ -14,6 +14,7 @@ await runService({
       mode: env.XENFS_MODE,
       vbdDevid: env.XENFS_VBD_DEVID,
       blockWritable: env.XENFS_BLOCK_MOUNT === "rw",
+      pageFlip: env.XENFS_PAGE_FLIP,
       host: env.HOST,
       port: env.PORT,
       workload: env.XENFS_WORKLOAD,

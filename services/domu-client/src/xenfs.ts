@@ -11,6 +11,7 @@ import type { XenfsMode } from "./frontend/modes.js";
 import { RequestClient } from "./frontend/request-client.js";
 import { CopyPages } from "./mount/copy/copy-pages.js";
 import { OwnPageCache } from "./mount/copy/own-page-cache.js";
+import { PageFlip } from "./mount/copy/page-flip.js";
 import { MountCounters } from "./mount/counters.js";
 import type { DataPath } from "./mount/data-path.js";
 import { Files } from "./mount/files.js";
@@ -25,6 +26,11 @@ import { SharedPages } from "./mount/shared/shared-pages.js";
 
 export interface MountOptions {
   readonly mode?: XenfsMode;
+  /**
+   * Copy mode: pages come and whole-page writes go by page flipping (GNTTABOP_transfer) when
+   * dom0 offers feature-page-flip (docs/xenfs.md "Page flipping"). Off unless asked for.
+   */
+  readonly pageFlip?: boolean;
   readonly devid?: number;
   /** Longest a request waits for its answer, backend reconnects included. */
   readonly requestTimeoutMs?: number;
@@ -52,6 +58,7 @@ export interface MountOptions {
 const DEFAULTS = {
   // XENFS_MODE's default; `block` is not this device's (guest-mount.ts picks the mount).
   mode: "shared",
+  pageFlip: envDefault(DOMU_ENV, "XENFS_PAGE_FLIP"),
   devid: 0,
   requestTimeoutMs: envDefault(DOMU_ENV, "XENFS_REQUEST_TIMEOUT_MS"),
   connectTimeoutMs: envDefault(DOMU_ENV, "XENFS_CONNECT_TIMEOUT_MS"),
@@ -75,6 +82,15 @@ const MAP_REQUEST_PAGES = 256;
 /** Copy-mode frames beyond the budget, for requests in flight. */
 const COPY_HEADROOM = 32 * 23;
 
+/** Page flipping asked for outside copy mode, where no read goes through the guest's own pages. */
+export class PageFlipModeError extends Error {
+  override readonly name = "PageFlipModeError";
+  readonly code = "EINVAL";
+  constructor(mode: XenfsMode) {
+    super(`page flipping is a copy-mode feature; XENFS_MODE is ${mode}`);
+  }
+}
+
 export class MountError extends Error {
   override readonly name = "MountError";
   readonly code = "ENOTCONN";
@@ -82,6 +98,7 @@ export class MountError extends Error {
 
 export async function mount(domain: XenDomain, options: MountOptions = {}): Promise<XenfsMount> {
   const o = { ...DEFAULTS, ...options };
+  if (o.pageFlip && o.mode !== "copy") throw new PageFlipModeError(o.mode);
   const counters = o.counters ?? new MountCounters();
   const client = new RequestClient({
     deadlineMs: o.requestTimeoutMs,
@@ -121,7 +138,10 @@ export async function mount(domain: XenDomain, options: MountOptions = {}): Prom
     onRevoke = (event) => pages.onRevoke(event) || attrs.onRevoke(event);
   } else {
     const frames = pool(false, copyPool);
-    data = new CopyPages(domain, remote, new OwnPageCache(frames, o.maxPagesHeld));
+    const flip = o.pageFlip
+      ? { pages: new PageFlip(domain, remote, BACKEND_DOMID, counters), on: () => driver.pageFlip }
+      : undefined;
+    data = new CopyPages(domain, remote, new OwnPageCache(frames, o.maxPagesHeld), flip);
     closePool = () => frames.close();
   }
   const files = new Files(remote, data, counters);
@@ -143,7 +163,7 @@ export async function mount(domain: XenDomain, options: MountOptions = {}): Prom
   };
   domain.grants.on("revoke", revoke);
 
-  const driver = new XenfsFrontendDriver(domain, client, o.mode);
+  const driver = new XenfsFrontendDriver(domain, client, o.mode, o.pageFlip);
   driver.on("disconnected", () => {
     // fds, mappings and attribute pages belonged to that backend.
     void handles?.clear(false);

@@ -5,6 +5,7 @@ import type { ExportFs } from "../export/index.js";
 import type { OverlayFs, Overlays } from "../overlay/index.js";
 import type { InodeLocks, PageCache } from "../page-cache/index.js";
 import type { ReplyCache } from "../reply-cache/reply-cache.js";
+import type { GuestFlips } from "./flip/guest-flips.js";
 import type { GuestFiles } from "./guest-files.js";
 import type { GuestFs } from "./guest-fs.js";
 import type { GuestPages } from "./guest-pages.js";
@@ -36,6 +37,8 @@ export interface RequestContext {
   readonly fs: GuestFs;
   /** A cow guest's overlay (also `fs`); undefined in shared and copy mode. */
   readonly overlay: OverlayFs | undefined;
+  /** Copy mode with page flipping, when the guest asked for it (docs/xenfs.md "Page flipping"). */
+  readonly flips: GuestFlips | undefined;
 }
 
 /** A successful response's body for `op`: the session adds op, id and ok. */

@@ -3,6 +3,7 @@ import { FSIF_RING_PAGE_ORDER, type FsOp, fsifRing, XENFS_FEATURE_ON, XenfsKey }
 import type { Logger } from "@xenfs/service-kit";
 import { type BackendDriver, type FrontendInfo, parseRingKeys, RingBack, XenbusKey } from "@xenfs/xenbus";
 import type { Dom0Services } from "./context.js";
+import { GuestFlips } from "./flip/guest-flips.js";
 import { GuestPages } from "./guest-pages.js";
 import { GuestSession } from "./guest-session.js";
 
@@ -27,6 +28,7 @@ export class XenfsBackendDriver implements BackendDriver {
       [XenfsKey.featureSharedPages]: XENFS_FEATURE_ON,
       [XenfsKey.featureCopy]: XENFS_FEATURE_ON,
       [XenfsKey.featureCow]: XENFS_FEATURE_ON,
+      [XenfsKey.featurePageFlip]: XENFS_FEATURE_ON,
       [XenbusKey.maxRingPageOrder]: String(FSIF_RING_PAGE_ORDER),
       [XenfsKey.exportPages]: String(this.host.cache.budgetFrames),
     };
@@ -55,11 +57,24 @@ export class XenfsBackendDriver implements BackendDriver {
             throw error;
           })
         : undefined;
+    // Page flipping is a copy-mode matter: other modes' reads do not go through the guest's pages.
+    const flip = mode === "copy" && frontend.keys[XenfsKey.requestPageFlip] === XENFS_FEATURE_ON;
+    const flips = flip ? new GuestFlips(dom0, domid) : undefined;
     const log = this.log.child({ guest: domid });
-    const session = new GuestSession(domid, name, ring, pages, this.host, log, this.onRequest, overlay);
+    const session = new GuestSession(
+      domid,
+      name,
+      ring,
+      pages,
+      this.host,
+      log,
+      this.onRequest,
+      overlay,
+      flips,
+    );
     this.#guests.set(domid, session);
     session.start();
-    log.info({ mode }, "xenfs frontend connected");
+    log.info({ mode, pageFlip: flip }, "xenfs frontend connected");
   }
 
   async disconnect(frontendDomid: number, reason: string): Promise<void> {

@@ -12,6 +12,7 @@ import type { RequestKey } from "../reply-cache/reply-cache.js";
 import type { Dom0Services, OpHandler, RequestContext } from "./context.js";
 import { outcomeOf, reopenOf, requestKey } from "./duplicate-requests.js";
 import { errnoOf } from "./errors.js";
+import type { GuestFlips } from "./flip/guest-flips.js";
 import { GuestFiles } from "./guest-files.js";
 import type { GuestPages } from "./guest-pages.js";
 import { OP_HANDLERS } from "./ops/index.js";
@@ -38,8 +39,11 @@ export class GuestSession {
     private readonly onRequest: (op: FsOp | "undecodable") => void,
     /** cow mode: the guest's overlay; otherwise its requests see the export itself. */
     overlay?: OverlayFs,
+    /** Copy mode with page flipping: the refs offered to the guest and the frames in them. */
+    private readonly flips?: GuestFlips,
   ) {
-    this.#ctx = { domid, host, pages, files: this.files, fs: overlay ?? host.exportFs, overlay };
+    const fs = overlay ?? host.exportFs;
+    this.#ctx = { domid, host, pages, files: this.files, fs, overlay, flips };
     this.#server = new RingServer(ring, (got) => this.#serve(got), log);
   }
 
@@ -57,6 +61,7 @@ export class GuestSession {
     await this.#ctx.fs.closeGuest(this.domid);
     await attrs.releaseGuest(this.domid);
     await cache.releaseGuest(this.domid);
+    await this.flips?.close();
     await this.pages.close();
   }
 

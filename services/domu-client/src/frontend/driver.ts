@@ -23,13 +23,21 @@ export interface XenfsFrontendEvents {
 export class XenfsFrontendDriver extends EventEmitter<XenfsFrontendEvents> implements FrontendDriver {
   #ring: RingFront<FsRequest, FsResponse> | undefined;
   #backendDomid = 0;
+  #pageFlip = false;
 
   constructor(
     private readonly domain: XenDomain,
     private readonly client: RequestClient,
     readonly mode: XenfsMode,
+    /** Copy mode: ask for page flipping where the backend offers it (docs/xenfs.md "Page flipping"). */
+    private readonly wantPageFlip = false,
   ) {
     super();
+  }
+
+  /** Whether the current backend agreed to page flipping (it offered feature-page-flip). */
+  get pageFlip(): boolean {
+    return this.#pageFlip;
   }
 
   async initialise(backend: BackendInfo): Promise<Record<string, string>> {
@@ -41,7 +49,10 @@ export class XenfsFrontendDriver extends EventEmitter<XenfsFrontendEvents> imple
     this.#ring = ring;
     this.#backendDomid = backend.domid;
     this.client.attach(ring);
-    return { ...ring.keys(), [XenfsKey.mode]: this.mode };
+    // A backend without the feature is served by copy, as netfront falls back when rx-copy is absent.
+    this.#pageFlip = this.wantPageFlip && backend.keys[XenfsKey.featurePageFlip] === XENFS_FEATURE_ON;
+    const flip = this.#pageFlip ? { [XenfsKey.requestPageFlip]: XENFS_FEATURE_ON } : {};
+    return { ...ring.keys(), [XenfsKey.mode]: this.mode, ...flip };
   }
 
   connected(): void {

@@ -13,6 +13,11 @@ export class MountCounters {
   bytesWritten = 0;
   /** Reads answered from pages the guest held, with no request. */
   readsLocal = 0;
+  /** Copy mode with page flipping: frames dom0 transferred in (reads) and this guest out (whole-page writes). */
+  pagesFlippedIn = 0;
+  pagesFlippedOut = 0;
+  /** Whole-page writes that went by copy because a flip could not be made. */
+  flipFallbacks = 0;
 
   constructor(private readonly observer: MountObserver = {}) {}
 

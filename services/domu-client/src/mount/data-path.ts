@@ -16,6 +16,8 @@ export interface DataPath {
   size(file: OpenFile): Promise<number>;
   /** Reads into `target` from `position`; fewer bytes at end of file. */
   read(file: OpenFile, target: Uint8Array, position: number): Promise<number>;
+  /** Writes `data` at `position` its own way; undefined: through the copy path (Remote.write). */
+  readonly write?: ((file: OpenFile, data: Uint8Array, position: number) => Promise<number>) | undefined;
   /** Whether an open file is still the one its path names and unchanged enough to reuse. */
   reusable(file: OpenFile): boolean;
   /** The backend went away: everything learned from it is void. */

@@ -89,7 +89,8 @@ export class Files {
 
   async write(file: OpenFile, data: Uint8Array, position: number): Promise<number> {
     if (data.length === 0) return 0;
-    const bytes = await this.withFd(file, () => this.remote.write(file, data, position), "write");
+    const write = this.data.write ?? ((f: OpenFile, d: Uint8Array, p: number) => this.remote.write(f, d, p));
+    const bytes = await this.withFd(file, () => write(file, data, position), "write");
     this.counters.bytesWritten += bytes;
     return bytes;
   }

@@ -29,6 +29,10 @@ export interface MountSnapshot {
   readonly bytesRead: number;
   readonly bytesWritten: number;
   readonly readsLocal: number;
+  /** Copy mode with page flipping (docs/xenfs.md "Page flipping"). */
+  readonly pagesFlippedIn: number;
+  readonly pagesFlippedOut: number;
+  readonly flipFallbacks: number;
 }
 
 /** The device under the mount: its xenbus state, and how to take it down. */
@@ -90,7 +94,8 @@ export class XenfsMount {
   }
 
   snapshot(): MountSnapshot {
-    const { requests, bytesRead, bytesWritten, readsLocal } = this.counters;
+    const { requests, bytesRead, bytesWritten, readsLocal, pagesFlippedIn, pagesFlippedOut, flipFallbacks } =
+      this.counters;
     const { mode, state } = this;
     return {
       mode,
@@ -100,6 +105,9 @@ export class XenfsMount {
       bytesRead,
       bytesWritten,
       readsLocal,
+      pagesFlippedIn,
+      pagesFlippedOut,
+      flipFallbacks,
     };
   }
 

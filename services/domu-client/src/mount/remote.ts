@@ -147,6 +147,32 @@ export class Remote {
     return written;
   }
 
+  /**
+   * Page flipping: `len` bytes (whole pages) at `offset`, in the frames this guest transferred
+   * into dom0's refs `refs` (docs/xenfs.md "Page flipping").
+   */
+  async writeFlip(file: FdRef, offset: number, len: number, refs: readonly number[]): Promise<number> {
+    const request = { op: "write_flip", fd: file.fd, len, offset, pages: { grefs: refs } } as const;
+    return (await this.#fdCall(request, file, "write")).bytes;
+  }
+
+  /** Page flipping: up to `count` more accept_transfer refs of dom0's for whole-page writes. */
+  async flipRefs(count: number): Promise<{ refs: number[]; epoch: number }> {
+    const [page] = (await this.pools.results.acquire(1)) as [GrantedPage];
+    try {
+      const buf = { gref: page.gref, length: PAGE_SIZE };
+      const rsp = await this.#call({ op: "flip_refs", count, buf }, { syscall: "write" });
+      // The refs are the answering connection's dom0's, read now as open reads its fd's.
+      const epoch = this.client.epoch;
+      const refs = [
+        ...grefListCodec.decode(await this.domain.memory.read(page.gpfn, 0, grefListBytes(rsp.count))),
+      ];
+      return { refs, epoch };
+    } finally {
+      this.pools.results.release([page]);
+    }
+  }
+
   /** Tells dom0 these grants are unmapped, in batches a slot can carry. */
   async releasePages(grefs: readonly number[]): Promise<void> {
     const batches: Promise<unknown>[] = [];

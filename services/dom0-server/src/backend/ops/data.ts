@@ -7,6 +7,7 @@ import { XenfsRequestError } from "../errors.js";
 import type { GuestFile } from "../guest-files.js";
 import { fileAttrsOf } from "../records.js";
 import { copySegments } from "./copy-segments.js";
+import { readByFlip } from "./flip.js";
 
 /** Fills cache pages of a guest's open file from disk. */
 export function readerOf(ctx: RequestContext, fd: number): PageReader {
@@ -20,6 +21,7 @@ export function readableFile(ctx: RequestContext, fd: number, syscall: string): 
 }
 
 export async function read(req: FsRequestOf<"read">, ctx: RequestContext): Promise<OkBody<"read">> {
+  if (ctx.flips) return readByFlip(req, ctx, ctx.flips);
   const { cache, dom0 } = ctx.host;
   const fs = ctx.fs;
   const { inode } = readableFile(ctx, req.fd, "read");
@@ -51,8 +53,6 @@ export async function read(req: FsRequestOf<"read">, ctx: RequestContext): Promi
 }
 
 export async function write(req: FsRequestOf<"write">, ctx: RequestContext): Promise<OkBody<"write">> {
-  const { cache, attrs, locks } = ctx.host;
-  const fs = ctx.fs;
   const file = ctx.files.get(req.fd);
   const refs = await ctx.pages.refs(req.pages);
   const data = new Uint8Array(req.len);
@@ -60,15 +60,27 @@ export async function write(req: FsRequestOf<"write">, ctx: RequestContext): Pro
     const ref = refs[at / PAGE_SIZE] as number;
     data.set(await ctx.pages.read(ref, Math.min(PAGE_SIZE, req.len - at)), at);
   }
-  const written = await locks.run(file.inode, async () => {
+  return { bytes: await writeThrough(ctx, req.fd, file, req.offset, data) };
+}
+
+/** A write's bytes, however they came: to disk, then the cache's frames, then the attribute record. */
+export async function writeThrough(
+  ctx: RequestContext,
+  fd: number,
+  file: GuestFile,
+  offset: number,
+  data: Uint8Array,
+): Promise<number> {
+  const { cache, attrs, locks } = ctx.host;
+  const fs = ctx.fs;
+  return locks.run(file.inode, async () => {
     // Disk first (fdatasync'd), then the frames guests hold, then the attribute record: by the
     // time the response's event arrives, every guest's copy already has all three.
-    const bytes = await fs.write(ctx.domid, req.fd, req.offset, data);
-    const stat = await fs.fstat(ctx.domid, req.fd);
-    const position = file.append ? stat.size - bytes : req.offset;
+    const bytes = await fs.write(ctx.domid, fd, offset, data);
+    const stat = await fs.fstat(ctx.domid, fd);
+    const position = file.append ? stat.size - bytes : offset;
     await cache.written(file.inode, position, data.subarray(0, bytes));
     await attrs.update(file.inode, fileAttrsOf(stat));
     return bytes;
   });
-  return { bytes: written };
 }

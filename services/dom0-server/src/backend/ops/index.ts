@@ -2,6 +2,7 @@ import type { FsOp } from "@xenfs/fsproto";
 import type { OpHandler } from "../context.js";
 import { read, write } from "./data.js";
 import { close, fstat, ftruncate, open, sync } from "./files.js";
+import { flipRefs, writeFlip } from "./flip.js";
 import { mmap, msync, munmap } from "./mmap.js";
 import { mapPages, releasePages } from "./pages.js";
 import {
@@ -45,4 +46,6 @@ export const OP_HANDLERS = {
   mmap,
   msync,
   munmap,
+  write_flip: writeFlip,
+  flip_refs: flipRefs,
 } as const satisfies { [K in FsOp]: OpHandler<K> };

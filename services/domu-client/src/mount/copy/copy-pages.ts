@@ -1,6 +1,7 @@
 // Copy mode, the 9P-style baseline: every read is a `read` request; dom0 grant-copies the bytes
 // into the guest's own page-cache frames, and the guest reads them from there. Nothing is
-// shared and nothing is read without asking.
+// shared and nothing is read without asking. With page flipping negotiated (docs/xenfs.md
+// "Page flipping") the pages come by transfer instead, and whole pages of writes leave that way.
 import { PAGE_SIZE } from "@xenfs/fsproto";
 import type { XenDomain } from "@xenfs/libxen";
 import type { GrantedPage } from "../../frontend/granted-pages.js";
@@ -8,6 +9,7 @@ import type { DataPath } from "../data-path.js";
 import type { OpenFile } from "../open-file.js";
 import type { Remote } from "../remote.js";
 import type { OwnPageCache } from "./own-page-cache.js";
+import type { PageFlip } from "./page-flip.js";
 
 /** Pages per read request (one indirect gref list), and requests one read keeps in flight. */
 const REQUEST_PAGES = 64;
@@ -26,6 +28,8 @@ export class CopyPages implements DataPath {
     private readonly domain: XenDomain,
     private readonly remote: Remote,
     private readonly cache: OwnPageCache,
+    /** Page flipping, and whether the current backend agreed to it. */
+    private readonly flip?: { readonly pages: PageFlip; readonly on: () => boolean },
   ) {}
 
   get pagesHeld(): number {
@@ -90,31 +94,76 @@ export class CopyPages implements DataPath {
     target: Uint8Array,
     position: number,
   ): Promise<Piece> {
-    const ino = file.ino as number;
     const from = Math.max(position, start * PAGE_SIZE);
     const to = Math.min(position + target.length, (start + count) * PAGE_SIZE);
-    const pages = await this.cache.pin(ino, start, count);
+    if (this.flip?.on()) {
+      const flip = this.flip.pages;
+      const { bytes, gpfns } = await flip.read(file, start, count);
+      try {
+        return await this.#take(
+          gpfns,
+          start,
+          from,
+          Math.min(to, start * PAGE_SIZE + bytes),
+          to,
+          target,
+          position,
+        );
+      } finally {
+        await flip.release(gpfns);
+      }
+    }
+    const pages = await this.cache.pin(file.ino as number, start, count);
     try {
       const grefs = pages.map((page) => page.gref);
       const bytes = await this.remote.read(file, start * PAGE_SIZE, count * PAGE_SIZE, grefs);
-      const end = Math.min(to, start * PAGE_SIZE + bytes);
-      const parts = await Promise.all(
-        pageSpans(from, end).map(({ index, offset, length }) =>
-          this.domain.memory.read((pages[index - start] as GrantedPage).gpfn, offset, length),
-        ),
+      const gpfns = pages.map((page: GrantedPage) => page.gpfn);
+      return await this.#take(
+        gpfns,
+        start,
+        from,
+        Math.min(to, start * PAGE_SIZE + bytes),
+        to,
+        target,
+        position,
       );
-      let at = from - position;
-      for (const part of parts) {
-        target.set(part, at);
-        at += part.length;
-      }
-      return { bytes: Math.max(0, end - from), full: end === to };
     } finally {
       this.cache.unpin(pages);
     }
   }
 
+  /** File bytes [from, end) out of the frames of pages start…, into `target` (at file offset `position`). */
+  async #take(
+    gpfns: readonly number[],
+    start: number,
+    from: number,
+    end: number,
+    to: number,
+    target: Uint8Array,
+    position: number,
+  ): Promise<Piece> {
+    const parts = await Promise.all(
+      pageSpans(from, end).map(({ index, offset, length }) =>
+        this.domain.memory.read(gpfns[index - start] as number, offset, length),
+      ),
+    );
+    let at = from - position;
+    for (const part of parts) {
+      target.set(part, at);
+      at += part.length;
+    }
+    return { bytes: Math.max(0, end - from), full: end === to };
+  }
+
+  /** Whole pages by flip when the backend agreed to it; otherwise undefined (the copy path writes). */
+  get write(): ((file: OpenFile, data: Uint8Array, position: number) => Promise<number>) | undefined {
+    const flip = this.flip;
+    if (!flip?.on()) return undefined;
+    return (file, data, position) => flip.pages.write(file, data, position);
+  }
+
   async reset(): Promise<void> {
+    this.flip?.pages.reset();
     this.cache.clear();
   }
 

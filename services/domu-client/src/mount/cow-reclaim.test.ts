@@ -1,7 +1,8 @@
 // Page reclamation under cow mode, against a model: two cow guests and a shared one read and
 // write random ranges of files together larger than dom0's page cache, so dom0 keeps taking
 // frames back (evicting and revoking what guests hold). Every read must return exactly what the
-// model says that guest sees: its own overlay's bytes for a file it wrote, the base otherwise.
+// model says that guest sees: copy-up is page-granular (docs/xenfs.md#cow-mode), so its own bytes
+// for the pages it wrote, and the base's (as the shared guest changes it) for every other page.
 import { writeFile as writeLocal } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -28,8 +29,8 @@ function prng(seed: number): () => number {
 interface Guest {
   readonly name: string;
   readonly fs: XenfsMount;
-  /** cow: the files this guest has its own copy of. */
-  readonly own: Map<string, Buffer> | undefined;
+  /** cow: the pages of each file this guest has its own copy of, by page index. */
+  readonly own: Map<string, Map<number, Buffer>> | undefined;
 }
 
 describe("cow mode under page reclamation", () => {
@@ -65,7 +66,11 @@ describe("cow mode under page reclamation", () => {
         own: undefined,
       },
     ];
-    const seen = (guest: Guest, file: string) => guest.own?.get(file) ?? (base.get(file) as Buffer);
+    const seen = (guest: Guest, file: string) => {
+      const bytes = Buffer.from(base.get(file) as Buffer);
+      for (const [index, page] of guest.own?.get(file) ?? []) page.copy(bytes, index * PAGE);
+      return bytes;
+    };
     const random = prng(12);
     const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)] as T;
     const before = (await (await fetch(`${host.dom0.httpUrl}/api/cache`)).json()) as { evictions: number };
@@ -81,9 +86,14 @@ describe("cow mode under page reclamation", () => {
         await handle.write(bytes, 0, length, at);
         await handle.close();
         if (guest.own) {
-          const copy = Buffer.from(seen(guest, file));
+          // Each page the write touches is the guest's from now on: as it saw it, then written.
+          const copy = seen(guest, file);
           bytes.copy(copy, at);
-          guest.own.set(file, copy);
+          const pages = guest.own.get(file) ?? new Map<number, Buffer>();
+          for (let index = Math.floor(at / PAGE); index * PAGE < at + length; index++) {
+            pages.set(index, Buffer.from(copy.subarray(index * PAGE, (index + 1) * PAGE)));
+          }
+          guest.own.set(file, pages);
         } else {
           bytes.copy(base.get(file) as Buffer, at);
         }

@@ -29,6 +29,8 @@ function prng(seed: number): () => number {
 interface Guest {
   readonly name: string;
   readonly fs: XenfsMount;
+  /** Copy-To-Write faults the guest has taken (its private copies of pages it wrote). */
+  readonly faults: () => number;
   /** cow: the pages of each file this guest has its own copy of, by page index. */
   readonly own: Map<string, Map<number, Buffer>> | undefined;
 }
@@ -49,22 +51,15 @@ describe("cow mode under page reclamation", () => {
       base.set(name, pattern(FILE_PAGES * PAGE, 10 + i));
       await writeLocal(join(host.exportDir, name), base.get(name) as Buffer);
     }
+    const guest = async (name: string, mode: "cow" | "shared"): Promise<Guest> => {
+      const { fs, domain } = await host.guest(name, mode, { maxPagesHeld: 64 });
+      const faults = () => domain.memory.copyToWriteFaults;
+      return { name, fs, faults, own: mode === "cow" ? new Map() : undefined };
+    };
     const guests: Guest[] = [
-      {
-        name: "reclaim-a",
-        fs: (await host.guest("reclaim-a", "cow", { maxPagesHeld: 64 })).fs,
-        own: new Map(),
-      },
-      {
-        name: "reclaim-b",
-        fs: (await host.guest("reclaim-b", "cow", { maxPagesHeld: 64 })).fs,
-        own: new Map(),
-      },
-      {
-        name: "reclaim-c",
-        fs: (await host.guest("reclaim-c", "shared", { maxPagesHeld: 64 })).fs,
-        own: undefined,
-      },
+      await guest("reclaim-a", "cow"),
+      await guest("reclaim-b", "cow"),
+      await guest("reclaim-c", "shared"),
     ];
     const seen = (guest: Guest, file: string) => {
       const bytes = Buffer.from(base.get(file) as Buffer);
@@ -83,6 +78,8 @@ describe("cow mode under page reclamation", () => {
       if (random() < 0.3) {
         const bytes = pattern(length, 100 + step);
         const handle = await guest.fs.open(file, "r+");
+        // Half the time the guest holds the pages first, so the write takes the fault in them.
+        if (random() < 0.5) await handle.read(Buffer.alloc(length), 0, length, at);
         await handle.write(bytes, 0, length, at);
         await handle.close();
         if (guest.own) {
@@ -116,7 +113,10 @@ describe("cow mode under page reclamation", () => {
       }
     }
     const after = (await (await fetch(`${host.dom0.httpUrl}/api/cache`)).json()) as { evictions: number };
-    // The run is only worth something if dom0 really took frames back.
+    // The run is only worth something if dom0 really took frames back, and cow guests wrote
+    // pages they held (each such write took the fault and left them a private frame).
     expect(after.evictions).toBeGreaterThan(before.evictions);
+    expect(guests.filter((g) => g.own).reduce((sum, g) => sum + g.faults(), 0)).toBeGreaterThan(0);
+    expect((guests.find((g) => !g.own) as Guest).faults()).toBe(0);
   }, 240_000);
 });

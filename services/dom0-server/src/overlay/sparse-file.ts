@@ -58,14 +58,31 @@ export class SparseFile {
     if (append) return this.upper.write(this.domid, this.upperId, position, data);
     const { first, end } = pageSpan(position, data.length);
     const pages = this.record.basePages(first, end);
-    const partial = pages.filter((index) => {
-      const pageEnd = Math.min((index + 1) * PAGE_SIZE, this.record.baseSize);
-      return position > index * PAGE_SIZE || position + data.length < pageEnd;
-    });
-    await this.#fill(partial);
-    const written = await this.upper.write(this.domid, this.writerId ?? this.upperId, position, data);
+    // One write (one fdatasync): the base's bytes of the first and last pages around the data.
+    const from = pages[0] === first ? Math.min(position, first * PAGE_SIZE) : position;
+    const last = end - 1;
+    const tailEnd = Math.min(end * PAGE_SIZE, this.record.baseSize);
+    const to = pages.at(-1) === last ? Math.max(position + data.length, tailEnd) : position + data.length;
+    let bytes = data;
+    if (from < position || to > position + data.length) {
+      bytes = new Uint8Array(to - from);
+      if (from < position) bytes.set(await this.#baseBytes(from, position), 0);
+      if (to > position + data.length) {
+        bytes.set(await this.#baseBytes(position + data.length, to), position + data.length - from);
+      }
+      bytes.set(data, position - from);
+    }
+    const written = await this.upper.write(this.domid, this.writerId ?? this.upperId, from, bytes);
     await this.#mark(pages);
-    return written;
+    return Math.max(0, Math.min(data.length, written - (position - from)));
+  }
+
+  /** The base's bytes of [from, to), zeros past its end (or past a base file that shrank). */
+  async #baseBytes(from: number, to: number): Promise<Uint8Array> {
+    const out = new Uint8Array(to - from);
+    const stop = Math.min(to, this.record.baseSize);
+    if (stop > from) out.set(await this.readBase(from, stop - from), 0);
+    return out;
   }
 
   /** The upper's new size; pages below it that were the base's stay so. */

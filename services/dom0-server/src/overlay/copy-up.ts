@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { syncDir } from "../export/durable.js";
 import { ExportError, guarded, parseGuestPath, resolveEntry } from "../export/index.js";
 import type { OverlayFs } from "./overlay-fs.js";
-import { PageRecord, recordPathOf } from "./page-record.js";
+import { baseIdentity, PageRecord, recordPathOf } from "./page-record.js";
 import { COPY_UP_PREFIX } from "./whiteout.js";
 
 /** Copy-ups under way, per overlay and path: a second asker waits for the first. */
@@ -69,7 +69,9 @@ async function copy(overlay: OverlayFs, path: string, options: CopyUpOptions): P
     }
     await utimes(aside, Number(base.atimeNs / 1_000_000n) / 1000, Number(base.mtimeNs / 1_000_000n) / 1000);
     // The record first: a sparse file without its record would read zeros for the base's pages.
-    if (!options.whole) await new PageRecord(recordPathOf(to.hostPath), String(ino), base.size).save();
+    if (!options.whole) {
+      await new PageRecord(recordPathOf(to.hostPath), String(ino), baseIdentity(base), base.size).save();
+    }
     await rename(aside, to.hostPath);
   } else {
     throw new ExportError("EPERM", {

@@ -19,7 +19,7 @@ import {
 } from "../export/index.js";
 import { PAGE_SIZE, type PageReader } from "../page-cache/index.js";
 import { copyUp } from "./copy-up.js";
-import { loadRecord, type PageRecord, recordPathOf, removeRecord } from "./page-record.js";
+import { baseIdentity, loadRecord, type PageRecord, recordPathOf, removeRecord } from "./page-record.js";
 import { SparseFile } from "./sparse-file.js";
 import { isReserved, OPAQUE_MARKER, refuseReserved, whitedOut, whiteoutOf } from "./whiteout.js";
 
@@ -419,7 +419,15 @@ export class OverlayFs implements GuestFs {
     });
     let writerId: number | undefined;
     try {
-      const baseInode = identityKey(await this.base.fstat(domid, baseId));
+      const baseStat = await this.base.fstat(domid, baseId);
+      const baseInode = identityKey(baseStat);
+      if (baseIdentity(baseStat) !== record.base) {
+        throw new ExportError("EIO", {
+          syscall: "open",
+          path,
+          reason: "the base file under a page-granular copy was replaced",
+        });
+      }
       // O_APPEND writes land where the kernel says; the base's bytes need positional writes.
       if (wire.append) writerId = await this.upper.open(domid, path, "r+");
       const sparse = new SparseFile(
@@ -457,7 +465,11 @@ export class OverlayFs implements GuestFs {
       if (!record || record.baseSize === 0) return false;
       const baseId = await this.base.open(OVERLAY_DOMID, path, "r");
       try {
-        const baseInode = identityKey(await this.base.fstat(OVERLAY_DOMID, baseId));
+        const baseStat = await this.base.fstat(OVERLAY_DOMID, baseId);
+        const baseInode = identityKey(baseStat);
+        if (baseIdentity(baseStat) !== record.base) {
+          throw new ExportError("EIO", { syscall: "open", path, reason: "the base file was replaced" });
+        }
         await fn(
           new SparseFile(this.upper, this.base, OVERLAY_DOMID, upperId, baseId, baseInode, record, undefined),
         );

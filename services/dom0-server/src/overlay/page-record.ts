@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import { open, readFile, rename, unlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { syncDir } from "../export/durable.js";
+import { type FileStat, identityKey } from "../export/index.js";
 import { PAGE_SIZE } from "../page-cache/index.js";
 import { PAGE_RECORD_PREFIX } from "./whiteout.js";
 
@@ -17,6 +18,8 @@ interface Stored {
   readonly format: number;
   /** The upper file's inode number: a record naming another file (a stale one) is not used. */
   readonly ino: string;
+  /** The base file's identity (baseIdentity) at copy-up: its pages are that file's, nobody else's. */
+  readonly base: string;
   readonly baseSize: number;
   /** Changed pages as [first, count] runs. */
   readonly changed: readonly (readonly [number, number])[];
@@ -30,6 +33,8 @@ export class PageRecord {
     /** The record's host path. */
     readonly hostPath: string,
     readonly ino: string,
+    /** The base file's identity (baseIdentity) at copy-up. */
+    readonly base: string,
     /**
      * Bytes the base shows: pages wholly below it that are not changed are the base's. Either
      * page-aligned or the base file's size at copy-up (whose last page's frame is zero past it).
@@ -64,6 +69,7 @@ export class PageRecord {
     const stored: Stored = {
       format: FORMAT,
       ino: this.ino,
+      base: this.base,
       baseSize: this.baseSize,
       changed: runsOf(this.changed),
     };
@@ -75,6 +81,14 @@ export class PageRecord {
     this.detached = true;
     await removeRecord(this.hostPath);
   }
+}
+
+/**
+ * Which base file a record's pages come from: dev:ino and birth time, since a file removed and
+ * made again often gets the same inode number (no birth time kept: the inode alone).
+ */
+export function baseIdentity(stat: FileStat): string {
+  return `${identityKey(stat)}@${stat.birthtimeNs}`;
 }
 
 /** `<dir>/.wh..wh..pg.<name>` for the upper file `<dir>/<name>`. */
@@ -106,7 +120,7 @@ export async function loadRecord(
   const changed = new Set<number>();
   for (const [first, count] of stored.changed) for (let i = 0; i < count; i++) changed.add(first + i);
   const baseSize = stored.baseSize <= size ? stored.baseSize : Math.floor(size / PAGE_SIZE) * PAGE_SIZE;
-  return new PageRecord(hostPath, ino, baseSize, changed);
+  return new PageRecord(hostPath, ino, stored.base, baseSize, changed);
 }
 
 export async function removeRecord(hostPath: string): Promise<void> {

@@ -20,6 +20,7 @@ import { Mapper } from "./mount/mmap/mapper.js";
 import { XenfsMount } from "./mount/mount.js";
 import { Remote } from "./mount/remote.js";
 import { AttrPages } from "./mount/shared/attr-pages.js";
+import { CowWrites } from "./mount/shared/cow-writes.js";
 import { PageTable } from "./mount/shared/page-table.js";
 import { READAHEAD } from "./mount/shared/readahead.js";
 import { SharedPages } from "./mount/shared/shared-pages.js";
@@ -122,13 +123,16 @@ export async function mount(domain: XenDomain, options: MountOptions = {}): Prom
   let data: DataPath;
   let onRevoke = (_event: GrantRevokeEvent) => false;
   let closePool = async () => {};
+  let cow: CowWrites | undefined;
   if (o.mode === "shared" || o.mode === "cow") {
     const pages = new PageTable(domain, {
       backendDomid: BACKEND_DOMID,
       maxPages: o.maxPagesHeld,
       release: (grefs) => remote.releasePages(grefs),
       onError: o.onError,
+      copyToWrite: o.mode === "cow",
     });
+    if (o.mode === "cow") cow = new CowWrites(pages);
     const attrs = new AttrPages(domain, BACKEND_DOMID, o.onError);
     // A round's window and the read-ahead beyond it fit the budget twice over.
     const windowPages = Math.max(1, Math.min(MAX_WINDOW_PAGES, Math.floor(o.maxPagesHeld / 2)));
@@ -144,7 +148,7 @@ export async function mount(domain: XenDomain, options: MountOptions = {}): Prom
     data = new CopyPages(domain, remote, new OwnPageCache(frames, o.maxPagesHeld), flip);
     closePool = () => frames.close();
   }
-  const files = new Files(remote, data, counters);
+  const files = new Files(remote, data, counters, cow);
   // Not in cow mode: a file this guest changes is copied up to a new inode in its overlay, and
   // only the guest itself knows (the base's attribute record is every guest's), so a handle kept
   // by path could go on reading the base.

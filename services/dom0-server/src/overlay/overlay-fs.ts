@@ -1,8 +1,10 @@
 // One cow guest's view of the export (docs/xenfs.md "cow mode"): the export as a read-only base
 // and the guest's own upper directory over it, with overlayfs's rules. A name is the upper's
 // when the upper has it, else the base's unless a whiteout or an opaque directory on its way
-// hides it. Anything that changes a name or a file copies it up first (whole files, as
-// overlayfs does); the base is only ever read.
+// hides it. Anything that changes a name or a file copies it up first, as overlayfs does; a file
+// comes up page-granular (sparse-file.ts): its unchanged pages stay the base's. The base is only
+// ever read.
+import { realpath } from "node:fs/promises";
 import { decodeOpenFlags, isOpenFlags, O, O_ACCMODE, OPEN_FLAGS, type OpenFlags } from "@xenfs/fsproto";
 import type { GuestFs } from "../backend/guest-fs.js";
 import {
@@ -11,9 +13,14 @@ import {
   type ExportFs,
   type ExportStatFs,
   type FileStat,
+  identityKey,
   parseGuestPath,
+  resolveEntry,
 } from "../export/index.js";
+import { PAGE_SIZE, type PageReader } from "../page-cache/index.js";
 import { copyUp } from "./copy-up.js";
+import { baseIdentity, loadRecord, type PageRecord, recordPathOf, removeRecord } from "./page-record.js";
+import { SparseFile } from "./sparse-file.js";
 import { isReserved, OPAQUE_MARKER, refuseReserved, whitedOut, whiteoutOf } from "./whiteout.js";
 
 /** What a path names in each layer: the upper's entry, and the base's when the base still shows. */
@@ -25,11 +32,25 @@ export interface Probe {
 interface OpenId {
   readonly layer: ExportFs;
   readonly id: number;
+  /** A page-granular upper file: reads and writes go through it. */
+  readonly sparse?: SparseFile | undefined;
+  readonly append: boolean;
+}
+
+/** Where an open file's pages come from, for map_pages (docs/xenfs.md#cow-mode). */
+export interface PageLayout {
+  /** The base file's page-cache key and a reader of its bytes. */
+  readonly baseInode: string;
+  readonly readBase: PageReader;
+  /** Whether page `index` is the base's (unchanged): its cache frame is the base inode's. */
+  fromBase(index: number): boolean;
 }
 
 export class OverlayFs implements GuestFs {
   readonly #open = new Map<string, OpenId>();
   #nextId = 1;
+  /** Changed-pages records of upper files, by the upper inode's identity: one per file. */
+  readonly #records = new Map<string, Promise<PageRecord | undefined>>();
 
   constructor(
     /** The export: read, never written. */
@@ -198,9 +219,12 @@ export class OverlayFs implements GuestFs {
         throw new ExportError("ENOTEMPTY", { syscall: "rename", path: to, reason: "directory not empty" });
       }
     }
-    await copyUp(this, from);
+    // A full copy-up: the record names no base path, and the base's file stays where it was.
+    await copyUp(this, from, { whole: true });
+    if (source.entry.type === "file") await this.#withSparse(from, (sparse) => sparse.makeWhole());
     await this.#upperParents(to);
     if (target.upper?.type === "dir") await this.#clearMarkers(to);
+    if (target.upper?.type === "file") await this.#dropRecord(to, target.upper);
     await this.upper.rename(from, to);
     if (source.entry.type === "dir" && target.base) await this.#mark(to, OPAQUE_MARKER);
     await this.#dropWhiteout(to);
@@ -234,7 +258,9 @@ export class OverlayFs implements GuestFs {
   async truncate(path: string, size: number): Promise<void> {
     await this.#existing(path, "truncate");
     await copyUp(this, path);
-    await this.upper.truncate(path, size);
+    if (!(await this.#withSparse(path, (sparse) => sparse.truncate(size)))) {
+      await this.upper.truncate(path, size);
+    }
   }
 
   statfs(): Promise<ExportStatFs> {
@@ -259,26 +285,52 @@ export class OverlayFs implements GuestFs {
       layer = this.upper;
     }
     const id = await layer.open(domid, path, flags, mode);
-    if (layer === this.upper) await this.#dropWhiteout(path);
+    let sparse: SparseFile | undefined;
+    try {
+      if (layer === this.upper) {
+        await this.#dropWhiteout(path);
+        sparse = await this.#openSparse(domid, path, id, wire);
+      }
+    } catch (error) {
+      await layer.close(domid, id).catch(() => {});
+      throw error;
+    }
     const overlayId = this.#nextId++;
-    this.#open.set(`${domid}:${overlayId}`, { layer, id });
+    this.#open.set(`${domid}:${overlayId}`, { layer, id, sparse, append: wire.append });
     return overlayId;
   }
 
   async close(domid: number, id: number): Promise<void> {
     const file = this.#file(domid, id, "close");
     this.#open.delete(`${domid}:${id}`);
-    await file.layer.close(domid, file.id);
+    try {
+      await file.layer.close(domid, file.id);
+    } finally {
+      if (file.sparse) await this.#closeSparse(file.sparse);
+    }
   }
 
   read(domid: number, id: number, position: number, length: number): Promise<Uint8Array> {
     const file = this.#file(domid, id, "read");
+    if (file.sparse) return file.sparse.read(position, length);
     return file.layer.read(domid, file.id, position, length);
   }
 
   write(domid: number, id: number, position: number, data: Uint8Array): Promise<number> {
     const file = this.#file(domid, id, "write");
+    if (file.sparse) return file.sparse.write(position, data, file.append);
     return file.layer.write(domid, file.id, position, data);
+  }
+
+  /** Where the pages of an open file come from; undefined when all are its layer's own. */
+  pageLayout(domid: number, id: number): PageLayout | undefined {
+    const sparse = this.#file(domid, id, "map_pages").sparse;
+    if (!sparse) return undefined;
+    return {
+      baseInode: sparse.baseInode,
+      readBase: sparse.readBase,
+      fromBase: (index) => sparse.record.fromBase(index),
+    };
   }
 
   fstat(domid: number, id: number): Promise<FileStat> {
@@ -288,6 +340,7 @@ export class OverlayFs implements GuestFs {
 
   ftruncate(domid: number, id: number, size: number): Promise<void> {
     const file = this.#file(domid, id, "ftruncate");
+    if (file.sparse) return file.sparse.truncate(size);
     return file.layer.ftruncate(domid, file.id, size);
   }
 
@@ -306,6 +359,139 @@ export class OverlayFs implements GuestFs {
     const file = this.#open.get(`${domid}:${id}`);
     if (!file) throw new ExportError("EBADF", { syscall, path: "", reason: `no open file ${id}` });
     return file;
+  }
+
+  /** `xl xenfs-reset` removed the upper directory: no record read before applies any more. */
+  forgetRecords(): void {
+    this.#records.clear();
+  }
+
+  // --- page-granular upper files ----------------------------------------------------------------
+
+  /** The record of the upper file `path` names (`stat`), loaded once and shared by its opens. */
+  #recordOf(path: string, stat: FileStat): Promise<PageRecord | undefined> {
+    const key = identityKey(stat);
+    const known = this.#records.get(key);
+    if (known) return known;
+    const loading = (async () => {
+      // The file's own name: `path` may end in a symlink to it.
+      const hostPath = await realpath((await resolveEntry(this.upper.root, path, "open")).hostPath);
+      return loadRecord(hostPath, String(stat.ino), stat.size);
+    })();
+    this.#records.set(key, loading);
+    loading.then(
+      (record) => {
+        if (!record && this.#records.get(key) === loading) this.#records.delete(key);
+      },
+      () => {
+        if (this.#records.get(key) === loading) this.#records.delete(key);
+      },
+    );
+    return loading;
+  }
+
+  /** The page-granular view of an upper file just opened, or undefined for a whole one. */
+  async #openSparse(
+    domid: number,
+    path: string,
+    upperId: number,
+    wire: { readonly truncate: boolean; readonly append: boolean },
+  ): Promise<SparseFile | undefined> {
+    const stat = await this.upper.fstat(domid, upperId);
+    if (stat.type !== "file") return undefined;
+    const record = await this.#recordOf(path, stat);
+    if (!record) return undefined;
+    if (wire.truncate) {
+      // O_TRUNC emptied it: nothing is the base's any more.
+      this.#records.delete(identityKey(stat));
+      record.baseSize = 0;
+      record.changed.clear();
+      await record.remove();
+      return undefined;
+    }
+    if (record.baseSize === 0) return undefined;
+    const baseId = await this.base.open(domid, path, "r").catch((error: unknown) => {
+      throw new ExportError("EIO", {
+        syscall: "open",
+        path,
+        reason: `the base file under a page-granular copy is gone (${(error as Error).message})`,
+      });
+    });
+    let writerId: number | undefined;
+    try {
+      const baseStat = await this.base.fstat(domid, baseId);
+      const baseInode = identityKey(baseStat);
+      if (baseIdentity(baseStat) !== record.base) {
+        throw new ExportError("EIO", {
+          syscall: "open",
+          path,
+          reason: "the base file under a page-granular copy was replaced",
+        });
+      }
+      // O_APPEND writes land where the kernel says; the base's bytes need positional writes.
+      if (wire.append) writerId = await this.upper.open(domid, path, "r+");
+      const sparse = new SparseFile(
+        this.upper,
+        this.base,
+        domid,
+        upperId,
+        baseId,
+        baseInode,
+        record,
+        writerId,
+      );
+      // An append starts at the end: the base's last page, cut short, becomes the upper's now.
+      const last = Math.floor(record.baseSize / PAGE_SIZE);
+      if (wire.append && record.baseSize % PAGE_SIZE !== 0 && record.fromBase(last)) await sparse.own([last]);
+      return sparse;
+    } catch (error) {
+      await this.base.close(domid, baseId).catch(() => {});
+      if (writerId !== undefined) await this.upper.close(domid, writerId).catch(() => {});
+      throw error;
+    }
+  }
+
+  async #closeSparse(sparse: SparseFile): Promise<void> {
+    await this.base.close(sparse.domid, sparse.baseId).catch(() => {});
+    if (sparse.writerId !== undefined) await this.upper.close(sparse.domid, sparse.writerId).catch(() => {});
+  }
+
+  /** Runs `fn` on the upper file `path` opened page-granular; false (not run) when it is whole. */
+  async #withSparse(path: string, fn: (sparse: SparseFile) => Promise<void>): Promise<boolean> {
+    const upperId = await this.upper.open(OVERLAY_DOMID, path, "r+");
+    try {
+      const stat = await this.upper.fstat(OVERLAY_DOMID, upperId);
+      const record = stat.type === "file" ? await this.#recordOf(path, stat) : undefined;
+      if (!record || record.baseSize === 0) return false;
+      const baseId = await this.base.open(OVERLAY_DOMID, path, "r");
+      try {
+        const baseStat = await this.base.fstat(OVERLAY_DOMID, baseId);
+        const baseInode = identityKey(baseStat);
+        if (baseIdentity(baseStat) !== record.base) {
+          throw new ExportError("EIO", { syscall: "open", path, reason: "the base file was replaced" });
+        }
+        await fn(
+          new SparseFile(this.upper, this.base, OVERLAY_DOMID, upperId, baseId, baseInode, record, undefined),
+        );
+      } finally {
+        await this.base.close(OVERLAY_DOMID, baseId);
+      }
+      return true;
+    } finally {
+      await this.upper.close(OVERLAY_DOMID, upperId);
+    }
+  }
+
+  /** The upper file `path` (`stat`) goes: its record first (a file without one reads as whole). */
+  async #dropRecord(path: string, stat: FileStat): Promise<void> {
+    const key = identityKey(stat);
+    const known = await this.#records.get(key);
+    this.#records.delete(key);
+    if (known) known.detached = true;
+    const hostPath = await realpath((await resolveEntry(this.upper.root, path, "unlink")).hostPath).catch(
+      () => undefined,
+    );
+    if (hostPath) await removeRecord(recordPathOf(hostPath));
   }
 
   // --- the upper's bookkeeping -----------------------------------------------------------------
@@ -331,6 +517,7 @@ export class OverlayFs implements GuestFs {
   async #remove(path: string, found: Probe): Promise<void> {
     if (found.base) await this.#upperParents(path);
     if (found.upper?.type === "dir") await this.#clearMarkers(path);
+    if (found.upper?.type === "file") await this.#dropRecord(path, found.upper);
     if (found.upper) await (found.upper.type === "dir" ? this.upper.rmdir(path) : this.upper.unlink(path));
     if (found.base) await this.#whiteOut(path);
   }
@@ -360,6 +547,9 @@ export class OverlayFs implements GuestFs {
     }
   }
 }
+
+/** The overlay's own opens (a path truncate, a rename's copy-up) are dom0's: no guest has domid 0. */
+const OVERLAY_DOMID = 0;
 
 /** lstat, or undefined when nothing is there (or the way there is not a directory). */
 export async function entryOf(layer: ExportFs, path: string): Promise<FileStat | undefined> {

@@ -49,6 +49,7 @@ export class Overlays {
   async reset(name: string): Promise<void> {
     const upperDir = await this.#upperDir(name);
     await rm(upperDir, { recursive: true, force: true });
+    this.#overlays.get(name)?.forgetRecords();
     // Made again at once: a connected guest's overlay goes on, over an empty upper.
     await mkdir(upperDir, { recursive: true, mode: 0o700 });
   }

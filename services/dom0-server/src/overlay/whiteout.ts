@@ -8,6 +8,8 @@ export const WHITEOUT_PREFIX = ".wh.";
 export const OPAQUE_MARKER = ".wh..wh..opq";
 /** A copy-up's file before it is renamed into place; hidden like every `.wh.` name. */
 export const COPY_UP_PREFIX = ".wh..wh..cu.";
+/** A page-granular upper file's changed-pages record (page-record.ts), beside the file. */
+export const PAGE_RECORD_PREFIX = ".wh..wh..pg.";
 
 export function whiteoutOf(name: string): string {
   return WHITEOUT_PREFIX + name;

@@ -96,6 +96,7 @@ export class XenfsFileHandle {
   async truncate(len = 0): Promise<void> {
     const file = this.#open("ftruncate");
     await this.files.withFd(file, () => this.remote.ftruncate(file, len), "ftruncate");
+    await this.files.cow?.truncated(file.ino, len);
   }
 
   /** dom0 makes every acknowledged write durable already; this waits for its fsync too. */

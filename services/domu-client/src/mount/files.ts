@@ -8,6 +8,7 @@ import type { MountCounters } from "./counters.js";
 import type { DataPath } from "./data-path.js";
 import { OpenFile } from "./open-file.js";
 import type { OpenResult, Remote } from "./remote.js";
+import type { CowWrites } from "./shared/cow-writes.js";
 
 /**
  * Reopens tried for one call before it fails with EIO. Each follows a real reconnect (an fd is
@@ -22,6 +23,8 @@ export class Files {
     private readonly remote: Remote,
     readonly data: DataPath,
     private readonly counters: MountCounters,
+    /** cow mode: the guest's own pages take its writes and truncates (docs/xenfs.md#cow-mode). */
+    readonly cow?: CowWrites,
   ) {}
 
   async open(path: string, flags: number, mode: number): Promise<OpenFile> {
@@ -33,6 +36,7 @@ export class Files {
       await this.close(file).catch(() => {});
       throw error;
     }
+    await this.cow?.opened(file);
     return file;
   }
 
@@ -91,6 +95,7 @@ export class Files {
     if (data.length === 0) return 0;
     const write = this.data.write ?? ((f: OpenFile, d: Uint8Array, p: number) => this.remote.write(f, d, p));
     const bytes = await this.withFd(file, () => write(file, data, position), "write");
+    await this.cow?.written(file, data.subarray(0, bytes), position);
     this.counters.bytesWritten += bytes;
     return bytes;
   }

@@ -227,7 +227,9 @@ export class XenfsMount {
   }
 
   async truncate(path: string, len = 0): Promise<void> {
-    await this.#remote.truncate(exportPath(path, "open"), len);
+    const name = exportPath(path, "open");
+    await this.#remote.truncate(name, len);
+    if (this.#files.cow) await this.#files.cow.truncated((await this.#remote.stat(name, "stat")).ino, len);
   }
 
   async readlink(path: string): Promise<string> {

@@ -1,8 +1,9 @@
-// map_pages and release_pages: shared mode, where a guest maps the page cache's own frames.
+// map_pages and release_pages: shared and cow mode, where a guest maps the page cache's own frames.
 import { type FsRequestOf, grefListCodec } from "@xenfs/fsproto";
 import { PAGE_SIZE } from "../../page-cache/index.js";
 import type { OkBody, RequestContext } from "../context.js";
-import { readableFile, readerOf } from "./data.js";
+import { readableFile } from "./data.js";
+import { acquireFilePages } from "./file-pages.js";
 
 /**
  * Grants the cache frames of pages [first, first + count), read-only, filling what is missing
@@ -20,7 +21,7 @@ export async function mapPages(
   if (count <= 0) return { size, version, pages: { grefs: [] } };
   // Pinned until the answer is complete, so a small cache never evicts (and revokes) pages
   // granted earlier in the same answer.
-  const pages = await cache.acquireRun(inode, req.first, count, readerOf(ctx, req.fd));
+  const pages = await acquireFilePages(ctx, req.fd, inode, req.first, count);
   let grefs: number[];
   try {
     grefs = await cache.grantAll(pages, ctx.domid);

@@ -5,12 +5,24 @@
 // is bounded and drops the least recently used, telling dom0 with release_pages. A revoke upcall
 // unmaps at once.
 //
+// cow mode (docs/xenfs.md#cow-mode): pages are mapped copy-to-write, since a file's unchanged
+// pages are the base's frames every guest maps. After dom0 has the guest's write, the guest
+// writes its own held pages too: the first write to a page takes the Copy-To-Write fault (a
+// private frame, charged to the guest), the page stays held as the guest's own, and its grant
+// goes back to dom0 at once. A map answered across such a write is not used (it may hold the
+// base's bytes); a truncate drops the pages past the new end (dom0 cannot zero the base's frames).
+//
 // A page's release_pages and a map_pages covering it are never in flight together: dom0 could
 // otherwise hand back the very grant it is ending, and the mapping would fail. A map waits for
 // releases of its pages still under way, and pages a map is under way for are not dropped.
+import { PAGE_SIZE } from "@xenfs/fsproto";
 import type { GrantRevokeEvent, XenDomain } from "@xenfs/libxen";
 
+/** The gref of a page that is the guest's own copy now (after the fault): nothing to release. */
+export const PRIVATE_COPY = -1;
+
 export interface HeldPage {
+  /** PRIVATE_COPY once the guest wrote the page and has its own frame. */
   readonly gref: number;
   readonly handle: number;
   readonly gpfn: number;
@@ -22,6 +34,8 @@ export interface PageTableOptions {
   /** dom0 may end access to these grants. */
   readonly release: (grefs: readonly number[]) => Promise<void>;
   readonly onError: (error: Error) => void;
+  /** cow mode: map copy-to-write, so that the guest's writes give it private copies. */
+  readonly copyToWrite?: boolean;
 }
 
 const keyOf = (ino: number, index: number) => `${ino}:${index}`;
@@ -34,6 +48,8 @@ export class PageTable {
   readonly #mapping = new Map<string, number>();
   /** Pages whose release dom0 has not acknowledged yet. */
   readonly #releasing = new Map<string, Promise<void>>();
+  /** cow: writes and truncates per file so far; a map answered across one is not used. */
+  readonly #changes = new Map<number, number>();
 
   constructor(
     private readonly domain: XenDomain,
@@ -77,10 +93,14 @@ export class PageTable {
     for (const key of keys) this.#mapping.set(key, (this.#mapping.get(key) ?? 0) + 1);
     // Room first: what dom0 grants this guest stays within the budget.
     const making = this.#trim();
+    const changes = this.#changes.get(ino);
     try {
       const grefs = await fetch();
       const mapped = await Promise.all(grefs.map((gref, i) => this.#mapOne(keyOf(ino, first + i), gref)));
-      await this.#drop(this.#install(mapped.filter((entry) => entry !== undefined)));
+      const entries = mapped.filter((entry) => entry !== undefined);
+      // The guest wrote or truncated the file meanwhile: these may be the base's bytes before it.
+      if (this.#changes.get(ino) !== changes) await this.#drop(entries);
+      else await this.#drop(this.#install(entries));
     } finally {
       for (const key of keys) {
         const maps = (this.#mapping.get(key) ?? 1) - 1;
@@ -126,6 +146,58 @@ export class PageTable {
     }
   }
 
+  /**
+   * cow: the guest's write of `data` at `position`, acknowledged by dom0, into the pages it holds
+   * of `ino`: each copy-to-write page takes the fault (a private frame) and becomes the guest's
+   * own; its grant goes back to dom0.
+   */
+  async writeHeld(ino: number, position: number, data: Uint8Array): Promise<void> {
+    this.#changes.set(ino, (this.#changes.get(ino) ?? 0) + 1);
+    const first = Math.floor(position / PAGE_SIZE);
+    const end = Math.ceil((position + data.length) / PAGE_SIZE);
+    const faulted: HeldPage[] = [];
+    await Promise.all(
+      Array.from({ length: end - first }, async (_, i) => {
+        const key = keyOf(ino, first + i);
+        const page = this.#pages.get(key);
+        if (!page) return;
+        const start = Math.max(position, (first + i) * PAGE_SIZE);
+        const stop = Math.min(position + data.length, (first + i + 1) * PAGE_SIZE);
+        const copyToWrite = this.domain.memory.isCopyToWrite(page.gpfn);
+        try {
+          await this.domain.memory.write(
+            page.gpfn,
+            start % PAGE_SIZE,
+            data.subarray(start - position, stop - position),
+          );
+        } catch {
+          // Revoked by force meanwhile (or the fault found no room): refetched when read.
+          if (this.#forget(page.handle)) await this.#unmap([page]);
+          return;
+        }
+        if (!copyToWrite || page.gref === PRIVATE_COPY || this.#pages.get(key) !== page) return;
+        this.#pages.set(key, { gref: PRIVATE_COPY, handle: page.handle, gpfn: page.gpfn });
+        faulted.push(page);
+      }),
+    );
+    if (faulted.length === 0) return;
+    // The mapping no longer holds the grant (docs/design.md#copy-to-write): dom0 may end it.
+    const held = this.#grefsHeld();
+    const grefs = faulted.map((page) => page.gref).filter((gref) => !held.has(gref));
+    if (grefs.length > 0) await this.options.release(grefs).catch(this.options.onError);
+  }
+
+  /** cow: `ino` was truncated to `size` bytes: held pages from the one the end is in are dropped. */
+  async truncated(ino: number, size: number): Promise<void> {
+    this.#changes.set(ino, (this.#changes.get(ino) ?? 0) + 1);
+    const from = Math.floor(size / PAGE_SIZE);
+    const victims = [...this.#pages].filter(([key]) => {
+      const [pageIno, index] = key.split(":").map(Number) as [number, number];
+      return pageIno === ino && index >= from;
+    });
+    await this.#drop(victims);
+  }
+
   /** dom0 wants a page back: unmap at once (unless it was taken already). Returns whether it was ours. */
   onRevoke(event: GrantRevokeEvent): boolean {
     if (event.dom !== this.options.backendDomid || !this.#forget(event.handle)) return false;
@@ -149,9 +221,11 @@ export class PageTable {
     if (held?.gref === gref) return undefined;
     let page: HeldPage;
     try {
-      const { handle, gpfn } = await this.domain.grants.mapGrantRef(this.options.backendDomid, gref, {
-        readonly: true,
-      });
+      const { handle, gpfn } = await this.domain.grants.mapGrantRef(
+        this.options.backendDomid,
+        gref,
+        this.options.copyToWrite ? { copyToWrite: true } : { readonly: true },
+      );
       page = { gref, handle, gpfn };
     } catch {
       return undefined;
@@ -207,9 +281,10 @@ export class PageTable {
 
   async #release(pages: readonly HeldPage[]): Promise<void> {
     await this.#unmap(pages);
-    // A grant still mapped for another page (not expected) is not released.
-    const held = new Set([...this.#pages.values()].map((p) => p.gref));
-    const grefs = pages.map((p) => p.gref).filter((gref) => !held.has(gref));
+    // A grant still mapped for another page (cow: a base page under the base's inode and the
+    // copied-up file's) is not released, nor a private copy's (it has none).
+    const held = this.#grefsHeld();
+    const grefs = pages.map((p) => p.gref).filter((gref) => gref !== PRIVATE_COPY && !held.has(gref));
     if (grefs.length > 0) await this.options.release(grefs).catch(this.options.onError);
   }
 
@@ -217,6 +292,10 @@ export class PageTable {
     await Promise.all(
       pages.map((page) => this.domain.grants.unmapGrantRef(page.handle).catch(this.options.onError)),
     );
+  }
+
+  #grefsHeld(): Set<number> {
+    return new Set([...this.#pages.values()].map((p) => p.gref));
   }
 
   #releasesOf(keys: readonly string[]): Promise<void>[] {

@@ -23,6 +23,7 @@ import { traceRoute } from "./http/trace.js";
 import { hostMemoryProbe } from "./memory/host-memory.js";
 import { startPeriodicSharing } from "./memory/mem-share-periodic.js";
 import { MemoryFile } from "./memory/memory-file.js";
+import { remusRoutes } from "./remus/http.js";
 import { serveHeld } from "./serve.js";
 import { acceptConnection } from "./session/connection.js";
 import { startHeartbeat } from "./session/heartbeat.js";
@@ -98,6 +99,7 @@ export async function startHypervisor(options: HypervisorOptions): Promise<Hyper
       ...adminRoutes(xen),
       ...memShareRoutes(xen),
       ...migrationRoutes(xen),
+      ...remusRoutes(xen),
       ...consoleRoutes(xen, ring),
       traceRoute(xen),
       ...observeRoutes(xen),

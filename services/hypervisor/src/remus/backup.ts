@@ -3,7 +3,7 @@
 // heartbeat request from it. When none has come for `heartbeatMs`, the primary is taken for dead
 // and the domain is activated here from its last committed checkpoint: restored as `xl restore`
 // restores an image, paused until its guest process attaches with its session key, and told
-// (remus_failover, delivered right after the attach) which epoch it runs from.
+// (remus_failover, right after the attach) which epoch it runs from.
 import { randomBytes } from "node:crypto";
 import type { Logger } from "@xenfs/service-kit";
 import type { Domain } from "../domain/domain.js";
@@ -11,6 +11,8 @@ import { restoreDomain } from "../domain/restore.js";
 import { newDomain } from "../session/handshake.js";
 import type { Xen } from "../xen.js";
 import { CheckpointReceiver } from "./receiver.js";
+
+const ATTACH_POLL_MS = 2;
 
 export type BackupState = "receiving" | "activated" | "ended" | "failed";
 
@@ -118,8 +120,7 @@ export class RemusBackup {
       const domain = await restoreDomain(this.xen, image, (domid, name, key, maxFrames) =>
         newDomain(this.xen, domid, name, key, maxFrames),
       );
-      // Queued while the domain waits for its process: delivered right after the attach's answer.
-      domain.link.upcall({ remusFailover: { epoch } });
+      this.#tellOnAttach(domain, epoch);
       this.#activated = { domid: domain.domid, epoch, silentMs };
       this.logger.warn(
         { id: this.id, domid: domain.domid, name: domain.name, epoch, silentMs },
@@ -132,6 +133,21 @@ export class RemusBackup {
       this.logger.error({ err: error, id: this.id }, "Remus failover failed");
       return undefined;
     }
+  }
+
+  /**
+   * remus_failover goes to the process that attaches, once it has: an attach starts the
+   * domain's session afresh, so nothing can be queued for it before.
+   */
+  #tellOnAttach(domain: Domain, epoch: number): void {
+    const poll = setInterval(() => {
+      if (!domain.live) clearInterval(poll);
+      else if (!domain.awaitingAttach && domain.link.connected) {
+        clearInterval(poll);
+        domain.link.upcall({ remusFailover: { epoch } });
+      }
+    }, ATTACH_POLL_MS);
+    poll.unref();
   }
 
   close(): void {

@@ -108,6 +108,14 @@ export async function remusTrial(options: TrialOptions): Promise<TrialResult> {
       backupUrl: b.url,
       backupStatus,
     };
+  } catch (error) {
+    // The guest's own account, when it failed (its `error` line), goes with the error.
+    const said = await guest
+      ?.waitFor<{ message: string }>("its error", (m) => m.event === "error", 100)
+      .catch(() => undefined);
+    if (said)
+      (error as Error).message = `${(error as Error).message.split("\n")[0]} — guest: ${said.message}`;
+    throw error;
   } finally {
     await guest?.kill();
     await a?.process.kill("SIGKILL");

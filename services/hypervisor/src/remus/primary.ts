@@ -58,6 +58,7 @@ export class RemusPrimary {
   #error: string | undefined;
   #busy = false;
   #pausedMs = 0;
+  #takenAt = 0;
 
   constructor(
     private readonly xen: Xen,
@@ -129,14 +130,16 @@ export class RemusPrimary {
     if (this.#sessionId) await this.#post(`/${this.#sessionId}/end`).catch(() => undefined);
   }
 
+  /** The next checkpoint `intervalMs` after the last was taken (not after it was committed). */
   #schedule(): void {
     if (!this.active) return;
+    const wait = Math.max(0, this.options.intervalMs - (performance.now() - this.#takenAt));
     this.#timer = setTimeout(() => {
       void this.#checkpoint().then(
         () => this.#schedule(),
         (error: Error) => this.#lost(error),
       );
-    }, this.options.intervalMs);
+    }, wait);
   }
 
   async #checkpoint(): Promise<void> {
@@ -161,6 +164,7 @@ export class RemusPrimary {
       clearTimeout(limit);
     }
     const sentAt = performance.now();
+    this.#takenAt = sentAt;
     const path = epoch === 1 ? `?heartbeatMs=${this.options.heartbeatMs}` : `/${this.#sessionId}`;
     const answer = (await this.#post(path, data.chunks)) as { id?: string; epoch?: number };
     if (epoch === 1) this.#sessionId = answer.id;

@@ -33,6 +33,11 @@ export interface TrialResult {
   readonly backupStatus: unknown;
 }
 
+async function remusView(hv: HypervisorProcess): Promise<{ primaries: Array<{ state: string }> }> {
+  const res = await fetch(`${hv.httpUrl}/api/remus`, { headers: { authorization: `Bearer ${DOM0_TOKEN}` } });
+  return (await res.json()) as { primaries: Array<{ state: string }> };
+}
+
 interface Acked {
   slots: number[];
 }
@@ -63,7 +68,8 @@ export async function remusTrial(options: TrialOptions): Promise<TrialResult> {
         "--interval",
         String(options.intervalMs ?? 50),
         "--heartbeat",
-        String(options.heartbeatMs ?? 300),
+        // Long enough that a busy machine's stall is not taken for a dead primary.
+        String(options.heartbeatMs ?? 1_000),
       ],
       captured.io,
     );
@@ -85,6 +91,10 @@ export async function remusTrial(options: TrialOptions): Promise<TrialResult> {
     };
     await take(options.ackedBeforeKill);
     const ackedBeforeKill = acked.size;
+    // The pair must still be whole when the primary dies, or the trial tests nothing.
+    const pair = await remusView(a);
+    if (pair.primaries[0]?.state !== "protecting")
+      throw new Error(`the primary stopped protecting before the kill: ${JSON.stringify(pair.primaries[0])}`);
     const killedAt = Date.now();
     await a.process.kill("SIGKILL");
     const attached = await guest.event<{ url: string }>("attached", 30_000);
@@ -93,9 +103,7 @@ export async function remusTrial(options: TrialOptions): Promise<TrialResult> {
     await take(acked.size + 50, true);
     guest.send({ cmd: "check", slots: [...acked] });
     const checked = await guest.event<{ missing: number[] }>("checked", 30_000);
-    const backupStatus = await (
-      await fetch(`${b.httpUrl}/api/remus`, { headers: { authorization: `Bearer ${DOM0_TOKEN}` } })
-    ).json();
+    const backupStatus = await remusView(b);
     return {
       ackedBeforeKill,
       acked: acked.size,

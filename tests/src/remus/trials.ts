@@ -30,7 +30,11 @@ for (let i = 1; i <= trials; i++) {
     );
   } catch (error) {
     failed++;
-    console.log(`trial ${i} (${transport}): FAILED — ${(error as Error).message.split("\n")[0]}`);
+    // The first line says what was awaited; the rest is the guest's error or its stderr's tail.
+    const [what, ...rest] = (error as Error).message.split("\n");
+    console.log(
+      `trial ${i} (${transport}): FAILED — ${what}${rest.length ? `\n  ${rest.join("\n  ").slice(-1500)}` : ""}`,
+    );
   }
 }
 failovers.sort((a, b) => a - b);

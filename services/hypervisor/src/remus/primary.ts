@@ -40,6 +40,8 @@ export interface PrimaryStatus {
 
 /** A guest's answer is awaited this long before protection is given up (it no longer answers). */
 const GUEST_STOP_LIMIT_MS = 30_000;
+/** The least time the backup is given to answer a request before it is taken for lost. */
+const BACKUP_ANSWER_LIMIT_MS = 10_000;
 
 export class RemusPrimary {
   #state: PrimaryState = "starting";
@@ -202,7 +204,9 @@ export class RemusPrimary {
           "content-type": "application/octet-stream",
         },
         ...(body ? { body } : {}),
-        signal: AbortSignal.timeout(Math.max(this.options.heartbeatMs * 4, 2_000)),
+        // A backup that is gone refuses at once; this is for one that hangs. Generous: giving up
+        // ends protection, and a busy machine is not a dead backup.
+        signal: AbortSignal.timeout(Math.max(this.options.heartbeatMs * 4, BACKUP_ANSWER_LIMIT_MS)),
       });
       const text = await res.text();
       if (!res.ok) throw new Error(`backup answered ${res.status}: ${text}`);

@@ -24,6 +24,7 @@ import { hostMemoryProbe } from "./memory/host-memory.js";
 import { startPeriodicSharing } from "./memory/mem-share-periodic.js";
 import { MemoryFile } from "./memory/memory-file.js";
 import { remusRoutes } from "./remus/http.js";
+import { closeRemus } from "./remus/registry.js";
 import { serveHeld } from "./serve.js";
 import { acceptConnection } from "./session/connection.js";
 import { startHeartbeat } from "./session/heartbeat.js";
@@ -155,6 +156,7 @@ export async function startHypervisor(options: HypervisorOptions): Promise<Hyper
       ready = false;
       stopSharing();
       stopHeartbeat();
+      closeRemus(xen);
       xen.close();
       for (const client of wss.clients) client.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));

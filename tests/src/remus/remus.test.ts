@@ -1,6 +1,8 @@
 // xl remus between two hosts (in-process hypervisors): what it refuses, output commit (an answer
 // waits for the checkpoint of its epoch), xl remus-stop (the backup drops its copy and never
 // activates it), and a backup that goes away (protection ends, held outputs are released).
+
+import { once } from "node:events";
 import type { Hypervisor } from "@xenfs/hypervisor";
 import type { XenDomain } from "@xenfs/libxen";
 import { XEN_PAGE_SIZE } from "@xenfs/proto";
@@ -38,9 +40,11 @@ describe("xl remus", () => {
     guest = await joinGuest(a, "protected");
     await guest.memory.populatePhysmap(4);
   });
+  let aClosed = false;
   afterEach(async () => {
     await guest?.close();
-    await a?.close();
+    if (!aClosed) await a?.close();
+    aClosed = false;
     await b?.close();
   });
 
@@ -112,5 +116,30 @@ describe("xl remus", () => {
     await until("backup lost", async () => (await remusStatus(a)).primaries[0]!.state === "backup-lost");
     expect(guest.remus.state.protected).toBe(false);
     expect(await guest.memory.read(gpfn!, 0, 1)).toEqual(Uint8Array.of(7));
+  });
+
+  it("--follow reports checkpoints, then the failover when the primary goes; the guest runs on at the backup", async () => {
+    const [gpfn] = await guest.memory.populatePhysmap(1);
+    await guest.memory.write(gpfn!, 0, Uint8Array.of(42));
+    await guest.remus.commit();
+    const following = xl(["remus", "protected", b!.httpUrl, "--heartbeat", "300", "--follow"]);
+    await until("a checkpoint line", async () => ((await remusStatus(b!)).backups[0]?.committed ?? 0) >= 30);
+    const attached = once(guest.session, "attached");
+    await a.close();
+    aClosed = true;
+    const run = await following;
+    expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: "" });
+    expect(run.stdout).toMatch(
+      /^checkpoint \d+ committed: paused [\d.]+ ms, \d+ pages \(\d+ bytes\), committed in [\d.]+ ms$/m,
+    );
+    expect(run.stdout).toMatch(/^primary unreachable; waiting for http\S+ to take over protected$/m);
+    expect(run.stdout).toMatch(
+      /^failover: domain \d+ \(protected\) activated on http\S+ from checkpoint \d+, \d+ ms after the primary's last word$/m,
+    );
+    await attached;
+    expect(guest.session.url).toBe(b!.url);
+    expect(await guest.memory.read(gpfn!, 0, 1)).toEqual(Uint8Array.of(42));
+    await guest.memory.write(gpfn!, 0, Uint8Array.of(43));
+    expect(await guest.memory.read(gpfn!, 0, 1)).toEqual(Uint8Array.of(43));
   });
 });

@@ -132,6 +132,17 @@ export class RemusPrimary {
     if (this.#sessionId) await this.#post(`/${this.#sessionId}/end`).catch(() => undefined);
   }
 
+  /** This hypervisor stops: no more checkpoints or heartbeats, and nothing said to anyone. */
+  halt(): void {
+    if (!this.active) return;
+    this.#state = "stopped";
+    this.#error = "the hypervisor stopped";
+    clearInterval(this.#heartbeat);
+    clearTimeout(this.#timer);
+    this.#stopping?.reject(new Error(this.#error));
+    this.#stopping = undefined;
+  }
+
   /** The next checkpoint `intervalMs` after the last was taken (not after it was committed). */
   #schedule(): void {
     if (!this.active) return;

@@ -21,3 +21,14 @@ export function remusOf(xen: Xen): RemusHost {
   }
   return host;
 }
+
+/**
+ * The hypervisor stops: its primaries fall silent (no END: to the backup this host is gone, and
+ * it takes over after the heartbeat, as after a crash) and its backups stop watching.
+ */
+export function closeRemus(xen: Xen): void {
+  const host = hosts.get(xen);
+  if (!host) return;
+  for (const primary of host.primaries.values()) primary.halt();
+  for (const backup of host.backups.values()) backup.close();
+}

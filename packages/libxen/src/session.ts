@@ -81,6 +81,9 @@ const EARLY_LIMIT = 1_024;
 
 type State = "connecting" | "open" | "resuming" | "suspended" | "attaching" | "closed" | "lost";
 
+/** Remus: the longest wait between attempts once the connection dropped (docs/remus.md#failover). */
+const FAILOVER_RETRY_MS = 100;
+
 /** How long a suspended domain waits to be restored somewhere before it gives up. */
 const DEFAULT_SUSPEND_MS = 120_000;
 
@@ -481,9 +484,12 @@ export class XenSession extends EventEmitter<SessionEvents> {
     if (wasOpen) this.emit("dropped");
     // The first attempt goes at once; later ones wait RESUME_BACKOFF's delays.
     const attempt = this.#attempt++;
-    const wait = attempt === 0 ? 0 : backoffDelay(RESUME_BACKOFF, attempt);
-    // Remus: every other attempt is an attach at the backup.
-    const failover = this.#failoverUrl !== undefined && attempt % 2 === 1;
+    const protectedByRemus = this.#failoverUrl !== undefined;
+    let wait = attempt === 0 ? 0 : backoffDelay(RESUME_BACKOFF, attempt);
+    // Remus: every other attempt is an attach at the backup, which activates the domain one
+    // heartbeat after the primary died: tried often, so the guest is there soon after.
+    if (protectedByRemus) wait = Math.min(wait, FAILOVER_RETRY_MS);
+    const failover = protectedByRemus && attempt % 2 === 1;
     // Not unref'd: a process whose session is between attempts must not exit for want of work.
     setTimeout(() => void (failover ? this.#failover() : this.#resume()), wait);
   }

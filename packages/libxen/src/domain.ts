@@ -9,6 +9,7 @@ import { memAnnotate } from "./mem-annotate.js";
 import { MemSharing } from "./mem-sharing.js";
 import { Memory } from "./memory.js";
 import { checkMemoryReportMs, MemoryReporter } from "./memory-report.js";
+import { RemusOutputs } from "./remus.js";
 import { XenSession, type XenSessionOptions } from "./session.js";
 import { type MemoryTransport, SharedMemory } from "./shared-memory.js";
 import { TraceSpans } from "./trace-spans.js";
@@ -31,6 +32,8 @@ export class XenDomain {
   readonly sharing: MemSharing;
   /** Spans this domain measures for the trace feed, sent only while someone traces. */
   readonly trace: TraceSpans;
+  /** Remus: checkpoints and output commit (docs/remus.md). */
+  readonly remus: RemusOutputs;
   readonly #memoryReporter: MemoryReporter;
   readonly #suspendHooks: SuspendHook[] = [];
   readonly #resumeHooks: SuspendHook[] = [];
@@ -47,6 +50,7 @@ export class XenDomain {
     this.domctl = new Domctl(session);
     this.sharing = new MemSharing(session);
     this.trace = new TraceSpans(session);
+    this.remus = new RemusOutputs(session, this.memory);
     session.once("lost", () => this.memory.close());
     this.#memoryReporter = new MemoryReporter(session, session.memoryReportMs);
     session.onAttach(async () => {

@@ -41,10 +41,13 @@ export class InboundOrder<T> {
     this.#early.clear();
   }
 
-  /** A new session (an attach to a restored domain) numbers its frames from 1 again. */
-  restart(): void {
+  /**
+   * A new session (an attach to a restored domain) numbers its frames from 1 again; `lastSeen`
+   * puts back where the old one was, when such an attach was refused and the old one resumes.
+   */
+  restart(lastSeen = 0): void {
     this.#early.clear();
-    this.#lastSeen = 0;
+    this.#lastSeen = lastSeen;
   }
 
   #take(seq: number, frame: T | typeof HANDLED): T[] {

@@ -36,6 +36,7 @@ export { MemSharing, type Nominated } from "./mem-sharing.js";
 export { type CopyToWriteFault, Memory } from "./memory.js";
 export { type CallHooks, MulticallBatcher } from "./multicall.js";
 export { ProcessFaults, splitOwnFaults } from "./process-faults.js";
+export { RemusOutputs, type RemusState } from "./remus.js";
 export {
   type AttachHook,
   type SessionEvents,

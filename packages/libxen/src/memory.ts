@@ -403,6 +403,12 @@ export class Memory {
     this.#gate = { promise, release };
   }
 
+  /** In-place access goes on (after a Remus checkpoint, or a dropped connection that resumed). */
+  release(): void {
+    this.#gate?.release();
+    this.#gate = undefined;
+  }
+
   async #rebind(place: MemoryPlace | undefined): Promise<void> {
     let shm = this.#shm;
     if (!shm) {

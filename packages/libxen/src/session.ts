@@ -61,6 +61,8 @@ export interface SessionEvents {
   resumed: [info: { lastCallSeq: number }];
   /** The domain was restored (or migrated) and this process took it up again: a new domid. */
   attached: [info: { domid: number; previous: number }];
+  /** The connection was lost; the session is resuming (or, under Remus, failing over). */
+  dropped: [];
 }
 
 /** Runs after an attach, before the calls queued while suspended are sent again. */
@@ -78,6 +80,9 @@ const CLOSE_SHUTDOWN_WAIT_MS = 1_000;
 const EARLY_LIMIT = 1_024;
 
 type State = "connecting" | "open" | "resuming" | "suspended" | "attaching" | "closed" | "lost";
+
+/** Remus: the longest wait between attempts once the connection dropped (docs/remus.md#failover). */
+const FAILOVER_RETRY_MS = 100;
 
 /** How long a suspended domain waits to be restored somewhere before it gives up. */
 const DEFAULT_SUSPEND_MS = 120_000;
@@ -127,6 +132,8 @@ export class XenSession extends EventEmitter<SessionEvents> {
   #attachBusy = false;
   #attachRetry: number | undefined;
   #attachHooks: AttachHook[] = [];
+  /** Remus: the backup's hypercall URL, where the domain is activated if its host dies. */
+  #failoverUrl: string | undefined;
   readonly #housekeeping: NodeJS.Timeout;
   /** The crash rules this domain's process applies: its own XEN_FAULTS, or set on it at run time. */
   readonly processFaults = new ProcessFaults();
@@ -225,6 +232,15 @@ export class XenSession extends EventEmitter<SessionEvents> {
     this.#state = "suspended";
     this.#suspendedAt = Date.now();
     this.#logger.info({ domid: this.#domid, attachUrl }, "suspended");
+  }
+
+  /**
+   * Remus protects this domain (docs/remus.md#failover): when the connection drops, resume
+   * attempts at this hypervisor alternate with attaches at `url`, the backup's, where the domain
+   * is activated from its last committed checkpoint if this host died. undefined: no longer.
+   */
+  setFailover(url: string | undefined): void {
+    this.#failoverUrl = url;
   }
 
   /** Where the hypervisor is now (after a migration, the target's). */
@@ -458,17 +474,51 @@ export class XenSession extends EventEmitter<SessionEvents> {
   #drop(reason: string): void {
     if (this.#state !== "open" && this.#state !== "resuming") return;
     this.#logger.warn({ domid: this.#domid, reason }, "session dropped; resuming");
-    if (this.#state === "open") {
+    const wasOpen = this.#state === "open";
+    if (wasOpen) {
       this.#droppedAt = Date.now();
       this.#attempt = 0;
     }
     this.#state = "resuming";
     this.#discardSocket();
+    if (wasOpen) this.emit("dropped");
     // The first attempt goes at once; later ones wait RESUME_BACKOFF's delays.
     const attempt = this.#attempt++;
-    const wait = attempt === 0 ? 0 : backoffDelay(RESUME_BACKOFF, attempt);
+    const protectedByRemus = this.#failoverUrl !== undefined;
+    let wait = attempt === 0 ? 0 : backoffDelay(RESUME_BACKOFF, attempt);
+    // Remus: every other attempt is an attach at the backup, which activates the domain one
+    // heartbeat after the primary died: tried often, so the guest is there soon after.
+    if (protectedByRemus) wait = Math.min(wait, FAILOVER_RETRY_MS);
+    const failover = protectedByRemus && attempt % 2 === 1;
     // Not unref'd: a process whose session is between attempts must not exit for want of work.
-    setTimeout(() => void this.#resume(), wait);
+    setTimeout(() => void (failover ? this.#failover() : this.#resume()), wait);
+  }
+
+  /** Remus: takes up the domain the backup activated, if it did (else the drop goes on). */
+  async #failover(): Promise<void> {
+    const url = this.#failoverUrl;
+    if (this.#state !== "resuming" || !url) return;
+    const lastSeen = this.#inbound.lastSeen;
+    const lastAcked = this.#lastAcked;
+    this.#inbound.restart();
+    this.#lastAcked = 0;
+    let reply: Reply;
+    try {
+      reply = await this.#handshakeOn(this.#connect(url), 0, {
+        attach: { name: this.#options.name, sessionKey: this.#sessionKey },
+      });
+    } catch (error) {
+      // Not activated there (EACCES: the primary may only have dropped the connection), or down.
+      this.#inbound.restart(lastSeen);
+      this.#lastAcked = lastAcked;
+      this.#drop(`failover: ${(error as Error).message}`);
+      return;
+    }
+    const result = reply.join;
+    if (this.#state !== "resuming" || !result) return;
+    this.#failoverUrl = undefined;
+    // Calls sent to the dead primary may or may not have run there: they all go again.
+    await this.#adopt(url, result);
   }
 
   async #resume(): Promise<void> {
@@ -550,6 +600,11 @@ export class XenSession extends EventEmitter<SessionEvents> {
     }
     const result = reply.join;
     if (this.#state !== "suspended" || !result) return;
+    await this.#adopt(url, result);
+  }
+
+  /** The domain at `url` is this process's now: a fresh session, the calls kept sent again. */
+  async #adopt(url: string, result: NonNullable<Reply["join"]>): Promise<void> {
     const previous = this.#domid;
     this.#url = url;
     this.#attachUrl = undefined;

@@ -2,7 +2,7 @@
 // the ext4 image on its vbd; again whenever the session is lost), serve the admin API, run the
 // workload. Tests and main.ts start it the same way.
 import { hostname } from "node:os";
-import { type Attached, DomainIncarnations, type MemoryTransport } from "@xenfs/libxen";
+import { type Attached, DomainIncarnations, type MemoryTransport, type XenDomain } from "@xenfs/libxen";
 import { createHttpServer, envDefault, type Logger, silentLogger } from "@xenfs/service-kit";
 import { DOMU_ENV } from "./env.js";
 import type { XenfsModeName } from "./frontend/modes.js";
@@ -73,6 +73,8 @@ export async function startDomuClient(options: DomuClientOptions): Promise<DomuC
   const counters = new MountCounters(metrics.observer);
   // The mount routes and the workload use: the current incarnation's (rejoin/current-mount.ts).
   let current: CurrentMount | undefined;
+  // Remus's output commit (docs/remus.md#output-commit): the current incarnation's.
+  let domainNow: XenDomain | undefined;
   const guest = await DomainIncarnations.start<MountedDevice>({
     session: {
       url: options.hypervisorUrl,
@@ -125,6 +127,7 @@ export async function startDomuClient(options: DomuClientOptions): Promise<DomuC
     // with the rest, logged with its reason: dom0 may be given a good image meanwhile.
     fatal: (error) => error instanceof MountError,
     onIncarnation: ({ domain, attached }) => {
+      domainNow = domain;
       if (current) current.replace(attached.mount, domain.domid);
       else current = new CurrentMount(attached.mount, domain.domid);
     },
@@ -135,7 +138,7 @@ export async function startDomuClient(options: DomuClientOptions): Promise<DomuC
   const http = createHttpServer({
     host,
     port: options.port ?? envDefault(DOMU_ENV, "PORT"),
-    routes: [...fsRoutes(mounts), mountRoute(mounts)],
+    routes: [...fsRoutes(mounts, () => domainNow?.remus.commit()), mountRoute(mounts)],
     ready: () => mounts.connected,
     metrics: metrics.registry,
     logger,

@@ -23,6 +23,8 @@ import { traceRoute } from "./http/trace.js";
 import { hostMemoryProbe } from "./memory/host-memory.js";
 import { startPeriodicSharing } from "./memory/mem-share-periodic.js";
 import { MemoryFile } from "./memory/memory-file.js";
+import { remusRoutes } from "./remus/http.js";
+import { closeRemus } from "./remus/registry.js";
 import { serveHeld } from "./serve.js";
 import { acceptConnection } from "./session/connection.js";
 import { startHeartbeat } from "./session/heartbeat.js";
@@ -98,6 +100,7 @@ export async function startHypervisor(options: HypervisorOptions): Promise<Hyper
       ...adminRoutes(xen),
       ...memShareRoutes(xen),
       ...migrationRoutes(xen),
+      ...remusRoutes(xen),
       ...consoleRoutes(xen, ring),
       traceRoute(xen),
       ...observeRoutes(xen),
@@ -153,6 +156,7 @@ export async function startHypervisor(options: HypervisorOptions): Promise<Hyper
       ready = false;
       stopSharing();
       stopHeartbeat();
+      closeRemus(xen);
       xen.close();
       for (const client of wss.clients) client.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));

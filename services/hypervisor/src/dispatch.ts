@@ -35,6 +35,7 @@ import {
 } from "./memory/ops.js";
 import { memoryReport } from "./memory/report.js";
 import { memReservation } from "./memory/reservation.js";
+import { remusSuspend } from "./remus/suspend-op.js";
 import { schedOp } from "./sched-op.js";
 import { sessionOf } from "./session/session.js";
 import { tracedHypercall } from "./trace/hypercall.js";
@@ -78,6 +79,7 @@ export const HANDLERS: HandlerTable = {
   shadowOp,
   memAnnotate,
   traceSpan,
+  remusSuspend,
 };
 
 const OP_NAMES = new Map<string, string>();

@@ -45,6 +45,7 @@ export interface OpArgs {
   shadowOp: xen.ShadowOpArgs;
   memAnnotate: xen.MemAnnotateArgs;
   traceSpan: xen.TraceSpanArgs;
+  remusSuspend: xen.RemusSuspendArgs;
 }
 
 export type Handler<K extends HypercallOp> = (

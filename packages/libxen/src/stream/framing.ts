@@ -101,10 +101,23 @@ type Phase = "image-header" | "domain-header" | "records" | "ended";
  * header and length before it keeps the body; finish() refuses a stream cut short.
  */
 export class StreamReader {
-  #phase: Phase = "image-header";
+  #phase: Phase;
   #chunks: Uint8Array[] = [];
   #buffered = 0;
   #domainHeader: DomainHeader | undefined;
+
+  /**
+   * `headers: false` reads records only: one of a Remus stream's later checkpoints, which
+   * continues a stream whose headers came with the first (docs/remus.md).
+   */
+  constructor(options: { headers?: boolean } = {}) {
+    this.#phase = options.headers === false ? "records" : "image-header";
+  }
+
+  /** Octets pushed and not yet part of a record: a body cut short leaves some. */
+  get buffered(): number {
+    return this.#buffered;
+  }
 
   get domainHeader(): DomainHeader | undefined {
     return this.#domainHeader;

@@ -66,6 +66,32 @@ export interface FaultsRecord {
   readonly spec: string;
 }
 
+export interface RemusStartArgs {
+  readonly backup: string;
+  readonly token: string;
+  readonly attachUrl: string;
+  readonly intervalMs: number;
+  readonly heartbeatMs: number;
+}
+
+export interface RemusPairStatus {
+  readonly role: "primary" | "backup";
+  readonly domid?: number;
+  readonly name?: string;
+  readonly state: string;
+  readonly committed: number;
+  readonly last?: { epoch: number; pausedMs: number; pages: number; bytes: number; commitMs: number };
+  readonly activated?: { domid: number; epoch: number; silentMs: number };
+  readonly primaryDomid?: number;
+  readonly discarded?: number;
+  readonly error?: string;
+}
+
+export interface RemusStatusRecord {
+  readonly primaries: RemusPairStatus[];
+  readonly backups: RemusPairStatus[];
+}
+
 export type DomainAction = "pause" | "unpause" | "destroy";
 
 export const DEFAULT_HYPERVISOR_HTTP = "http://127.0.0.1:7000";
@@ -136,6 +162,23 @@ export class HypervisorApi {
   ): Promise<{ domid: number; frames: number; maxFrames: number }> {
     const command = "targetKb" in body ? "mem-set" : "mem-max";
     return this.#request("PUT", `/api/domains/${domid}/memory`, { admin: command, body });
+  }
+
+  /** Remus (docs/remus.md): protect a domain with a backup host; answers once checkpoint 1 is committed there. */
+  remusStart(
+    domid: number,
+    body: RemusStartArgs,
+  ): Promise<{ domid: number; name: string; committed: number }> {
+    return this.#request("POST", `/api/remus/${domid}`, { admin: "remus", body });
+  }
+
+  remusStop(domid: number): Promise<RemusPairStatus> {
+    return this.#request("DELETE", `/api/remus/${domid}`, { admin: "remus" });
+  }
+
+  /** The Remus pairs this host is part of, as primary or as backup. */
+  remusStatus(): Promise<RemusStatusRecord> {
+    return this.#request("GET", "/api/remus", { admin: "remus" });
   }
 
   /** The trace feed (server-sent events): yields each record's JSON text until `signal` aborts. */

@@ -11,6 +11,7 @@ import { findDomain } from "./domain.js";
 import { infoLines, infoRecord } from "./info.js";
 import { LIST_HEADER, listJson, listLine, MEMORY_HEADER, memoryColumns } from "./list.js";
 import { addMem } from "./mem.js";
+import { addRemus } from "./remus.js";
 import { migrateDomain, migrationLines, restoreDomain, saveDomain } from "./save.js";
 import { addTop } from "./top.js";
 import { addTrace } from "./trace.js";
@@ -151,6 +152,7 @@ function buildXl(io: Io): Command {
   addMem(xl, api);
   addTop(xl, api, io);
   addTrace(xl, api, (text) => io.out(text));
+  addRemus(xl, api, () => io.env.XEN_DOM0_TOKEN, print);
   const target = () => ({
     base: io.env.XEN_HYPERVISOR_HTTP ?? DEFAULT_HYPERVISOR_HTTP,
     token: io.env.XEN_DOM0_TOKEN,

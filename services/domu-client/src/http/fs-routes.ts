@@ -1,6 +1,7 @@
 // /fs/<path>: the guest's mount over HTTP. GET reads a file (its bytes) or lists a directory
 // (JSON), PUT writes the body (201 created, 204 replaced), DELETE removes (`?recursive=1` for trees).
 // POST /fs-rename?from=<path>&to=<path> renames, atomically as rename(2) does (204).
+// Under Remus the answer to a change waits for `commit` (docs/remus.md#output-commit).
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { HttpError, type Route, type RouteContext, sendJson } from "@xenfs/service-kit";
 import type { GuestDirent, GuestMount } from "../guest-mount.js";
@@ -18,7 +19,10 @@ type FsHandler = (
   ctx: RouteContext,
 ) => Promise<void>;
 
-export function fsRoutes(mounts: MountSource): Route[] {
+/** Resolves once what the guest did so far is safe to report (Remus's output commit). */
+export type OutputCommit = () => Promise<void> | undefined;
+
+export function fsRoutes(mounts: MountSource, commit: OutputCommit = () => undefined): Route[] {
   // One prefix route per method: `/fs` and `/fs/` are the root, `/fs/a/b` is `a/b`. Each request
   // runs on the mount current when it arrives.
   const route = (method: string, handler: FsHandler): Route => ({
@@ -50,6 +54,7 @@ export function fsRoutes(mounts: MountSource): Route[] {
       const body = await readBody(req);
       const existed = await fs.exists(path);
       await fs.writeFile(path, body);
+      await commit();
       res.writeHead(existed ? 204 : 201).end();
     }),
     route("DELETE", async (fs, path, _req, res, ctx) => {
@@ -57,14 +62,15 @@ export function fsRoutes(mounts: MountSource): Route[] {
       if (recursive) await fs.rm(path, { recursive: true });
       else if ((await fs.lstat(path)).isDirectory()) await fs.rmdir(path);
       else await fs.unlink(path);
+      await commit();
       res.writeHead(204).end();
     }),
-    renameRoute(mounts),
+    renameRoute(mounts, commit),
   ];
 }
 
 /** POST /fs-rename?from=a&to=b: rename(2) through the mount; `to` is replaced if it exists. */
-function renameRoute(mounts: MountSource): Route {
+function renameRoute(mounts: MountSource, commit: OutputCommit): Route {
   return {
     method: "POST",
     path: "/fs-rename",
@@ -74,6 +80,7 @@ function renameRoute(mounts: MountSource): Route {
       if (!from || !to) throw new HttpError(400, "EINVAL", "POST /fs-rename needs ?from=<path>&to=<path>");
       try {
         await mounts.use((fs) => fs.rename(from, to));
+        await commit();
       } catch (error) {
         throw error instanceof HttpError ? error : httpErrorOf(error);
       }

@@ -39,7 +39,6 @@ export async function restoreDomain(xen: Xen, image: DomainImage, make: MakeDoma
   if (!frames) throw errno("ENOMEM", `${image.pages.size} frames wanted, ${xen.pool.free} free`);
   const { name, sessionKey, maxFrames } = image.domain;
   const domain = make(domid, name, sessionKey, maxFrames);
-  domain.awaitingAttach = true;
   domain.suspended = true;
   domain.state = "paused";
   domain.link.hold(true);
@@ -68,6 +67,9 @@ export async function restoreDomain(xen: Xen, image: DomainImage, make: MakeDoma
     if (c.flags & CHANNEL_FLAG.pending) domain.evtchn.setPending(c.port);
   }
   await restoreXenstore(xen, domid, image.xenstore);
+  // Attachable only now, whole: an attach during the XenStore writes would be followed by the
+  // lease below, which would then end the attached domain.
+  domain.awaitingAttach = true;
   xen.announce(domain, "paused");
   // A process that never attaches does not keep the domain forever: the same lease as a dropped session.
   xen.lifecycle.startLease(domain);

@@ -22,5 +22,15 @@ export {
   type Target,
 } from "./rows.js";
 export { type Latency, latency, median, percentile, quantile, type Spread, spread } from "./stats.js";
+export {
+  type Bar,
+  type BarPanel,
+  colours,
+  type LineChart,
+  niceCeiling,
+  renderBarPanels,
+  renderLineChart,
+  type Series,
+} from "./plots.js";
 export { renderSvg } from "./svg.js";
 export { formatTable } from "./table.js";

@@ -9,6 +9,16 @@ export {
   type RepeatContext,
   type RepeatWork,
 } from "./measure.js";
+export {
+  type Bar,
+  type BarPanel,
+  colours,
+  type LineChart,
+  niceCeiling,
+  renderBarPanels,
+  renderLineChart,
+  type Series,
+} from "./plots.js";
 export { type SuiteReport, type WrittenReport, writeReport } from "./report.js";
 export {
   CALIBRATION_REFS,
@@ -22,15 +32,5 @@ export {
   type Target,
 } from "./rows.js";
 export { type Latency, latency, median, percentile, quantile, type Spread, spread } from "./stats.js";
-export {
-  type Bar,
-  type BarPanel,
-  colours,
-  type LineChart,
-  niceCeiling,
-  renderBarPanels,
-  renderLineChart,
-  type Series,
-} from "./plots.js";
 export { renderSvg } from "./svg.js";
 export { formatTable } from "./table.js";

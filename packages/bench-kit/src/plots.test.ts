@@ -27,8 +27,20 @@ describe("plots", () => {
       xLabel: "readers",
       yLabel: "MiB",
       series: [
-        { label: "shared", points: [[8, 100], [1, 50]] },
-        { label: "block <ext4>", points: [[1, 60], [8, 400]] },
+        {
+          label: "shared",
+          points: [
+            [8, 100],
+            [1, 50],
+          ],
+        },
+        {
+          label: "block <ext4>",
+          points: [
+            [1, 60],
+            [8, 400],
+          ],
+        },
       ],
     });
     const lines = [...svg.matchAll(/<path d="(M[^"]+)" stroke=/g)].map((m) => m[1]);

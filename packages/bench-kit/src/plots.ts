@@ -61,7 +61,9 @@ export function renderBarPanels(title: string, panels: readonly BarPanel[]): str
       const mid = y + ROW / 2 + 4;
       parts.push(`<text x="${LABEL - 8}" y="${mid}" text-anchor="end">${escapeXml(bar.label)}</text>`);
       if (bar.value === undefined) {
-        parts.push(`<text x="${LABEL}" y="${mid}" class="note">${escapeXml(bar.note ?? "not measured")}</text>`);
+        parts.push(
+          `<text x="${LABEL}" y="${mid}" class="note">${escapeXml(bar.note ?? "not measured")}</text>`,
+        );
       } else {
         const width = (Math.max(0, bar.value) / max) * BAR_MAX;
         parts.push(

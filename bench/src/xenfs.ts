@@ -16,7 +16,7 @@ import { gatherCells } from "./xenfs/matrix.js";
 import { matrixEntries, writeMatrixReport } from "./xenfs/matrix-report.js";
 import { kernelNfsClient, nfsPeerMissing, startNfsServer } from "./xenfs/nfs-server.js";
 import { suiteRows } from "./xenfs/rows.js";
-import { NFS, SETUPS, setupLabel } from "./xenfs/setups.js";
+import { NFS, selectedSetups, setupLabel } from "./xenfs/setups.js";
 import { benchSizes } from "./xenfs/sizes.js";
 
 /** Cold reads measured, each of a file dom0 has not read yet (about 20 s each in copy mode). */
@@ -36,6 +36,7 @@ async function nfsProblem(exportDir: string): Promise<string | undefined> {
 
 export async function runXenfsBench(resultsDir: string): Promise<WrittenReport> {
   const sizes = benchSizes();
+  const setups = selectedSetups();
   if (sizes.smoke)
     console.log("  XENFS_BENCH_SMOKE=1: a smoke run at small sizes; its figures are not the suite's");
   const calibration = await calibrate();
@@ -46,29 +47,32 @@ export async function runXenfsBench(resultsDir: string): Promise<WrittenReport> 
     environment.push(line);
     console.log(`  ${line}`);
   };
-  say(`NFS: kernel client unused: ${kernelNfsClient() ?? "present"}`);
-  const nfs = await nfsProblem(files.dir);
-  if (nfs) {
-    unavailable.set(NFS, nfs);
-    say(`NFS: no NFS peer: ${nfs}`);
-  } else {
-    say(
-      "NFS: nfs-ganesha (VFS) over loopback, NFSv4 only (NFSv3 would need rpcbind); readers use libnfs-utils",
-    );
+  const selected = (label: string) => setups.some((s) => s.label === label);
+  if (selected(NFS)) {
+    say(`NFS: kernel client unused: ${kernelNfsClient() ?? "present"}`);
+    const nfs = await nfsProblem(files.dir);
+    if (nfs) {
+      unavailable.set(NFS, nfs);
+      say(`NFS: no NFS peer: ${nfs}`);
+    } else {
+      say(
+        "NFS: nfs-ganesha (VFS) over loopback, NFSv4 only (NFSv3 would need rpcbind); readers use libnfs-utils",
+      );
+    }
   }
   let image: Awaited<ReturnType<typeof makeBlockImage>> | undefined;
   const block = setupLabel("block", "shm");
   const noMkfs = blockImageMissing();
-  if (noMkfs) {
+  if (selected(block) && noMkfs) {
     unavailable.set(block, noMkfs);
     say(`block: no image: ${noMkfs}`);
-  } else {
+  } else if (selected(block)) {
     image = await makeBlockImage(files.dir);
     say("block: ext4 image of the export (mkfs.ext4 -d), read-only vbd, libext2fs in each guest");
   }
   try {
     const cells = await gatherCells(
-      SETUPS,
+      setups,
       { files, ...(image ? { blockImage: image.path } : {}) },
       sizes,
       unavailable,
@@ -100,7 +104,7 @@ export async function runXenfsBench(resultsDir: string): Promise<WrittenReport> 
         },
         calibration,
         environment,
-        setups: SETUPS.map((s) => s.label),
+        setups: setups.map((s) => s.label),
         entries: matrixEntries(cells),
         targets,
         unevaluated,

@@ -122,3 +122,18 @@ export async function startSetup(
     stop: host.stop,
   };
 }
+
+/** "shared-shm" for "shared, shm": how XENFS_BENCH_SETUPS names a setup. */
+export const setupToken = (setup: Setup) => setup.label.replace(", ", "-");
+
+/** The setups XENFS_BENCH_SETUPS names (all when unset); an unknown name is an error listing the known. */
+export function selectedSetups(value = process.env.XENFS_BENCH_SETUPS ?? ""): readonly Setup[] {
+  if (value.trim() === "") return SETUPS;
+  const names = value.split(",").map((name) => name.trim());
+  const known = SETUPS.map(setupToken);
+  const unknown = names.filter((name) => !known.includes(name));
+  if (unknown.length > 0) {
+    throw new Error(`XENFS_BENCH_SETUPS: no setup ${unknown.join(", ")}; the setups are ${known.join(", ")}`);
+  }
+  return SETUPS.filter((setup) => names.includes(setupToken(setup)));
+}

@@ -1,6 +1,7 @@
 // How big the XenFS matrix runs. The full run: 64 MiB files, a 10,000-file tree, N = 1, 2, 4, 8
 // readers. XENFS_BENCH_SMOKE=1 runs every cell at a small size (seconds a cell; the figures say
-// nothing but that every path works); XENFS_BENCH_MB sets the large file's size either way.
+// nothing but that every path works); XENFS_BENCH_MB sets the large file's size either way;
+// XENFS_BENCH_SETUPS=cow-shm,nfs runs only the setups named (label with "-" for ", ").
 import { benchFileMb } from "./bench-export.js";
 
 export interface BenchSizes {

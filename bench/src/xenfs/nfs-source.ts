@@ -23,6 +23,20 @@ async function run(program: string, args: string[], seen: (piece: Buffer) => voi
   if (code !== 0) throw new Error(`${program} ${args.join(" ")}: exit ${code}: ${stderr.trim()}`);
 }
 
+/** Regular files and their bytes in `nfs-ls -R`'s listing ("-rw-r--r--  1 65534 65534  4096 d1/f.txt"). */
+export function parseNfsLs(text: string): { files: number; bytes: number } {
+  let files = 0;
+  let bytes = 0;
+  for (const line of text.split("\n")) {
+    if (!line.startsWith("-")) continue;
+    const size = Number(line.trim().split(/\s+/)[4]);
+    if (!Number.isFinite(size)) throw new Error(`nfs-ls: no size in ${JSON.stringify(line)}`);
+    files++;
+    bytes += size;
+  }
+  return { files, bytes };
+}
+
 export function nfsSource(port: number): FileSource {
   const urlOf = (path: string) =>
     `nfs://127.0.0.1${NFS_PSEUDO}/${path.replace(/^\/+/, "")}?version=4&nfsport=${port}`;
@@ -41,19 +55,11 @@ export function nfsSource(port: number): FileSource {
       return position;
     },
     async walk(dir) {
-      // "-rw-r--r--  1 65534 65534  4096 d1/f.txt": files start with "-"; the size is field 5.
       let text = "";
       await run("nfs-ls", ["-R", urlOf(dir)], (piece) => {
         text += piece.toString();
       });
-      let files = 0;
-      let bytes = 0;
-      for (const line of text.split("\n")) {
-        if (!line.startsWith("-")) continue;
-        files++;
-        bytes += Number(line.trim().split(/\s+/)[4] ?? 0);
-      }
-      return { files, bytes };
+      return parseNfsLs(text);
     },
     async writeSequential(path, bytes, chunkBytes) {
       // nfs-cp copies a local file: made once, on the first (warm-up) write.

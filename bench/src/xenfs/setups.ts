@@ -127,7 +127,7 @@ export async function startSetup(
 export const setupToken = (setup: Setup) => setup.label.replace(", ", "-");
 
 /** The setups XENFS_BENCH_SETUPS names (all when unset); an unknown name is an error listing the known. */
-export function selectedSetups(value = process.env.XENFS_BENCH_SETUPS ?? ""): readonly Setup[] {
+export function selectedSetups(value = process.env["XENFS_BENCH_SETUPS"] ?? ""): readonly Setup[] {
   if (value.trim() === "") return SETUPS;
   const names = value.split(",").map((name) => name.trim());
   const known = SETUPS.map(setupToken);

@@ -1,6 +1,6 @@
 // The matrix's pure parts: which setups run, how rows and targets come out of cells (issue 17's
 // targets against block mode and HTTP; a target whose peer was skipped is reported, not
-// invented), nfs-ls's listing, and the docs page a smoke run makes.
+// invented), and the docs page a smoke run makes.
 import type { Calibration, Measurement } from "@xenfs/bench-kit";
 import { describe, expect, it } from "vitest";
 import type { BenchExport } from "./bench-export.js";
@@ -8,7 +8,6 @@ import { type Cell, cellName, METRIC } from "./cells.js";
 import { renderBenchmarksMd } from "./docs.js";
 import type { HostMemorySample } from "./host-memory.js";
 import { type MatrixReport, matrixEntries, memorySvg, throughputSvg } from "./matrix-report.js";
-import { parseNfsLs } from "./nfs-source.js";
 import { suiteRows } from "./rows.js";
 import { SETUPS, selectedSetups, WORKLOADS, type Workload } from "./setups.js";
 import type { BenchSizes } from "./sizes.js";
@@ -125,16 +124,6 @@ describe("the XenFS matrix", () => {
     });
   });
 
-  it("counts the regular files and bytes of nfs-ls -R's listing", () => {
-    const listing = [
-      "-rw-r--r--  1 65534 65534            3 a.txt",
-      "drwxr-xr-x  2 65534 65534         4096 d1",
-      "-rw-r--r--  1 65534 65534            6 d1/b.txt",
-      "",
-    ].join("\n");
-    expect(parseNfsLs(listing)).toEqual({ files: 2, bytes: 9 });
-  });
-
   it("renders a smoke run's docs page labelled as such, with every setup's cell and the plots", () => {
     const sizes: BenchSizes = {
       smoke: true,
@@ -147,7 +136,14 @@ describe("the XenFS matrix", () => {
     const cells = [
       cell("cold", "shared, shm", 300),
       cell("cold", "http", 150),
-      { ...cell("random", "nfs", 1), measurement: undefined, skipped: "no positional read" },
+      {
+        workload: "random",
+        setup: "nfs",
+        readers: 1,
+        name: cellName("random", files, "nfs"),
+        metric: "opsPerSec",
+        skipped: "no positional read",
+      },
       cell("many", "shared, shm", 50, 2, 80),
       cell("many", "http", 50, 2, 60),
     ] satisfies Cell[];

@@ -25,7 +25,13 @@ const RANDOM_SEED = 4_242;
 
 /** What a figure of a setup measures where it is not what the others' measure. */
 const NOTES: Partial<Record<string, Partial<Record<Workload, string>>>> = {
-  nfs: { walk: "nfs-ls -R: readdir + stat in one listing, the files are not read" },
+  nfs: {
+    cold: "nfs-cat (libnfs)",
+    cached: "nfs-cat (libnfs); ganesha's cache warm, no client cache",
+    random: "the bench's NFSv4 client: READ, anonymous stateid",
+    walk: "the bench's NFSv4 client: READDIR attributes as the stat, LOOKUP + READ per file",
+    many: "N nfs-cat processes",
+  },
 };
 
 const slug = (label: string) => label.replace(/[^a-z0-9]+/gi, "-");
@@ -167,6 +173,12 @@ async function singlePhase(setup: Setup, resources: SetupResources, sizes: Bench
 }
 
 async function manyPhase(setup: Setup, resources: SetupResources, sizes: BenchSizes): Promise<Cell[]> {
+  const cells = await manyCells(setup, resources, sizes);
+  const note = NOTES[setup.label]?.many;
+  return note === undefined ? cells : cells.map((cell) => ({ ...cell, note }));
+}
+
+async function manyCells(setup: Setup, resources: SetupResources, sizes: BenchSizes): Promise<Cell[]> {
   const { files } = resources;
   const read = { file: files.cold[0], warm: files.warm };
   const cells: Cell[] = [];

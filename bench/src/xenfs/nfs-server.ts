@@ -1,8 +1,9 @@
 // The NFS peer: Debian's nfs-ganesha (a user-space NFS server, VFS back end) exporting the
 // bench's directory over loopback on a port of its own, NFSv4 only — NFSv3 would make ganesha
 // register with rpcbind, and fail to start without it. Its configuration, log and recovery
-// directory live in a temp dir; the bench starts and stops it. The readers use libnfs's tools
-// (nfs-source.ts), because this machine's kernel may have no NFS client (kernelNfsClient()).
+// directory live in a temp dir; the bench starts and stops it. The readers use libnfs's tools and
+// the bench's NFSv4 client (nfs-source.ts), because this machine's kernel may have no NFS client
+// (kernelNfsClient()).
 // The bench installs nothing: when a part is missing it says which, and the apt line.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
@@ -42,7 +43,7 @@ export function kernelNfsClient(): string | undefined {
 
 /** Why the NFS peer cannot run here (a missing program, not root), or undefined. */
 export function nfsPeerMissing(): string | undefined {
-  const missing = [GANESHA, "nfs-cat", "nfs-ls", "nfs-cp"].filter(
+  const missing = [GANESHA, "nfs-cat", "nfs-cp"].filter(
     (program) => spawnSync("sh", ["-c", `command -v ${program}`], { stdio: "ignore" }).status !== 0,
   );
   if (missing.length > 0) return `no ${missing.join(", ")} on PATH (${NFS_APT})`;

@@ -1,8 +1,9 @@
-// An NFS client as a FileSource: libnfs's tools (Debian's libnfs-utils), each a process of its
-// own talking NFSv4 to ganesha (nfs-server.ts) — nfs-cat for a whole file, nfs-ls -R for a walk,
-// nfs-cp for a write. They read whole files only and have no create/stat/unlink, so those cells
-// are Unsupported, and the walk lists and stats (one READDIR with attributes per directory)
-// without reading the files.
+// NFS clients as a FileSource, talking NFSv4 to ganesha (nfs-server.ts): libnfs's tools
+// (Debian's libnfs-utils), each a process of its own — nfs-cat for a whole file, nfs-cp for a
+// write — and, for what they cannot do, the bench's own NFSv4 client (nfs4/): positional reads
+// and the walk (READDIR with attributes as the stat, as NFS clients do; LOOKUP + READ per file in
+// one COMPOUND). Neither creates or unlinks files (that takes NFSv4 OPEN state), so metadata is
+// Unsupported.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { rm, writeFile } from "node:fs/promises";
@@ -10,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type FileSource, Unsupported, writePattern } from "./file-source.js";
 import { NFS_PSEUDO } from "./nfs-server.js";
+import { Nfs4Client } from "./nfs4/client.js";
 
 /** Runs `program` with `args`, passing each stdout piece to `seen`; throws with its stderr on failure. */
 async function run(program: string, args: string[], seen: (piece: Buffer) => void = () => {}): Promise<void> {
@@ -23,28 +25,36 @@ async function run(program: string, args: string[], seen: (piece: Buffer) => voi
   if (code !== 0) throw new Error(`${program} ${args.join(" ")}: exit ${code}: ${stderr.trim()}`);
 }
 
-/** Regular files and their bytes in `nfs-ls -R`'s listing ("-rw-r--r--  1 65534 65534  4096 d1/f.txt"). */
-export function parseNfsLs(text: string): { files: number; bytes: number } {
-  let files = 0;
-  let bytes = 0;
-  for (const line of text.split("\n")) {
-    if (!line.startsWith("-")) continue;
-    const size = Number(line.trim().split(/\s+/)[4]);
-    if (!Number.isFinite(size)) throw new Error(`nfs-ls: no size in ${JSON.stringify(line)}`);
-    files++;
-    bytes += size;
-  }
-  return { files, bytes };
-}
-
 export function nfsSource(port: number): FileSource {
   const urlOf = (path: string) =>
     `nfs://127.0.0.1${NFS_PSEUDO}/${path.replace(/^\/+/, "")}?version=4&nfsport=${port}`;
   const local = join(tmpdir(), `xenfs-bench-nfs-write-${process.pid}.bin`);
   let localBytes = 0;
+  let connected: Promise<Nfs4Client> | undefined;
+  const client = () => {
+    connected ??= Nfs4Client.connect(port, NFS_PSEUDO);
+    return connected;
+  };
+  const walk = async (nfs: Nfs4Client, dir: string, total: { files: number; bytes: number }) => {
+    const handle = await nfs.handleOf(dir);
+    for (const entry of await nfs.readdir(handle)) {
+      if (entry.directory) {
+        await walk(nfs, `${dir}/${entry.name}`, total);
+        continue;
+      }
+      const data = await nfs.readFile(handle, entry.name, entry.size);
+      if (data.length !== entry.size)
+        throw new Error(`${dir}/${entry.name}: read ${data.length} of ${entry.size} bytes`);
+      total.files++;
+      total.bytes += data.length;
+    }
+    return total;
+  };
   return {
-    async readAt() {
-      throw new Unsupported("libnfs-utils read whole files only (nfs-cat): no positional read");
+    async readAt(path, target, position) {
+      const { data } = await (await client()).read(path, position, target.length);
+      target.set(data);
+      return data.length;
     },
     async readSequential(path, _chunkBytes, seen) {
       let position = 0;
@@ -54,13 +64,7 @@ export function nfsSource(port: number): FileSource {
       });
       return position;
     },
-    async walk(dir) {
-      let text = "";
-      await run("nfs-ls", ["-R", urlOf(dir)], (piece) => {
-        text += piece.toString();
-      });
-      return parseNfsLs(text);
-    },
+    walk: async (dir) => walk(await client(), dir, { files: 0, bytes: 0 }),
     async writeSequential(path, bytes, chunkBytes) {
       // nfs-cp copies a local file: made once, on the first (warm-up) write.
       if (localBytes !== bytes) {
@@ -77,9 +81,12 @@ export function nfsSource(port: number): FileSource {
       return bytes;
     },
     async metadata() {
-      throw new Unsupported("libnfs-utils have no create, stat or unlink tool");
+      throw new Unsupported(
+        "libnfs-utils have no create or unlink tool; the bench's NFSv4 client keeps no OPEN state",
+      );
     },
     async close() {
+      if (connected) (await connected).close();
       await rm(local, { force: true });
     },
   };

@@ -30,6 +30,8 @@ const NOTES: Partial<Record<string, Partial<Record<Workload, string>>>> = {
     cached: "nfs-cat (libnfs); ganesha's cache warm, no client cache",
     random: "the bench's NFSv4 client: READ, anonymous stateid",
     walk: "the bench's NFSv4 client: READDIR attributes as the stat, LOOKUP + READ per file",
+    write: "the bench's NFSv4 client: WRITE x8 in flight, COMMIT",
+    metadata: "the bench's NFSv4 client: OPEN + CLOSE, GETATTR, REMOVE",
     many: "N nfs-cat processes",
   },
 };

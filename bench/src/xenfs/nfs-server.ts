@@ -43,7 +43,7 @@ export function kernelNfsClient(): string | undefined {
 
 /** Why the NFS peer cannot run here (a missing program, not root), or undefined. */
 export function nfsPeerMissing(): string | undefined {
-  const missing = [GANESHA, "nfs-cat", "nfs-cp"].filter(
+  const missing = [GANESHA, "nfs-cat"].filter(
     (program) => spawnSync("sh", ["-c", `command -v ${program}`], { stdio: "ignore" }).status !== 0,
   );
   if (missing.length > 0) return `no ${missing.join(", ")} on PATH (${NFS_APT})`;
@@ -68,7 +68,7 @@ function config(exportDir: string, dir: string, port: number): string {
   Enable_NLM = false;
   Enable_RQUOTA = false;
   Enable_UDP = false;
-  # nfs-cp writes 1 MiB at a time: the request with its header is larger than the default 1 MiB.
+  # 1 MiB WRITEs: the request with its header is larger than the default 1 MiB buffer.
   MaxRPCRecvBufferSize = 4194304;
 }
 NFSv4 {

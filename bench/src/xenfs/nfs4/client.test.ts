@@ -1,13 +1,15 @@
 // The bench's NFSv4 client against the real nfs-ganesha (skipped, with why, where it cannot
 // run): positional reads, a directory's entries with types and sizes, a file larger than one
-// READ read whole — every byte checked against the exported file.
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+// READ read whole — every byte checked against the exported file — and files created, written,
+// committed, stat'd and removed, checked on the exported directory.
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { skipReason } from "@xenfs/testkit-skip";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NFS_PSEUDO, type NfsServer, nfsPeerMissing, startNfsServer } from "../nfs-server.js";
 import { Nfs4Client, Nfs4Error } from "./client.js";
+import { Nfs4Session } from "./state.js";
 import { XdrReader, XdrWriter } from "./xdr.js";
 
 const BIG = Buffer.from(Array.from({ length: 2_500_001 }, (_, i) => (i * 7 + (i >> 11)) & 0xff));
@@ -76,5 +78,34 @@ describe.skipIf(skipReason(TITLE, nfsPeerMissing()))(TITLE, () => {
     await expect(client.read("tree/nope", 0, 10)).rejects.toMatchObject({ name: "Nfs4Error", status: 2 });
     await expect(client.read("tree/nope", 0, 10)).rejects.toBeInstanceOf(Nfs4Error);
     expect((await client.read("tree/small.txt", 7, 3)).data.toString()).toBe("nfs");
+  });
+
+  it("creates a file, writes it in pieces out of order, commits, and the export holds exactly those bytes", async () => {
+    const session = await Nfs4Session.open(client);
+    const tree = await client.handleOf("tree");
+    const file = await session.create(tree, "written.bin");
+    const piece = 1024 * 1024;
+    const offsets = [2 * piece, 0, piece];
+    const taken = await Promise.all(
+      offsets.map((at) => session.write(file, at, BIG.subarray(at, Math.min(at + piece, BIG.length)))),
+    );
+    expect(taken).toEqual([BIG.length - 2 * piece, piece, piece]);
+    await session.commit(file);
+    await session.close(file);
+    expect((await readFile(join(dir, "tree", "written.bin"))).equals(BIG)).toBe(true);
+    expect(await session.stat(tree, "written.bin")).toBe(BIG.length);
+  });
+
+  it("creates, stats and removes many files with one open-owner, its seqid in step", async () => {
+    const session = await Nfs4Session.open(client);
+    const tree = await client.handleOf("tree");
+    for (let i = 0; i < 20; i++) {
+      await session.close(await session.create(tree, `m-${i}`));
+      expect(await session.stat(tree, `m-${i}`)).toBe(0);
+      expect((await stat(join(dir, "tree", `m-${i}`))).isFile()).toBe(true);
+      await session.remove(tree, `m-${i}`);
+      await expect(stat(join(dir, "tree", `m-${i}`))).rejects.toMatchObject({ code: "ENOENT" });
+    }
+    await expect(session.remove(tree, "m-0")).rejects.toMatchObject({ status: 2 });
   });
 });

@@ -10,7 +10,23 @@ const NFS_V4 = 4;
 const NFSPROC4_COMPOUND = 1;
 
 /** nfs_opnum4 (RFC 7530 §16): the operations used. */
-const OP = { GETFH: 10, LOOKUP: 15, PUTFH: 22, PUTROOTFH: 24, READ: 25, READDIR: 26 } as const;
+export const OP = {
+  CLOSE: 4,
+  COMMIT: 5,
+  GETATTR: 9,
+  GETFH: 10,
+  LOOKUP: 15,
+  OPEN: 18,
+  OPEN_CONFIRM: 20,
+  PUTFH: 22,
+  PUTROOTFH: 24,
+  READ: 25,
+  READDIR: 26,
+  REMOVE: 28,
+  SETCLIENTID: 35,
+  SETCLIENTID_CONFIRM: 36,
+  WRITE: 38,
+} as const;
 /** nfs_ftype4 */
 const NF4DIR = 2;
 /** fattr4 bits: type (1) and size (4), both in the first bitmap word. */
@@ -36,18 +52,19 @@ export interface Nfs4Entry {
   readonly size: number;
 }
 
-type Op = (w: XdrWriter) => void;
+/** One operation of a COMPOUND, writing its opcode and arguments. */
+export type Op = (w: XdrWriter) => void;
 
 const putrootfh: Op = (w) => w.u32(OP.PUTROOTFH);
-const putfh =
+export const putfh =
   (fh: Buffer): Op =>
   (w) =>
     w.u32(OP.PUTFH).opaque(fh);
-const lookup =
+export const lookup =
   (name: string): Op =>
   (w) =>
     w.u32(OP.LOOKUP).string(name);
-const getfh: Op = (w) => w.u32(OP.GETFH);
+export const getfh: Op = (w) => w.u32(OP.GETFH);
 const read =
   (offset: number, count: number): Op =>
   (w) =>
@@ -67,21 +84,29 @@ export class Nfs4Client {
     return new Nfs4Client(rpc, exportPath.split("/").filter(Boolean));
   }
 
-  /** Runs the ops as one COMPOUND; returns a reader at the last op's result, past its status. */
-  private async compound(what: string, ops: readonly Op[]): Promise<XdrReader> {
+  /**
+   * Runs the ops as one COMPOUND; returns a reader at the last op's result, past its status.
+   * `decode[i]` reads (skips) the result of op i where an op that is not the last has one.
+   */
+  async compound(
+    what: string,
+    ops: readonly Op[],
+    decode: readonly ((r: XdrReader) => void)[] = [],
+  ): Promise<XdrReader> {
     const w = new XdrWriter().string("").u32(0).u32(ops.length);
     for (const op of ops) op(w);
     const r = await this.rpc.call(NFSPROC4_COMPOUND, w.bytes());
     const status = r.u32();
     r.string(); // tag
-    // Every op but the last in this client's compounds (PUTROOTFH, PUTFH, LOOKUP) has no result
-    // past its status; the server stops at the first op that fails.
+    // PUTROOTFH, PUTFH and LOOKUP have no result past their status; the server stops at the
+    // first op that fails.
     const results = r.u32();
     for (let i = 0; i < results; i++) {
       r.u32(); // resop
       const opStatus = r.u32();
       if (opStatus !== 0)
         throw new Nfs4Error(`${what}: op ${i + 1} of ${ops.length} failed, nfsstat4 ${opStatus}`, opStatus);
+      if (i < results - 1) decode[i]?.(r);
     }
     if (status !== 0) throw new Nfs4Error(`${what}: nfsstat4 ${status}`, status);
     return r;

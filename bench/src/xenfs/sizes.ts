@@ -36,7 +36,7 @@ export function benchSizes(): BenchSizes {
     smoke: false,
     fileMb: benchFileMb(),
     treeFiles: 10_000,
-    metadataRounds: 500,
+    metadataRounds: 300,
     randomOps: 2_000,
     readerCounts: [1, 2, 4, 8],
   };

@@ -1,6 +1,6 @@
 export { type DomuClient, type DomuClientOptions, startDomuClient } from "./app.js";
-export { DOMU_ENV } from "./env.js";
 export { type BlockMount, BlockMountError, mountBlock } from "./block/index.js";
+export { DOMU_ENV } from "./env.js";
 export { BUILT_MODES, XENFS_MODES, type XenfsMode, type XenfsModeName } from "./frontend/modes.js";
 export { MountCounters, type MountObserver } from "./mount/counters.js";
 export type { XenfsDirent } from "./mount/dirent.js";

@@ -15,6 +15,7 @@ describe("plots", () => {
       },
     ]);
     expect(svg.startsWith("<svg")).toBe(true);
+    expect(svg).toContain("<title>xenfs</title>");
     const widths = [...svg.matchAll(/<rect x="150" y="[\d.]+" width="([\d.]+)"/g)].map((m) => Number(m[1]));
     expect(widths).toEqual([460, 230]);
     expect(svg).toContain("no positional read");

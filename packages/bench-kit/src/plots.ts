@@ -136,7 +136,8 @@ export function niceCeiling(value: number): number {
 
 function document(title: string, width: number, height: number, parts: readonly string[]): string {
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img">`,
+    `<title>${escapeXml(title)}</title>`,
     STYLE,
     `<rect width="100%" height="100%" fill="#fff"/>`,
     `<text x="10" y="22" class="title">${escapeXml(title)}</text>`,

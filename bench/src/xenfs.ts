@@ -56,7 +56,7 @@ export async function runXenfsBench(resultsDir: string): Promise<WrittenReport> 
       say(`NFS: no NFS peer: ${nfs}`);
     } else {
       say(
-        "NFS: nfs-ganesha (VFS) over loopback, NFSv4 only (NFSv3 would need rpcbind); readers use libnfs-utils",
+        "NFS: nfs-ganesha (VFS) over loopback, NFSv4 only (NFSv3 would need rpcbind); readers: libnfs's nfs-cat and the bench's NFSv4 client",
       );
     }
   }

@@ -4,9 +4,9 @@
 import { performance } from "node:perf_hooks";
 import { median } from "@xenfs/bench-kit";
 import { procMemory } from "@xenfs/service-kit";
+import { CHUNK_BYTES } from "../xenfs/cells.js";
 import { startXenfsHost } from "../xenfs/host.js";
 import { Reader } from "../xenfs/reader-process.js";
-import { CHUNK_BYTES } from "../xenfs/single-reader.js";
 import type { FileRef } from "../xenfs/workloads.js";
 import { jainIndex } from "./fairness.js";
 import { pidsByEnv } from "./pids.js";

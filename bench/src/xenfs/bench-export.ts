@@ -1,7 +1,8 @@
 // The directory every server in the benchmark exports, written once per run: large files read
-// cold (one per repeat, so each read finds dom0's cache empty of it) and a smaller one that fits
-// in what a guest keeps, for cached re-reads and random reads.
-import { mkdtemp, rm } from "node:fs/promises";
+// cold (one per repeat, so each read finds dom0's cache empty of it), a smaller one that fits
+// in what a guest keeps, for cached re-reads and random reads, a tree of small files to walk, and
+// the directories writes and metadata ops go to.
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writePagedFile } from "./pages.js";
@@ -35,11 +36,39 @@ export interface BenchExport {
    * counts whole.
    */
   readonly warm: FileRef;
+  /** The tree walked: `files` small files in directories of 100, `bytes` in all. */
+  readonly tree: { readonly dir: string; readonly files: number; readonly bytes: number };
+  /** Where written files go (a directory of the export). */
+  readonly writeDir: string;
   remove(): Promise<void>;
 }
 
-export async function writeBenchExport(coldFiles: number): Promise<BenchExport> {
-  const largeBytes = benchFileMb() * MiB;
+const TREE_FANOUT = 100;
+
+/** A small file's size: 256 B to 4 KiB, varied like the files of a source checkout. */
+const treeFileBytes = (i: number) => 256 + ((i * 977) % 3841);
+
+async function writeTree(root: string, files: number): Promise<number> {
+  let bytes = 0;
+  for (let d = 0; d * TREE_FANOUT < files; d++) {
+    const dir = join(root, `d${String(d).padStart(3, "0")}`);
+    await mkdir(dir, { recursive: true });
+    const writes: Promise<void>[] = [];
+    for (let i = d * TREE_FANOUT; i < Math.min(files, (d + 1) * TREE_FANOUT); i++) {
+      const size = treeFileBytes(i);
+      bytes += size;
+      writes.push(writeFile(join(dir, `f${i}.txt`), Buffer.alloc(size, `file ${i} `)));
+    }
+    await Promise.all(writes);
+  }
+  return bytes;
+}
+
+export async function writeBenchExport(
+  coldFiles: number,
+  sizes: { readonly fileMb: number; readonly treeFiles: number },
+): Promise<BenchExport> {
+  const largeBytes = sizes.fileMb * MiB;
   const dir = await mkdtemp(join(tmpdir(), "xenfs-bench-export-"));
   const file = async (path: string, id: number, bytes: number): Promise<FileRef> => {
     await writePagedFile(join(dir, path), id, bytes);
@@ -47,11 +76,15 @@ export async function writeBenchExport(coldFiles: number): Promise<BenchExport> 
   };
   const cold: [FileRef, ...FileRef[]] = [await file("cold-0.bin", 1, largeBytes)];
   for (let i = 1; i < coldFiles; i++) cold.push(await file(`cold-${i}.bin`, i + 1, largeBytes));
+  const treeBytes = await writeTree(join(dir, "tree"), sizes.treeFiles);
+  await mkdir(join(dir, "written"));
   return {
     dir,
     cold,
     small: await file("small.bin", 100, largeBytes / 4),
     warm: await file("warm.bin", 200, 512 * 4096),
+    tree: { dir: "tree", files: sizes.treeFiles, bytes: treeBytes },
+    writeDir: "written",
     remove: () => rm(dir, { recursive: true, force: true }),
   };
 }

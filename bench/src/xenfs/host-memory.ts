@@ -1,5 +1,5 @@
 // Host memory in real terms, as the bench counts it: the proportional set size of every process
-// of the host (hypervisor, dom0, readers; Pss splits shared pages among their mappers, so the sum
+// of the setup (hypervisor, dom0, readers; or the HTTP or NFS server and its readers; Pss splits shared pages among their mappers, so the sum
 // counts each page once) plus the machine-memory file's resident bytes, which no Pss holds (it is
 // read with pread/pwrite, mapped by nobody). The hypervisor names the file in /api/memory.
 import { procMemory } from "@xenfs/service-kit";
@@ -24,11 +24,12 @@ interface MemoryView {
   readonly host?: { readonly memoryFile: { readonly path: string; readonly residentBytes: number } | null };
 }
 
+/** `memoryUrl`: the hypervisor's /api/memory, absent for a host with no hypervisor (HTTP, NFS). */
 export async function sampleHostMemory(
-  memoryUrl: URL,
+  memoryUrl: URL | undefined,
   groups: readonly ProcessGroup[],
 ): Promise<HostMemorySample> {
-  const view = (await (await fetch(memoryUrl)).json()) as MemoryView;
+  const view = memoryUrl ? ((await (await fetch(memoryUrl)).json()) as MemoryView) : {};
   const pssBytes: Record<string, number> = {};
   let totalBytes = 0;
   for (const group of groups) {

@@ -1,7 +1,12 @@
-// A XenFS host for the benchmark: testkit's (the hypervisor and dom0 as their own processes),
-// dom0 exporting the benchmark's directory under the given memory transport, plus what the
-// benchmark reads of it. A fresh host per phase gives every phase an empty page cache.
-import { startXenfsHost as startHost } from "@xenfs/testkit-xenfs";
+// A XenFS host for the benchmark: the hypervisor and dom0 as their own processes (testkit's),
+// dom0 exporting the benchmark's directory under the given memory transport and, for block mode,
+// serving an ext4 image of it as every guest's read-only vbd. A fresh host per phase gives every
+// phase an empty page cache.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startHypervisorProcess } from "@xenfs/testkit";
+import { startDom0Process } from "@xenfs/testkit-xenfs";
 import { type HostMemorySample, sampleHostMemory } from "./host-memory.js";
 import type { Transport } from "./transport.js";
 
@@ -27,29 +32,51 @@ export async function startXenfsHost(
   exportDir: string,
   sizes: HostSizes,
   transport: Transport,
+  /** A raw disk image dom0 serves read-only as vbd 0 (block mode). */
+  vbdImage?: string,
 ): Promise<XenfsHost> {
-  const host = await startHost({
-    exportDir,
-    ...sizes,
-    transport,
+  const hv = await startHypervisorProcess({
+    XEN_MEMORY_MB: sizes.memoryMb,
     // The hypervisor's own default: the benchmark measures the host as it runs.
-    sessionLeaseMs: 10_000,
-    // Generous: with many guests about to start, a loaded machine is slow to bring dom0 up.
-    dom0ReadyMs: 120_000,
+    XEN_SESSION_LEASE_MS: 10_000,
   });
-  const memoryUrl = new URL("/api/memory", host.hv.httpUrl);
-  const hypervisorPid = host.hv.process.pid ?? -1;
+  // dom0's own state (reply journal, cow overlays): fresh for each host, gone with it.
+  const stateDir = await mkdtemp(join(tmpdir(), "xenfs-bench-state-"));
+  let dom0: Awaited<ReturnType<typeof startDom0Process>>;
+  try {
+    dom0 = await startDom0Process(
+      hv.url,
+      { exportDir, stateDir },
+      {
+        XENFS_CACHE_MB: sizes.cacheMb,
+        XEN_MEMORY_TRANSPORT: transport,
+        ...(vbdImage === undefined ? {} : { XENFS_VBD_IMAGE: vbdImage, XENFS_VBD_MODE: "r" as const }),
+      },
+      // Generous: with many guests about to start, a loaded machine is slow to bring dom0 up.
+      120_000,
+    );
+  } catch (error) {
+    await hv.stop();
+    await rm(stateDir, { recursive: true, force: true });
+    throw error;
+  }
+  const memoryUrl = new URL("/api/memory", hv.httpUrl);
+  const hypervisorPid = hv.process.pid ?? -1;
   return {
-    url: host.hv.url,
+    url: hv.url,
     transport,
     hypervisorPid,
-    framesUsed: host.hv.framesUsed,
+    framesUsed: hv.framesUsed,
     memory: (readerPids) =>
       sampleHostMemory(memoryUrl, [
         { name: "hypervisor", pids: [hypervisorPid] },
-        { name: "dom0", pids: [host.dom0.pid ?? -1] },
+        { name: "dom0", pids: [dom0.pid ?? -1] },
         { name: "readers", pids: readerPids },
       ]),
-    stop: host.stop,
+    async stop() {
+      await dom0.stop();
+      await hv.stop();
+      await rm(stateDir, { recursive: true, force: true });
+    },
   };
 }

@@ -3,6 +3,7 @@ import { JsonLinesProcess } from "@xenfs/testkit/process";
 
 export interface HttpServerProcess {
   readonly url: string;
+  readonly pid: number;
   stop(): Promise<void>;
 }
 
@@ -11,5 +12,5 @@ export async function startHttpServer(exportDir: string): Promise<HttpServerProc
     HTTP_EXPORT: exportDir,
   });
   const { url } = await child.event<{ url: string }>("ready");
-  return { url, stop: () => child.stop() };
+  return { url, pid: child.pid ?? -1, stop: () => child.stop() };
 }

@@ -8,12 +8,13 @@ import type { Command, ReaderReply } from "./reader-protocol.js";
 import type { Transport } from "./transport.js";
 import type { FileRef } from "./workloads.js";
 
-export type ReaderKind = "shared" | "copy" | "http";
+export type ReaderKind = "shared" | "copy" | "cow" | "block" | "http" | "nfs";
 
-/** Where a reader reads from: a XenFS host's hypervisor (under a transport), or an HTTP server. */
+/** Where a reader reads from: a XenFS host's hypervisor (under a transport), an HTTP or an NFS server. */
 export type ReaderTarget =
   | { readonly hypervisorUrl: string; readonly transport: Transport }
-  | { readonly httpUrl: string };
+  | { readonly httpUrl: string }
+  | { readonly nfsPort: number };
 
 /**
  * Pages a guest keeps (mapped or its own). Alone, about as many as its grant table leaves room
@@ -26,6 +27,11 @@ const READER_MAIN = fileURLToPath(new URL("./reader-main.ts", import.meta.url));
 const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
 type Done = Extract<ReaderReply, { type: "done" }>;
+
+/** A workload the reader's source cannot run: why, for the cell the bench skips. */
+export class Skipped extends Error {
+  override readonly name = "Skipped";
+}
 
 export class Reader {
   private constructor(
@@ -43,15 +49,17 @@ export class Reader {
     const env =
       "httpUrl" in target
         ? { PATH, READER_KIND: kind, HTTP_URL: target.httpUrl }
-        : {
-            PATH,
-            READER_KIND: kind,
-            XEN_HYPERVISOR_URL: target.hypervisorUrl,
-            XEN_CLUSTER_TOKEN: CLUSTER_TOKEN,
-            XEN_DOMAIN_NAME: name,
-            XEN_MEMORY_TRANSPORT: target.transport,
-            MAX_PAGES_HELD: String(pagesHeld),
-          };
+        : "nfsPort" in target
+          ? { PATH, READER_KIND: kind, NFS_PORT: String(target.nfsPort) }
+          : {
+              PATH,
+              READER_KIND: kind,
+              XEN_HYPERVISOR_URL: target.hypervisorUrl,
+              XEN_CLUSTER_TOKEN: CLUSTER_TOKEN,
+              XEN_DOMAIN_NAME: name,
+              XEN_MEMORY_TRANSPORT: target.transport,
+              MAX_PAGES_HELD: String(pagesHeld),
+            };
     // --expose-gc: `settle` collects garbage before the bench reads the process's memory.
     const args = ["--expose-gc", "--conditions=@xenfs/source", "--import", "tsx", READER_MAIN];
     const child = spawn(process.execPath, args, {
@@ -84,6 +92,22 @@ export class Reader {
     return (await this.#send({ cmd: "random", file, ops, inflight, seed })).latencies ?? [];
   }
 
+  /** Walks `dir` (readdir + stat + read each file); resolves with the files and bytes seen. */
+  async walk(dir: string, files: number): Promise<{ files: number; bytes: number }> {
+    const done = await this.#send({ cmd: "walk", dir, files });
+    return { files: done.ops ?? 0, bytes: done.bytes };
+  }
+
+  /** Writes a new file of `bytes` and fsyncs it. */
+  async write(path: string, bytes: number, chunkBytes: number): Promise<number> {
+    return (await this.#send({ cmd: "write", path, bytes, chunkBytes })).bytes;
+  }
+
+  /** `count` rounds of create + stat + unlink of `<prefix>-<i>`; resolves with the ops done. */
+  async metadata(prefix: string, count: number): Promise<number> {
+    return (await this.#send({ cmd: "metadata", prefix, count })).ops ?? 0;
+  }
+
   /** Unmounts and leaves cleanly. */
   async stop(): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
@@ -104,6 +128,7 @@ export class Reader {
       this.child.once("message", (message: ReaderReply) => {
         this.child.off("exit", onExit);
         if (message.type === "error") reject(new Error(`${this.name}: ${message.message}`));
+        else if (message.type === "unsupported") reject(new Skipped(message.reason));
         else resolve(message);
       });
       this.child.once("exit", onExit);

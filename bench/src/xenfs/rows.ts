@@ -1,19 +1,18 @@
-// The suite's rows: each figure beside its calibration and its baseline — the HTTP server for
-// what a user would otherwise do over the network, copy mode for what sharing saves — under each
-// memory transport, with the host memory N readers cost and the issue's targets.
-import type { ResultRow } from "@xenfs/bench-kit";
+// The suite's rows: every measured cell beside its calibration and the HTTP peer of the same run
+// (copy mode for shared mode's cached re-read, as before), with the machine frames and the host
+// memory it cost, plus the targets — issue 4's, the shared-memory issue's and issue 17's (shared
+// mode against block mode and the network peers).
+import type { CalibrationRef, ResultRow, Target } from "@xenfs/bench-kit";
 import { rowOf } from "@xenfs/bench-kit";
 import type { BenchExport } from "./bench-export.js";
-import { HTTP, type SuiteFigures } from "./figures.js";
+import type { Cell } from "./cells.js";
 import type { HostMemorySample } from "./host-memory.js";
-import { type ManyReadersFigure, manyRowName } from "./many-readers.js";
 import { PAGE_BYTES } from "./pages.js";
-import { rowNames } from "./single-reader.js";
-import { TRANSPORTS, type Transport, VARIANTS, variant } from "./transport.js";
+import { HTTP, setupLabel, type Workload } from "./setups.js";
+import { TRANSPORTS, type Transport } from "./transport.js";
 
 const MiB = 1024 * 1024;
 
-/** Targets: issue 4's, and for the shm transport in shared mode, the shared-memory issue's. */
 export const TARGETS = {
   /** Shared-mode frames for N readers ≤ 1.05 × the file's pages + 64 × N. */
   sharedFrames: (filePages: number, readers: number) => 1.05 * filePages + 64 * readers,
@@ -24,145 +23,215 @@ export const TARGETS = {
   /** shm shared: cached re-read ≥ 2 × HTTP's cached re-read. */
   cachedVsHttp: 2,
   /** shm shared: 8 readers of one file, aggregate ≥ 1 × HTTP's 8 readers. */
-  manyVsHttp: { readers: 8, ratio: 1.0 },
+  manyVsHttp: 1.0,
   /** shm shared: host memory growth for 8 readers of one file ≤ 1.25 × the file. */
-  hostGrowth: { readers: 8, files: 1.25 },
+  hostGrowthFiles: 1.25,
+  /** Issue 17, shm shared against block mode: cold sequential ≥ 1 ×. */
+  coldVsBlock: 1.0,
+  /** Issue 17: 8 readers' aggregate ≥ 2 × block mode's. */
+  manyVsBlock: 2.0,
+  /** Issue 17: host memory with 8 readers ≤ 0.25 × block mode's. */
+  hostVsBlock: 0.25,
+  /** Issue 17: tree walk ≥ 1 × HTTP's. */
+  walkVsHttp: 1.0,
+  /** The N of the N-readers targets (the largest N of a smoke run). */
+  readers: 8,
 };
 
-const LABELS = [...VARIANTS.map((v) => v.label), HTTP];
+const CALIBRATION: Partial<Record<Workload, CalibrationRef>> = {
+  cold: "wsThroughput",
+  many: "wsThroughput",
+  cached: "memcpy4k",
+};
 
-/** The frames field of a row, when the server has machine frames to count. */
-const framesOf = (frames: number | undefined) => (frames === undefined ? {} : { frames });
+const mib = (sample: HostMemorySample) => sample.totalBytes / MiB;
+const SHM_SHARED = setupLabel("shared", "shm");
+const BLOCK = setupLabel("block", "shm");
 
-function valueOfRow(rows: readonly ResultRow[], name: string): number {
-  const row = rows.find((r) => r.name === name);
-  if (!row) throw new Error(`no row ${name}`);
-  return row.value;
+export interface SuiteRows {
+  readonly rows: ResultRow[];
+  /** Targets that could not be set (a row they need was skipped), and why. */
+  readonly unevaluated: string[];
 }
 
-function get<T>(map: ReadonlyMap<string, T>, label: string): T {
-  const value = map.get(label);
-  if (value === undefined) throw new Error(`no figures for ${label}`);
-  return value;
+class Cells {
+  constructor(private readonly cells: readonly Cell[]) {}
+  find(workload: Workload, setup: string, readers = 1): Cell | undefined {
+    const cell = this.cells.find(
+      (c) => c.workload === workload && c.setup === setup && c.readers === readers,
+    );
+    return cell?.measurement ? cell : undefined;
+  }
 }
 
-function singleRows(figures: SuiteFigures, files: BenchExport): ResultRow[] {
-  const http = rowNames(files, HTTP);
-  return LABELS.flatMap((label) => {
-    const { cold, random, cached, frames } = get(figures.single, label);
-    const v = VARIANTS.find((x) => x.label === label);
-    const vsHttp = (baseline: string) => (label === HTTP ? {} : { baseline });
+/** The row(s) of one measured cell. */
+function cellRows(cell: Cell, cells: Cells, files: BenchExport): ResultRow[] {
+  const measurement = cell.measurement;
+  if (!measurement) return [];
+  const extra = {
+    ...(cell.frames === undefined ? {} : { frames: cell.frames }),
+    ...(cell.memory === undefined ? {} : { hostMiB: mib(cell.memory.after) }),
+  };
+  const calibration = CALIBRATION[cell.workload];
+  const http = cells.find(cell.workload, HTTP, cell.readers);
+  let baseline = cell.setup === HTTP || !http ? undefined : http.name;
+  const [mode, transport] = cell.setup.split(", ");
+  if (cell.workload === "cached" && mode === "shared" && transport) {
     // Shared mode's cached re-read is set against copy mode's under the same transport.
-    const cachedBaseline =
-      v?.mode === "shared" ? { baseline: rowNames(files, variant("copy", v.transport).label).cached } : {};
-    return [
-      rowOf(cold, "mbPerSec", {
-        calibration: "wsThroughput",
-        ...vsHttp(http.cold),
-        ...framesOf(frames.cold),
-      }),
-      rowOf(random, "opsPerSec", { ...vsHttp(http.random), ...framesOf(frames.random) }),
-      rowOf(random, "p50Ms", {
-        name: `${random.name} p50`,
-        calibration: "wsRoundTrip",
-        ...framesOf(frames.random),
-      }),
-      rowOf(cached, "mbPerSec", { calibration: "memcpy4k", ...cachedBaseline, ...framesOf(frames.cached) }),
-    ];
-  });
-}
-
-/** "host memory growth, 8 readers of one 64 MiB file, shared, shm" and its kin. */
-export const hostMemoryRowName = (
-  what: "before" | "after" | "growth",
-  figure: ManyReadersFigure,
-  label: string,
-) => `host memory ${what}, ${manyRowName(figure.readers, figure.file, label)}`;
-
-function hostMemoryRows(figure: ManyReadersFigure, label: string): ResultRow[] {
-  if (!figure.memory) return [];
-  const { before, after } = figure.memory;
-  const mib = (sample: HostMemorySample) => sample.totalBytes / MiB;
-  const growthFiles = (after.totalBytes - before.totalBytes) / figure.file.bytes;
-  const target =
-    label === variant("shared", "shm").label && figure.readers === TARGETS.hostGrowth.readers
-      ? { target: { op: "<=" as const, value: TARGETS.hostGrowth.files } }
-      : {};
-  return [
-    { name: hostMemoryRowName("before", figure, label), value: mib(before), unit: "MiB" },
-    { name: hostMemoryRowName("after", figure, label), value: mib(after), unit: "MiB" },
-    { name: hostMemoryRowName("growth", figure, label), value: growthFiles, unit: "x file", ...target },
-  ];
-}
-
-function manyRows(figures: SuiteFigures): ResultRow[] {
-  const http = get(figures.many, HTTP);
-  const throughput = LABELS.flatMap((label) =>
-    get(figures.many, label).map((figure) => {
-      const base = http.find((h) => h.readers === figure.readers);
-      return rowOf(figure.throughput, "mbPerSec", {
-        calibration: "wsThroughput",
-        ...(label === HTTP || !base ? {} : { baseline: manyRowName(base.readers, base.file, HTTP) }),
-        ...framesOf(figure.frames),
-      });
+    const copy = cells.find("cached", setupLabel("copy", transport as Transport));
+    baseline = copy?.name;
+  }
+  const rows = [
+    rowOf(measurement, cell.metric, {
+      ...(calibration === undefined ? {} : { calibration }),
+      ...(baseline === undefined ? {} : { baseline }),
+      ...extra,
     }),
-  );
-  const perVariant = VARIANTS.flatMap((v) =>
-    get(figures.many, v.label).flatMap((figure): ResultRow[] => [
-      {
-        name: `frames in use, ${manyRowName(figure.readers, figure.file, v.label)}`,
-        value: figure.frames ?? Number.NaN,
+  ];
+  if (cell.workload === "random") {
+    rows.push(
+      rowOf(measurement, "p50Ms", { name: `${cell.name} p50`, calibration: "wsRoundTrip", ...extra }),
+    );
+  }
+  if (cell.workload === "many" && cell.memory?.before) {
+    const { before, after } = cell.memory;
+    if (cell.frames !== undefined) {
+      const filePages = files.cold[0].bytes / PAGE_BYTES;
+      const target: Target | undefined = cell.setup.startsWith("shared, ")
+        ? { op: "<=", value: TARGETS.sharedFrames(filePages, cell.readers) }
+        : undefined;
+      rows.push({
+        name: `frames in use, ${cell.name}`,
+        value: cell.frames,
         unit: "frames",
-        ...(v.mode === "shared"
-          ? {
-              target: {
-                op: "<=",
-                value: TARGETS.sharedFrames(figure.file.bytes / PAGE_BYTES, figure.readers),
-              },
-            }
-          : {}),
+        ...(target ? { target } : {}),
+      });
+    }
+    const growthTarget =
+      cell.setup === SHM_SHARED && cell.readers === TARGETS.readers
+        ? { target: { op: "<=" as const, value: TARGETS.hostGrowthFiles } }
+        : {};
+    rows.push(
+      { name: `host memory before, ${cell.name}`, value: mib(before), unit: "MiB" },
+      { name: `host memory after, ${cell.name}`, value: mib(after), unit: "MiB" },
+      {
+        name: `host memory growth, ${cell.name}`,
+        value: (after.totalBytes - before.totalBytes) / files.cold[0].bytes,
+        unit: "x file",
+        ...growthTarget,
       },
-      ...hostMemoryRows(figure, v.label),
-    ]),
-  );
-  return [...throughput, ...perVariant];
+    );
+  }
+  return rows;
 }
 
-/** The targets that are ratios to other rows of the suite, and the rows they need. */
-function withRatioTargets(rows: ResultRow[], files: BenchExport, figures: SuiteFigures): ResultRow[] {
-  const http = rowNames(files, HTTP);
-  const targets = new Map<string, number>();
+export function suiteRows(
+  all: readonly Cell[],
+  files: BenchExport,
+  readerCounts: readonly number[],
+): SuiteRows {
+  const cells = new Cells(all);
+  const rows = all.flatMap((cell) => cellRows(cell, cells, files));
+  const unevaluated: string[] = [];
+  const byName = new Map(rows.map((row, i) => [row.name, i]));
+  /** Sets a target on the row `name`, or adds `${name}, against <peer>` when the row has one already. */
+  const target = (
+    what: string,
+    cell: Cell | undefined,
+    peer: Cell | undefined,
+    op: Target["op"],
+    value: (peer: number) => number,
+    peerName: string,
+    pick = (c: Cell) => c.name,
+  ) => {
+    if (!cell || !peer) {
+      unevaluated.push(`${what}: ${!cell ? "the shared row" : `the ${peerName} row`} was not measured`);
+      return;
+    }
+    const index = byName.get(pick(cell));
+    const peerIndex = byName.get(pick(peer));
+    if (index === undefined || peerIndex === undefined) return;
+    const row = rows[index];
+    const peerRow = rows[peerIndex];
+    if (!row || !peerRow) return;
+    const goal = { op, value: value(peerRow.value) };
+    if (row.target === undefined) {
+      rows[index] = {
+        ...row,
+        target: goal,
+        ...(row.baseline === undefined ? { baseline: peerRow.name } : {}),
+      };
+    } else
+      rows.push({ ...row, name: `${row.name}, against ${peerName}`, baseline: peerRow.name, target: goal });
+  };
   for (const transport of TRANSPORTS) {
-    const shared = rowNames(files, variant("shared", transport).label);
-    const copy = rowNames(files, variant("copy", transport).label);
-    targets.set(shared.cold, TARGETS.coldVsHttp[transport] * valueOfRow(rows, http.cold));
-    targets.set(shared.cached, TARGETS.cachedVsCopy * valueOfRow(rows, copy.cached));
+    const shared = setupLabel("shared", transport);
+    target(
+      `cold vs HTTP (${transport})`,
+      cells.find("cold", shared),
+      cells.find("cold", HTTP),
+      ">=",
+      (v) => TARGETS.coldVsHttp[transport] * v,
+      "HTTP",
+    );
+    target(
+      `cached vs copy (${transport})`,
+      cells.find("cached", shared),
+      cells.find("cached", setupLabel("copy", transport)),
+      ">=",
+      (v) => TARGETS.cachedVsCopy * v,
+      "copy",
+    );
   }
-  const shm = variant("shared", "shm").label;
-  const { readers, ratio } = TARGETS.manyVsHttp;
-  const many = get(figures.many, shm).find((f) => f.readers === readers);
-  if (many) {
-    const name = manyRowName(readers, many.file, shm);
-    targets.set(name, ratio * valueOfRow(rows, manyRowName(readers, many.file, HTTP)));
-  }
-  const withTargets = rows.map((row) => {
-    const value = targets.get(row.name);
-    return value === undefined ? row : { ...row, target: { op: ">=" as const, value } };
-  });
-  // A second target on shm shared's cached re-read: against HTTP's, as a row of its own.
-  const cached = rowNames(files, shm).cached;
-  const cachedRow = withTargets.find((row) => row.name === cached);
-  if (cachedRow) {
-    withTargets.push({
-      ...cachedRow,
-      name: `${cached}, against HTTP`,
-      baseline: http.cached,
-      target: { op: ">=", value: TARGETS.cachedVsHttp * valueOfRow(rows, http.cached) },
-    });
-  }
-  return withTargets;
-}
-
-export function suiteRows(figures: SuiteFigures, files: BenchExport): ResultRow[] {
-  return withRatioTargets([...singleRows(figures, files), ...manyRows(figures)], files, figures);
+  target(
+    "cached vs HTTP",
+    cells.find("cached", SHM_SHARED),
+    cells.find("cached", HTTP),
+    ">=",
+    (v) => TARGETS.cachedVsHttp * v,
+    "HTTP",
+  );
+  const n = readerCounts.includes(TARGETS.readers) ? TARGETS.readers : Math.max(...readerCounts);
+  target(
+    `${n} readers vs HTTP`,
+    cells.find("many", SHM_SHARED, n),
+    cells.find("many", HTTP, n),
+    ">=",
+    (v) => TARGETS.manyVsHttp * v,
+    "HTTP",
+  );
+  target(
+    "cold vs block",
+    cells.find("cold", SHM_SHARED),
+    cells.find("cold", BLOCK),
+    ">=",
+    (v) => TARGETS.coldVsBlock * v,
+    "block",
+  );
+  target(
+    `${n} readers vs block`,
+    cells.find("many", SHM_SHARED, n),
+    cells.find("many", BLOCK, n),
+    ">=",
+    (v) => TARGETS.manyVsBlock * v,
+    "block",
+  );
+  target(
+    `host memory, ${n} readers vs block`,
+    cells.find("many", SHM_SHARED, n),
+    cells.find("many", BLOCK, n),
+    "<=",
+    (v) => TARGETS.hostVsBlock * v,
+    "block",
+    (c) => `host memory after, ${c.name}`,
+  );
+  target(
+    "tree walk vs HTTP",
+    cells.find("walk", SHM_SHARED),
+    cells.find("walk", HTTP),
+    ">=",
+    (v) => TARGETS.walkVsHttp * v,
+    "HTTP",
+  );
+  return { rows, unevaluated };
 }

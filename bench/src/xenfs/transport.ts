@@ -4,7 +4,8 @@
 export const TRANSPORTS = ["shm", "socket"] as const;
 export type Transport = (typeof TRANSPORTS)[number];
 
-export type XenfsMode = "shared" | "copy";
+/** The XenFS device's modes the bench runs (block mode is a vbd, not this device). */
+export type XenfsMode = "shared" | "copy" | "cow";
 
 /** One XenFS configuration: a mode under a transport; `label` is how row names spell it. */
 export interface Variant {

@@ -60,3 +60,26 @@ export function seededRandom(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
   };
 }
+
+/** Walks `dir` (readdir + stat + read of every file); throws unless it found `files` files. */
+export async function walkTree(
+  source: FileSource,
+  dir: string,
+  files: number,
+): Promise<{ files: number; bytes: number }> {
+  const seen = await source.walk(dir);
+  if (seen.files !== files) throw new Error(`${dir}: walked ${seen.files} of ${files} files`);
+  return seen;
+}
+
+/** Writes a new file of `bytes` and fsyncs it; throws if it is short. */
+export async function writeWhole(source: FileSource, path: string, bytes: number, chunkBytes: number) {
+  const written = await source.writeSequential(path, bytes, chunkBytes);
+  if (written !== bytes) throw new Error(`${path}: wrote ${written} of ${bytes} bytes`);
+  return written;
+}
+
+/** `count` rounds of create + stat + unlink; the operations done. */
+export function metadataOps(source: FileSource, prefix: string, count: number): Promise<number> {
+  return source.metadata(prefix, count);
+}

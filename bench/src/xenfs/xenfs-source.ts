@@ -1,19 +1,20 @@
-// A guest's XenFS mount as a FileSource: files opened with the guest API (fs/promises-shaped)
-// and read with FileHandle.read, as a program written for `fs` would.
+// A guest's XenFS mount (shared, copy or cow mode) as a FileSource.
 import { mount, type XenfsFileHandle, type XenfsMount } from "@xenfs/domu-client";
 import { type MemoryTransport, XenDomain } from "@xenfs/libxen";
 import type { FileSource } from "./file-source.js";
+import { type MountLike, mountSource } from "./mount-source.js";
+import type { XenfsMode } from "./transport.js";
 
 export interface XenfsSourceOptions {
   readonly hypervisorUrl: string;
   readonly clusterToken: string;
   readonly name: string;
-  readonly mode: "shared" | "copy";
+  readonly mode: XenfsMode;
   readonly maxPagesHeld: number;
   readonly transport: MemoryTransport;
 }
 
-export async function xenfsSource(options: XenfsSourceOptions): Promise<FileSource & { domid: number }> {
+export async function xenfsSource(options: XenfsSourceOptions): Promise<FileSource> {
   const domain = await XenDomain.join({
     url: options.hypervisorUrl,
     token: options.clusterToken,
@@ -26,41 +27,18 @@ export async function xenfsSource(options: XenfsSourceOptions): Promise<FileSour
     maxPagesHeld: options.maxPagesHeld,
     requestTimeoutMs: 300_000,
   });
-  // Random reads keep their file open, as a program doing many reads would.
-  const handles = new Map<string, Promise<XenfsFileHandle>>();
-  const handleOf = (path: string) => {
-    let handle = handles.get(path);
-    if (!handle) {
-      handle = fs.open(path);
-      handles.set(path, handle);
-    }
-    return handle;
-  };
-  return {
-    domid: domain.domid,
-    async readAt(path, target, position) {
-      const handle = await handleOf(path);
-      return (await handle.read(target, 0, target.length, position)).bytesRead;
-    },
-    async readSequential(path, chunkBytes, seen) {
-      const handle = await fs.open(path);
-      const buffer = Buffer.alloc(chunkBytes);
-      let position = 0;
-      try {
-        for (;;) {
-          const { bytesRead } = await handle.read(buffer, 0, chunkBytes, position);
-          if (bytesRead === 0) return position;
-          seen(buffer.subarray(0, bytesRead), position);
-          position += bytesRead;
-        }
-      } finally {
-        await handle.close();
-      }
-    },
+  const like: MountLike = {
+    open: (path, flags) => fs.open(path, (flags ?? "r") as "r"),
+    sync: (handle) => (handle as XenfsFileHandle).sync(),
+    readdir: (path) => fs.readdir(path, { withFileTypes: true }),
+    stat: (path) => fs.stat(path),
+    readFile: (path) => fs.readFile(path),
+    writeFile: (path, data) => fs.writeFile(path, data),
+    unlink: (path) => fs.unlink(path),
     async close() {
-      for (const handle of handles.values()) await (await handle).close();
       await fs.unmount();
       await domain.close();
     },
   };
+  return mountSource(like);
 }

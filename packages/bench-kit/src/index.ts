@@ -9,6 +9,16 @@ export {
   type RepeatContext,
   type RepeatWork,
 } from "./measure.js";
+export {
+  type Bar,
+  type BarPanel,
+  colours,
+  type LineChart,
+  niceCeiling,
+  renderBarPanels,
+  renderLineChart,
+  type Series,
+} from "./plots.js";
 export { type SuiteReport, type WrittenReport, writeReport } from "./report.js";
 export {
   CALIBRATION_REFS,

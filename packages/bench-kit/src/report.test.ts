@@ -23,6 +23,7 @@ const rows: ResultRow[] = [
     spread: spread([900, 1000, 1100]),
     baseline: "read copy",
     frames: 64,
+    hostMiB: 123.4,
     target: { op: ">=", value: 800 },
   },
   {
@@ -105,6 +106,7 @@ describe("writeReport", () => {
       "p50 ms",
       "p99 ms",
       "frames",
+      "host MiB",
       "target",
       "met",
     ]) {
@@ -116,6 +118,7 @@ describe("writeReport", () => {
     const valueEnd = header.indexOf("value") + "value".length;
     for (const line of body) expect(line.slice(0, valueEnd)).toMatch(/\d$/);
     expect(body[1]).toContain("4.00× read copy");
+    expect(body[1]).toContain("123");
     expect(body[2]).toContain("NOT MET");
     expect(body[2]).toContain("1.25");
   });

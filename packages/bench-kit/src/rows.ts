@@ -31,6 +31,8 @@ export interface ResultRow {
   readonly baseline?: string;
   /** Machine frames in use while it ran. */
   readonly frames?: number;
+  /** Host memory of the setup once it ran, MiB: every process's Pss plus any memory file's resident bytes. */
+  readonly hostMiB?: number;
   readonly target?: Target;
 }
 
@@ -57,7 +59,7 @@ const METRIC_UNIT = { mbPerSec: "MB/s", opsPerSec: "ops/s", p50Ms: "ms" } as con
 export function rowOf(
   measurement: Measurement,
   metric: Metric,
-  extra: Partial<Pick<ResultRow, "name" | "calibration" | "baseline" | "frames" | "target">> = {},
+  extra: Partial<Pick<ResultRow, "name" | "calibration" | "baseline" | "frames" | "hostMiB" | "target">> = {},
 ): ResultRow {
   const spread = metric === "p50Ms" ? undefined : measurement[metric];
   const value = metric === "p50Ms" ? measurement.latency?.p50Ms : spread?.median;

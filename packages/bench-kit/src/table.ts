@@ -13,6 +13,7 @@ const COLUMNS = [
   ["p50 ms", (r) => (r.latency ? formatNumber(r.latency.p50Ms) : "")],
   ["p99 ms", (r) => (r.latency ? formatNumber(r.latency.p99Ms) : "")],
   ["frames", (r) => (r.frames === undefined ? "" : String(r.frames))],
+  ["host MiB", (r) => (r.hostMiB === undefined ? "" : formatNumber(r.hostMiB))],
   ["target", (r) => (r.target ? `${r.target.op} ${formatNumber(r.target.value)}` : "")],
   ["met", (r) => (r.met === undefined ? "" : r.met ? "met" : "NOT MET")],
 ] as const satisfies readonly (readonly [string, (row: EvaluatedRow) => string])[];

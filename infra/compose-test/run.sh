@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `pnpm test:compose`: the whole cluster in containers, end to end. Starts a Docker engine if
 # none runs (root with apt), builds a registry-free base image and the service images, brings up
-# hypervisor, dom0 and 4 guests, runs the cases in src/ (arguments pick cases), and always tears
-# everything down. Exit 75: no Docker engine could be had here.
+# hypervisor, dom0, 4 guests and host b (profile hosts2), runs the cases in src/ (arguments pick
+# cases), and always tears everything down. Exit 75: no Docker engine could be had here.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -12,10 +12,17 @@ export XENFS_COMPOSE=infra/docker/compose.sh
 export COMPOSE_PROJECT_NAME=xenfs-compose-test
 export XENFS_TAG=compose-test
 export XENFS_TEST_GUESTS=4
+# Host b, for the migration case (docker-compose.override.yml), with tokens of its own when .env
+# (an older copy of .env.example) has none.
+export COMPOSE_PROFILES=hosts2
+if ! grep -q '^XEN_DOM0_TOKEN_B=' .env 2>/dev/null; then
+  export XEN_CLUSTER_TOKEN_B="${XEN_CLUSTER_TOKEN_B:-compose-test-cluster-token-b}"
+  export XEN_DOM0_TOKEN_B="${XEN_DOM0_TOKEN_B:-compose-test-dom0-token-b}"
+fi
 # A short lease makes dead sessions expire sooner; a random host port for the dashboard keeps
 # clear of a host already running on 7000.
 export XEN_SESSION_LEASE_MS="${XEN_SESSION_LEASE_MS:-5000}"
-export XEN_DASHBOARD_PUBLISH=127.0.0.1:
+export XEN_DASHBOARD_PUBLISH=127.0.0.1: XEN_DASHBOARD_B_PUBLISH=127.0.0.1:
 # The shared-memory case reads a 64 MiB file: a cache that holds it whole, beside the other cases' files.
 export XENFS_CACHE_MB="${XENFS_CACHE_MB:-128}"
 

@@ -9,8 +9,9 @@ cd "$(dirname "$0")/../.."
 infra/docker/ensure-engine.sh
 
 export XENFS_COMPOSE=infra/docker/compose.sh
-export COMPOSE_PROJECT_NAME=xenfs-compose-test
-export XENFS_TAG=compose-test
+# XENFS_COMPOSE_PROJECT and XENFS_TAG keep a second run on the same engine apart from this one.
+export COMPOSE_PROJECT_NAME="${XENFS_COMPOSE_PROJECT:-xenfs-compose-test}"
+export XENFS_TAG="${XENFS_TAG:-compose-test}"
 export XENFS_TEST_GUESTS=4
 # Host b, for the migration case (docker-compose.override.yml), with tokens of its own when .env
 # (an older copy of .env.example) has none.

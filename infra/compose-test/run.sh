@@ -43,6 +43,15 @@ teardown() {
 }
 trap teardown EXIT
 
+# docker-compose.yml must stay a file `docker stack deploy` takes (docs/containers.md#swarm);
+# `docker stack config` (Docker CLI 24 and later) checks that offline, with no swarm.
+if docker stack config --help >/dev/null 2>&1; then
+  if ! (set -a && . ./.env && set +a && docker stack config -c docker-compose.yml >/dev/null); then
+    echo "compose-test: docker-compose.yml is no longer a valid stack file" >&2
+    exit 1
+  fi
+fi
+
 infra/docker/build-images.sh
 "$XENFS_COMPOSE" up -d --scale domu="$XENFS_TEST_GUESTS"
 pnpm exec tsx infra/compose-test/src/main.ts "$@"

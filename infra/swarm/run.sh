@@ -27,6 +27,7 @@ export XEN_CLUSTER_TOKEN_B="${XEN_CLUSTER_TOKEN_B:-swarm-test-cluster-token-b}"
 export XEN_DOM0_TOKEN_B="${XEN_DOM0_TOKEN_B:-swarm-test-dom0-token-b}"
 
 made_swarm=0
+had_gwbridge="$(docker network ls -q --filter name='^docker_gwbridge$')"
 if [ "$(docker info --format '{{.Swarm.LocalNodeState}}')" != active ]; then
   if ! docker swarm init --advertise-addr 127.0.0.1 >/dev/null; then
     echo "swarm-test: docker swarm init failed" >&2
@@ -60,6 +61,8 @@ teardown() {
   done
   if [ "$made_swarm" = 1 ]; then
     docker swarm leave --force >/dev/null 2>&1 || true
+    # The bridge `swarm init` made for the node's containers, if it made one.
+    [ -n "$had_gwbridge" ] || docker network rm docker_gwbridge >/dev/null 2>&1 || true
     echo "swarm-test: left the swarm it made"
   fi
 }

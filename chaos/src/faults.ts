@@ -5,8 +5,8 @@
 // began and ended, for the recovery times.
 import { setTimeout as sleep } from "node:timers/promises";
 import { DOM0_TOKEN } from "@xenfs/testkit";
+import type { ChaosHost } from "./compose-host.js";
 import type { History } from "./history.js";
-import type { LocalHost } from "./host.js";
 import type { FaultEvent } from "./scenario.js";
 
 export interface AppliedFault {
@@ -46,12 +46,12 @@ async function call(url: string, method: string, body: unknown, token?: string):
 }
 
 /** The hypervisor's fault admin call (PUT /api/faults), as `xl fault <domid> <spec>` makes it. */
-export function setMessageFaults(host: LocalHost, domid: number, spec: string): Promise<void> {
+export function setMessageFaults(host: ChaosHost, domid: number, spec: string): Promise<void> {
   return call(`${host.hv.httpUrl}/api/faults`, "PUT", { domid, spec }, DOM0_TOKEN);
 }
 
 /** POST /api/domains/<domid>/<pause|unpause>, as `xl pause` and `xl unpause` do. */
-export function domainAction(host: LocalHost, domid: number, action: "pause" | "unpause"): Promise<void> {
+export function domainAction(host: ChaosHost, domid: number, action: "pause" | "unpause"): Promise<void> {
   return call(`${host.hv.httpUrl}/api/domains/${domid}/${action}`, "POST", {}, DOM0_TOKEN);
 }
 
@@ -60,7 +60,7 @@ export function setDiskFaults(dom0Url: string, spec: string): Promise<void> {
 }
 
 /** The target's domid once it is listed anew (up to 10 s after a freeze): a new one, or the same. */
-async function rejoined(host: LocalHost, target: string, before: number | undefined): Promise<string> {
+async function rejoined(host: ChaosHost, target: string, before: number | undefined): Promise<string> {
   const deadline = Date.now() + 10_000;
   let now = await host.currentDomid(target);
   // Right after SIGCONT the old domain may be gone and the new one not listed yet.
@@ -73,7 +73,7 @@ async function rejoined(host: LocalHost, target: string, before: number | undefi
 
 /** Runs one entry to its end: waits for its time, applies it, waits its length, ends it. */
 export async function runFault(
-  host: LocalHost,
+  host: ChaosHost,
   history: History,
   applied: AppliedFault,
   stopped: () => boolean,

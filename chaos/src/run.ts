@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type DomainView, memoryView } from "@xenfs/testkit";
 import { checkFinal, checkHangs, checkReads, type Violation } from "./checker.js";
+import { type ChaosHost, ComposeHost } from "./compose-host.js";
 import type { Seen } from "./content.js";
 import { type AppliedFault, runFault, setDiskFaults, setMessageFaults } from "./faults.js";
 import { History, type Operation } from "./history.js";
@@ -37,7 +38,8 @@ export async function runScenario(
   log: (line: string) => void = () => {},
 ): Promise<RunResult> {
   log(`${scenario.name}: seed ${scenario.seed}, ${scenario.host.guests} guests, ${scenario.durationMs} ms`);
-  const host = await LocalHost.start(scenario);
+  const host: ChaosHost =
+    scenario.host.kind === "compose" ? await ComposeHost.start(scenario) : await LocalHost.start(scenario);
   try {
     const baseline = await counts(host);
     for (let i = 0; i < scenario.host.guests; i++) await host.startGuest(i);
@@ -80,13 +82,13 @@ export async function runScenario(
 }
 
 /** Ends every fault still in force: disk rules, and message rules on every live domain. */
-async function heal(host: LocalHost): Promise<void> {
+async function heal(host: ChaosHost): Promise<void> {
   if (host.dom0 !== undefined) await setDiskFaults(host.dom0.url, "");
   for (const domain of await host.domains()) await setMessageFaults(host, domain.domid, "").catch(() => {});
 }
 
 /** dom0's page cache grows as it likes, so frames are counted beyond dom0's own. */
-async function counts(host: LocalHost): Promise<Counts> {
+async function counts(host: ChaosHost): Promise<Counts> {
   const dom0 = (await host.domains()).find((d) => d.domid === 0);
   if (dom0 === undefined) throw new Error("no dom0 in the hypervisor's domain list");
   const memory = await memoryView(host.hv.httpUrl);
@@ -100,7 +102,7 @@ async function counts(host: LocalHost): Promise<Counts> {
 }
 
 /** Guests stopped, within TEARDOWN_MS: no domain but dom0, and dom0's counts at their baseline. */
-async function checkTeardown(host: LocalHost, baseline: Counts): Promise<Violation[]> {
+async function checkTeardown(host: ChaosHost, baseline: Counts): Promise<Violation[]> {
   await host.stopGuests();
   const deadline = Date.now() + TEARDOWN_MS;
   let problems: string[] = [];

@@ -34,7 +34,7 @@ describe("scenarios", () => {
 
   it.each([
     [{ ...base, duration: "90m" }, "duration: expected 1s…60m"],
-    [{ ...base, host: { guests: 2, kind: "compose" } }, "host.kind: only local"],
+    [{ ...base, host: { guests: 2, kind: "k8s" } }, "host.kind: local (processes) or compose"],
     [
       { ...base, schedule: [{ at: "1s", kind: "kill", target: "guest-2" }] },
       "schedule[0].target: expected dom0 or guest-0…guest-1",

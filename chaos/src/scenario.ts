@@ -32,7 +32,8 @@ export interface Scenario {
   readonly seed: number;
   readonly durationMs: number;
   readonly host: {
-    readonly kind: "local";
+    /** local: processes on this machine; compose: the compose cluster (compose-host.ts). */
+    readonly kind: "local" | "compose";
     readonly guests: number;
     readonly mode: "shared" | "copy";
     readonly memoryMb: number;
@@ -215,7 +216,9 @@ export function parseScenario(raw: unknown, seed?: number): Scenario {
     typeof s.name === "string" && /^[\w-]+$/.test(s.name) ? s.name : fail("name", "expected a word");
   const h = object(s.host ?? {}, "host");
   only(h, "host", ["kind", "guests", "mode", "memoryMb", "cacheMb"]);
-  if ((h.kind ?? "local") !== "local") fail("host.kind", "only local (processes on this machine) is built");
+  const kind = h.kind ?? "local";
+  if (kind !== "local" && kind !== "compose")
+    fail("host.kind", "local (processes) or compose (the compose cluster)");
   const guests = integer(h.guests, "host.guests", 1, 8, 2);
   if (h.mode !== undefined && h.mode !== "shared" && h.mode !== "copy") fail("host.mode", "shared or copy");
   const w = object(s.workload ?? {}, "workload");
@@ -252,7 +255,7 @@ export function parseScenario(raw: unknown, seed?: number): Scenario {
     seed: chosenSeed,
     durationMs,
     host: {
-      kind: "local",
+      kind: kind as "local" | "compose",
       guests,
       mode: (h.mode as "shared" | "copy" | undefined) ?? "shared",
       memoryMb: integer(h.memoryMb, "host.memoryMb", 16, 1024, 64),

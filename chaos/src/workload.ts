@@ -3,9 +3,9 @@
 // and readers reading any key, across the guests through their /fs routes (a write is a
 // whole-file replace: O_TRUNC, then the bytes). Every operation goes into the history.
 import { setTimeout as sleep } from "node:timers/promises";
+import type { ChaosHost } from "./compose-host.js";
 import { classify, contentOf } from "./content.js";
 import type { History, Operation } from "./history.js";
-import type { LocalHost } from "./host.js";
 import type { Random } from "./random.js";
 import type { Scenario } from "./scenario.js";
 
@@ -20,7 +20,7 @@ export class Workload {
 
   constructor(
     private readonly scenario: Scenario,
-    private readonly host: LocalHost,
+    private readonly host: ChaosHost,
     private readonly history: History,
     private readonly random: Random,
   ) {}

@@ -1,5 +1,5 @@
 // The scenario of `pnpm test:compose` (run.sh brings the cluster up and tears it down): shared
-// reads across the guests and the real memory they cost, then the recovery cases of issue 5 with writes in flight, then every
+// reads across the guests and the real memory they cost, live migration to host b and back, then the recovery cases of issue 5 with writes in flight, then every
 // acknowledged write read back. Prints the figures; exit 1 when a case fails.
 //
 //   tsx infra/compose-test/src/main.ts [case…]     (default: every case)
@@ -8,6 +8,7 @@ import { dom0Restart } from "./cases/dom0-restart.js";
 import { guestKill } from "./cases/guest-kill.js";
 import { guestPause } from "./cases/guest-pause.js";
 import { hypervisorRestart } from "./cases/hypervisor-restart.js";
+import { migrateHosts2 } from "./cases/migrate-hosts2.js";
 import { runtimeFaults } from "./cases/runtime-faults.js";
 import { sharedMemory } from "./cases/shared-memory.js";
 import { sharedRead } from "./cases/shared-read.js";
@@ -22,6 +23,7 @@ import { WriteLoad } from "./write-load.js";
 const CASES: readonly TestCase[] = [
   sharedRead,
   sharedMemory,
+  migrateHosts2,
   guestKill,
   runtimeFaults,
   dom0Restart,
@@ -56,7 +58,7 @@ async function main(): Promise<number> {
   const compose = new Compose(
     [env("XENFS_COMPOSE", "infra/docker/compose.sh")],
     env("COMPOSE_PROJECT_NAME", "xenfs-compose-test"),
-    env("XENFS_COMPOSE_FILES", "docker-compose.yml").split(":"),
+    env("XENFS_COMPOSE_FILES", "docker-compose.yml:docker-compose.override.yml").split(":"),
   );
   const cluster = new Cluster(compose);
   const expectedGuests = Number(env("XENFS_TEST_GUESTS", "4"));

@@ -28,7 +28,18 @@ const show = (u: Usage): string => `${u.frames} frames, ${u.grants} grants, ${u.
 
 async function joinOneMore(ctx: CaseContext): Promise<string> {
   const known = new Set(ctx.guests.map((g) => g.id));
-  await ctx.compose.run("up", "-d", "--no-recreate", "--scale", `domu=${known.size + 1}`, "domu");
+  // --no-deps: one more replica, not another pass over its dependencies (which re-runs
+  // export-seed and fails outright on a dom0 whose health check timed out under load); the
+  // replica waits for dom0 by itself, and the case waits for the replica.
+  await ctx.compose.run(
+    "up",
+    "-d",
+    "--no-recreate",
+    "--no-deps",
+    "--scale",
+    `domu=${known.size + 1}`,
+    "domu",
+  );
   const ids = await ctx.compose.running("domu");
   const id = ids.find((i) => !known.has(i));
   if (!id) throw new Error("no new domu replica came up");

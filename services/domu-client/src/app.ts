@@ -74,6 +74,9 @@ export async function startDomuClient(options: DomuClientOptions): Promise<DomuC
       memoryTransport: options.memoryTransport ?? "shm",
     },
     attach: async (domain) => {
+      // xl save and xl migrate: the frontend disconnects and reconnects (docs/migration.md#xenfs-frontend).
+      await domain.enableSuspend();
+      domain.session.on("attached", ({ domid }: { domid: number }) => current?.moved(domid));
       const mounted = await mount(domain, {
         ...(options.mode === undefined ? {} : { mode: options.mode }),
         counters,

@@ -3,12 +3,13 @@ import { O, XENFS_DEVICE } from "@xenfs/fsproto";
 import type { GrantRevokeEvent, XenDomain } from "@xenfs/libxen";
 import { GRANT_ENTRIES_PER_FRAME } from "@xenfs/proto";
 import { envDefault } from "@xenfs/service-kit";
-import { XenbusFrontend, xenbusStateName } from "@xenfs/xenbus";
+import { xenbusStateName } from "@xenfs/xenbus";
 import { DOMU_ENV } from "./env.js";
 import { XenfsFrontendDriver } from "./frontend/driver.js";
 import { GrantedPagePool } from "./frontend/granted-pages.js";
 import type { XenfsMode } from "./frontend/modes.js";
 import { RequestClient } from "./frontend/request-client.js";
+import { SuspendableDevice } from "./frontend/suspend.js";
 import { CopyPages } from "./mount/copy/copy-pages.js";
 import { OwnPageCache } from "./mount/copy/own-page-cache.js";
 import { MountCounters } from "./mount/counters.js";
@@ -143,25 +144,35 @@ export async function mount(domain: XenDomain, options: MountOptions = {}): Prom
   domain.grants.on("revoke", revoke);
 
   const driver = new XenfsFrontendDriver(domain, client, o.mode);
+  let dropped = Promise.resolve();
   driver.on("disconnected", () => {
     // fds, mappings and attribute pages belonged to that backend.
     void handles?.clear(false);
-    data.reset().catch(o.onError);
+    dropped = data.reset().catch(o.onError);
   });
-  const frontend = new XenbusFrontend(domain, { type: XENFS_DEVICE, devid: o.devid }, driver);
   const mapper = new Mapper(domain, remote, files, BACKEND_DOMID);
+  // Across xl save/restore and xl migrate: a new frontend for each restored domain.
+  const device = new SuspendableDevice({
+    domain,
+    id: { type: XENFS_DEVICE, devid: o.devid },
+    driver,
+    client,
+    mapper,
+    dropped: () => dropped,
+  });
   const unmount = async () => {
+    device.close();
     await mapper.close();
     await handles?.clear(true);
     await data.close();
-    await frontend.close();
+    await device.frontend.close();
     client.close();
     domain.grants.off("revoke", revoke);
     await Promise.all([pools.args.close(), pools.results.close(), pools.lists.close(), closePool()]);
   };
 
   const connected = new Promise<void>((resolve) => driver.once("connected", () => resolve()));
-  await frontend.start();
+  await device.frontend.start();
   if (!(await waitConnected(connected, o.connectTimeoutMs, o.onWaiting))) {
     await unmount();
     throw new MountError(`no XenFS backend connected within ${o.connectTimeoutMs}ms`);
@@ -172,7 +183,12 @@ export async function mount(domain: XenDomain, options: MountOptions = {}): Prom
     counters,
     handles,
     mapper,
-    lifecycle: { state: () => xenbusStateName(frontend.state), unmount, abandon: () => client.close() },
+    lifecycle: {
+      state: () => xenbusStateName(device.frontend.state),
+      unmount,
+      abandon: () => client.close(),
+      moves: () => device.figures,
+    },
   });
 }
 

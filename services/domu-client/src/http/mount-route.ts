@@ -8,9 +8,20 @@ export function mountRoute(mounts: CurrentMount): Route {
     method: "GET",
     path: "/api/mount",
     handler: (_req, res) => {
-      const { mode, state, pagesHeld, requests, bytesRead, bytesWritten, readsLocal } = mounts.snapshot();
+      const { mode, state, pagesHeld, requests, bytesRead, bytesWritten, readsLocal, moves } =
+        mounts.snapshot();
       const { domid } = mounts;
-      sendJson(res, 200, { mode, domid, state, pagesHeld, requests, bytesRead, bytesWritten, readsLocal });
+      sendJson(res, 200, {
+        mode,
+        domid,
+        state,
+        pagesHeld,
+        requests,
+        bytesRead,
+        bytesWritten,
+        readsLocal,
+        moves,
+      });
     },
   };
 }

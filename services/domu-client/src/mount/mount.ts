@@ -1,6 +1,7 @@
 // The guest's view of the export: the subset of Node's fs/promises in docs/design.md#guest-api, with Node's
 // error codes and Stats/Dirent shapes, so code written against `fs/promises` runs on it.
 import { FsError, type NodeOpenFlag, wireOpenFlags } from "@xenfs/fsproto";
+import type { MoveFigures } from "../frontend/suspend.js";
 import type { MountCounters } from "./counters.js";
 import type { DataPath } from "./data-path.js";
 import { XenfsDirent } from "./dirent.js";
@@ -29,6 +30,8 @@ export interface MountSnapshot {
   readonly bytesRead: number;
   readonly bytesWritten: number;
   readonly readsLocal: number;
+  /** What the guest saw of its saves and migrations (docs/migration.md#xenfs-frontend). */
+  readonly moves: MoveFigures;
 }
 
 /** The device under the mount: its xenbus state, and how to take it down. */
@@ -37,6 +40,7 @@ export interface MountLifecycle {
   unmount(): Promise<void>;
   /** The domain is gone: fail what waits and every later request with ENOTCONN. */
   abandon(): void;
+  moves(): MoveFigures;
 }
 
 export interface MountParts {
@@ -100,6 +104,7 @@ export class XenfsMount {
       bytesRead,
       bytesWritten,
       readsLocal,
+      moves: this.#lifecycle.moves(),
     };
   }
 

@@ -430,7 +430,7 @@ export class Memory {
       const mfns = (await this.session.call({ memTranslate: { gpfns: batch } }).catch(() => undefined))
         ?.memTranslate?.mfns;
       if (mfns?.length !== batch.length) return false;
-      batch.forEach((gpfn, i) => this.#frames.get(gpfn)?.rebind(mfns[i] as number, shm));
+      for (const [i, gpfn] of batch.entries()) this.#frames.get(gpfn)?.rebind(mfns[i] as number, shm);
       return true;
     };
     await Promise.all(

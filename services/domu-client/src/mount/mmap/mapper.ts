@@ -132,8 +132,16 @@ export class Mapper {
         } catch (error) {
           this.#live.delete(mapping);
           await this.files.close(live.file).catch(() => {});
+          this.domain.session.logger.warn(
+            { err: error, path: live.file.path },
+            "a mapping could not be mapped again after the move",
+          );
           mapping.resume(
-            error instanceof FsError ? error : new FsError("EIO", { syscall: "mmap", path: live.file.path }),
+            error instanceof FsError
+              ? error
+              : Object.assign(new FsError("EIO", { syscall: "mmap", path: live.file.path }), {
+                  cause: error,
+                }),
           );
         }
       }),

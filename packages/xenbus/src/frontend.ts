@@ -100,6 +100,10 @@ export class XenbusFrontend {
     }
     if (this.#lostBackend(backend)) await this.#reset(`backend is ${xenbusStateName(backend)}`);
     if (this.#state === XenbusState.Initialising && backend === XenbusState.InitWait) {
+      // A restored domain's directory names its old domid's backend until the toolstack writes
+      // the new one (docs/migration.md#xenfs-frontend): handshake only with a backend for us.
+      const frontendId = await readPeer(xs, `${backendPath}/${XenbusKey.frontendId}`);
+      if (frontendId !== String(this.domain.domid)) return;
       await this.#initialise(backendPath);
     } else if (this.#state === XenbusState.Initialised && backend === XenbusState.Connected) {
       await this.#setState(XenbusState.Connected);

@@ -5,6 +5,7 @@ import { GRANT_ENTRIES_PER_FRAME } from "@xenfs/proto";
 import { envDefault } from "@xenfs/service-kit";
 import { xenbusStateName } from "@xenfs/xenbus";
 import { DOMU_ENV } from "./env.js";
+import { GatedDataPath } from "./frontend/data-gate.js";
 import { XenfsFrontendDriver } from "./frontend/driver.js";
 import { GrantedPagePool } from "./frontend/granted-pages.js";
 import type { XenfsMode } from "./frontend/modes.js";
@@ -124,7 +125,8 @@ export async function mount(domain: XenDomain, options: MountOptions = {}): Prom
     data = new CopyPages(domain, remote, new OwnPageCache(frames, o.maxPagesHeld));
     closePool = () => frames.close();
   }
-  const files = new Files(remote, data, counters);
+  const gated = new GatedDataPath(data);
+  const files = new Files(remote, gated, counters);
   // Not in cow mode: a file this guest changes is copied up to a new inode in its overlay, and
   // only the guest itself knows (the base's attribute record is every guest's), so a handle kept
   // by path could go on reading the base.
@@ -158,6 +160,7 @@ export async function mount(domain: XenDomain, options: MountOptions = {}): Prom
     driver,
     client,
     mapper,
+    data: gated,
     dropped: () => dropped,
   });
   const unmount = async () => {

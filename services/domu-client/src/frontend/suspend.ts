@@ -7,6 +7,7 @@
 import type { XenDomain } from "@xenfs/libxen";
 import { type DeviceId, XenbusFrontend } from "@xenfs/xenbus";
 import type { Mapper } from "../mount/mmap/mapper.js";
+import type { GatedDataPath } from "./data-gate.js";
 import type { XenfsFrontendDriver } from "./driver.js";
 import type { RequestClient } from "./request-client.js";
 
@@ -29,6 +30,8 @@ export interface SuspendableDeviceParts {
   readonly driver: XenfsFrontendDriver;
   readonly client: RequestClient;
   readonly mapper: Mapper;
+  /** Reads from mapped frames: held across the move. */
+  readonly data: GatedDataPath;
   /** Resolves once what the data path held of the old backend (mapped pages) is dropped. */
   readonly dropped: () => Promise<void>;
 }
@@ -70,20 +73,29 @@ export class SuspendableDevice {
     this.#suspends += 1;
     this.#suspendedAt = performance.now();
     client.resetLongestStall();
-    await mapper.suspend();
-    if (!(await client.quiesce(QUIESCE_MS)))
-      domain.session.logger.warn(
-        { domid: domain.domid },
-        "xenfs requests still unanswered at suspend: re-issued after the move",
-      );
-    await this.#frontend.suspend();
-    await this.parts.dropped();
+    try {
+      // Reads copying from dom0's frames finish first (their ring requests still flow).
+      await this.parts.data.hold(QUIESCE_MS);
+      await mapper.suspend();
+      if (!(await client.quiesce(QUIESCE_MS)))
+        domain.session.logger.warn(
+          { domid: domain.domid },
+          "xenfs requests still unanswered at suspend: re-issued after the move",
+        );
+      await this.#frontend.suspend();
+      await this.parts.dropped();
+    } catch (error) {
+      // The domain does not suspend (libxen reports why): reads must not wait for a move.
+      this.parts.data.resume();
+      throw error;
+    }
   }
 
   async #resume(): Promise<void> {
     if (this.#closed) return;
     const { domain, driver, mapper } = this.parts;
     driver.once("connected", (backend) => {
+      this.parts.data.resume();
       void mapper.resume().then(() => {
         this.#lastDowntimeMs = Math.round(performance.now() - this.#suspendedAt);
         domain.session.logger.info(

@@ -96,7 +96,7 @@ export class Mapper {
   async suspend(): Promise<void> {
     await Promise.all(
       [...this.#live].map(async ([mapping, live]) => {
-        const pages = mapping.hold();
+        const pages = await mapping.hold();
         if (live.shared && live.writable)
           await this.remote.msync(live.file, live.first, live.count).catch(() => {});
         if (!live.shared && live.writable)

@@ -20,6 +20,9 @@ import type { Reply } from "./wire.js";
 const NO_BYTES = new Uint8Array(0);
 
 /** The hypervisor's copy_to_write upcall: the page at `gpfn` is now this domain's frame `mfn`. */
+
+/** Frames one mem_translate rebinds after an attach (the hypervisor takes up to 4,096). */
+const REBIND_BATCH = 1024;
 export interface CopyToWriteFault {
   readonly gpfn: number;
   readonly mfn: number;
@@ -423,13 +426,27 @@ export class Memory {
       this.#shm = shm;
     }
     await this.session.call({ memTransport: { transport: "shm" } });
-    // One call per frame, issued together (one multicall): a frame gone fails alone.
+    // A call per REBIND_BATCH frames, issued together: the guest's downtime after a move grows
+    // with its frames (docs/migration.md#attach). A batch that fails (a frame of it gone) is
+    // asked again a frame at a time, so a frame gone fails alone.
+    const gpfns = [...this.#frames.keys()];
+    const batches: number[][] = [];
+    for (let i = 0; i < gpfns.length; i += REBIND_BATCH) batches.push(gpfns.slice(i, i + REBIND_BATCH));
+    const rebind = async (batch: number[]): Promise<boolean> => {
+      const mfns = (await this.session.call({ memTranslate: { gpfns: batch } }).catch(() => undefined))
+        ?.memTranslate?.mfns;
+      if (mfns?.length !== batch.length) return false;
+      for (const [i, gpfn] of batch.entries()) this.#frames.get(gpfn)?.rebind(mfns[i] as number, shm);
+      return true;
+    };
     await Promise.all(
-      [...this.#frames.keys()].map(async (gpfn) => {
-        const reply = await this.session.call({ memTranslate: { gpfns: [gpfn] } }).catch(() => undefined);
-        const mfn = reply?.memTranslate?.mfns?.[0];
-        if (mfn === undefined) this.drop(gpfn);
-        else this.#frames.get(gpfn)?.rebind(mfn, shm);
+      batches.map(async (batch) => {
+        if (batch.length > 1 && (await rebind(batch))) return;
+        await Promise.all(
+          batch.map(async (gpfn) => {
+            if (!(await rebind([gpfn]))) this.drop(gpfn);
+          }),
+        );
       }),
     );
   }

@@ -21,6 +21,8 @@ export class XenbusFrontend {
   /** Keys the driver published, removed again when the backend goes. */
   #published: string[] = [];
   #stopped = false;
+  /** Suspended: this domid's directory is about to be another domain's (or nobody's). */
+  #suspended = false;
   #backendClosed: (() => void) | undefined;
 
   constructor(
@@ -46,24 +48,46 @@ export class XenbusFrontend {
 
   /** Closing → (backend Closed, or gone) → driver.disconnected → Closed. */
   async close(): Promise<void> {
+    if (await this.#closeHandshake()) await this.driver.disconnected("frontend closed");
+    await this.#setState(XenbusState.Closed);
+    await this.#unwatch();
+  }
+
+  /**
+   * Before the domain suspends, as Linux's xenbus suspends a device: Closing → (backend Closed)
+   * → driver.disconnected, then the published keys go and the state is Initialising again, so
+   * the backend of whichever host restores the domain offers the device afresh. The watches go
+   * too: the restored domain has a new domid, and a new frontend follows its directory.
+   */
+  async suspend(): Promise<void> {
+    await this.#closeHandshake();
+    await this.#reset("suspending");
+    this.#suspended = true;
+    await this.#unwatch();
+  }
+
+  /** Stops the state machine; Closing until the backend is Closed (or a while passed). true if connected. */
+  async #closeHandshake(): Promise<boolean> {
     this.#stopped = true;
     await this.#pass.settled();
-    if (this.#state === XenbusState.Initialised || this.#state === XenbusState.Connected) {
-      const backendClosed = new Promise<void>((resolve) => {
-        this.#backendClosed = resolve;
-        setTimeout(resolve, CLOSE_WAIT_MS).unref();
-      });
-      await this.#setState(XenbusState.Closing);
-      this.#pass.poke();
-      await backendClosed;
-      await this.driver.disconnected("frontend closed");
-    }
-    await this.#setState(XenbusState.Closed);
+    if (this.#state !== XenbusState.Initialised && this.#state !== XenbusState.Connected) return false;
+    const backendClosed = new Promise<void>((resolve) => {
+      this.#backendClosed = resolve;
+      setTimeout(resolve, CLOSE_WAIT_MS).unref();
+    });
+    await this.#setState(XenbusState.Closing);
+    this.#pass.poke();
+    await backendClosed;
+    return true;
+  }
+
+  async #unwatch(): Promise<void> {
     await this.domain.xs.unwatch(this.#dir, this.#token("frontend"));
     if (this.#backendPath) await this.domain.xs.unwatch(this.#backendPath, this.#token("backend"));
   }
 
   async #step(): Promise<void> {
+    if (this.#suspended) return;
     const xs = this.domain.xs;
     const backendPath = await readOptional(xs, `${this.#dir}/${XenbusKey.backend}`);
     if (backendPath === undefined) return; // the toolstack has not created the device yet
@@ -76,6 +100,10 @@ export class XenbusFrontend {
     }
     if (this.#lostBackend(backend)) await this.#reset(`backend is ${xenbusStateName(backend)}`);
     if (this.#state === XenbusState.Initialising && backend === XenbusState.InitWait) {
+      // A restored domain's directory names its old domid's backend until the toolstack writes
+      // the new one (docs/migration.md#xenfs-frontend): handshake only with a backend for us.
+      const frontendId = await readPeer(xs, `${backendPath}/${XenbusKey.frontendId}`);
+      if (frontendId !== String(this.domain.domid)) return;
       await this.#initialise(backendPath);
     } else if (this.#state === XenbusState.Initialised && backend === XenbusState.Connected) {
       await this.#setState(XenbusState.Connected);

@@ -84,6 +84,11 @@ export async function startDomuClient(options: DomuClientOptions): Promise<DomuC
       memoryTransport: options.memoryTransport ?? "shm",
     },
     attach: async (domain) => {
+      if (mode !== "block") {
+        // xl save and xl migrate: the frontend disconnects and reconnects (docs/migration.md#xenfs-frontend).
+        await domain.enableSuspend();
+        domain.session.on("attached", ({ domid }: { domid: number }) => current?.moved(domid));
+      }
       const mounted = await mountGuest(domain, {
         mode,
         devid: options.vbdDevid ?? 0,

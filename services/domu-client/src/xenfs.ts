@@ -3,12 +3,14 @@ import { O, XENFS_DEVICE } from "@xenfs/fsproto";
 import type { GrantRevokeEvent, XenDomain } from "@xenfs/libxen";
 import { GRANT_ENTRIES_PER_FRAME } from "@xenfs/proto";
 import { envDefault } from "@xenfs/service-kit";
-import { XenbusFrontend, xenbusStateName } from "@xenfs/xenbus";
+import { xenbusStateName } from "@xenfs/xenbus";
 import { DOMU_ENV } from "./env.js";
+import { GatedDataPath } from "./frontend/data-gate.js";
 import { XenfsFrontendDriver } from "./frontend/driver.js";
 import { GrantedPagePool } from "./frontend/granted-pages.js";
 import type { XenfsMode } from "./frontend/modes.js";
 import { RequestClient } from "./frontend/request-client.js";
+import { SuspendableDevice } from "./frontend/suspend.js";
 import { CopyPages } from "./mount/copy/copy-pages.js";
 import { OwnPageCache } from "./mount/copy/own-page-cache.js";
 import { PageFlip } from "./mount/copy/page-flip.js";
@@ -148,7 +150,8 @@ export async function mount(domain: XenDomain, options: MountOptions = {}): Prom
     data = new CopyPages(domain, remote, new OwnPageCache(frames, o.maxPagesHeld), flip);
     closePool = () => frames.close();
   }
-  const files = new Files(remote, data, counters, cow);
+  const gated = new GatedDataPath(data);
+  const files = new Files(remote, gated, counters, cow);
   // Not in cow mode: a file this guest changes is copied up to a new inode in its overlay, and
   // only the guest itself knows (the base's attribute record is every guest's), so a handle kept
   // by path could go on reading the base.
@@ -168,25 +171,36 @@ export async function mount(domain: XenDomain, options: MountOptions = {}): Prom
   domain.grants.on("revoke", revoke);
 
   const driver = new XenfsFrontendDriver(domain, client, o.mode, o.pageFlip);
+  let dropped = Promise.resolve();
   driver.on("disconnected", () => {
     // fds, mappings and attribute pages belonged to that backend.
     void handles?.clear(false);
-    data.reset().catch(o.onError);
+    dropped = data.reset().catch(o.onError);
   });
-  const frontend = new XenbusFrontend(domain, { type: XENFS_DEVICE, devid: o.devid }, driver);
   const mapper = new Mapper(domain, remote, files, BACKEND_DOMID);
+  // Across xl save/restore and xl migrate: a new frontend for each restored domain.
+  const device = new SuspendableDevice({
+    domain,
+    id: { type: XENFS_DEVICE, devid: o.devid },
+    driver,
+    client,
+    mapper,
+    data: gated,
+    dropped: () => dropped,
+  });
   const unmount = async () => {
+    device.close();
     await mapper.close();
     await handles?.clear(true);
     await data.close();
-    await frontend.close();
+    await device.frontend.close();
     client.close();
     domain.grants.off("revoke", revoke);
     await Promise.all([pools.args.close(), pools.results.close(), pools.lists.close(), closePool()]);
   };
 
   const connected = new Promise<void>((resolve) => driver.once("connected", () => resolve()));
-  await frontend.start();
+  await device.frontend.start();
   if (!(await waitConnected(connected, o.connectTimeoutMs, o.onWaiting))) {
     await unmount();
     throw new MountError(`no XenFS backend connected within ${o.connectTimeoutMs}ms`);
@@ -197,7 +211,12 @@ export async function mount(domain: XenDomain, options: MountOptions = {}): Prom
     counters,
     handles,
     mapper,
-    lifecycle: { state: () => xenbusStateName(frontend.state), unmount, abandon: () => client.close() },
+    lifecycle: {
+      state: () => xenbusStateName(device.frontend.state),
+      unmount,
+      abandon: () => client.close(),
+      moves: () => device.figures,
+    },
   });
 }
 

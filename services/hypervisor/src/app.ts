@@ -1,6 +1,7 @@
 // Composition root: the hypervisor state, the WebSocket hypercall endpoint and the HTTP side
 // (health, metrics, API, dashboard) on one port. Tests and main.ts start it the same way.
 import type { IncomingMessage } from "node:http";
+import { hostname } from "node:os";
 import type { Duplex } from "node:stream";
 import { XEN_PAGE_SIZE } from "@xenfs/proto";
 import { crashProcess, createHttpServer, envDefault, type Logger, silentLogger } from "@xenfs/service-kit";
@@ -33,6 +34,8 @@ import { Xen } from "./xen.js";
 
 export interface HypervisorOptions {
   host?: string;
+  /** This host's name in xl list and on the dashboard; `<hostname>:<port>` when absent. */
+  hostName?: string;
   port?: number; // port 0 = ephemeral
   memoryMb?: number; // XEN_MEMORY_MB
   /** XEN_MEMORY_DIR: where the machine-memory file lives. */
@@ -140,6 +143,7 @@ export async function startHypervisor(options: HypervisorOptions): Promise<Hyper
     memory.close();
     throw error;
   });
+  xen.hostName = options.hostName || `${hostname()}:${port}`;
   ready = true;
   const stopSharing = startPeriodicSharing(
     xen,

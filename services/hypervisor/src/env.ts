@@ -23,6 +23,10 @@ export const HYPERVISOR_ENV = envSpec(
   {
     PORT: port({ default: 7000, doc: "Hypercall endpoint, HTTP API and dashboard; 0 = ephemeral" }),
     HOST: str({ default: "127.0.0.1", doc: "Address to listen on" }),
+    XEN_HOST_NAME: str({
+      optional: true,
+      doc: "This host's name in xl list and on the dashboard (docs/migration.md#hosts); default <hostname>:<port>",
+    }),
     XEN_MEMORY_MB: int({ min: 1, max: MAX_MEMORY_MB, default: 256, doc: "Machine memory in MiB" }),
     XEN_MEMORY_DIR: str({
       default: defaultMemoryDir(),

@@ -16,6 +16,7 @@ await runService({
       : undefined;
     const hypervisor = await startHypervisor({
       host: env.HOST,
+      ...(env.XEN_HOST_NAME === undefined ? {} : { hostName: env.XEN_HOST_NAME }),
       port: env.PORT,
       memoryMb: env.XEN_MEMORY_MB,
       memoryDir: env.XEN_MEMORY_DIR,

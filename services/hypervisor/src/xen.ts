@@ -51,6 +51,9 @@ export class Xen {
   readonly trace = new Tracer();
   private readonly timers = new Set<NodeJS.Timeout>();
 
+  /** This host's name (xl list's Host, the dashboard): set once the API listens. */
+  hostName = "";
+
   constructor(readonly config: XenConfig) {
     const upcall = (domain: Domain, u: xen.Upcall.$Properties) => this.upcall(domain, u);
     this.memory = new MachineMemory({

@@ -31,7 +31,7 @@ describe("bins", () => {
   it("xl list exits 0 with the table; xl pause of an unknown domain exits 1 saying so", async () => {
     const list = await run("xl", ["list"]);
     expect(list.status).toBe(0);
-    expect(list.stdout).toMatch(/^Name {40}ID {3}Mem VCPUs\tState\tTime\(s\)\nDomain-0 {37}0 /);
+    expect(list.stdout).toMatch(/^Name {40}ID {3}Mem VCPUs\tState\tTime\(s\) {2}Host\nDomain-0 {37}0 /);
     expect(await run("xl", ["pause", "ghost"])).toEqual({
       status: 1,
       stdout: "",

@@ -1,4 +1,5 @@
 import { createServer } from "node:net";
+import { hostname } from "node:os";
 import type { XenDomain } from "@xenfs/libxen";
 import { DOM0_TOKEN } from "@xenfs/testkit";
 import { runXl, type ToolEnv } from "@xenfs/toolstack";
@@ -50,21 +51,29 @@ async function xlSteady(args: string[]) {
 
 const row = (name: string, domid: number, mem: number, flags: string) =>
   `${name.padEnd(40)} ${String(domid).padStart(5)} ${String(mem).padStart(5)}     1     ${flags}  ${(times.get(name) ?? 0).toFixed(1).padStart(8)}`;
+/** xl list's last column: the host the domain runs on, as the hypervisor names itself. */
+const onHost = () => `  ${hostName}`;
+let hostName = "";
 
 describe("xl list and xl info", () => {
-  it("lists domains as xl does: Name, ID, Mem in whole MiB, VCPUs, the six state letters, Time(s)", async () => {
+  it("lists domains as xl does: Name, ID, Mem in whole MiB, VCPUs, the six state letters, Time(s); then the Host", async () => {
+    hostName = ((await (await fetch(`${host.hv.httpUrl}/api/domains`)).json()) as { host: string }[])[0]!
+      .host;
+    expect(hostName).toBe(`${hostname()}:${new URL(host.hv.httpUrl).port}`);
     expect(await xlSteady(["list"])).toEqual({
       status: 0,
       stdout: [
-        "Name                                        ID   Mem VCPUs\tState\tTime(s)",
-        row("Domain-0", 0, 0, "r-----"),
-        row("web", web.domid, 1, "r-----"),
-        row("db", db.domid, 0, "r-----"),
+        "Name                                        ID   Mem VCPUs\tState\tTime(s)  Host",
+        row("Domain-0", 0, 0, "r-----") + onHost(),
+        row("web", web.domid, 1, "r-----") + onHost(),
+        row("db", db.domid, 0, "r-----") + onHost(),
         "",
       ].join("\n"),
       stderr: "",
     });
-    expect((await xlSteady(["list", "web"])).stdout.split("\n")[1]).toBe(row("web", web.domid, 1, "r-----"));
+    expect((await xlSteady(["list", "web"])).stdout.split("\n")[1]).toBe(
+      row("web", web.domid, 1, "r-----") + onHost(),
+    );
   });
 
   it("list --json carries the frames behind Mem and the state letters", async () => {
@@ -97,10 +106,10 @@ describe("xl list and xl info", () => {
     expect(times.get("web")).toBeGreaterThan(0); // Time(s): the CPU time web's process reported
     const [header, line] = stdout.split("\n");
     expect(header).toBe(
-      "Name                                        ID   Mem VCPUs\tState\tTime(s)   Rss   Pss",
+      "Name                                        ID   Mem VCPUs\tState\tTime(s)   Rss   Pss  Host",
     );
-    expect(line).toMatch(new RegExp(`^${row("web", web.domid, 1, "r-----")} +\\d+ +\\d+$`));
-    const [rss, pss] = (line ?? "").trim().split(/ +/).slice(-2).map(Number);
+    expect(line).toMatch(new RegExp(`^${row("web", web.domid, 1, "r-----")} +\\d+ +\\d+  \\S+$`));
+    const [rss, pss] = (line ?? "").trim().split(/ +/).slice(-3, -1).map(Number);
     expect(rss).toBeGreaterThan(0);
     expect(pss).toBeLessThanOrEqual(rss!);
   });
@@ -154,9 +163,9 @@ describe("xl list and xl info", () => {
 describe("xl pause, unpause, destroy", () => {
   it("pauses by name and unpauses by id, as list shows", async () => {
     expect(await xl(["pause", "db"])).toEqual({ status: 0, stdout: "", stderr: "" });
-    expect((await xl(["list", "db"])).stdout).toContain(row("db", db.domid, 0, "--p---"));
+    expect((await xlSteady(["list", "db"])).stdout).toContain(row("db", db.domid, 0, "--p---"));
     expect((await xl(["unpause", String(db.domid)])).status).toBe(0);
-    expect((await xl(["list", "db"])).stdout).toContain(row("db", db.domid, 0, "r-----"));
+    expect((await xlSteady(["list", "db"])).stdout).toContain(row("db", db.domid, 0, "r-----"));
   });
 
   it("refuses with a clear message and exit 1: unknown domain, no token, wrong token, dom0, not paused", async () => {
@@ -175,7 +184,7 @@ describe("xl pause, unpause, destroy", () => {
     ];
     for (const [args, env, stderr] of cases)
       expect(await xl(args, env)).toEqual({ status: 1, stdout: "", stderr });
-    expect((await xl(["list", "web"])).stdout).toContain(row("web", web.domid, 1, "r-----"));
+    expect((await xlSteady(["list", "web"])).stdout).toContain(row("web", web.domid, 1, "r-----"));
   });
 
   it("destroys a guest: it leaves the list and its frames go back", async () => {

@@ -180,7 +180,9 @@ export class StreamReader {
 
   #peek(n: number): Uint8Array | undefined {
     if (this.#buffered < n) return undefined;
-    this.#join();
+    // Joined only when the first chunk is short, so a large record arriving in many chunks is
+    // copied once when whole, not once a chunk (the stream's pace is a migration's downtime).
+    if (this.#chunks[0]!.length < n) this.#join();
     return this.#chunks[0]!.subarray(0, n);
   }
 

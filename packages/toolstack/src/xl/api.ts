@@ -14,6 +14,8 @@ export interface DomainRecord {
   readonly maps: number;
   readonly ports: number;
   readonly connected: boolean;
+  /** The host it runs on (XEN_HOST_NAME, or <hostname>:<port>); absent from an older hypervisor. */
+  readonly host?: string;
   /** The domain process's own memory as it last reported it; null until it does. */
   readonly rssBytes?: number | null;
   readonly pssBytes?: number | null;

@@ -9,10 +9,19 @@ import { addDebugKeys } from "./debug-keys.js";
 import { addDmesg } from "./dmesg.js";
 import { findDomain } from "./domain.js";
 import { infoLines, infoRecord } from "./info.js";
-import { LIST_HEADER, listJson, listLine, MEMORY_HEADER, memoryColumns } from "./list.js";
+import {
+  HOST_HEADER,
+  hostColumn,
+  LIST_HEADER,
+  listJson,
+  listLine,
+  MEMORY_HEADER,
+  memoryColumns,
+} from "./list.js";
 import { addMem } from "./mem.js";
 import { addRemus } from "./remus.js";
-import { migrateDomain, migrationLines, restoreDomain, saveDomain } from "./save.js";
+import { mib, ProgressBar } from "./progress.js";
+import { migrateDomain, migrationLines, migrationProgress, restoreDomain, saveDomain } from "./save.js";
 import { addTop } from "./top.js";
 import { addTrace } from "./trace.js";
 import { askOverlay } from "./xenfs-overlay.js";
@@ -34,7 +43,7 @@ function buildXl(io: Io): Command {
     .configureOutput({ writeOut: (text) => io.out(text), writeErr: (text) => io.err(text) });
 
   xl.command("list")
-    .description("list domains: Name, ID, Mem (MiB), VCPUs, State, Time(s)")
+    .description("list domains: Name, ID, Mem (MiB), VCPUs, State, Time(s), Host")
     .argument("[domain]", "only this domain (name or domid)")
     .option("--json", "the domains as JSON, frames and reported Rss/Pss bytes included")
     .option("-m, --memory", "add each domain process's own Rss and Pss (MiB), as it reports them")
@@ -43,8 +52,11 @@ function buildXl(io: Io): Command {
       const domains = qualifier === undefined ? await hv.domains() : [await findDomain(hv, qualifier)];
       if (options.json) json(domains.map(listJson));
       else if (options.memory)
-        print([LIST_HEADER + MEMORY_HEADER, ...domains.map((d) => listLine(d) + memoryColumns(d))]);
-      else print([LIST_HEADER, ...domains.map(listLine)]);
+        print([
+          LIST_HEADER + MEMORY_HEADER + HOST_HEADER,
+          ...domains.map((d) => listLine(d) + memoryColumns(d) + hostColumn(d)),
+        ]);
+      else print([LIST_HEADER + HOST_HEADER, ...domains.map((d) => listLine(d) + hostColumn(d))]);
     });
 
   xl.command("info")
@@ -166,7 +178,11 @@ function buildXl(io: Io): Command {
       hv.requireToken("save");
       const { domid } = await findDomain(hv, qualifier);
       print([`Saving to ${file}`]);
-      const bytes = await saveDomain(target(), domid, file);
+      const bar = new ProgressBar(io);
+      bar.update(undefined, "suspending…", true);
+      const bytes = await saveDomain(target(), domid, file, (p) =>
+        bar.update(p.total === undefined ? undefined : p.bytes / p.total, `${mib(p.bytes)} written`),
+      ).finally(() => bar.done());
       print([`Domain ${domid} saved: ${bytes} bytes`]);
     });
   xl.command("restore")
@@ -189,12 +205,14 @@ function buildXl(io: Io): Command {
       hv.requireToken("migrate");
       if (!URL.canParse(host) || !/^https?:$/.test(new URL(host).protocol))
         throw new ToolError("EINVAL", `${host} is not an http:// URL`);
-      const { domid } = await findDomain(hv, qualifier);
+      const { domid, frames } = await findDomain(hv, qualifier);
+      const bar = new ProgressBar(io);
       const result = await migrateDomain(
         target(),
         { base: host, token: options.token ?? target().token },
         domid,
-      );
+        (p) => bar.update(...migrationProgress(p, frames)),
+      ).finally(() => bar.done());
       print(migrationLines(result));
       print([`migration target: domain ${result.domid} (${result.name}) running at ${host}`]);
     });

@@ -35,6 +35,11 @@ export function memoryColumns(d: DomainRecord): string {
   return ` ${mib(d.rssBytes)} ${mib(d.pssBytes)}`;
 }
 
+/** After xl's columns: the host the domain runs on (docs/migration.md#hosts), as its hypervisor names itself. */
+export const HOST_HEADER = "  Host";
+
+export const hostColumn = (d: DomainRecord) => `  ${d.host || "-"}`;
+
 /** CPU seconds the domain process reported (user + system); 0 until it reports, as xl shows. */
 export const cpuTime = (d: DomainRecord) => d.cpuSeconds ?? 0;
 

@@ -3,6 +3,10 @@
 // the domain's memory and the key its process attaches with).
 import { readFile, writeFile } from "node:fs/promises";
 import { ToolError } from "../errors.js";
+import { mib } from "./progress.js";
+
+/** A page in a PAGE_DATA record: its pfn and its 4 KiB. */
+const PAGE_RECORD_BYTES = 8 + 4096;
 
 export interface AdminTarget {
   readonly base: string;
@@ -42,12 +46,34 @@ async function admin(
   return res;
 }
 
+/** How far a save or a migration has got, for a progress bar. */
+export interface TransferProgress {
+  /** Octets of the image received so far. */
+  readonly bytes: number;
+  /** The image's size when known (a save), else undefined. */
+  readonly total?: number;
+  /** A migration: the source's record so far (rounds done, frames at the start, state). */
+  readonly source?: MigrationRecord;
+}
+
 /** Suspends the domain, writes its image to `file`, and answers the image's size. */
-export async function saveDomain(target: AdminTarget, domid: number, file: string): Promise<number> {
+export async function saveDomain(
+  target: AdminTarget,
+  domid: number,
+  file: string,
+  onProgress: (progress: TransferProgress) => void = () => {},
+): Promise<number> {
   const res = await admin(target, `/api/save/${domid}`);
-  const image = new Uint8Array(await res.arrayBuffer());
-  await writeFile(file, image, { mode: 0o600 });
-  return image.length;
+  const total = Number(res.headers.get("content-length") ?? Number.NaN);
+  const chunks: Uint8Array[] = [];
+  let bytes = 0;
+  for await (const chunk of res.body ?? []) {
+    chunks.push(chunk);
+    bytes += chunk.length;
+    onProgress({ bytes, ...(Number.isFinite(total) ? { total } : {}) });
+  }
+  await writeFile(file, Buffer.concat(chunks), { mode: 0o600 });
+  return bytes;
 }
 
 /** Restores the image in `file`: the new domain's domid and name. */
@@ -74,6 +100,15 @@ export interface MigrationRound {
   readonly suspendedAtMs?: number;
 }
 
+/** GET /api/migrate/<domid> on the source: the migration as it goes. */
+export interface MigrationRecord {
+  readonly frames: number;
+  readonly state: string;
+  readonly rounds: readonly MigrationRound[];
+  readonly bytes: number;
+  readonly suspendedMs?: number;
+}
+
 export interface MigrateResult {
   readonly domid: number;
   readonly name: string;
@@ -93,20 +128,29 @@ export async function migrateDomain(
   source: AdminTarget,
   target: AdminTarget,
   domid: number,
+  onProgress: (progress: TransferProgress) => void = () => {},
 ): Promise<MigrateResult> {
   const started = performance.now();
   const attachUrl = new URL("/hypercall", target.base);
   attachUrl.protocol = attachUrl.protocol === "https:" ? "wss:" : "ws:";
   const sent = await admin(source, `/api/migrate/${domid}?attachUrl=${encodeURIComponent(attachUrl.href)}`);
   let bytes = 0;
+  let record: MigrationRecord | undefined;
   const counted = sent.body?.pipeThrough(
     new TransformStream<Uint8Array, Uint8Array>({
       transform(chunk, controller) {
         bytes += chunk.length;
+        onProgress({ bytes, ...(record ? { source: record } : {}) });
         controller.enqueue(chunk);
       },
     }),
   );
+  // The source's rounds as they finish, for the progress bar.
+  const poll = setInterval(() => {
+    void sourceRecord(source, domid).then((got) => {
+      record = got ?? record;
+    });
+  }, 250);
   let restored: Response;
   try {
     restored = await admin(target, "/api/restore", counted);
@@ -114,17 +158,23 @@ export async function migrateDomain(
     // As a failed xl migrate resumes the guest on the source: it attaches there again.
     await admin(source, `/api/resume/${domid}`).catch(() => undefined);
     throw error;
+  } finally {
+    clearInterval(poll);
   }
   const { domid: newDomid, name } = (await restored.json()) as { domid: number; name: string };
   await admin(source, `/api/domains/${domid}/destroy`);
   const ms = Math.round(performance.now() - started);
-  const rounds = await fetch(new URL(`/api/migrate/${domid}`, source.base), {
+  const rounds = (await sourceRecord(source, domid))?.rounds ?? [];
+  return { domid: newDomid, name, bytes, ms, rounds };
+}
+
+/** The source's record of the migration (undefined if it cannot say). */
+async function sourceRecord(source: AdminTarget, domid: number): Promise<MigrationRecord | undefined> {
+  return fetch(new URL(`/api/migrate/${domid}`, source.base), {
     headers: { authorization: `Bearer ${source.token}` },
   })
-    .then((res) => (res.ok ? (res.json() as Promise<{ rounds: MigrationRound[] }>) : { rounds: [] }))
-    .then((body) => body.rounds)
-    .catch(() => []);
-  return { domid: newDomid, name, bytes, ms, rounds };
+    .then((res) => (res.ok ? (res.json() as Promise<MigrationRecord>) : undefined))
+    .catch(() => undefined);
 }
 
 /** One line a round, as the source counted them, then the total. */
@@ -136,4 +186,22 @@ export function migrationLines(result: MigrateResult): string[] {
   );
   lines.push(`migrated ${result.bytes} bytes in ${result.ms} ms`);
   return lines;
+}
+
+/** The bar for a migration: round 0 against the domain's frames (as xl list saw them), later rounds by name. */
+export function migrationProgress(p: TransferProgress, listedFrames: number): [number | undefined, string] {
+  const rounds = p.source?.rounds ?? [];
+  const sent = mib(p.bytes);
+  if (rounds.length === 0) {
+    const frames = p.source?.frames ?? listedFrames;
+    return [
+      frames > 0 ? p.bytes / (frames * PAGE_RECORD_BYTES) : undefined,
+      `round 0: every frame, ${sent} sent`,
+    ];
+  }
+  const last = rounds.at(-1) as MigrationRound;
+  const what = last.suspended
+    ? "suspended, last round sent"
+    : `round ${last.round} done (${last.pages} pages)`;
+  return [undefined, `${what}, ${sent} sent`];
 }

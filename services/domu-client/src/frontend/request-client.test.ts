@@ -148,6 +148,47 @@ describe("RequestClient over a real ring", () => {
     await expect(byPath).resolves.toMatchObject({ op: "stat", ok: true });
   });
 
+  it("quiesces before a suspend: what is on the ring is answered, new requests wait for the next ring", async () => {
+    const client = newClient();
+    const old = await connect(client);
+    const onRing = client.call({ op: "stat", path });
+    await old.received(1);
+    let quiesced = false;
+    const quiescing = client.quiesce(5_000).then((drained) => {
+      quiesced = drained;
+    });
+    const held = client.call({ op: "stat", path });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(quiesced).toBe(false);
+    await old.answer(statOf(old.requests[0]?.id as number));
+    await quiescing;
+    expect(quiesced).toBe(true);
+    await expect(onRing).resolves.toMatchObject({ ok: true });
+    // The held request never went on the old ring; it goes, not as a re-issue, on the next.
+    expect(old.requests.length).toBe(1);
+    client.detach();
+    const next = await connect(client);
+    await next.received(1);
+    expect(next.requests[0]?.reissue).toBeUndefined();
+    await next.answer(statOf(next.requests[0]?.id as number));
+    await expect(held).resolves.toMatchObject({ ok: true });
+    expect(client.longestStallMs).toBeGreaterThan(0);
+  });
+
+  it("quiesce gives up after its bound: the unanswered request is re-issued on the next ring", async () => {
+    const client = newClient();
+    const old = await connect(client);
+    const call = client.call({ op: "stat", path });
+    await old.received(1);
+    expect(await client.quiesce(50)).toBe(false);
+    client.detach();
+    const next = await connect(client);
+    await next.received(1);
+    expect(next.requests[0]).toMatchObject({ id: old.requests[0]?.id, reissue: true });
+    await next.answer(statOf(next.requests[0]?.id as number));
+    await expect(call).resolves.toMatchObject({ ok: true });
+  });
+
   it("refuses a request its codec would refuse, before the ring sees it", async () => {
     const client = newClient();
     await expect(client.call({ op: "stat", path: { gref: 1, length: 0 } })).rejects.toMatchObject({

@@ -72,6 +72,11 @@ export class RequestClient {
   readonly #genBase = genBase();
   #nextId = 0;
   #flushScheduled = false;
+  /** Quiescing for a suspend: nothing new goes on the ring (docs/migration.md#xenfs-frontend). */
+  #holding = false;
+  #drained: (() => void) | undefined;
+  /** The longest a request has waited for its answer since `resetLongestStall`, ms. */
+  #longestStallMs = 0;
 
   constructor(private readonly options: RequestClientOptions) {}
 
@@ -88,6 +93,7 @@ export class RequestClient {
   /** A new connection's ring: responses are taken from now on, requests once `connected()`. */
   attach(channel: FsRingChannel): void {
     this.detach();
+    this.#holding = false;
     this.#epoch += 1;
     this.#channel = channel;
     channel.onResponses(() => {
@@ -119,6 +125,43 @@ export class RequestClient {
     this.#queue.unshift(...resend);
   }
 
+  /**
+   * Before a suspend: new requests wait in the queue, and this resolves once every request on the
+   * ring is answered (true) or `timeoutMs` passed first (false: those go back to the queue on
+   * `detach` and are re-issued on the next ring). The target's dom0 has not the source's reply
+   * cache, so what is answered here is not run twice there.
+   */
+  async quiesce(timeoutMs: number): Promise<boolean> {
+    this.#holding = true;
+    if (!this.#onRing()) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const drained = await Promise.race([
+      new Promise<true>((resolve) => {
+        this.#drained = () => resolve(true);
+      }),
+      new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    this.#drained = undefined;
+    return drained;
+  }
+
+  /** The longest a request waited for its answer (reconnects included) since the last reset, ms. */
+  get longestStallMs(): number {
+    return this.#longestStallMs;
+  }
+
+  resetLongestStall(): void {
+    this.#longestStallMs = 0;
+  }
+
+  #onRing(): boolean {
+    for (const pending of this.#pending.values()) if (pending.state === "sent") return true;
+    return false;
+  }
+
   /** Fails every request and every later one with ENOTCONN. */
   close(): void {
     this.detach();
@@ -139,6 +182,7 @@ export class RequestClient {
     }
     this.options.onRequest?.(request.op);
     const start = this.options.trace?.begin();
+    const asked = performance.now();
     const answered = new Promise<FsResponse>((resolve, reject) => {
       const timer = setTimeout(
         // ETIMEDOUT either way: the backend did not answer in time, whether it is away or slow.
@@ -149,6 +193,10 @@ export class RequestClient {
       this.#queue.push(id);
       this.#scheduleFlush();
     });
+    const stalled = () => {
+      this.#longestStallMs = Math.max(this.#longestStallMs, performance.now() - asked);
+    };
+    answered.then(stalled, stalled);
     if (start !== undefined) {
       const span = () =>
         this.options.trace?.end(start, request.op, id, this.options.backendDomid ?? 0, "front");
@@ -167,7 +215,7 @@ export class RequestClient {
   }
 
   #scheduleFlush(): void {
-    if (this.#flushScheduled || !this.#live) return;
+    if (this.#flushScheduled || !this.#live || this.#holding) return;
     this.#flushScheduled = true;
     queueMicrotask(() => {
       this.#flushScheduled = false;
@@ -178,7 +226,7 @@ export class RequestClient {
   /** Puts as many queued requests on the ring as it has room for, then one push for all. */
   #flush(): void {
     const channel = this.#channel;
-    if (!channel || !this.#live) return;
+    if (!channel || !this.#live || this.#holding) return;
     let produced = 0;
     try {
       while (this.#queue.length > 0 && !channel.ring.full()) {
@@ -238,6 +286,7 @@ export class RequestClient {
       // Still owed a response on this ring: keep the id so a late answer is not taken for another.
       clearTimeout(pending.timer);
       pending.state = "abandoned";
+      if (this.#drained && !this.#onRing()) this.#drained();
     } else this.#settle(id, pending);
     pending.reject(new FsError(code, pending.options.context));
   }
@@ -245,5 +294,6 @@ export class RequestClient {
   #settle(id: number, pending: Pending): void {
     clearTimeout(pending.timer);
     this.#pending.delete(id);
+    if (this.#drained && !this.#onRing()) this.#drained();
   }
 }

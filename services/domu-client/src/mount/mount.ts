@@ -1,6 +1,7 @@
 // The guest's view of the export: the subset of Node's fs/promises in docs/design.md#guest-api, with Node's
 // error codes and Stats/Dirent shapes, so code written against `fs/promises` runs on it.
 import { FsError, type NodeOpenFlag, wireOpenFlags } from "@xenfs/fsproto";
+import type { MoveFigures } from "../frontend/suspend.js";
 import type { MountCounters } from "./counters.js";
 import type { DataPath } from "./data-path.js";
 import { XenfsDirent } from "./dirent.js";
@@ -33,6 +34,8 @@ export interface MountSnapshot {
   readonly pagesFlippedIn: number;
   readonly pagesFlippedOut: number;
   readonly flipFallbacks: number;
+  /** What the guest saw of its saves and migrations (docs/migration.md#xenfs-frontend). */
+  readonly moves: MoveFigures;
 }
 
 /** The device under the mount: its xenbus state, and how to take it down. */
@@ -41,6 +44,7 @@ export interface MountLifecycle {
   unmount(): Promise<void>;
   /** The domain is gone: fail what waits and every later request with ENOTCONN. */
   abandon(): void;
+  moves(): MoveFigures;
 }
 
 export interface MountParts {
@@ -108,6 +112,7 @@ export class XenfsMount {
       pagesFlippedIn,
       pagesFlippedOut,
       flipFallbacks,
+      moves: this.#lifecycle.moves(),
     };
   }
 

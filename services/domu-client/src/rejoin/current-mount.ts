@@ -17,7 +17,8 @@ class SessionMount {
 
   constructor(
     readonly mount: GuestMount,
-    readonly domid: number,
+    /** Changes when the domain is restored or migrated (the same session, a new domid). */
+    public domid: number,
   ) {
     this.#lostSignal = new Promise<never>((_, reject) => {
       this.#reject = reject;
@@ -87,6 +88,11 @@ export class CurrentMount implements MountSource {
   lose(): void {
     this.#current.lose();
     this.#current.mount.abandon();
+  }
+
+  /** The same session's domain, restored (xl restore, xl migrate) under a new domid. */
+  moved(domid: number): void {
+    this.#current.domid = domid;
   }
 
   /** A rejoined session's mount. */

@@ -21,6 +21,7 @@ export function domainsView(xen: Xen) {
       maps: d.maptrack.size,
       ports: d.evtchn.open,
       connected: d.link.connected,
+      host: xen.hostName,
       ...reported(d),
       // The process's CPU time as it last reported it (xl list's Time(s)); null until it does.
       cpuSeconds: d.memoryReport ? d.memoryReport.cpuUsec / 1e6 : null,

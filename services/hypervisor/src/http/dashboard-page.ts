@@ -6,6 +6,7 @@
 // force per domain (dashboard-faults.ts), from the admin API; one XenFS request's path
 // (dashboard-timeline.ts), from the trace feed.
 import { FAULTS_HTML, FAULTS_SCRIPT } from "./dashboard-faults.js";
+import { MIGRATIONS_HTML, MIGRATIONS_SCRIPT } from "./dashboard-migrations.js";
 import { TIMELINE_HTML, TIMELINE_SCRIPT, TIMELINE_STYLE } from "./dashboard-timeline.js";
 import { FRAME_VIEWS_HTML, FRAME_VIEWS_SCRIPT, FRAME_VIEWS_STYLE } from "./dashboard-views.js";
 
@@ -24,7 +25,7 @@ th{background:#f4f4f4;font-weight:600}td.l,th.l{text-align:left}
 .cards{display:flex;gap:1em;flex-wrap:wrap}.card{border:1px solid #ddd;border-radius:6px;padding:.6em 1em;min-width:150px}
 .card b{font-size:1.4em;display:block}svg{display:block}
 ${FRAME_VIEWS_STYLE}${TIMELINE_STYLE}</style></head><body>
-<h1>XenFS hypervisor</h1>
+<h1>XenFS hypervisor <span id="hostName" class="muted"></span></h1>
 <div class="muted">Machine memory is one pool of 4 KiB frames. A frame is <i>owned</i> by one domain; other domains
 reach it only through grants they map. A frame mapped by a domain other than its owner is <i>shared</i>.</div>
 
@@ -51,7 +52,7 @@ what the processes cost together. Frames in the memory file are read in place an
 resident bytes count once, beside the Pss. n/a: no memory file (frames live in the hypervisor's heap), or no report yet.</p>
 
 <h2>Domains</h2>
-<table><thead><tr><th>domid</th><th class="l">name</th><th class="l">state</th><th>owns</th><th>maps</th>
+<table><thead><tr><th>domid</th><th class="l">name</th><th class="l">host</th><th class="l">state</th><th>owns</th><th>maps</th>
 <th class="l">owned <i class="sw own"></i> / mapped <i class="sw map"></i></th><th>grants</th><th>ports</th><th>Rss</th><th>Pss</th><th class="l">session</th></tr></thead>
 <tbody id="domains"></tbody></table>
 <p class="muted">owns: frames the domain owns (populated, grant-table, received by transfer).
@@ -67,7 +68,7 @@ Rss, Pss: the domain process's own memory, as it reports it (libxen, every 2 s).
 <svg id="spark" width="640" height="70" viewBox="0 0 640 70" role="img" aria-label="hypercalls per second, last two minutes"></svg>
 <p class="muted">hypercalls/s over the last two minutes (blue) and event sends/s (orange), each scaled to its own peak.</p>
 <table><thead><tr><th class="l">busiest hypercalls (last second)</th><th>per second</th><th>total</th></tr></thead><tbody id="ops"></tbody></table>
-${FAULTS_HTML}${FRAME_VIEWS_HTML}
+${MIGRATIONS_HTML}${FAULTS_HTML}${FRAME_VIEWS_HTML}
 ${TIMELINE_HTML}
 <p id="err" class="err"></p>
 <script>
@@ -118,19 +119,21 @@ async function poll(){
     $("fileResident").textContent = mib(h.memoryFile?.residentBytes); $("filePath").textContent = h.memoryFile?.path ?? "no memory file";
     $("hvPss").textContent = mib(h.hypervisor?.pssBytes); $("hvRss").textContent = "Rss " + mib(h.hypervisor?.rssBytes);
     $("domPss").textContent = mib(h.reportedPssBytes); $("domCount").textContent = h.domains.length + " reporting";
+    $("hostName").textContent = domains[0]?.host ? "— host " + domains[0].host : "";
     const widest = Math.max(1, ...domains.map((d) => d.frames + d.maps));
     $("domains").replaceChildren(...domains.map((d) => {
       const tr = document.createElement("tr");
       const bar = document.createElement("td"); bar.className = "l";
       bar.innerHTML = '<div class="mini"><div class="own" style="width:' + (100*d.frames/widest) + '%"></div><div class="map" style="width:' + (100*d.maps/widest) + '%"></div></div>';
-      tr.append(td(d.domid), td(d.name, "l"), td(d.state, "l"), td(fmt(d.frames)), td(fmt(d.maps)), bar, td(fmt(d.grants)), td(fmt(d.ports)), td(mib(d.rssBytes)), td(mib(d.pssBytes)), td(d.connected ? "connected" : "dropped (lease running)", "l"));
+      tr.append(td(d.domid), td(d.name, "l"), td(d.host ?? "", "l"), td(d.state, "l"), td(fmt(d.frames)), td(fmt(d.maps)), bar, td(fmt(d.grants)), td(fmt(d.ports)), td(mib(d.rssBytes)), td(mib(d.pssBytes)), td(d.connected ? "connected" : "dropped (lease running)", "l"));
       return tr; }));
     rates(metrics(text));
     await pollFaults(domains);
+    await pollMigrations();
     $("err").textContent = "";
   }catch(e){ $("err").textContent = "hypervisor unreachable: " + e; }
 }
-${FAULTS_SCRIPT}
+${FAULTS_SCRIPT}${MIGRATIONS_SCRIPT}
 poll(); setInterval(poll, 1000);
 ${FRAME_VIEWS_SCRIPT}${TIMELINE_SCRIPT}</script></body></html>
 `;

@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { grant, ok, populate, setupTable } from "../../test/guest-ops.js";
@@ -58,6 +59,8 @@ describe("HTTP on the hypercall port", () => {
         maps: 0,
         ports: 0,
         connected: true,
+        // The host it runs on: <hostname>:<port> when XEN_HOST_NAME is not set.
+        host: `${hostname()}:${host.hv.port}`,
         ...unreported,
         cpuSeconds: null,
       },
@@ -71,6 +74,8 @@ describe("HTTP on the hypercall port", () => {
         maps: 1,
         ports: 1,
         connected: true,
+        // The host it runs on: <hostname>:<port> when XEN_HOST_NAME is not set.
+        host: `${hostname()}:${host.hv.port}`,
         ...unreported,
         cpuSeconds: null,
       },

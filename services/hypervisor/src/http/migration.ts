@@ -4,7 +4,9 @@
 //   POST /api/migrate/<domid>?attachUrl=ws://…[&timeoutMs=n] → the image of a live migration,
 //     streamed round by round while the guest runs; the guest ends suspended (the toolstack
 //     destroys it once the target has restored it) and attaches at attachUrl.
-//   GET /api/migrate/<domid> → `{ rounds }`: pages per round and when, of a migration sent from here.
+//   GET /api/migrate/<domid> → the last migration sent from here of that domid: `rounds` (pages per
+//     round and when), state, octets sent (migration-progress.ts).
+//   GET /api/migrations → what this host has sent and received, as it goes (public: the dashboard).
 //   POST /api/resume/<domid> → a migration failed after the suspend: the guest attaches here again.
 //   POST /api/restore, the image as the body → `{ domid, name }` of the restored domain, paused
 //     until its process attaches. The body is read and checked whole before anything is made.
@@ -12,13 +14,15 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { ImageBuilder, StreamError, StreamReader, writeImage } from "@xenfs/libxen/stream";
 import { XEN_PAGE_SIZE } from "@xenfs/proto";
 import { HttpError, type Route, sendJson } from "@xenfs/service-kit";
-import { migrationStream, type RoundReport } from "../domain/migrate.js";
+import type { Domain } from "../domain/domain.js";
+import { migrationStream } from "../domain/migrate.js";
 import { restoreDomain } from "../domain/restore.js";
 import { domainImage, resumeHere, suspendDomain } from "../domain/save.js";
 import { HypercallError } from "../errors.js";
 import { newDomain } from "../session/handshake.js";
 import type { Xen } from "../xen.js";
 import { requireDom0Token } from "./auth.js";
+import { type Arrival, MigrationProgress } from "./migration-progress.js";
 
 const DEFAULT_SUSPEND_MS = 10_000;
 const STATUS: Readonly<Record<string, number>> = {
@@ -51,6 +55,7 @@ function timeoutOf(url: URL): number {
 
 async function save(
   xen: Xen,
+  progress: MigrationProgress,
   req: IncomingMessage,
   res: ServerResponse,
   url: URL,
@@ -59,41 +64,85 @@ async function save(
   requireDom0Token(req, res, xen.config.dom0Token);
   if (!/^\d{1,5}$/.test(rest)) throw new HttpError(404, "ENOENT", "POST /api/save/<domid>");
   const domid = Number(rest);
-  const image = await asHttp(async () => domainImage(xen, await suspendDomain(xen, domid, timeoutOf(url))));
-  const chunks = writeImage(image);
+  const live = xen.domains.live(domid);
+  const started = performance.now();
+  const record = live
+    ? progress.depart({ domid, name: live.name, kind: "save", frames: live.owned.size })
+    : undefined;
+  let chunks: Uint8Array[];
+  try {
+    const image = await asHttp(async () => domainImage(xen, await suspendDomain(xen, domid, timeoutOf(url))));
+    chunks = writeImage(image);
+  } catch (error) {
+    if (record) Object.assign(record, { state: "failed", error: (error as Error).message });
+    throw error;
+  }
   const length = chunks.reduce((n, c) => n + c.length, 0);
   res.writeHead(200, { "content-type": "application/octet-stream", "content-length": length });
   for (const chunk of chunks) res.write(chunk);
   res.end();
+  if (record) {
+    const ms = Math.round(performance.now() - started);
+    Object.assign(record, { state: "sent", bytes: length, totalMs: ms, suspendedMs: ms });
+  }
   const domain = xen.domains.live(domid);
   if (domain?.suspended) xen.lifecycle.destroy(domain, "saved");
-  xen.logger.info({ domid, pages: image.pages.size, bytes: length }, "domain saved");
+  xen.logger.info({ domid, bytes: length }, "domain saved");
 }
 
-async function restore(xen: Xen, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function restore(
+  xen: Xen,
+  progress: MigrationProgress,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   requireDom0Token(req, res, xen.config.dom0Token);
+  const arrival = progress.arrive();
   // Never more than the machine could hold, plus the records around the pages.
   const limit = xen.config.totalFrames * (XEN_PAGE_SIZE + 8) + 8 * (1 << 20);
-  const image = await asHttp(async () => {
-    const reader = new StreamReader();
-    const builder = new ImageBuilder();
-    let size = 0;
-    for await (const chunk of req) {
-      size += (chunk as Buffer).length;
-      if (size > limit) throw new HttpError(413, "EMSGSIZE", `image exceeds ${limit} bytes`);
-      for (const record of reader.push(chunk as Buffer)) builder.apply(record);
-    }
-    reader.finish();
-    return builder.result();
-  });
-  const domain = await asHttp(() =>
-    restoreDomain(xen, image, (domid, name, key, maxFrames) => newDomain(xen, domid, name, key, maxFrames)),
-  );
+  let domain: Domain;
+  try {
+    const image = await asHttp(async () => {
+      const reader = new StreamReader();
+      const builder = new ImageBuilder();
+      for await (const chunk of req) {
+        arrival.bytes += (chunk as Buffer).length;
+        if (arrival.bytes > limit) throw new HttpError(413, "EMSGSIZE", `image exceeds ${limit} bytes`);
+        for (const record of reader.push(chunk as Buffer)) builder.apply(record);
+      }
+      reader.finish();
+      return builder.result();
+    });
+    domain = await asHttp(() =>
+      restoreDomain(xen, image, (domid, name, key, maxFrames) => newDomain(xen, domid, name, key, maxFrames)),
+    );
+  } catch (error) {
+    Object.assign(arrival, { state: "refused", error: (error as Error).message });
+    throw error;
+  }
+  Object.assign(arrival, { domid: domain.domid, name: domain.name, state: "awaiting process" });
+  watchAttach(domain, arrival);
   sendJson(res, 200, { domid: domain.domid, name: domain.name });
+}
+
+/** Notes when the restored domain's process attaches (or the domain goes first). */
+function watchAttach(domain: Domain, arrival: Arrival): void {
+  const restored = performance.now();
+  const timer = setInterval(() => {
+    if (!domain.live) arrival.state = "gone";
+    else if (domain.awaitingAttach) return;
+    else {
+      arrival.state = "running";
+      arrival.attachedAfterMs = Math.round(performance.now() - restored);
+    }
+    clearInterval(timer);
+  }, 5);
+  timer.unref();
 }
 
 async function migrate(
   xen: Xen,
+  progress: MigrationProgress,
   req: IncomingMessage,
   res: ServerResponse,
   url: URL,
@@ -105,21 +154,46 @@ async function migrate(
   if (!/^wss?:\/\//.test(attachUrl))
     throw new HttpError(400, "EINVAL", "attachUrl must be the target's ws:// URL");
   const domid = Number(rest);
-  const rounds: RoundReport[] = [];
-  remember(domid, rounds);
+  const live = xen.domains.live(domid);
+  const record = progress.depart({
+    domid,
+    name: live?.name ?? "",
+    kind: "migrate",
+    target: attachUrl,
+    frames: live?.owned.size ?? 0,
+  });
+  const { rounds } = record;
+  const started = performance.now();
   const options = { attachUrl, suspendTimeoutMs: timeoutOf(url) };
-  const stream = migrationStream(xen, domid, options, (round) => rounds.push(round));
+  const stream = migrationStream(xen, domid, options, (round) => {
+    rounds.push(round);
+    if (round.suspended) record.state = "suspended";
+  });
+  const failed = (error: unknown) =>
+    Object.assign(record, { state: "failed", error: (error as Error).message });
   // The first chunk is made before the answer starts, so a refusal is still an HTTP error.
-  const first = await asHttp(() => stream.next());
+  const first = await asHttp(() => stream.next()).catch((error: unknown) => {
+    failed(error);
+    throw error;
+  });
   res.writeHead(200, { "content-type": "application/octet-stream" });
   try {
     for (let next = first; !next.done; next = await stream.next()) {
+      record.bytes += next.value.length;
       if (!res.write(next.value)) await drained(res);
     }
     res.end();
+    const totalMs = Math.round(performance.now() - started);
+    const suspendedAt = rounds.at(-1)?.suspendedAtMs;
+    Object.assign(record, {
+      state: "sent",
+      totalMs,
+      ...(suspendedAt === undefined ? {} : { suspendedMs: totalMs - suspendedAt }),
+    });
     xen.logger.info({ domid, rounds }, "domain sent");
   } catch (error) {
     // The target sees a truncated image and restores nothing; log-dirty goes off.
+    failed(error);
     await stream.return(undefined).catch(() => undefined);
     xen.logger.error({ err: error, domid }, "migration stream failed");
     res.destroy(error as Error);
@@ -140,16 +214,6 @@ async function drained(res: ServerResponse): Promise<void> {
   if (res.destroyed || !res.writable) throw new Error("the migration's receiver went away");
 }
 
-/** The rounds of the last migrations sent from here, by the domid they had (GET /api/migrate/<domid>). */
-const recent = new Map<number, RoundReport[]>();
-const RECENT = 16;
-
-function remember(domid: number, rounds: RoundReport[]): void {
-  recent.delete(domid);
-  recent.set(domid, rounds);
-  for (const old of recent.keys()) if (recent.size > RECENT) recent.delete(old);
-}
-
 /** POST /api/resume/<domid>: a failed migration's guest comes back here. */
 async function resume(xen: Xen, req: IncomingMessage, res: ServerResponse, rest: string): Promise<void> {
   requireDom0Token(req, res, xen.config.dom0Token);
@@ -159,6 +223,7 @@ async function resume(xen: Xen, req: IncomingMessage, res: ServerResponse, rest:
 }
 
 export function migrationRoutes(xen: Xen): Route[] {
+  const progress = new MigrationProgress();
   return [
     {
       method: "GET",
@@ -166,11 +231,13 @@ export function migrationRoutes(xen: Xen): Route[] {
       prefix: true,
       handler: (req, res, { rest }) => {
         requireDom0Token(req, res, xen.config.dom0Token);
-        const rounds = recent.get(Number(rest.replace(/^\//, "")));
-        if (!rounds) throw new HttpError(404, "ENOENT", "no migration of that domid sent from here");
-        sendJson(res, 200, { rounds });
+        const record = progress.departure(Number(rest.replace(/^\//, "")));
+        if (!record) throw new HttpError(404, "ENOENT", "no migration of that domid sent from here");
+        sendJson(res, 200, record);
       },
     },
+    // Public, as /api/domains is: the dashboard's view of saves and migrations (no keys in it).
+    { method: "GET", path: "/api/migrations", handler: (_req, res) => sendJson(res, 200, progress.view()) },
     {
       method: "POST",
       path: "/api/resume",
@@ -181,14 +248,14 @@ export function migrationRoutes(xen: Xen): Route[] {
       method: "POST",
       path: "/api/migrate",
       prefix: true,
-      handler: (req, res, { url, rest }) => migrate(xen, req, res, url, rest.replace(/^\//, "")),
+      handler: (req, res, { url, rest }) => migrate(xen, progress, req, res, url, rest.replace(/^\//, "")),
     },
     {
       method: "POST",
       path: "/api/save",
       prefix: true,
-      handler: (req, res, { url, rest }) => save(xen, req, res, url, rest.replace(/^\//, "")),
+      handler: (req, res, { url, rest }) => save(xen, progress, req, res, url, rest.replace(/^\//, "")),
     },
-    { method: "POST", path: "/api/restore", handler: (req, res) => restore(xen, req, res) },
+    { method: "POST", path: "/api/restore", handler: (req, res) => restore(xen, progress, req, res) },
   ];
 }

@@ -4,6 +4,7 @@
 import { FsError, O, PAGE_SIZE } from "@xenfs/fsproto";
 import type { XenDomain } from "@xenfs/libxen";
 import type { Files } from "../files.js";
+import type { OpenFile } from "../open-file.js";
 import type { Remote } from "../remote.js";
 import { type MappedPage, XenfsMapping } from "./mapping.js";
 
@@ -17,8 +18,19 @@ export interface MmapOptions {
   readonly writable?: boolean;
 }
 
+/** What a live mapping needs to be mapped again elsewhere. */
+interface Live {
+  readonly file: OpenFile;
+  readonly first: number;
+  readonly count: number;
+  readonly shared: boolean;
+  readonly writable: boolean;
+  /** A private writable mapping's bytes, kept across a move (its copies were this host's frames). */
+  saved?: Uint8Array[] | undefined;
+}
+
 export class Mapper {
-  readonly #live = new Set<XenfsMapping>();
+  readonly #live = new Map<XenfsMapping, Live>();
 
   constructor(
     private readonly domain: XenDomain,
@@ -42,19 +54,115 @@ export class Mapper {
       throw new FsError("EINVAL", { syscall: "mmap", path });
     }
     const file = await this.files.open(path, shared && writable ? O.O_RDWR : O.O_RDONLY, 0);
-    const first = offset / PAGE_SIZE;
-    const count = Math.ceil(length / PAGE_SIZE);
-    let grefs: readonly number[] = [];
-    const pages: MappedPage[] = [];
-    const release = async (refs: readonly number[]) => {
-      try {
-        if (refs.length > 0) await this.remote.munmap(refs);
-      } finally {
-        await this.files.close(file);
-      }
+    const live: Live = {
+      file,
+      first: offset / PAGE_SIZE,
+      count: Math.ceil(length / PAGE_SIZE),
+      shared,
+      writable,
     };
+    let pages: MappedPage[];
     try {
-      grefs = await this.remote.mmap(file, first, count, shared && writable);
+      pages = await this.#map(live);
+    } catch (error) {
+      await this.files.close(file).catch(() => {});
+      throw error;
+    }
+    const mapping = new XenfsMapping(
+      this.domain,
+      {
+        msync: () => this.files.withFd(file, () => this.remote.msync(file, live.first, live.count), "msync"),
+        release: async (refs) => {
+          this.#live.delete(mapping);
+          try {
+            if (refs.length > 0) await this.remote.munmap(refs);
+          } finally {
+            await this.files.close(file);
+          }
+        },
+      },
+      { path, length, shared, writable },
+      pages,
+    );
+    this.#live.set(mapping, live);
+    return mapping;
+  }
+
+  /**
+   * The domain is about to suspend (docs/migration.md#xenfs-frontend): dom0's frames are this
+   * host's, so every mapping is written back (shared, writable) or kept as bytes (private,
+   * writable), unmapped and given back to dom0; accesses wait until `resume`.
+   */
+  async suspend(): Promise<void> {
+    await Promise.all(
+      [...this.#live].map(async ([mapping, live]) => {
+        const pages = await mapping.hold();
+        if (live.shared && live.writable)
+          await this.remote.msync(live.file, live.first, live.count).catch(() => {});
+        if (!live.shared && live.writable)
+          live.saved = await Promise.all(
+            pages.map((page) => this.domain.memory.read(page.gpfn, 0, PAGE_SIZE)),
+          );
+        await Promise.all(pages.map((page) => this.domain.grants.unmapGrantRef(page.handle).catch(() => {})));
+        await this.remote.munmap(pages.map((page) => page.gref)).catch(() => {});
+      }),
+    );
+  }
+
+  /**
+   * Connected to the (target's) backend again: each mapping is mapped afresh from its file (reopened
+   * by path), a private one's own bytes written back where they differ. One that cannot be
+   * mapped again fails every later access with that error, as a mapping of a vanished file would.
+   */
+  async resume(): Promise<void> {
+    await Promise.all(
+      [...this.#live].map(async ([mapping, live]) => {
+        try {
+          const pages = await this.#map(live);
+          const saved = live.saved ?? [];
+          live.saved = undefined;
+          for (const [index, bytes] of saved.entries()) {
+            const page = pages[index];
+            if (!page) continue;
+            const now = await this.domain.memory.read(page.gpfn, 0, PAGE_SIZE);
+            if (!Buffer.from(now).equals(Buffer.from(bytes)))
+              await this.domain.memory.write(page.gpfn, 0, bytes);
+          }
+          mapping.resume(pages);
+        } catch (error) {
+          this.#live.delete(mapping);
+          await this.files.close(live.file).catch(() => {});
+          this.domain.session.logger.warn(
+            { err: error, path: live.file.path },
+            "a mapping could not be mapped again after the move",
+          );
+          mapping.resume(
+            error instanceof FsError
+              ? error
+              : Object.assign(new FsError("EIO", { syscall: "mmap", path: live.file.path }), {
+                  cause: error,
+                }),
+          );
+        }
+      }),
+    );
+  }
+
+  /** Unmount: unmaps what is still mapped (dom0 writes dirty pages back). */
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.#live.keys()].map((mapping) => mapping.unmap()));
+  }
+
+  /** Grants of the range's frames from dom0, mapped here as the mapping asks. */
+  async #map(live: Live): Promise<MappedPage[]> {
+    const { file, first, count, shared, writable } = live;
+    const grefs = await this.files.withFd(
+      file,
+      () => this.remote.mmap(file, first, count, shared && writable),
+      "mmap",
+    );
+    const pages: MappedPage[] = [];
+    try {
       for (const gref of grefs) {
         const how = shared ? { readonly: !writable } : writable ? { copyToWrite: true } : { readonly: true };
         const { handle, gpfn } = await this.domain.grants.mapGrantRef(this.backendDomid, gref, how);
@@ -62,27 +170,9 @@ export class Mapper {
       }
     } catch (error) {
       await Promise.allSettled(pages.map((page) => this.domain.grants.unmapGrantRef(page.handle)));
-      await release(grefs).catch(() => {});
+      await this.remote.munmap(grefs).catch(() => {});
       throw error;
     }
-    const mapping = new XenfsMapping(
-      this.domain,
-      {
-        msync: () => this.remote.msync(file, first, count),
-        release: (refs) => {
-          this.#live.delete(mapping);
-          return release(refs);
-        },
-      },
-      { path, length, shared, writable },
-      pages,
-    );
-    this.#live.add(mapping);
-    return mapping;
-  }
-
-  /** Unmount: unmaps what is still mapped (dom0 writes dirty pages back). */
-  async close(): Promise<void> {
-    await Promise.allSettled([...this.#live].map((mapping) => mapping.unmap()));
+    return pages;
   }
 }

@@ -29,6 +29,14 @@ export interface MappingShape {
 
 export class XenfsMapping {
   #pages: readonly MappedPage[] | undefined;
+  /** While the domain moves (docs/migration.md#xenfs-frontend): accesses wait for it. */
+  #held: Promise<void> | undefined;
+  #release: () => void = () => {};
+  /** Not mapped again after a move: every access fails with this. */
+  #lost: FsError | undefined;
+  /** Accesses under way, and who waits for them to end. */
+  #active = 0;
+  #idle: (() => void) | undefined;
 
   constructor(
     private readonly domain: XenDomain,
@@ -43,45 +51,97 @@ export class XenfsMapping {
     return this.shape.length;
   }
 
-  /** Bytes [offset, offset + length) of the mapping. */
-  async read(offset: number, length: number): Promise<Buffer> {
-    const out = Buffer.alloc(length);
-    for (const { page, at, inPage, n } of this.#spans("read", offset, length)) {
-      out.set(await this.#access(() => this.domain.memory.read(page.gpfn, inPage, n)), at);
+  /**
+   * The pages are about to be unmapped (the domain suspends): new accesses wait until `resume`;
+   * resolves, with the pages, once the accesses under way are done.
+   */
+  async hold(): Promise<readonly MappedPage[]> {
+    this.#held ??= new Promise<void>((resolve) => {
+      this.#release = resolve;
+    });
+    if (this.#active > 0)
+      await new Promise<void>((resolve) => {
+        this.#idle = resolve;
+      });
+    return this.#pages ?? [];
+  }
+
+  /** Runs one access once no move is under way, counted so a move waits for it. */
+  async #use<T>(fn: () => Promise<T>): Promise<T> {
+    while (this.#held) await this.#held;
+    this.#active += 1;
+    try {
+      return await fn();
+    } finally {
+      this.#active -= 1;
+      if (this.#active === 0) this.#idle?.();
     }
-    return out;
+  }
+
+  /** Mapped again (on the target's dom0), or `lost` if that failed; waiting accesses go on. */
+  resume(pages: readonly MappedPage[] | FsError): void {
+    if (pages instanceof FsError) {
+      this.#lost = pages;
+      this.#pages = undefined;
+    } else if (this.#pages) this.#pages = pages;
+    this.#held = undefined;
+    this.#release();
+  }
+
+  /** Bytes [offset, offset + length) of the mapping. */
+  read(offset: number, length: number): Promise<Buffer> {
+    return this.#use(async () => {
+      const out = Buffer.alloc(length);
+      for (const { page, at, inPage, n } of this.#spans("read", offset, length)) {
+        out.set(await this.#access(() => this.domain.memory.read(page.gpfn, inPage, n)), at);
+      }
+      return out;
+    });
   }
 
   /** Stores `data` at `offset`. A shared mapping's other mappers see it at once. */
   async write(offset: number, data: Uint8Array): Promise<void> {
     this.#checkWritable("write");
-    for (const { page, at, inPage, n } of this.#spans("write", offset, data.length)) {
-      await this.#access(() => this.domain.memory.write(page.gpfn, inPage, data.subarray(at, at + n)));
-    }
+    await this.#use(async () => {
+      for (const { page, at, inPage, n } of this.#spans("write", offset, data.length)) {
+        await this.#access(() => this.domain.memory.write(page.gpfn, inPage, data.subarray(at, at + n)));
+      }
+    });
   }
 
   /** Atomic compare-and-exchange of the 4- or 8-byte little-endian word at `offset`; returns the old value. */
-  compareExchange(offset: number, width: AtomicWidth, expected: bigint, desired: bigint): Promise<bigint> {
+  async compareExchange(
+    offset: number,
+    width: AtomicWidth,
+    expected: bigint,
+    desired: bigint,
+  ): Promise<bigint> {
     this.#checkWritable("compareExchange");
-    const [{ page, inPage }] = this.#spans("compareExchange", offset, width) as [Span];
-    return this.#access(() => this.domain.memory.cmpxchg(page.gpfn, inPage, width, expected, desired));
+    return this.#use(() => {
+      const [{ page, inPage }] = this.#spans("compareExchange", offset, width) as [Span];
+      return this.#access(() => this.domain.memory.cmpxchg(page.gpfn, inPage, width, expected, desired));
+    });
   }
 
   /** Atomic (wrapping) add to the 4- or 8-byte little-endian word at `offset`; returns the old value. */
-  add(offset: number, width: AtomicWidth, addend: bigint): Promise<bigint> {
+  async add(offset: number, width: AtomicWidth, addend: bigint): Promise<bigint> {
     this.#checkWritable("add");
-    const [{ page, inPage }] = this.#spans("add", offset, width) as [Span];
-    return this.#access(() => this.domain.memory.add(page.gpfn, inPage, width, addend));
+    return this.#use(() => {
+      const [{ page, inPage }] = this.#spans("add", offset, width) as [Span];
+      return this.#access(() => this.domain.memory.add(page.gpfn, inPage, width, addend));
+    });
   }
 
   /** Writes the mapping's pages to the file on disk (a private mapping's stores never reach it). */
   async msync(): Promise<void> {
+    while (this.#held) await this.#held;
     this.#live("msync");
     if (this.shape.shared && this.shape.writable) await this.owner.msync();
   }
 
   /** Unmaps every page; dom0 writes the pages back if this was their last writable mapping. */
   async unmap(): Promise<void> {
+    while (this.#held) await this.#held;
     const pages = this.#pages;
     if (!pages) return;
     this.#pages = undefined;
@@ -90,6 +150,7 @@ export class XenfsMapping {
   }
 
   #live(syscall: string): readonly MappedPage[] {
+    if (this.#lost) throw this.#lost;
     if (!this.#pages) throw new FsError("EINVAL", { syscall, path: this.shape.path });
     return this.#pages;
   }

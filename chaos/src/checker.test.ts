@@ -105,6 +105,30 @@ describe("the invariants", () => {
     expect(kinds(checkReads([...ops, write(4, 32, 40), reading(35, 36)], size))).toEqual(["corrupt"]);
   });
 
+  it("zeros are no version: a read of them is corrupt even while a replace is in flight", () => {
+    const size = 3 * 4096;
+    const ops = [write(1, 0, 10), write(2, 20, 30)];
+    const zerosWith = (head: Buffer) => {
+      const bytes = Buffer.concat([head, Buffer.alloc(size - head.length)]);
+      return {
+        kind: "read",
+        actor: "r",
+        guest: 1,
+        key: "k",
+        start: 25,
+        end: 26,
+        outcome: "ok",
+        seen: classify("k", bytes, size),
+      } as Operation;
+    };
+    // All zeros over the old length (the truncate's zeros read before the size was), or the
+    // new version's first page with zeros after it.
+    for (const read of [zerosWith(Buffer.alloc(0)), zerosWith(contentOf("k", 2, size).subarray(0, 4096))])
+      expect(checkReads([...ops, read], size).map((v) => v.detail)).toEqual([
+        expect.stringContaining("(v0 = zeros), a write in flight"),
+      ]);
+  });
+
   it("a rename is atomic: a read during one, or after one in doubt, sees a whole version", () => {
     const rename = (version: number, start: number, end: number, outcome: Operation["outcome"] = "ok") =>
       ({ ...write(version, start, end, outcome), kind: "rename" }) as Operation;

@@ -15,7 +15,7 @@ export async function open(req: FsRequestOf<"open">, ctx: RequestContext): Promi
   }
   if (mode.truncate) await refuseTruncateOfMapped(ctx, path);
   // O_TRUNC empties the file under its lock, the records told first: no page fill reads the
-  // emptied disk, and no guest reads the old length over emptied frames (docs/chaos.md#bugs).
+  // emptied disk, and no guest reads the old length over emptied frames (docs/chaos.md#bugs-found).
   const fd = await fs.open(ctx.domid, path, mode.name, req.mode, (inode, size, truncate) =>
     locks.run(inode, async () => {
       await attrs.update(inode, { size: 0 });

@@ -27,19 +27,9 @@ export interface FileStat {
   readonly version: number;
 }
 
-/**
- * The key (dev, ino, birth time) the version table, the page cache and the attribute records use
- * for an inode. ext4 gives a freed inode number to the next file it creates, often at once (a
- * rename over a file, then the next file made), so (dev, ino) alone would take the new file for
- * the old one while dom0 still holds the old one's pages. The birth time (statx's btime, ns)
- * tells them apart; where the filesystem keeps none it is 0 and the key is (dev, ino) as before.
- */
-export function identityKey(stats: {
-  readonly dev: bigint;
-  readonly ino: bigint;
-  readonly birthtimeNs: bigint;
-}): string {
-  return `${stats.dev}:${stats.ino}:${stats.birthtimeNs}`;
+/** The key (dev, ino) the version table and the page cache use for an inode. */
+export function identityKey(stats: { readonly dev: bigint; readonly ino: bigint }): string {
+  return `${stats.dev}:${stats.ino}`;
 }
 
 export function entryType(entry: Dirent | BigIntStats): EntryType {

@@ -126,7 +126,7 @@ export class PageCache {
    */
   async written(inode: string, position: number, data: Uint8Array): Promise<void> {
     const { first, end } = pageSpan(position, data.length);
-    const writes = [...(this.#byInode.get(inode) ?? [])]
+    const writes = this.#live(inode)
       .filter((page) => page.index >= first && page.index < end)
       .map((page) => {
         const start = Math.max(position, page.index * PAGE_SIZE);
@@ -146,7 +146,7 @@ export class PageCache {
    * past the end that no guest holds are freed.
    */
   async truncated(inode: string, size: number): Promise<void> {
-    const work = [...(this.#byInode.get(inode) ?? [])].map(async (page) => {
+    const work = this.#live(inode).map(async (page) => {
       const start = page.index * PAGE_SIZE;
       if (start + PAGE_SIZE <= size) return;
       const from = Math.max(0, size - start);
@@ -315,6 +315,17 @@ export class PageCache {
   async #freeFrames(gpfns: readonly number[]): Promise<void> {
     await this.memory.decreaseReservation(gpfns);
     this.#frames -= gpfns.length;
+  }
+
+  /**
+   * The file's pages that are not on their way out. An evicted or forgotten page is left as it
+   * is: its frame may be freed under a write (the hypervisor refuses it, EINVAL), and a forgotten
+   * one is a dead file's, whose inode number ext4 may already have given to a new file (a
+   * renamer's next `.tmp`, docs/chaos.md#bugs-found); a guest still mapping it reads the dead
+   * file's bytes until it is revoked, as a mapping of an unlinked file does on Linux.
+   */
+  #live(inode: string): CachePage[] {
+    return [...(this.#byInode.get(inode) ?? [])].filter((page) => !page.reclaiming);
   }
 
   #pagesOf(inode: string): Set<CachePage> {

@@ -74,7 +74,7 @@ describe("the invariants", () => {
 
   it("the last acknowledged version must be on disk and through a guest", () => {
     const ops = [write(1, 0, 10), write(2, 12, 14)];
-    const final = (disk: Buffer | undefined, guest: Seen) => new Map([["k", { disk, guest }]]);
+    const final = (disk: Buffer | undefined, guest: Seen | "hung") => new Map([["k", { disk, guest }]]);
     const v2 = contentOf("k", 2, SIZE);
     expect(checkFinal(ops, ["k"], final(v2, { state: "complete", version: 2 }), SIZE)).toEqual([]);
     expect(
@@ -85,7 +85,9 @@ describe("the invariants", () => {
     ]);
     expect(
       kinds(checkFinal([...ops, write(3, 20, 30, "failed")], ["k"], final(v2, { state: "empty" }), SIZE)),
-    ).toEqual(["unsettled"]);
+    ).toEqual(["unsettled"]); // A guest that hung on its final read (a hang of its own) leaves the disk to judge.
+    expect(checkFinal(ops, ["k"], final(v2, "hung"), SIZE)).toEqual([]);
+    expect(kinds(checkFinal(ops, ["k"], final(contentOf("k", 1, SIZE), "hung"), SIZE))).toEqual(["lost"]);
   });
 
   it("pages of two versions mix only while a replace is in flight, and never with an older one", () => {
@@ -103,6 +105,30 @@ describe("the invariants", () => {
     expect(kinds(checkReads([...ops, reading(35, 36)], size))).toEqual(["corrupt"]);
     // v2's pages with v3 acknowledged before the read began: stale pages are no mix.
     expect(kinds(checkReads([...ops, write(4, 32, 40), reading(35, 36)], size))).toEqual(["corrupt"]);
+  });
+
+  it("zeros are no version: a read of them is corrupt even while a replace is in flight", () => {
+    const size = 3 * 4096;
+    const ops = [write(1, 0, 10), write(2, 20, 30)];
+    const zerosWith = (head: Buffer) => {
+      const bytes = Buffer.concat([head, Buffer.alloc(size - head.length)]);
+      return {
+        kind: "read",
+        actor: "r",
+        guest: 1,
+        key: "k",
+        start: 25,
+        end: 26,
+        outcome: "ok",
+        seen: classify("k", bytes, size),
+      } as Operation;
+    };
+    // All zeros over the old length (the truncate's zeros read before the size was), or the
+    // new version's first page with zeros after it.
+    for (const read of [zerosWith(Buffer.alloc(0)), zerosWith(contentOf("k", 2, size).subarray(0, 4096))])
+      expect(checkReads([...ops, read], size).map((v) => v.detail)).toEqual([
+        expect.stringContaining("(v0 = zeros), a write in flight"),
+      ]);
   });
 
   it("a rename is atomic: a read during one, or after one in doubt, sees a whole version", () => {

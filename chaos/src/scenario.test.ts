@@ -47,6 +47,13 @@ describe("scenarios", () => {
       { ...base, schedule: [{ at: "1s", kind: "message", target: "dom0", spec: "drop=2", for: "1s" }] },
       "schedule[0].spec",
     ],
+    [
+      {
+        ...base,
+        schedule: [{ at: "1s", kind: "message", target: "guest-0", spec: "crash_after=50@3", for: "1s" }],
+      },
+      "schedule[0].spec: a crash rule here is the target's: no @domid",
+    ],
     [{ ...base, schedule: [{ at: "20s", kind: "kill", target: "dom0" }] }, "schedule[0].at: after the end"],
     [{ ...base, workload: { writer: 1 } }, "workload.writer: unknown field"],
     [{ ...base, name: "a b" }, "name: expected a word"],

@@ -10,7 +10,10 @@ import { Random } from "./random.js";
 export type Target = string;
 
 export type FaultTemplate =
-  /** XEN_FAULTS rules on frames the hypervisor sends to `target`, set with the fault admin call (xl fault). */
+  /**
+   * XEN_FAULTS rules on `target`'s domain, set with the fault admin call (xl fault): frames
+   * either way, its event channels, a crash of its process, a partition.
+   */
   | { readonly kind: "message"; readonly target: Target; readonly spec: string; readonly forMs: number }
   /** XENFS_DISK_FAULTS rules under dom0's export (PUT /api/faults/disk). */
   | { readonly kind: "disk"; readonly spec: string; readonly forMs: number }
@@ -147,8 +150,10 @@ function template(value: unknown, field: string, guests: number): FaultTemplate 
       } catch (error) {
         fail(`${field}.spec`, (error as Error).message);
       }
-      if (/crash_after/.test(spec))
-        fail(`${field}.spec`, "crash_after kills the hypervisor: not a scenario fault");
+      // A crash rule is the target's own (the fault call scopes it to the target's domain, and
+      // its process dies and is started again); one naming a domid could be anyone's.
+      if (/crash_(after|at)=[^,]*@/.test(spec))
+        fail(`${field}.spec`, "a crash rule here is the target's: no @domid");
       return {
         kind: "message",
         target: target(t.target, `${field}.target`, guests),

@@ -11,6 +11,8 @@ import type { Scenario } from "./scenario.js";
 
 /** Errnos that say the guest could not reach dom0: the operation's fate is unknown, not refused. */
 const UNKNOWN_FATE = new Set(["ETIMEDOUT", "ENOTCONN", "ECONNRESET"]);
+/** How long settling every key may take in all. */
+const SETTLE_BUDGET_MS = 120_000;
 /** After a refusal or failure an actor waits this long, so a fault with p=1 is not a busy loop. */
 const BACKOFF_MS = 25;
 
@@ -72,12 +74,15 @@ export class Workload {
    * After the faults: a key whose last write was not acknowledged is written again until one is
    * (a refused replace may have truncated it), so that every key ends on an acknowledged write.
    */
-  async settle(tries = 10): Promise<void> {
+  async settle(tries = 10, budgetMs = SETTLE_BUDGET_MS): Promise<void> {
+    // Bounded as a whole: a host that no longer answers leaves keys unsettled (a violation, with
+    // the hung writes in the history) instead of holding the run for tries × deadline per key.
+    const until = Date.now() + budgetMs;
     for (let w = 0; w < this.scenario.workload.writers; w++) {
       for (const key of this.keysOf(w)) {
         const last = this.history.ops.filter((op) => op.kind === "write" && op.key === key).pop();
         if (last === undefined || last.outcome === "ok") continue;
-        for (let i = 0; i < tries; i++) {
+        for (let i = 0; i < tries && Date.now() < until; i++) {
           if ((await this.write(`settle-${w}`, this.writerGuest(w), key)).outcome === "ok") break;
           await sleep(500);
         }
@@ -87,7 +92,7 @@ export class Workload {
       for (const key of this.renamedKeysOf(r)) {
         const last = this.history.ops.filter((op) => op.kind === "rename" && op.key === key).pop();
         if (last === undefined || last.outcome === "ok") continue;
-        for (let i = 0; i < tries; i++) {
+        for (let i = 0; i < tries && Date.now() < until; i++) {
           if ((await this.replace(`settle-r${r}`, this.renamerGuest(r), key))?.outcome === "ok") break;
           await sleep(500);
         }

@@ -7,7 +7,7 @@ import { exportRoot } from "./export-root.js";
 import { mkdirIn, renameIn, rmdirIn, symlinkIn, unlinkIn } from "./namespace.js";
 import { OpenFileTable } from "./open-files.js";
 import { CREATE_EXCLUSIVE, CREATE_ONLY, parseOpenFlags } from "./open-flags.js";
-import { openInExport } from "./open-in-export.js";
+import { openInExport, type Truncating } from "./open-in-export.js";
 import { type ReaddirPage, readdirIn } from "./readdir.js";
 import { resolveEntry, resolveInExport } from "./resolve.js";
 import { type FileStat, identityKey, toFileStat } from "./stat.js";
@@ -186,14 +186,21 @@ export class ExportFs {
 
   /**
    * Open `path` for guest `domid` and return the id its later calls name it by. `mode` applies
-   * when the open creates the file. EMFILE when the guest has its limit open.
+   * when the open creates the file; `truncating` runs an O_TRUNC's truncate (open-in-export.ts).
+   * EMFILE when the guest has its limit open.
    */
-  async open(domid: number, path: string, flags: OpenFlags, mode = 0o666): Promise<number> {
+  async open(
+    domid: number,
+    path: string,
+    flags: OpenFlags,
+    mode = 0o666,
+    truncating?: Truncating,
+  ): Promise<number> {
     const openMode = parseOpenFlags(flags, "open", path);
     const perm = requireMode(mode, { syscall: "open", path });
     const id = this.#files.reserve(domid, "open", path);
     try {
-      const opened = await openInExport(this.root, path, openMode, perm);
+      const opened = await openInExport(this.root, path, openMode, perm, "open", truncating);
       if (opened.changed) this.#versions.bump(opened.key);
       const { handle, key } = opened;
       await this.#files.fill(

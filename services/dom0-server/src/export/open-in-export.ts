@@ -17,6 +17,16 @@ export interface OpenedFile {
   readonly changed: boolean;
 }
 
+/**
+ * Runs an O_TRUNC open's `truncate` (truncate and fdatasync) for the file `key`, `size` bytes
+ * before it: the backend runs it under the file's lock with the guests' attribute records told
+ * first, so no guest reads the old length over pages already emptied.
+ */
+export type Truncating = (key: string, size: number, truncate: () => Promise<void>) => Promise<void>;
+
+/** Truncates on its own: no page cache or guest to tell. */
+const TRUNCATE_ALONE: Truncating = (_key, _size, truncate) => truncate();
+
 interface RawOpen {
   readonly handle: FileHandle;
   /** The directory a new file was created in; null when the file already existed. */
@@ -62,6 +72,7 @@ export function openInExport(
   mode: OpenMode,
   perm: number,
   syscall = "open",
+  truncating: Truncating = TRUNCATE_ALONE,
 ): Promise<OpenedFile> {
   return guarded(syscall, guestPath, async () => {
     const { handle, createdIn } = await rawOpen(root, guestPath, mode, perm, syscall);
@@ -77,8 +88,10 @@ export function openInExport(
         throw new ExportError("EISDIR", { syscall, path: guestPath, reason: "is a directory" });
       }
       if (mode.truncate) {
-        await handle.truncate(0);
-        await handle.datasync();
+        await truncating(identityKey(stats), Number(stats.size), async () => {
+          await handle.truncate(0);
+          await handle.datasync();
+        });
       }
       if (createdIn !== null) await syncDir(createdIn);
       return { handle, key: identityKey(stats), changed: createdIn !== null || mode.truncate };

@@ -166,4 +166,23 @@ describe("the page cache over a real hypervisor", () => {
     expect(cache.grantsOf(bob.domid)).toBe(0);
     expect(cache.stats().frames).toBe(0);
   });
+
+  it("leaves a forgotten file's pages alone when its inode number comes back for a new file", async () => {
+    const cache = await dom0Cache(dom0, 4, 2_000);
+    const page = await cache.acquire("1:61", 0, fakeDisk(PAGE).read);
+    cache.unpin(page);
+    const ref = await cache.grantTo(page, alice.domid);
+    // alice keeps the dead file's page mapped, so taking it back waits on her.
+    const { handle, gpfn } = await alice.grants.mapGrantRef(0, ref, { readonly: true });
+    cache.forget("1:61");
+    // ext4 gives the number to the next file made: a replace empties it, then writes it.
+    await cache.truncated("1:61", 0);
+    await cache.written("1:61", 0, new Uint8Array(PAGE).fill(0xee));
+    expect(await alice.memory.read(gpfn, 0, 4)).toEqual(new Uint8Array([1, 1, 1, 1]));
+    const fresh = await cache.acquire("1:61", 0, fakeDisk(PAGE).read);
+    expect(fresh.gpfn).not.toBe(page.gpfn);
+    cache.unpin(fresh);
+    await alice.grants.unmapGrantRef(handle);
+    await cache.close();
+  });
 });

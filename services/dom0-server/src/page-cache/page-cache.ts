@@ -28,12 +28,14 @@ const ZERO_PAGE = new Uint8Array(PAGE_SIZE);
 export class PageCache {
   /** Live pages by key, least recently used first (a Map keeps insertion order). */
   readonly #lru = new Map<string, CachePage>();
-  /** Every page of an inode, live or being reclaimed: writes must reach both. */
+  /** Every page of an inode, live or being reclaimed: writes reach both, but not a dead file's. */
   readonly #byInode = new Map<string, Set<CachePage>>();
   /** Reclaims running in the background (unlinked files); awaited on close. */
   readonly #background = new Set<Promise<void>>();
   /** Pages of forgotten inodes still pinned (a guest's mmap): reclaimed at their last unpin. */
   readonly #forgottenPinned = new Set<CachePage>();
+  /** Pages of files whose last name went (forget): never written again, whatever takes their number. */
+  readonly #dead = new WeakSet<CachePage>();
   #frames = 0;
   #hits = 0;
   #misses = 0;
@@ -126,13 +128,13 @@ export class PageCache {
    */
   async written(inode: string, position: number, data: Uint8Array): Promise<void> {
     const { first, end } = pageSpan(position, data.length);
-    const writes = [...(this.#byInode.get(inode) ?? [])]
+    const writes = this.#live(inode)
       .filter((page) => page.index >= first && page.index < end)
       .map((page) => {
         const start = Math.max(position, page.index * PAGE_SIZE);
         const stop = Math.min(position + data.length, (page.index + 1) * PAGE_SIZE);
-        return this.memory.write(
-          page.gpfn,
+        return this.#writeFrame(
+          page,
           start - page.index * PAGE_SIZE,
           data.subarray(start - position, stop - position),
         );
@@ -146,7 +148,7 @@ export class PageCache {
    * past the end that no guest holds are freed.
    */
   async truncated(inode: string, size: number): Promise<void> {
-    const work = [...(this.#byInode.get(inode) ?? [])].map(async (page) => {
+    const work = this.#live(inode).map(async (page) => {
       const start = page.index * PAGE_SIZE;
       if (start + PAGE_SIZE <= size) return;
       const from = Math.max(0, size - start);
@@ -154,7 +156,7 @@ export class PageCache {
         this.#evict(page);
         return this.#reclaim(page);
       }
-      return this.memory.write(page.gpfn, from, ZERO_PAGE.subarray(from));
+      return this.#writeFrame(page, from, ZERO_PAGE.subarray(from));
     });
     await Promise.all(work);
   }
@@ -165,6 +167,7 @@ export class PageCache {
    */
   forget(inode: string): void {
     for (const page of this.#byInode.get(inode) ?? []) {
+      this.#dead.add(page);
       if (page.reclaiming) continue;
       this.#evict(page);
       // Mapped by a guest (mmap keeps its pages pinned): the file lives on in the mapping, as an
@@ -315,6 +318,30 @@ export class PageCache {
   async #freeFrames(gpfns: readonly number[]): Promise<void> {
     await this.memory.decreaseReservation(gpfns);
     this.#frames -= gpfns.length;
+  }
+
+  /**
+   * The file's pages, but not a forgotten one: that is a dead file's, whose inode number ext4
+   * may already have given to a new file (a renamer's next `.tmp`, docs/chaos.md#bugs-found); a
+   * guest still mapping it reads the dead file's bytes until it is revoked, as a mapping of an
+   * unlinked file does on Linux.
+   */
+  #live(inode: string): CachePage[] {
+    return [...(this.#byInode.get(inode) ?? [])].filter((page) => !this.#dead.has(page));
+  }
+
+  /**
+   * Writes into a page's frame. An evicted page is still written while guests may map it (the
+   * bytes must reach them until they are revoked); once they have let go its frame may be freed
+   * under the write, which the hypervisor refuses (EINVAL) — nobody maps it then, so that is no
+   * failure of the write.
+   */
+  async #writeFrame(page: CachePage, offset: number, bytes: Uint8Array): Promise<void> {
+    try {
+      await this.memory.write(page.gpfn, offset, bytes);
+    } catch (error) {
+      if (!page.reclaiming) throw error;
+    }
   }
 
   #pagesOf(inode: string): Set<CachePage> {

@@ -14,7 +14,20 @@ export async function open(req: FsRequestOf<"open">, ctx: RequestContext): Promi
     throw new ExportError("ENOTDIR", { syscall: "open", path, reason: "O_DIRECTORY on a non-directory" });
   }
   if (mode.truncate) await refuseTruncateOfMapped(ctx, path);
-  const fd = await fs.open(ctx.domid, path, mode.name, req.mode);
+  // O_TRUNC empties the file under its lock, the records told first: no page fill reads the
+  // emptied disk, and no guest reads the old length over emptied frames (docs/chaos.md#bugs-found).
+  const fd = await fs.open(ctx.domid, path, mode.name, req.mode, (inode, size, truncate) =>
+    locks.run(inode, async () => {
+      await attrs.update(inode, { size: 0 });
+      try {
+        await truncate();
+      } catch (error) {
+        await attrs.update(inode, { size });
+        throw error;
+      }
+      await cache.truncated(inode, 0);
+    }),
+  );
   try {
     const inode = identityKey(await fs.fstat(ctx.domid, fd));
     const at = await locks.run(inode, async () => {
@@ -78,8 +91,16 @@ export async function ftruncate(
   const fs = ctx.fs;
   const { inode } = ctx.files.get(req.fd);
   await locks.run(inode, async () => {
-    ctx.host.mmaps.checkTruncate(inode, (await fs.fstat(ctx.domid, req.fd)).size, req.length);
-    await fs.ftruncate(ctx.domid, req.fd, req.length);
+    const { size } = await fs.fstat(ctx.domid, req.fd);
+    ctx.host.mmaps.checkTruncate(inode, size, req.length);
+    // A shrink is in the records before any frame is emptied (as Linux sets i_size first).
+    if (req.length < size) await attrs.update(inode, { size: req.length });
+    try {
+      await fs.ftruncate(ctx.domid, req.fd, req.length);
+    } catch (error) {
+      await attrs.update(inode, { size });
+      throw error;
+    }
     await cache.truncated(inode, req.length);
     await attrs.update(inode, fileAttrsOf(await fs.fstat(ctx.domid, req.fd)));
   });

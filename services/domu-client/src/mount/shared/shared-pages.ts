@@ -11,8 +11,8 @@ import type { AttrPages } from "./attr-pages.js";
 import type { HeldPage, PageTable } from "./page-table.js";
 import { readaheadEnd } from "./readahead.js";
 
-/** Rounds of mapping a read may take when pages keep being revoked under it. */
-const MAX_ROUNDS = 4;
+/** Rounds a window may take when pages keep being revoked, or the file keeps changing, under it. */
+const MAX_ROUNDS = 8;
 
 export interface SharedPagesSizes {
   /** Pages one round of a read maps and reads. */
@@ -91,16 +91,25 @@ export class SharedPages implements DataPath {
     await this.pages.clear(true);
   }
 
+  /**
+   * One window, seqlock-style: the size and version in the attribute record are read before the
+   * pages and again after; if they moved (a write or truncate landed meanwhile) the window is
+   * read again, so the bytes are those of the file at one moment. When a mapping left pages
+   * missing (dom0 answered fewer: the file shrank, or they were revoked), the next round asks
+   * dom0 for the size instead of trusting the record.
+   */
   async #readWindow(
     file: OpenFile,
     target: Uint8Array,
     position: number,
   ): Promise<{ bytes: number; requested: boolean }> {
     let requested = false;
+    let askSize = false;
     for (let round = 0; ; round++) {
-      const record = this.#record(file);
+      const record = askSize ? undefined : this.#record(file);
       if (!record) requested = true;
       const { size } = record ?? (await this.remote.fstat(file));
+      askSize = false;
       const length = Math.min(target.length, size - position);
       if (length <= 0) return { bytes: 0, requested };
       const ino = file.ino as number;
@@ -108,16 +117,20 @@ export class SharedPages implements DataPath {
       const last = Math.floor((position + length - 1) / PAGE_SIZE);
       const held = range(first, last).map((index) => this.pages.get(ino, index));
       const missing = held.indexOf(undefined);
-      if (missing >= 0 && round === MAX_ROUNDS)
-        throw new FsError("EIO", { syscall: "read", path: file.path });
+      if (round === MAX_ROUNDS) {
+        // Pages revoked under every round, with dom0 saying they exist: the cache is thrashing.
+        if (missing >= 0) throw new FsError("EIO", { syscall: "read", path: file.path });
+      }
       const needed = missing >= 0 ? this.#map(file, first + missing, last) : undefined;
       if (round === 0) requested = this.#readAhead(file, first, last, size) || requested;
       if (needed) {
         requested = true;
         await needed;
+        askSize = range(first, last).some((index) => !this.pages.has(ino, index));
         continue;
       }
       if (this.#copyHeld(held as HeldPage[], first, last, position, length, target)) {
+        if (this.#moved(file, record) && round < MAX_ROUNDS) continue;
         file.nextPage = last + 1;
         return { bytes: length, requested };
       }
@@ -129,6 +142,7 @@ export class SharedPages implements DataPath {
         }),
       );
       if (chunks.some((chunk) => chunk === undefined)) continue; // revoked meanwhile
+      if (this.#moved(file, record) && round < MAX_ROUNDS) continue;
       let at = 0;
       for (const chunk of chunks as Uint8Array[]) {
         target.set(chunk, at);
@@ -137,6 +151,18 @@ export class SharedPages implements DataPath {
       file.nextPage = last + 1;
       return { bytes: length, requested };
     }
+  }
+
+  /**
+   * Whether the file changed since `before` was read: its record now has another size or
+   * version, or is gone. (Without a record to compare, dom0's answer was the moment.) A
+   * writer that never pauses wins after MAX_ROUNDS: the read then has what it saw, each page
+   * whole, as on Linux.
+   */
+  #moved(file: OpenFile, before: AttrRecord | undefined): boolean {
+    if (before === undefined) return false;
+    const now = this.#record(file);
+    return now === undefined || now.size !== before.size || now.version !== before.version;
   }
 
   /**

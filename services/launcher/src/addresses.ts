@@ -9,6 +9,8 @@ export interface HostDescription {
   readonly skipped: readonly { readonly name: string; readonly reason: string }[];
   readonly exportDir: string;
   readonly xenstoredPath: string;
+  /** Each host's env file for xl (hypervisor URL, dom0 token, XenStore socket). */
+  readonly hostEnv?: readonly { readonly name: string; readonly path: string; readonly url: string }[];
 }
 
 const ADMIN_PATHS: Readonly<Record<Role, readonly string[]>> = {
@@ -23,6 +25,9 @@ export function describeHost(host: HostDescription, cwd?: string): string[] {
     ...(hypervisor ? [`dashboard  http://${LOOPBACK}:${hypervisor.port}/`] : []),
     `export     ${displayPath(host.exportDir, cwd)}`,
     `xenstore   XENSTORED_PATH=${displayPath(host.xenstoredPath, cwd)} xenstore-ls`,
+    ...(host.hostEnv ?? []).map(
+      ({ name, path, url }) => `host ${name}     ${url}  xl: env $(cat ${displayPath(path, cwd)}) xl list`,
+    ),
     "",
     ...renderColumns(
       [

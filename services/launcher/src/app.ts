@@ -7,6 +7,7 @@ import { join, resolve } from "node:path";
 import { prepareBlockImage } from "./block-image.js";
 import { OptionError, ServiceMissingError } from "./errors.js";
 import { type Launchable, type RunningHost, startHost } from "./host.js";
+import { type HostEnvFile, writeHostEnvFiles } from "./host-env.js";
 import type { LaunchOptions } from "./options.js";
 import { type HostPlan, planHost, type Role, SERVICE_FOLDERS } from "./plan.js";
 import { assertPortsFree } from "./ports.js";
@@ -39,6 +40,8 @@ export interface Host extends RunningHost {
   readonly exportDir: string;
   readonly xenstoredPath: string;
   readonly skipped: readonly SkippedService[];
+  /** Each host's env file for the toolstack (a, b, …). */
+  readonly hostEnv: readonly HostEnvFile[];
 }
 
 export const DEFAULT_RUN_DIR = join(REPO_ROOT, "run");
@@ -67,6 +70,7 @@ export async function runHost(options: HostOptions): Promise<Host> {
   const { launchable, skipped } = selectPresent(plan, options.repoRoot, options.fromSource);
   await assertPortsFree(launchable.flat().map(({ spec }) => spec.port));
   await mkdir(logDir, { recursive: true });
+  const hostEnv = await writeHostEnvFiles(options.runDir, [plan, ...plan.others]);
   const running = await startHost(launchable, {
     logDir,
     readyTimeoutMs: options.readyTimeoutMs ?? READY_TIMEOUT_MS,
@@ -76,7 +80,7 @@ export async function runHost(options: HostOptions): Promise<Host> {
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     ...(options.abort ? { abort: options.abort } : {}),
   });
-  return { ...running, plan, exportDir, xenstoredPath, skipped };
+  return { ...running, plan, exportDir, xenstoredPath, skipped, hostEnv };
 }
 
 async function prepareExport(options: HostOptions): Promise<string> {

@@ -31,6 +31,7 @@ describe("planHost", () => {
       XEN_MEMORY_MB: "128",
       XEN_CLUSTER_TOKEN: "cluster-secret",
       XEN_DOM0_TOKEN: "dom0-secret",
+      XEN_HOST_NAME: "a",
       XENSTORED_PATH: "/run/xen/xenstored.sock",
     });
     expect(plan.dom0.env).toEqual({
@@ -88,6 +89,7 @@ describe("planHost", () => {
     expect(plan.others[0]?.hypervisor.env).toMatchObject({
       XEN_CLUSTER_TOKEN: "cluster-b",
       XEN_DOM0_TOKEN: "dom0-b",
+      XEN_HOST_NAME: "b",
       XENSTORED_PATH: "/run/xen/xenstored-b.sock",
     });
     expect(plan.others[0]?.dom0.env).toMatchObject({

@@ -81,7 +81,7 @@ export function planHost(
 ): HostPlan {
   const hosts = options.hosts ?? 1;
   if (peerTokens.length !== hosts - 1) throw new Error(`${hosts} hosts need ${hosts - 1} peer token pairs`);
-  const first = planPair(options, paths, tokens, "");
+  const first = planPair(options, paths, tokens, "", "a");
   return {
     ...first,
     guests: planGuests(options, tokens),
@@ -94,13 +94,14 @@ export function planHost(
         },
         peer,
         `-${suffix(i)}`,
+        suffix(i),
         2 * (i + 1),
       ),
     ),
   };
 }
 
-/** Host b, c, d… */
+/** Host b, c, d… (the first host is a). */
 function suffix(i: number): string {
   return String.fromCharCode("b".charCodeAt(0) + i);
 }
@@ -110,6 +111,7 @@ function planPair(
   paths: HostPaths,
   tokens: HostTokens,
   nameSuffix: string,
+  hostName: string,
   portOffset = 0,
 ): PeerHost {
   const hypervisorPort = options.basePort + portOffset;
@@ -125,6 +127,7 @@ function planPair(
         XEN_MEMORY_MB: options.memoryMb,
         XEN_CLUSTER_TOKEN: tokens.cluster,
         XEN_DOM0_TOKEN: tokens.dom0,
+        XEN_HOST_NAME: hostName,
         XENSTORED_PATH: paths.xenstoredPath,
         LOG_LEVEL: options.logLevel,
       }),

@@ -44,6 +44,6 @@ describe("host env files", () => {
       { services: [], skipped: [], exportDir: "/x/export", xenstoredPath: "/x/xs.sock", hostEnv: files },
       runDir,
     );
-    expect(lines).toContain("host b     http://127.0.0.1:7002  xl: env $(cat hosts/b.env) xl list");
+    expect(lines).toContain("host b     http://127.0.0.1:7002  xl: env $(cat hosts/b.env) pnpm -s xl list");
   });
 });

@@ -4,7 +4,7 @@
 import type { XenDomain } from "@xenfs/libxen";
 import { XenError } from "@xenfs/libxen";
 import { procMemory } from "@xenfs/service-kit";
-import { joinGuest, startTestHypervisor } from "@xenfs/testkit";
+import { joinGuest, startHypervisorProcess, startTestHypervisor } from "@xenfs/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 type Hypervisor = Awaited<ReturnType<typeof startTestHypervisor>>;
@@ -63,5 +63,27 @@ describe("memory_report from libxen", () => {
   it("refuses a bad interval before joining", async () => {
     await expect(joinGuest(hv, "bad", { memoryReportMs: -5 })).rejects.toThrow(XenError);
     await expect(joinGuest(hv, "bad", { memoryReportMs: -5 })).rejects.toThrow(/memoryReportMs/);
+  });
+
+  it("reaches a hypervisor that runs as its own process (its decoder reads uint64 as Long)", async () => {
+    const process = await startHypervisorProcess();
+    const guest = await joinGuest(process as unknown as Hypervisor, "apart");
+    try {
+      let cpu: number | null = null;
+      for (let i = 0; i < 100 && cpu === null; i++) {
+        const listed = (await (await fetch(`${process.httpUrl}/api/domains`)).json()) as {
+          domid: number;
+          rssBytes: number | null;
+          cpuSeconds: number | null;
+        }[];
+        const mine = listed.find((d) => d.domid === guest.domid);
+        if (mine?.rssBytes) cpu = mine.cpuSeconds;
+        else await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(cpu).toBeGreaterThan(0);
+    } finally {
+      await guest.close();
+      await process.stop();
+    }
   });
 });

@@ -28,7 +28,12 @@ function checkBytes(field: string, value: number): void {
 /** CPU time above this (a year, in µs) is refused. */
 export const MAX_REPORTED_CPU_USEC = 365 * 24 * 3600 * 1e6;
 
-export const memoryReport: Handler<"memoryReport"> = (_xen, caller, { rssBytes, pssBytes, cpuUsec }) => {
+export const memoryReport: Handler<"memoryReport"> = (_xen, caller, args) => {
+  // uint64 fields decode as Long objects wherever protobufjs finds the long package (the built
+  // services do): take them as numbers, as the rest of the wire's uint64s are.
+  const rssBytes = Number(args.rssBytes);
+  const pssBytes = Number(args.pssBytes);
+  const cpuUsec = Number(args.cpuUsec ?? 0);
   checkBytes("rss_bytes", rssBytes);
   checkBytes("pss_bytes", pssBytes);
   if (!Number.isSafeInteger(cpuUsec) || cpuUsec < 0 || cpuUsec > MAX_REPORTED_CPU_USEC) {

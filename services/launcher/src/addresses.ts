@@ -26,7 +26,8 @@ export function describeHost(host: HostDescription, cwd?: string): string[] {
     `export     ${displayPath(host.exportDir, cwd)}`,
     `xenstore   XENSTORED_PATH=${displayPath(host.xenstoredPath, cwd)} xenstore-ls`,
     ...(host.hostEnv ?? []).map(
-      ({ name, path, url }) => `host ${name}     ${url}  xl: env $(cat ${displayPath(path, cwd)}) pnpm -s xl list`,
+      ({ name, path, url }) =>
+        `host ${name}     ${url}  xl: env $(cat ${displayPath(path, cwd)}) pnpm -s xl list`,
     ),
     "",
     ...renderColumns(

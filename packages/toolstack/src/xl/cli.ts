@@ -19,8 +19,8 @@ import {
   memoryColumns,
 } from "./list.js";
 import { addMem } from "./mem.js";
-import { addRemus } from "./remus.js";
 import { mib, ProgressBar } from "./progress.js";
+import { addRemus } from "./remus.js";
 import { migrateDomain, migrationLines, migrationProgress, restoreDomain, saveDomain } from "./save.js";
 import { addTop } from "./top.js";
 import { addTrace } from "./trace.js";

@@ -13,6 +13,14 @@ export class GatedDataPath implements DataPath {
 
   constructor(private readonly data: DataPath) {}
 
+  /** The data path's own write (page flipping, once negotiated), held like reads; absent: the copy path's. */
+  get write(): DataPath["write"] {
+    const write = this.data.write;
+    return write === undefined
+      ? undefined
+      : (file, bytes, position) => this.#use(() => write(file, bytes, position));
+  }
+
   get mode(): DataPath["mode"] {
     return this.data.mode;
   }

@@ -58,6 +58,9 @@ export class XenDomain {
       await this.xs.rewatch();
       for (const hook of this.#resumeHooks) await hook();
       this.#suspending = false;
+      // A suspend asked for while the hooks ran was seen (the watch fired) and let pass then:
+      // the toolstack may save the restored domain as soon as it runs.
+      void this.#onShutdownRequest();
     });
   }
 

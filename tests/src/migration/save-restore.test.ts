@@ -146,6 +146,36 @@ describe.each(TRANSPORTS)("xl save and xl restore (%s transport)", (transport) =
     expect(await names()).toEqual(namesBefore);
   });
 
+  it("suspends when asked while its resume hooks still run: saved again as soon as it is restored", async () => {
+    const name = `again-${transport}`;
+    const again = await host.join(name);
+    await again.enableSuspend();
+    let open = () => {};
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    again.onResume(() => gate);
+    const file = join(dir, `${name}.img`);
+    expect(await xl(["save", name, file])).toMatchObject({ status: 0, stderr: "" });
+    const before = again.domid;
+    expect(await xl(["restore", file])).toMatchObject({ status: 0, stderr: "" });
+    await until("the process attached", async () => again.domid !== before);
+    // The toolstack asks before the restored guest's resume hooks are done.
+    const domid = again.domid;
+    const saving = fetch(`${host.hv.httpUrl}/api/save/${domid}?timeoutMs=5000`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${DOM0_TOKEN}` },
+    });
+    await until(
+      "the suspend request",
+      async () => (await dom0.xs.read(`/local/domain/${domid}/control/shutdown`)) === "suspend",
+    );
+    open();
+    const saved = await saving;
+    expect(saved.status).toBe(200);
+    expect((await saved.arrayBuffer()).byteLength).toBeGreaterThan(0);
+  });
+
   it("gives up on a guest that does not suspend (ETIMEDOUT), withdraws the request, and leaves it running", async () => {
     const deaf = await host.join(`deaf-${transport}`);
     const res = await fetch(`${host.hv.httpUrl}/api/save/${deaf.domid}?timeoutMs=200`, {

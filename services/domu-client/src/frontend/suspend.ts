@@ -42,6 +42,8 @@ export class SuspendableDevice {
   #suspends = 0;
   #suspendedAt = 0;
   #lastDowntimeMs: number | null = null;
+  /** The last resume's wait for the backend, while it has not connected: a suspend drops it. */
+  #onConnected: ((backend: number) => void) | undefined;
 
   constructor(private readonly parts: SuspendableDeviceParts) {
     this.#frontend = new XenbusFrontend(parts.domain, parts.id, parts.driver);
@@ -69,7 +71,11 @@ export class SuspendableDevice {
 
   async #suspend(): Promise<void> {
     if (this.#closed) return;
-    const { client, mapper, domain } = this.parts;
+    const { client, mapper, domain, driver } = this.parts;
+    // Moving again before the last move's backend connected: that handshake is over, and its
+    // mappings are not mapped again then (the next resume's connection does it, once).
+    if (this.#onConnected) driver.off("connected", this.#onConnected);
+    this.#onConnected = undefined;
     this.#suspends += 1;
     this.#suspendedAt = performance.now();
     client.resetLongestStall();
@@ -94,16 +100,20 @@ export class SuspendableDevice {
   async #resume(): Promise<void> {
     if (this.#closed) return;
     const { domain, driver, mapper } = this.parts;
-    driver.once("connected", (backend) => {
+    // This move's start: a next suspend may begin before the mappings are back.
+    const suspendedAt = this.#suspendedAt;
+    this.#onConnected = (backend) => {
+      this.#onConnected = undefined;
       this.parts.data.resume();
       void mapper.resume().then(() => {
-        this.#lastDowntimeMs = Math.round(performance.now() - this.#suspendedAt);
+        this.#lastDowntimeMs = Math.round(performance.now() - suspendedAt);
         domain.session.logger.info(
           { domid: domain.domid, backend, downtimeMs: this.#lastDowntimeMs },
           "xenfs frontend connected again after the move",
         );
       });
-    });
+    };
+    driver.once("connected", this.#onConnected);
     // Not awaited past start(): the handshake needs the new host's dom0, and the calls this
     // process kept while suspended go out only after the resume hooks.
     this.#frontend = new XenbusFrontend(domain, this.parts.id, driver);

@@ -31,6 +31,8 @@ export class Domain {
   suspended = false;
   /** Restored from an image: paused until its guest process attaches (docs/migration.md#attach). */
   awaitingAttach = false;
+  /** Called once, as its process attaches (the migration record notes it then). */
+  onAttach: (() => void) | undefined;
   /** XEN_DOMCTL_SHADOW_OP_ENABLE_LOGDIRTY is on: dom0 peeks and cleans its dirtied frames. */
   logDirty = false;
   /** The process's own Rss/Pss, as it last reported them (memory_report). */

@@ -125,19 +125,23 @@ async function restore(
   sendJson(res, 200, { domid: domain.domid, name: domain.name });
 }
 
-/** Notes when the restored domain's process attaches (or the domain goes first). */
+/**
+ * Notes when the restored domain's process attaches — as it attaches, so a reader who saw the
+ * process attached reads "running" — or that the domain went first.
+ */
 function watchAttach(domain: Domain, arrival: Arrival): void {
   const restored = performance.now();
   const timer = setInterval(() => {
-    if (!domain.live) arrival.state = "gone";
-    else if (domain.awaitingAttach) return;
-    else {
-      arrival.state = "running";
-      arrival.attachedAfterMs = Math.round(performance.now() - restored);
-    }
+    if (domain.live) return;
+    if (arrival.state === "awaiting process") arrival.state = "gone";
     clearInterval(timer);
-  }, 5);
+  }, 100);
   timer.unref();
+  domain.onAttach = () => {
+    clearInterval(timer);
+    arrival.state = "running";
+    arrival.attachedAfterMs = Math.round(performance.now() - restored);
+  };
 }
 
 async function migrate(

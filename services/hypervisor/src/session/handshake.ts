@@ -115,6 +115,8 @@ export function attach(xen: Xen, socket: WebSocket, seq: number, args: xen.Attac
   domain.leaseTimer = undefined;
   domain.awaitingAttach = false;
   domain.suspended = false;
+  domain.onAttach?.();
+  domain.onAttach = undefined;
   const session = sessionOf(domain);
   session.renew();
   session.attach(socket);

@@ -27,10 +27,14 @@ interface Live {
   readonly writable: boolean;
   /** A private writable mapping's bytes, kept across a move (its copies were this host's frames). */
   saved?: Uint8Array[] | undefined;
+  /** Its pages are this host's dom0's, mapped here: false from a suspend until mapped again. */
+  mapped: boolean;
 }
 
 export class Mapper {
   readonly #live = new Map<XenfsMapping, Live>();
+  /** The mapping again after the last move, while under way: a next suspend waits for it. */
+  #resuming: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly domain: XenDomain,
@@ -60,6 +64,7 @@ export class Mapper {
       count: Math.ceil(length / PAGE_SIZE),
       shared,
       writable,
+      mapped: true,
     };
     let pages: MappedPage[];
     try {
@@ -91,12 +96,18 @@ export class Mapper {
   /**
    * The domain is about to suspend (docs/migration.md#xenfs-frontend): dom0's frames are this
    * host's, so every mapping is written back (shared, writable) or kept as bytes (private,
-   * writable), unmapped and given back to dom0; accesses wait until `resume`.
+   * writable), unmapped and given back to dom0; accesses wait until `resume`. A resume still
+   * under way (the domain moves again soon after a move) finishes first: the pages it maps are
+   * this host's and must go back before the domain leaves, and the pages the mapping held before
+   * are gone already. A mapping not mapped again since the last suspend has nothing to give back.
    */
   async suspend(): Promise<void> {
+    await this.#resuming;
     await Promise.all(
       [...this.#live].map(async ([mapping, live]) => {
         const pages = await mapping.hold();
+        if (!live.mapped) return;
+        live.mapped = false;
         if (live.shared && live.writable)
           await this.remote.msync(live.file, live.first, live.count).catch(() => {});
         if (!live.shared && live.writable)
@@ -114,11 +125,19 @@ export class Mapper {
    * by path), a private one's own bytes written back where they differ. One that cannot be
    * mapped again fails every later access with that error, as a mapping of a vanished file would.
    */
-  async resume(): Promise<void> {
+  resume(): Promise<void> {
+    const resuming = this.#resuming.then(() => this.#remapAll());
+    this.#resuming = resuming;
+    return resuming;
+  }
+
+  async #remapAll(): Promise<void> {
     await Promise.all(
       [...this.#live].map(async ([mapping, live]) => {
+        if (live.mapped) return;
         try {
           const pages = await this.#map(live);
+          live.mapped = true;
           const saved = live.saved ?? [];
           live.saved = undefined;
           for (const [index, bytes] of saved.entries()) {

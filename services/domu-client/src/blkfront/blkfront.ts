@@ -338,6 +338,9 @@ export class BlkfrontDriver implements FrontendDriver {
 
   #submit(request: BlkifRequest, write: boolean): Promise<void> {
     if (this.#closed) return Promise.reject(new BlkError("ESHUTDOWN", "vbd closed"));
+    // The backend went while this request was being made (its pages taken): nothing would fail
+    // it from the queue, so it waits for the next backend, bounded, as one on the ring does.
+    if (!this.#connected) return Promise.reject(new BackendGone("not connected"));
     return new Promise((resolve, reject) => {
       this.#pending.set(request.id, { request, write, resolve, reject });
       this.#queue.push(request.id);

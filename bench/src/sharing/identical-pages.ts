@@ -14,6 +14,8 @@ const IDEAL_SAVED = 0.5 * ((SIZES.sharers - 1) / SIZES.sharers);
 const SEED_SAVED = { low: 0.1, high: 0.2 };
 const MAX_SCANS = 5;
 const SCAN_PAUSE_MS = 200;
+/** How long the released frames may take to leave frames in use after the last scan. */
+const SETTLE_MS = 15_000;
 
 /** Page `i` of guest `g`: the first half the same in every guest, the rest the guest's own. */
 function content(g: number, i: number): Uint8Array {
@@ -61,6 +63,14 @@ export async function identicalPageRows(): Promise<ResultRow[]> {
       const changed = now.frames !== after.frames;
       after = now;
       if (scan > 0 && !changed) break;
+    }
+    // The frames a share replaced go back to the pool only once every shm sharer has moved its
+    // view to the shared frame, about a second later: wait for frames in use to reach what the
+    // hypervisor says it saved, or stop moving, before the figures are taken.
+    const settleBy = performance.now() + SETTLE_MS;
+    while (after.frames > before.frames - savedFrames && performance.now() < settleBy) {
+      await new Promise((resolve) => setTimeout(resolve, SCAN_PAUSE_MS));
+      after = await sample();
     }
     const guestFrames = SIZES.sharers * SIZES.sharerPages;
     const guestBytes = guestFrames * XEN_PAGE_SIZE;

@@ -62,6 +62,7 @@ export async function runScenario(
 
     await workload.settle();
     const keys = workload.keys();
+    log(`${scenario.name}: settled; final reads of ${keys.length} keys`);
     const finalBytes = new Map<string, { disk: Buffer | undefined; guest: Seen | undefined | "hung" }>();
     let hung = false;
     for (const key of keys) {
@@ -75,6 +76,7 @@ export async function runScenario(
         guest: read === undefined || read.outcome === "hung" ? "hung" : read.seen,
       });
     }
+    log(`${scenario.name}: checking the history and the teardown`);
     const violations = [
       ...checkReads(history.ops, scenario.workload.fileBytes),
       ...checkHangs(history.ops),

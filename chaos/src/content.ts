@@ -58,7 +58,20 @@ export function pageVersions(
   size: number,
   versions: readonly number[],
 ): (number | undefined)[] {
-  const candidates = versions.map((v) => [v, contentOf(key, v, size)] as const);
+  // Newest first, each version's content made only when a page is compared with it: a read
+  // mixes the versions around it, so it matches within a few, where making every version's
+  // content for every mixed read of a long run (thousands of versions) held the check for many
+  // minutes.
+  const newestFirst = [...new Set(versions)].sort((a, b) => b - a);
+  const made = new Map<number, Buffer>();
+  const content = (v: number): Buffer => {
+    let bytesOfV = made.get(v);
+    if (bytesOfV === undefined) {
+      bytesOfV = contentOf(key, v, size);
+      made.set(v, bytesOfV);
+    }
+    return bytesOfV;
+  };
   const pages: (number | undefined)[] = [];
   for (let at = 0; at < bytes.length; at += PAGE) {
     const page = bytes.subarray(at, at + PAGE);
@@ -66,7 +79,7 @@ export function pageVersions(
       pages.push(0);
       continue;
     }
-    pages.push(candidates.find(([, content]) => page.equals(content.subarray(at, at + page.length)))?.[0]);
+    pages.push(newestFirst.find((v) => page.equals(content(v).subarray(at, at + page.length))));
   }
   return pages;
 }

@@ -30,18 +30,19 @@ export function checkReads(ops: readonly Operation[], fileBytes: number): Violat
     list.push(op);
     writesByKey.set(op.key, list);
   }
+  // Per key, indexes that answer each read's questions in log time: a long run has over a
+  // hundred thousand operations, and scanning the key's writes for every read took minutes.
+  const indexes = new Map<string, KeyIndex>();
+  for (const [key, writes] of writesByKey) indexes.set(key, indexKey(writes));
   for (const read of ops) {
     if (read.kind !== "read" || read.outcome !== "ok" || read.seen === undefined) continue;
     const writes = writesByKey.get(read.key) ?? [];
+    const index = indexes.get(read.key) ?? indexKey([]);
     const at = `${read.actor} read ${read.key} at ${read.start}–${read.end}ms on guest-${read.guest}`;
-    const acked = writes.filter((w) => w.outcome === "ok" && w.end < read.start);
-    const vAck = Math.max(0, ...acked.map((w) => w.version ?? 0));
+    const vAck = index.ackedBefore(read.start);
     // Only in-place writes make a window in which a read may see part of a version.
-    const overlapping = writes.some(
-      (w) => w.kind === "write" && w.start < read.end && (w.end < 0 || w.end > read.start),
-    );
-    const before = writes.filter((w) => w.start < read.start);
-    const last = before[before.length - 1];
+    const overlapping = index.inPlaceEndAmongStartedBefore(read.end) > read.start;
+    const last = index.lastStartedBefore(read.start);
     const unsettled = last !== undefined && last.kind === "write" && last.outcome !== "ok";
     const seen = read.seen;
     if (seen.state === "corrupt") {
@@ -72,7 +73,7 @@ export function checkReads(ops: readonly Operation[], fileBytes: number): Violat
           kind: "stale",
           detail: `${at}: saw v${seen.version}, v${vAck} was acknowledged before`,
         });
-      const source = writes.find((w) => w.version === seen.version);
+      const source = index.byVersion.get(seen.version);
       if (
         source?.outcome === "refused" &&
         REFUSING.has(source.errno ?? "") &&
@@ -148,4 +149,64 @@ export function checkFinal(
     }
   }
   return violations;
+}
+
+interface KeyIndex {
+  /** The highest version acknowledged (ok) with its end before `t`; 0 when none. */
+  ackedBefore(t: number): number;
+  /** The latest end (in flight: Infinity) of in-place writes started before `t`; −Infinity when none. */
+  inPlaceEndAmongStartedBefore(t: number): number;
+  /** The last write or rename started before `t`. */
+  lastStartedBefore(t: number): Operation | undefined;
+  /** The first write or rename of each version. */
+  readonly byVersion: ReadonlyMap<number, Operation>;
+}
+
+function indexKey(writes: readonly Operation[]): KeyIndex {
+  const byStart = [...writes].sort((a, b) => a.start - b.start);
+  const starts = byStart.map((w) => w.start);
+  const inPlaceEnd: number[] = [];
+  let maxEnd = Number.NEGATIVE_INFINITY;
+  for (const w of byStart) {
+    if (w.kind === "write") maxEnd = Math.max(maxEnd, w.end < 0 ? Number.POSITIVE_INFINITY : w.end);
+    inPlaceEnd.push(maxEnd);
+  }
+  const acked = writes.filter((w) => w.outcome === "ok").sort((a, b) => a.end - b.end);
+  const ends = acked.map((w) => w.end);
+  const ackedMax: number[] = [];
+  let maxVersion = 0;
+  for (const w of acked) {
+    maxVersion = Math.max(maxVersion, w.version ?? 0);
+    ackedMax.push(maxVersion);
+  }
+  const byVersion = new Map<number, Operation>();
+  for (const w of writes)
+    if (w.version !== undefined && !byVersion.has(w.version)) byVersion.set(w.version, w);
+  return {
+    ackedBefore: (t) => {
+      const n = countBelow(ends, t);
+      return n === 0 ? 0 : (ackedMax[n - 1] as number);
+    },
+    inPlaceEndAmongStartedBefore: (t) => {
+      const n = countBelow(starts, t);
+      return n === 0 ? Number.NEGATIVE_INFINITY : (inPlaceEnd[n - 1] as number);
+    },
+    lastStartedBefore: (t) => {
+      const n = countBelow(starts, t);
+      return n === 0 ? undefined : byStart[n - 1];
+    },
+    byVersion,
+  };
+}
+
+/** How many of the ascending `values` are below `t`. */
+function countBelow(values: readonly number[], t: number): number {
+  let lo = 0;
+  let hi = values.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((values[mid] as number) < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

@@ -6,7 +6,7 @@ import type { OkBody, RequestContext } from "../context.js";
 import { XenfsRequestError } from "../errors.js";
 import type { GuestFile } from "../guest-files.js";
 import { fileAttrsOf } from "../records.js";
-import { copySegments } from "./copy-segments.js";
+import { type CopySegment, copySegments } from "./copy-segments.js";
 import { readByFlip } from "./flip.js";
 
 /** Fills cache pages of a guest's open file from disk. */
@@ -20,18 +20,25 @@ export function readableFile(ctx: RequestContext, fd: number, syscall: string): 
   return file;
 }
 
-export async function read(req: FsRequestOf<"read">, ctx: RequestContext): Promise<OkBody<"read">> {
-  if (ctx.flips) return readByFlip(req, ctx, ctx.flips);
+/** Where a copy segment's bytes go: a guest's granted page, or a frame of dom0's own. */
+type CopyTarget = Parameters<RequestContext["host"]["dom0"]["grants"]["copy"]>[1];
+
+/**
+ * The bytes [offset, offset + total) of the request's open file, from the page cache (filled
+ * from disk as needed) to `target(segment)` by GNTTABOP_copy, as many cache pages at once as the
+ * cache gives (their copies leave together).
+ */
+export async function copyFromCache(
+  ctx: RequestContext,
+  req: { readonly fd: number; readonly offset: number },
+  inode: GuestFile["inode"],
+  total: number,
+  target: (segment: CopySegment) => CopyTarget,
+): Promise<void> {
   const { cache, dom0 } = ctx.host;
-  const fs = ctx.fs;
-  const { inode } = readableFile(ctx, req.fd, "read");
-  const refs = await ctx.pages.refs(req.pages);
-  const { size } = await fs.fstat(ctx.domid, req.fd);
-  const total = Math.max(0, Math.min(req.len, size - req.offset));
   const fill = readerOf(ctx, req.fd);
   for (let done = 0; done < total; ) {
     const { first, end } = pageSpan(req.offset + done, total - done);
-    // As many pages as the cache gives at once; their copies leave together.
     const pages = await cache.acquireRun(inode, first, end - first, fill);
     try {
       const segments = copySegments(req.offset, done, total, pages);
@@ -39,7 +46,7 @@ export async function read(req: FsRequestOf<"read">, ctx: RequestContext): Promi
         segments.map((segment) =>
           dom0.grants.copy(
             { gpfn: segment.gpfn, offset: segment.pageOffset },
-            { ref: refs[segment.guestPage] as number, domid: ctx.domid, offset: segment.guestOffset },
+            target(segment),
             segment.length,
           ),
         ),
@@ -49,6 +56,19 @@ export async function read(req: FsRequestOf<"read">, ctx: RequestContext): Promi
       for (const page of pages) cache.unpin(page);
     }
   }
+}
+
+export async function read(req: FsRequestOf<"read">, ctx: RequestContext): Promise<OkBody<"read">> {
+  if (ctx.flips) return readByFlip(req, ctx, ctx.flips);
+  const { inode } = readableFile(ctx, req.fd, "read");
+  const refs = await ctx.pages.refs(req.pages);
+  const { size } = await ctx.fs.fstat(ctx.domid, req.fd);
+  const total = Math.max(0, Math.min(req.len, size - req.offset));
+  await copyFromCache(ctx, req, inode, total, (segment) => ({
+    ref: refs[segment.guestPage] as number,
+    domid: ctx.domid,
+    offset: segment.guestOffset,
+  }));
   return { bytes: total };
 }
 

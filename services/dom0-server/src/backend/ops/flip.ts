@@ -4,12 +4,10 @@
 // write_flip's pages are refs dom0 offered (flip_refs) that the guest transferred whole pages
 // into: dom0 takes the bytes to disk and gives the frames back to Xen.
 import { type FsRequestOf, grefListCodec, PAGE_SIZE } from "@xenfs/fsproto";
-import { pageSpan } from "../../page-cache/index.js";
 import type { OkBody, RequestContext } from "../context.js";
 import { XenfsRequestError } from "../errors.js";
 import type { GuestFlips } from "../flip/guest-flips.js";
-import { copySegments } from "./copy-segments.js";
-import { readableFile, readerOf, writeThrough } from "./data.js";
+import { copyFromCache, readableFile, writeThrough } from "./data.js";
 
 function flipsOf(ctx: RequestContext, op: string): GuestFlips {
   if (!ctx.flips) throw new XenfsRequestError("ENOTSUP", `${op}: the guest did not ask for page flipping`);
@@ -21,7 +19,7 @@ export async function readByFlip(
   ctx: RequestContext,
   flips: GuestFlips,
 ): Promise<OkBody<"read">> {
-  const { cache, dom0 } = ctx.host;
+  const { dom0 } = ctx.host;
   const { inode } = readableFile(ctx, req.fd, "read");
   const refs = await ctx.pages.refs(req.pages);
   const { size } = await ctx.fs.fstat(ctx.domid, req.fd);
@@ -30,26 +28,10 @@ export async function readByFlip(
   const fresh = await dom0.memory.populatePhysmap(Math.ceil(total / PAGE_SIZE));
   const kept = new Set(fresh);
   try {
-    const fill = readerOf(ctx, req.fd);
-    for (let done = 0; done < total; ) {
-      const { first, end } = pageSpan(req.offset + done, total - done);
-      const pages = await cache.acquireRun(inode, first, end - first, fill);
-      try {
-        const segments = copySegments(req.offset, done, total, pages);
-        await Promise.all(
-          segments.map((segment) =>
-            dom0.grants.copy(
-              { gpfn: segment.gpfn, offset: segment.pageOffset },
-              { gpfn: fresh[segment.guestPage] as number, offset: segment.guestOffset },
-              segment.length,
-            ),
-          ),
-        );
-        for (const segment of segments) done += segment.length;
-      } finally {
-        for (const page of pages) cache.unpin(page);
-      }
-    }
+    await copyFromCache(ctx, req, inode, total, (segment) => ({
+      gpfn: fresh[segment.guestPage] as number,
+      offset: segment.guestOffset,
+    }));
     // A refused transfer (the guest's reservation full) leaves that frame dom0's to free.
     const sent = await Promise.allSettled(
       fresh.map(async (gpfn, i) => {

@@ -1,14 +1,18 @@
-// pnpm chaos [scenario…] [--seed N] [--list]: runs named scenarios (chaos/scenarios/<name>.json,
-// .yaml or .yml) or scenario files, prints each summary, exits 1 on any violation (docs/chaos.md).
+// pnpm chaos [scenario…] [--seed N] [--list] [--check history.json]: runs named scenarios
+// (chaos/scenarios/<name>.json, .yaml or .yml) or scenario files, saves each history under
+// results/chaos/, prints each summary, exits 1 on any violation (docs/chaos.md).
 import { access, readdir, readFile } from "node:fs/promises";
 import { extname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { runScenario } from "./run.js";
+import { checkHistory, loadRun } from "./saved.js";
 import { parseScenarioText, type Scenario } from "./scenario.js";
 import { summary } from "./summary.js";
 
 const SCENARIOS = fileURLToPath(new URL("../scenarios/", import.meta.url));
+/** Where each run's history goes (the repository's results/, which git ignores). */
+const HISTORIES = fileURLToPath(new URL("../../results/chaos/", import.meta.url));
 /** Where pnpm was run from (pnpm runs the script in chaos/). */
 const { INIT_CWD: CALLER_DIR = process.cwd() } = process.env;
 
@@ -57,13 +61,31 @@ export async function loadScenario(nameOrPath: string, seed?: number): Promise<S
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { seed: { type: "string" }, list: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+    options: {
+      seed: { type: "string" },
+      list: { type: "boolean" },
+      check: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
   });
   if (values.help) {
     console.log(
-      "usage: pnpm chaos [scenario|file.json|file.yaml …] [--seed N] [--list]   (no scenario: every named one)",
+      "usage: pnpm chaos [scenario|file.json|file.yaml …] [--seed N] [--list]   (no scenario: every named one)\n" +
+        "       pnpm chaos --check results/chaos/<scenario>-seed<N>.json   (check a saved history again)",
     );
     return 0;
+  }
+  if (values.check !== undefined) {
+    const path = resolve(CALLER_DIR, values.check);
+    const run = await loadRun(path);
+    const started = performance.now();
+    const violations = checkHistory(run);
+    console.error(
+      `${run.scenario} (seed ${run.seed}): ${run.ops.length} operations checked in ${Math.round(performance.now() - started)} ms`,
+    );
+    for (const v of violations) console.log(`${v.kind}: ${v.detail}`);
+    console.log(`${violations.length} violation(s); the teardown's counts are checked only in a live run`);
+    return violations.length === 0 ? 0 : 1;
   }
   if (values.list) {
     for (const name of await scenarioNames())
@@ -84,7 +106,10 @@ async function main(): Promise<number> {
   }
   let violations = 0;
   for (const scenario of scenarios) {
-    const result = await runScenario(scenario, (line) => console.error(line));
+    const result = await runScenario(scenario, {
+      log: (line) => console.error(line),
+      saveHistory: join(HISTORIES, `${scenario.name}-seed${scenario.seed}.json`),
+    });
     console.log(`\n${summary(result)}\n`);
     violations += result.violations.length;
   }

@@ -6,13 +6,14 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type DomainView, memoryView } from "@xenfs/testkit";
-import { checkFinal, checkHangs, checkReads, type Violation } from "./checker.js";
+import type { Violation } from "./checker.js";
 import { type ChaosHost, ComposeHost } from "./compose-host.js";
 import type { Seen } from "./content.js";
 import { type AppliedFault, runFault, setDiskFaults, setMessageFaults } from "./faults.js";
 import { History, type Operation } from "./history.js";
 import { LocalHost } from "./host.js";
 import { Random } from "./random.js";
+import { checkHistory, saveRun } from "./saved.js";
 import type { Scenario } from "./scenario.js";
 import { Workload } from "./workload.js";
 
@@ -33,10 +34,14 @@ const TEARDOWN_MS = 20_000;
 /** dom0's grants, mappings and ports, and the machine frames no domain but dom0 holds. */
 type Counts = Pick<DomainView, "grants" | "maps" | "ports"> & { readonly framesBeyondDom0: number };
 
-export async function runScenario(
-  scenario: Scenario,
-  log: (line: string) => void = () => {},
-): Promise<RunResult> {
+export interface RunOptions {
+  readonly log?: (line: string) => void;
+  /** Where to write the history before it is checked (saved.ts). */
+  readonly saveHistory?: string;
+}
+
+export async function runScenario(scenario: Scenario, options: RunOptions = {}): Promise<RunResult> {
+  const { log = () => {}, saveHistory } = options;
   log(`${scenario.name}: seed ${scenario.seed}, ${scenario.host.guests} guests, ${scenario.durationMs} ms`);
   const host: ChaosHost =
     scenario.host.kind === "compose" ? await ComposeHost.start(scenario) : await LocalHost.start(scenario);
@@ -76,13 +81,23 @@ export async function runScenario(
         guest: read === undefined || read.outcome === "hung" ? "hung" : read.seen,
       });
     }
-    log(`${scenario.name}: checking the history and the teardown`);
-    const violations = [
-      ...checkReads(history.ops, scenario.workload.fileBytes),
-      ...checkHangs(history.ops),
-      ...checkFinal(history.ops, keys, finalBytes, scenario.workload.fileBytes),
-      ...(await checkTeardown(host, baseline)),
-    ];
+    const saved = {
+      scenario: scenario.name,
+      seed: scenario.seed,
+      fileBytes: scenario.workload.fileBytes,
+      ops: history.ops,
+      keys,
+      final: finalBytes,
+    };
+    if (saveHistory !== undefined) {
+      await saveRun(saveHistory, saved);
+      log(`${scenario.name}: history saved to ${saveHistory}`);
+    }
+    log(`${scenario.name}: checking the history`);
+    const checkStarted = performance.now();
+    const violations = checkHistory(saved);
+    log(`${scenario.name}: history checked in ${Math.round(performance.now() - checkStarted)} ms; teardown`);
+    violations.push(...(await checkTeardown(host, baseline)));
     const crashes = host.crashes.map((crash) => crash.target);
     return { scenario, ops: history.ops, faults, violations, runMs, crashes };
   } finally {

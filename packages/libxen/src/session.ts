@@ -441,7 +441,9 @@ export class XenSession extends EventEmitter<SessionEvents> {
       batch.fail(this.#endError);
       return;
     }
-    const seq = this.#nextSeq++;
+    // A call that cannot be encoded takes no seq: the hypervisor runs calls in seq order and
+    // would wait for a gap forever.
+    const seq = this.#nextSeq;
     let bytes: Uint8Array;
     try {
       bytes = batch.encode(seq, this.#limits);
@@ -449,6 +451,7 @@ export class XenSession extends EventEmitter<SessionEvents> {
       batch.fail(error as Error);
       return;
     }
+    this.#nextSeq++;
     this.#inflight.set(seq, { batch, bytes, sentAt: Date.now() });
     if (this.#state === "open") this.#ws?.send(bytes);
   }
@@ -617,6 +620,7 @@ export class XenSession extends EventEmitter<SessionEvents> {
     // The new session numbers calls afresh above 0; the queued ones go after the hooks' calls.
     const queued = [...this.#inflight.values()].map((i) => i.batch);
     this.#inflight.clear();
+    this.#nextSeq = 1;
     this.#state = "open";
     this.#logger.info(
       { domid: this.#domid, previous, queued: queued.length },

@@ -17,6 +17,16 @@ export class RawClient {
   sessionKey: Uint8Array = new Uint8Array();
   readonly closed: Promise<Closed>;
   private seq = 0;
+
+  /** After a resume: calls go on from the session's last accepted one, as libxen's do. */
+  numberAfter(lastCallSeq: number): void {
+    this.seq = lastCallSeq;
+  }
+
+  /** The seq of the last call sent (a test re-sends an unanswered one with it, as a resume would). */
+  get lastCallSeqSent(): number {
+    return this.seq;
+  }
   private readonly waiting = new Map<number, (envelope: ReturnType<typeof decodeEnvelope>) => void>();
   private readonly upcallWaiters = new Set<() => void>();
 

@@ -68,6 +68,22 @@ describe("message faults in both directions", () => {
       expect(error).toMatchObject({ code: "EINVAL", message: expect.stringMatching(/already accepted/) });
     await guest.close();
   });
+  it("a call dropped just before its rule is cleared runs once, before the calls made after the clear", async () => {
+    const { hv, dom0 } = await start();
+    const guest = await joinGuest(hv, "guest-cleared", { callTimeoutMs: 300 });
+    const [gpfn] = (await guest.memory.populatePhysmap(1)) as [number];
+    const errors: Error[] = [];
+    guest.session.on("error", (error) => errors.push(error));
+    await dom0.domctl.fault("drop.from=1", guest.domid);
+    const dropped = guest.memory.add(gpfn, 0, 8, 1n);
+    await sleep(50);
+    await dom0.domctl.fault("", guest.domid);
+    // Sent at once, ahead of the dropped call's re-send (which waits for the call timeout).
+    const after = [guest.memory.add(gpfn, 0, 8, 1n), guest.memory.add(gpfn, 0, 8, 1n)];
+    expect(await Promise.all([dropped, ...after])).toEqual([0n, 1n, 2n]);
+    expect(errors).toEqual([]);
+    await guest.close();
+  });
 });
 
 describe("crash rules on a domain's process", () => {

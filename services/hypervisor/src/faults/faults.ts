@@ -124,20 +124,6 @@ export class Faults {
     };
   }
 
-  /**
-   * Whether frames from `domid` may arrive out of order or with a gap (so its calls are taken in
-   * seq order): a dropped call comes back only with the resume, after the calls behind it, and
-   * must not find them accepted past it (it would be refused as already accepted, never run).
-   */
-  reordersFrom(domid: number): boolean {
-    const delay = this.rule("delay", domid, "from");
-    return (
-      this.rule("reorder", domid, "from") !== undefined ||
-      this.rule("drop", domid, "from") !== undefined ||
-      (delay !== undefined && delay.maxMs > delay.minMs)
-    );
-  }
-
   /** A notification to `domid`'s `port` is lost (its pending bit is never seen). */
   loseEvent(domid: number, port: number): boolean {
     const rule = this.eventRule("evtchn_lose", domid, port);

@@ -54,7 +54,7 @@ export class Session implements DomainLink {
   private replay: ReplayBuffer;
   private readonly outbound: FrameStage<Uint8Array>;
   private readonly inbound: FrameStage<Inbound>;
-  /** Calls that arrived ahead of a missing one while frames from the domain may be reordered. */
+  /** Calls that arrived ahead of a missing one (a frame dropped, delayed or reordered on the way). */
   private readonly early = new Map<number, Inbound>();
   /** Run once the domain acknowledges the frame that carries what was queued before them. */
   private readonly onAcked: { seq: number | undefined; run: () => void }[] = [];
@@ -239,11 +239,16 @@ export class Session implements DomainLink {
     this.outbound.pass(bytes, faults.plan(domid));
   }
 
+  /**
+   * Calls run in seq order, always: a call dropped or delayed on its way (a fault rule, even one
+   * cleared since) comes back only after the calls behind it, and must not find them accepted
+   * past it — it would be refused as already accepted (EINVAL) and never run. libxen numbers a
+   * session's calls without gaps, so a gap is only ever a call still to come.
+   */
   private resequence(frame: Inbound): void {
     const { envelope } = frame;
     const isCall = envelope.body === "call" || envelope.body === "multicall";
-    const reordering = this.early.size > 0 || this.deps.faults.reordersFrom(this.deps.domid);
-    if (!isCall || !reordering || envelope.seq <= this.lastCallSeq + 1) {
+    if (!isCall || envelope.seq <= this.lastCallSeq + 1) {
       frame.run(envelope);
     } else {
       this.early.set(envelope.seq, frame);

@@ -5,10 +5,10 @@ import { access, readdir, readFile } from "node:fs/promises";
 import { extname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { runScenario } from "./run.js";
+import { type RunResult, runScenario } from "./run.js";
 import { checkHistory, loadRun } from "./saved.js";
 import { parseScenarioText, type Scenario } from "./scenario.js";
-import { summary } from "./summary.js";
+import { setSummary, summary } from "./summary.js";
 
 const SCENARIOS = fileURLToPath(new URL("../scenarios/", import.meta.url));
 /** Where each run's history goes (the repository's results/, which git ignores). */
@@ -105,6 +105,7 @@ async function main(): Promise<number> {
     scenarios = scenarios.filter((s) => s.host.kind === "local");
   }
   let violations = 0;
+  const results: RunResult[] = [];
   for (const scenario of scenarios) {
     const result = await runScenario(scenario, {
       log: (line) => console.error(line),
@@ -112,7 +113,9 @@ async function main(): Promise<number> {
     });
     console.log(`\n${summary(result)}\n`);
     violations += result.violations.length;
+    results.push(result);
   }
+  if (results.length > 1) console.log(`the set:\n${setSummary(results)}\n`);
   return violations === 0 ? 0 : 1;
 }
 

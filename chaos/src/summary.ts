@@ -117,3 +117,38 @@ export function summary(result: RunResult): string {
   parts.push(result.violations.length === 0 ? "no violations" : `VIOLATIONS:\n${shown.join("\n")}`);
   return parts.join("\n\n");
 }
+
+/** The whole set at the end of a run of several scenarios: one row each, and the total. */
+export function setSummary(results: readonly RunResult[]): string {
+  const head = ["scenario", "run", "ops", "acked", "ops/s", "lost", "stale", "hung", "violations"];
+  const rows = results.map((r) => {
+    const t = totals(r);
+    return [
+      r.scenario.name,
+      `${(r.runMs / 1000).toFixed(0)}s`,
+      String(t.operations),
+      String(t.acknowledged),
+      String(t.opsPerSecond),
+      String(t.violations.lost),
+      String(t.violations.stale),
+      String(t.violations.hung),
+      String(r.violations.length),
+    ];
+  });
+  const sum = (f: (r: RunResult) => number) => results.reduce((n, r) => n + f(r), 0);
+  const count = (kind: Violation["kind"]) => sum((r) => r.violations.filter((v) => v.kind === kind).length);
+  const runMs = sum((r) => r.runMs);
+  const acked = sum((r) => totals(r).acknowledged);
+  rows.push([
+    "total",
+    `${(runMs / 60_000).toFixed(1)}min`,
+    String(sum((r) => r.ops.length)),
+    String(acked),
+    String(Math.round((acked / Math.max(1, runMs)) * 10_000) / 10),
+    String(count("lost")),
+    String(count("stale")),
+    String(count("hung")),
+    String(sum((r) => r.violations.length)),
+  ]);
+  return table([head, ...rows]);
+}

@@ -1,0 +1,71 @@
+// The set's table: a row per scenario and a total over them, counted from the runs themselves.
+import { describe, expect, it } from "vitest";
+import type { Violation } from "./checker.js";
+import type { Operation } from "./history.js";
+import type { RunResult } from "./run.js";
+import { parseScenario } from "./scenario.js";
+import { setSummary } from "./summary.js";
+
+const scenario = (name: string) =>
+  parseScenario({
+    name,
+    description: "by hand",
+    duration: "1s",
+    host: { guests: 1 },
+    workload: { writers: 1, readers: 1, keysPerWriter: 1, fileBytes: 100, deadline: "1s" },
+    schedule: [],
+  });
+
+const op = (outcome: Operation["outcome"]): Operation => ({
+  kind: "write",
+  actor: "w",
+  guest: 0,
+  key: "k",
+  version: 1,
+  start: 0,
+  end: 1,
+  outcome,
+});
+
+const ok = (n: number) => Array.from({ length: n }, () => op("ok"));
+
+const run = (name: string, runMs: number, ops: Operation[], violations: Violation[]): RunResult => ({
+  scenario: scenario(name),
+  ops,
+  faults: [],
+  violations,
+  runMs,
+  crashes: [],
+});
+
+describe("the set's summary", () => {
+  it("totals operations, time and violations over the scenarios", () => {
+    const text = setSummary([
+      run("a", 60_000, [...ok(120), op("refused")], []),
+      run(
+        "b",
+        120_000,
+        [...ok(60), op("failed")],
+        [
+          { kind: "lost", detail: "x" },
+          { kind: "hung", detail: "y" },
+        ],
+      ),
+    ]);
+    const rows = text.split("\n").map((line) => line.split(/\s+/));
+    expect(rows[0]).toEqual([
+      "scenario",
+      "run",
+      "ops",
+      "acked",
+      "ops/s",
+      "lost",
+      "stale",
+      "hung",
+      "violations",
+    ]);
+    expect(rows[1]).toEqual(["a", "60s", "121", "120", "2", "0", "0", "0", "0"]);
+    expect(rows[2]).toEqual(["b", "120s", "61", "60", "0.5", "1", "0", "1", "2"]);
+    expect(rows[3]).toEqual(["total", "3.0min", "182", "180", "1", "1", "0", "1", "2"]);
+  });
+});

@@ -232,6 +232,10 @@ export class XenSession extends EventEmitter<SessionEvents> {
     this.#state = "suspended";
     this.#suspendedAt = Date.now();
     this.#logger.info({ domid: this.#domid, attachUrl }, "suspended");
+    // A migration: the target answers an attach when its restore ends (it waits for it), so the
+    // process goes now, not when the source closes the old domain after the target answered
+    // xl — that round trip was downtime (docs/migration.md#downtime).
+    if (attachUrl !== undefined && attachUrl !== this.#fallbackUrl) this.#attachSoon(0);
   }
 
   /**

@@ -6,6 +6,7 @@ import { DOMID, type DomainStateName, type xen } from "@xenfs/proto";
 import type { Counter, Logger } from "@xenfs/service-kit";
 import type { XsBackend } from "@xenfs/xenstored";
 import type { Domain } from "./domain/domain.js";
+import { IncomingRestores } from "./domain/incoming.js";
 import { Lifecycle } from "./domain/lifecycle.js";
 import { DomainRegistry } from "./domain/registry.js";
 import { Events } from "./event-channel/events.js";
@@ -47,6 +48,8 @@ export class Xen {
   readonly sharing: MemSharing;
   readonly events: Events;
   readonly lifecycle: Lifecycle;
+  /** Restores under way here, which an attach for their domain waits for. */
+  readonly restoring = new IncomingRestores();
   /** xentrace's buffers: off (one boolean) until someone subscribes to /api/trace. */
   readonly trace = new Tracer();
   private readonly timers = new Set<NodeJS.Timeout>();

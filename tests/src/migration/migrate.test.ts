@@ -133,3 +133,47 @@ describe.each(TRANSPORTS)("a migration the target refuses (%s transport)", (tran
     expect(await guest.memory.read(gpfns[0]!, 0, 1)).toEqual(Uint8Array.of(42));
   });
 });
+
+describe("a migrating guest's attach", () => {
+  let source: Hypervisor;
+  let target: Hypervisor;
+  let guest: XenDomain;
+
+  beforeAll(async () => {
+    source = await startTestHypervisor();
+    target = await startTestHypervisor();
+    guest = await joinGuest(source, "early-bird");
+    await guest.enableSuspend();
+  });
+  afterAll(async () => {
+    await guest?.close();
+    await source?.close();
+    await target?.close();
+  });
+
+  it("goes to the target as the restore ends, not when the source lets its copy go", async () => {
+    const [gpfn] = (await guest.memory.populatePhysmap(1)) as [number];
+    await guest.memory.write(gpfn, 0, Uint8Array.of(7));
+    const attached = once(guest.session, "attached");
+    const auth = { authorization: `Bearer ${DOM0_TOKEN}` };
+    // xl migrate's two requests, without its last step (destroying the source's suspended copy).
+    const sent = await fetch(
+      `${source.httpUrl}/api/migrate/${guest.domid}?attachUrl=${encodeURIComponent(target.url)}`,
+      { method: "POST", headers: auth },
+    );
+    expect(sent.status).toBe(200);
+    const restored = await fetch(`${target.httpUrl}/api/restore`, {
+      method: "POST",
+      headers: auth,
+      body: sent.body,
+      duplex: "half",
+    } as RequestInit);
+    expect(restored.status).toBe(200);
+    await attached;
+    expect(guest.session.url).toBe(target.url);
+    expect(await guest.memory.read(gpfn, 0, 1)).toEqual(Uint8Array.of(7));
+    // The source still holds its suspended copy: nobody destroyed it.
+    const onSource = (await (await fetch(`${source.httpUrl}/api/domains`)).json()) as { name: string }[];
+    expect(onSource.map((d) => d.name)).toContain("early-bird");
+  });
+});

@@ -102,6 +102,11 @@ export class ImageBuilder {
   #xenstore: Array<[string, string]> | undefined;
   #ended = false;
 
+  /** The domain record, once it came (the first record of an image). */
+  get domain(): DomainRecord | undefined {
+    return this.#domain;
+  }
+
   /** Pages received so far (a migration's progress). */
   get pageCount(): number {
     return this.#pages.size;

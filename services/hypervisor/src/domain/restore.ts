@@ -35,7 +35,14 @@ function check(xen: Xen, image: DomainImage): number {
 
 export async function restoreDomain(xen: Xen, image: DomainImage, make: MakeDomain): Promise<Domain> {
   const domid = check(xen, image);
-  const frames = xen.pool.alloc(image.pages.size, domid, "ram");
+  const pfns = [...image.pages.keys()].sort((a, b) => a - b);
+  // One write per run of consecutive frames, none zeroed first: this runs while the guest is
+  // suspended, so it is downtime (docs/migration.md#downtime).
+  const frames = xen.pool.allocFilled(
+    pfns.map((pfn) => image.pages.get(pfn)!),
+    domid,
+    "ram",
+  );
   if (!frames) throw errno("ENOMEM", `${image.pages.size} frames wanted, ${xen.pool.free} free`);
   const { name, sessionKey, maxFrames } = image.domain;
   const domain = make(domid, name, sessionKey, maxFrames);
@@ -44,19 +51,16 @@ export async function restoreDomain(xen: Xen, image: DomainImage, make: MakeDoma
   domain.link.hold(true);
   const tableAt = new Map(image.grantTable.map((pfn, i) => [pfn, i]));
   const table: Domain["grantTable"]["frames"] = [];
-  [...image.pages.keys()]
-    .sort((a, b) => a - b)
-    .forEach((pfn, i) => {
-      const frame = frames[i]!;
-      frame.write(0, image.pages.get(pfn)!);
-      domain.p2m.set(pfn, { frame, foreign: false, readonly: false });
-      domain.owned.add(frame);
-      const slot = tableAt.get(pfn);
-      if (slot !== undefined) {
-        frame.type = "grant_table";
-        table[slot] = { frame, gpfn: pfn };
-      }
-    });
+  pfns.forEach((pfn, i) => {
+    const frame = frames[i]!;
+    domain.p2m.set(pfn, { frame, foreign: false, readonly: false });
+    domain.owned.add(frame);
+    const slot = tableAt.get(pfn);
+    if (slot !== undefined) {
+      frame.type = "grant_table";
+      table[slot] = { frame, gpfn: pfn };
+    }
+  });
   domain.grantTable.frames.push(...table);
   for (const c of image.channels) {
     // An interdomain channel's peer is on the old host (or was, before the save): the port waits

@@ -101,6 +101,8 @@ async function restore(
   // Never more than the machine could hold, plus the records around the pages.
   const limit = xen.config.totalFrames * (XEN_PAGE_SIZE + 8) + 8 * (1 << 20);
   let domain: Domain;
+  // Once the image names its domain, that domain's process may attach (and wait) here.
+  let ended: (() => void) | undefined;
   try {
     const image = await asHttp(async () => {
       const reader = new StreamReader();
@@ -109,6 +111,9 @@ async function restore(
         arrival.bytes += (chunk as Buffer).length;
         if (arrival.bytes > limit) throw new HttpError(413, "EMSGSIZE", `image exceeds ${limit} bytes`);
         for (const record of reader.push(chunk as Buffer)) builder.apply(record);
+        const named = builder.domain;
+        if (ended === undefined && named !== undefined)
+          ended = xen.restoring.begin(named.name, named.sessionKey);
       }
       reader.finish();
       return builder.result();
@@ -119,6 +124,8 @@ async function restore(
   } catch (error) {
     Object.assign(arrival, { state: "refused", error: (error as Error).message });
     throw error;
+  } finally {
+    ended?.();
   }
   Object.assign(arrival, { domid: domain.domid, name: domain.name, state: "awaiting process" });
   watchAttach(domain, arrival);

@@ -87,6 +87,15 @@ export class FramePool {
     return mfns.map((mfn) => new Frame(mfn, owner, type, this.file));
   }
 
+  /** `pages.length` frames holding those pages (a restore): written once, not zeroed first. */
+  allocFilled(pages: readonly Uint8Array[], owner: number, type: FrameType): Frame[] | undefined {
+    const n = pages.length;
+    if (n > this.freeMfns.length) return undefined;
+    const mfns = this.freeMfns.splice(this.freeMfns.length - n, n).reverse();
+    this.file.fill(mfns, pages);
+    return mfns.map((mfn) => new Frame(mfn, owner, type, this.file));
+  }
+
   release(frame: Frame): void {
     if (frame.mapCount !== 0)
       throw new Error(`mfn ${frame.mfn} released while mapped ${frame.mapCount} times`);

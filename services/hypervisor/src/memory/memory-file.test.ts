@@ -40,6 +40,25 @@ describe("MemoryFile", () => {
     file.close();
   });
 
+  it("fills frames with whole pages in runs, padding a short page, and marks each dirty", () => {
+    const { file } = MemoryFile.create(dir, 8);
+    file.zero([1, 2, 3, 4, 6]);
+    for (const mfn of [1, 2, 3, 4, 6]) file.write(mfn, 0, new Uint8Array(XEN_PAGE_SIZE).fill(0xee));
+    file.clearDirty([0, 1, 2, 3, 4, 5, 6, 7]);
+    const page = (b: number) => new Uint8Array(XEN_PAGE_SIZE).fill(b);
+    // Two runs (2–4, 6) and a page shorter than a frame.
+    file.fill([2, 3, 4, 6], [page(2), page(3), Uint8Array.of(9, 9), page(6)]);
+    expect(file.read(2, 0, XEN_PAGE_SIZE)).toEqual(page(2));
+    expect(file.read(3, 0, XEN_PAGE_SIZE)).toEqual(page(3));
+    const short = file.read(4, 0, XEN_PAGE_SIZE);
+    expect([...short.subarray(0, 3)]).toEqual([9, 9, 0]);
+    expect(short.subarray(2).every((b) => b === 0)).toBe(true);
+    expect(file.read(6, 0, XEN_PAGE_SIZE)).toEqual(page(6));
+    expect(file.read(1, 0, 1)).toEqual(Uint8Array.of(0xee)); // untouched
+    expect([...file.readDirty()]).toEqual([0, 0, 1, 1, 1, 0, 1, 0]);
+    file.close();
+  });
+
   it("replaces a stale file whose hypervisor died, and leaves a live one and another host's alone", () => {
     const host = hostname();
     const stale = join(dir, `xenfs-memory.${deadPid()}.1.${host}`);

@@ -44,7 +44,10 @@ export function acceptConnection(xen: Xen, socket: WebSocket): void {
     close(WS_CLOSE.policy, `${error.code}: ${error.message}`);
   };
 
+  /** An attach waiting for the restore of its domain to end: nothing else is taken meanwhile. */
+  let waiting = false;
   const handshake = (envelope: Envelope) => {
+    if (waiting) return close(WS_CLOSE.policy, "EPROTO: a frame before the attach was answered");
     const call = envelope.call as xen.Hypercall | null | undefined;
     // A partitioned domain's process reaches nothing: its connection goes unanswered.
     if (xen.config.faults.partitioned(call?.resume?.domid ?? undefined, call?.join?.name ?? undefined))
@@ -52,8 +55,20 @@ export function acceptConnection(xen: Xen, socket: WebSocket): void {
     try {
       if (call?.join) domain = join(xen, socket, envelope.seq, call.join as xen.JoinArgs);
       else if (call?.resume) domain = resume(xen, socket, envelope.seq, call.resume as xen.ResumeArgs);
-      else if (call?.attach) domain = attach(xen, socket, envelope.seq, call.attach as xen.AttachArgs);
-      else throw errno("EPERM", "the first frame must be a join, resume or attach call");
+      else if (call?.attach) {
+        const args = call.attach as xen.AttachArgs;
+        const ending = xen.restoring.ending(args.name, args.sessionKey);
+        if (ending !== undefined) {
+          // Its image is still arriving: answered when the restore ends (attached, or refused).
+          waiting = true;
+          void ending.then(() => {
+            waiting = false;
+            if (socket.readyState === socket.OPEN) handshake(envelope);
+          });
+          return;
+        }
+        domain = attach(xen, socket, envelope.seq, args);
+      } else throw errno("EPERM", "the first frame must be a join, resume or attach call");
       clearTimeout(handshakeTimer);
     } catch (error) {
       if (!(error instanceof HypercallError)) throw error;

@@ -1,13 +1,14 @@
 // The first frame of a connection: `join` (token + name → a fresh domain), `resume` (domid +
 // session key → the same domain, with every frame after the client's last one replayed) or
 // `attach` (name + session key → a domain restored from an image, with a fresh session).
-import { randomBytes, timingSafeEqual } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import type { xen } from "@xenfs/proto";
 import type { WebSocket } from "ws";
 import { Domain } from "../domain/domain.js";
 import { takeOverDom0 } from "../domain/takeover.js";
 import { errno } from "../errors.js";
 import { faultsOnJoin } from "../faults/domain-faults.js";
+import { sameSecret } from "../secret.js";
 import { traceEventPending } from "../trace/tracer.js";
 import type { Xen } from "../xen.js";
 import { Session, sessionOf } from "./session.js";
@@ -21,12 +22,6 @@ function boundPorts(domain: Domain | undefined): number[] {
   return ports;
 }
 const DOMAIN_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-
-function sameSecret(given: string | Uint8Array, expected: string | Uint8Array): boolean {
-  const a = typeof given === "string" ? Buffer.from(given) : Buffer.from(given);
-  const b = typeof expected === "string" ? Buffer.from(expected) : Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
 
 /** Where machine memory is, for a domain that will open it itself (the shm transport). */
 function memoryPlace(xen: Xen) {

@@ -14,6 +14,7 @@ import { captureIo } from "../toolstack/host.js";
 interface Pair {
   state: string;
   committed: number;
+  heldBytes?: number;
   name?: string;
   activated?: unknown;
 }
@@ -89,10 +90,17 @@ describe("xl remus", () => {
   it("remus-stop: the backup drops its copy and does not activate it when the primary goes quiet", async () => {
     expect(await xl(["remus", "protected", b!.httpUrl, "--heartbeat", "200"])).toMatchObject({ status: 0 });
     await until("a few checkpoints", async () => (await remusStatus(b!)).backups[0]!.committed >= 3);
+    // The backup holds a copy of the guest's memory (its 4 pages at least) while it receives…
+    expect((await remusStatus(b!)).backups[0]!.heldBytes).toBeGreaterThanOrEqual(4 * XEN_PAGE_SIZE);
     const stop = await xl(["remus-stop", "protected"]);
     expect(stop).toMatchObject({ status: 0, stderr: "" });
     expect(stop.stdout).toMatch(/^Remus ended for domain \d+: \d+ checkpoints committed/);
-    expect((await remusStatus(b!)).backups[0]).toMatchObject({ state: "ended" });
+    // …and lets it go when the pair ends, keeping only what the status says.
+    expect((await remusStatus(b!)).backups[0]).toMatchObject({
+      state: "ended",
+      heldBytes: 0,
+      name: "protected",
+    });
     // Well past the heartbeat: still nothing activated, and the guest's answers go at once.
     await new Promise((resolve) => setTimeout(resolve, 600));
     expect((await remusStatus(b!)).backups[0]).toMatchObject({ state: "ended" });
@@ -141,5 +149,7 @@ describe("xl remus", () => {
     expect(await guest.memory.read(gpfn!, 0, 1)).toEqual(Uint8Array.of(42));
     await guest.memory.write(gpfn!, 0, Uint8Array.of(43));
     expect(await guest.memory.read(gpfn!, 0, 1)).toEqual(Uint8Array.of(43));
+    // Activated into frames: the backup's copy of the memory is gone.
+    expect((await remusStatus(b!)).backups[0]).toMatchObject({ state: "activated", heldBytes: 0 });
   });
 });

@@ -26,6 +26,8 @@ export interface BackupStatus {
   readonly heartbeatMs: number;
   /** Checkpoints refused (torn or malformed) and discarded. */
   readonly discarded: number;
+  /** Octets of the committed image held here: the domain's memory while receiving, 0 once the pair ended. */
+  readonly heldBytes: number;
   /** After a failover: the activated domain, and ms from the last word of the primary to it. */
   readonly activated?: { domid: number; epoch: number; silentMs: number };
   readonly error?: string;
@@ -55,7 +57,7 @@ export class RemusBackup {
   }
 
   status(): BackupStatus {
-    const domain = this.receiver.image?.domain;
+    const domain = this.receiver.domain;
     return {
       role: "backup",
       id: this.id,
@@ -65,6 +67,7 @@ export class RemusBackup {
       committed: this.receiver.epoch,
       heartbeatMs: this.heartbeatMs,
       discarded: this.#discarded,
+      heldBytes: this.receiver.heldBytes,
       ...(this.#activated ? { activated: this.#activated } : {}),
       ...(this.#error ? { error: this.#error } : {}),
     };
@@ -95,6 +98,7 @@ export class RemusBackup {
     if (this.#state !== "receiving") return;
     this.#state = "ended";
     clearInterval(this.#watchdog);
+    this.receiver.discard();
   }
 
   #watch(): void {
@@ -109,6 +113,8 @@ export class RemusBackup {
     clearInterval(this.#watchdog);
     const image = this.receiver.image;
     const epoch = this.receiver.epoch;
+    // Whatever comes of it, the copy is not needed after: restored into frames, or given up.
+    this.receiver.discard();
     if (!image) {
       this.#state = "failed";
       this.#error = "the primary went before its first checkpoint was committed";
@@ -153,5 +159,6 @@ export class RemusBackup {
   close(): void {
     clearInterval(this.#watchdog);
     if (this.#state === "receiving") this.#state = "ended";
+    this.receiver.discard();
   }
 }

@@ -19,7 +19,7 @@ import { requireDom0Token } from "../http/auth.js";
 import type { Xen } from "../xen.js";
 import { RemusBackup } from "./backup.js";
 import { RemusPrimary } from "./primary.js";
-import { remusOf } from "./registry.js";
+import { pruneRemus, remusOf } from "./registry.js";
 
 /** Remus's interval ("regular (50 ms) checkpoints") and how long the backup waits for a word. */
 export const REMUS_DEFAULTS = { intervalMs: 50, heartbeatMs: 500 } as const;
@@ -101,6 +101,7 @@ async function protect(xen: Xen, req: IncomingMessage, res: ServerResponse, rest
     { backupUrl: backup.replace(/\/$/, ""), backupToken: token, attachUrl, intervalMs, heartbeatMs },
     xen.logger,
   );
+  pruneRemus(host);
   host.primaries.set(domid, primary);
   try {
     await primary.start();
@@ -167,6 +168,7 @@ async function receive(
       backup.close();
       throw refused(error);
     }
+    pruneRemus(host);
     host.backups.set(backup.id, backup);
     xen.logger.info({ id: backup.id, name: backup.status().name, heartbeatMs }, "Remus backup receiving");
     sendJson(res, 200, { id: backup.id, epoch: backup.receiver.epoch });

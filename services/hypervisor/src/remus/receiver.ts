@@ -96,6 +96,9 @@ class Staged {
 
 export class CheckpointReceiver {
   #image: DomainImage | undefined;
+  /** Kept when the image is dropped: whose it was. */
+  #domain: DomainImage["domain"] | undefined;
+  #discarded = false;
   #epoch = 0;
 
   /** Checkpoints committed so far; the first (the whole domain) is 1. */
@@ -108,11 +111,31 @@ export class CheckpointReceiver {
     return this.#image;
   }
 
+  /** The protected domain's record, from the first checkpoint on (also once the image is dropped). */
+  get domain(): DomainImage["domain"] | undefined {
+    return this.#image?.domain ?? this.#domain;
+  }
+
+  /** The octets of the pages held: the protected domain's memory, as of the last commit. */
+  get heldBytes(): number {
+    let bytes = 0;
+    for (const page of this.#image?.pages.values() ?? []) bytes += page.length;
+    return bytes;
+  }
+
+  /** The pair ended: the image (a copy of the domain's memory) goes; nothing is committed after. */
+  discard(): void {
+    this.#domain = this.domain;
+    this.#image = undefined;
+    this.#discarded = true;
+  }
+
   /**
    * One checkpoint's octets (the first starts with the image and domain headers): applied whole
    * and the new epoch returned, or refused with StreamError and nothing changed.
    */
   commit(chunks: Iterable<Uint8Array>): number {
+    if (this.#discarded) throw new StreamError("EINVAL", "the pair has ended: no checkpoint is taken");
     const first = this.#image === undefined;
     const reader = new StreamReader({ headers: first });
     const staged = new Staged(first);

@@ -32,3 +32,18 @@ export function closeRemus(xen: Xen): void {
   for (const primary of host.primaries.values()) primary.halt();
   for (const backup of host.backups.values()) backup.close();
 }
+
+/** Ended pairs kept, of each role, for GET /api/remus (as /api/migrations keeps its last 16). */
+const FINISHED_KEPT = 16;
+
+/** Forgets the oldest ended pairs beyond FINISHED_KEPT of each role; live ones stay. */
+export function pruneRemus(host: RemusHost): void {
+  pruneEnded(host.primaries, (primary) => primary.active);
+  pruneEnded(host.backups, (backup) => backup.state === "receiving");
+}
+
+/** Deletes the oldest (first inserted) ended pairs beyond FINISHED_KEPT. */
+export function pruneEnded<K, V>(pairs: Map<K, V>, live: (pair: V) => boolean): void {
+  const ended = [...pairs].filter(([, pair]) => !live(pair));
+  for (const [key] of ended.slice(0, Math.max(0, ended.length - FINISHED_KEPT))) pairs.delete(key);
+}

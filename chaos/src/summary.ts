@@ -66,6 +66,17 @@ export function recoveryMs(fault: AppliedFault, ops: readonly Operation[]): numb
   return next === undefined ? undefined : next - ended;
 }
 
+/**
+ * Acknowledged operations per second while the fault was in force (ended within its window),
+ * whatever else was in force with it.
+ */
+export function opsPerSecondDuring(fault: AppliedFault, ops: readonly Operation[]): number | undefined {
+  const { began, ended } = fault;
+  if (began === undefined || ended === undefined || ended <= began) return undefined;
+  const acked = ops.filter((op) => op.outcome === "ok" && op.end >= began && op.end < ended).length;
+  return Math.round((acked / (ended - began)) * 10_000) / 10;
+}
+
 function table(rows: readonly (readonly string[])[]): string {
   const widths = (rows[0] ?? []).map((_, c) => Math.max(...rows.map((row) => (row[c] ?? "").length)));
   return rows
@@ -98,10 +109,12 @@ export function summary(result: RunResult): string {
   ];
   const faultRows = result.faults.map((f) => {
     const recovery = recoveryMs(f, result.ops);
+    const during = opsPerSecondDuring(f, result.ops);
     return [
       `${f.event.atMs}ms`,
       describeFault(f.event),
       f.skipped ? `skipped: ${f.skipped}` : `${f.began}–${f.ended}ms`,
+      during === undefined ? "-" : String(during),
       recovery === undefined ? "-" : `${recovery}ms`,
       f.outcome ?? "",
     ];
@@ -110,7 +123,7 @@ export function summary(result: RunResult): string {
   if (result.crashes.length > 0)
     parts.push(`died by themselves and were started again: ${result.crashes.join(", ")}`);
   if (faultRows.length > 0)
-    parts.push(table([["at", "fault", "in force", "recovery", "domain"], ...faultRows]));
+    parts.push(table([["at", "fault", "in force", "ops/s", "recovery", "domain"], ...faultRows]));
   const shown = result.violations.slice(0, 20).map((v) => `  ${v.kind}: ${v.detail}`);
   if (result.violations.length > shown.length)
     shown.push(`  … and ${result.violations.length - shown.length} more`);

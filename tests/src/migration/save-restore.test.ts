@@ -123,7 +123,13 @@ describe.each(TRANSPORTS)("xl save and xl restore (%s transport)", (transport) =
   });
 
   it("refuses a truncated or malformed image with a clear error, and changes nothing", async () => {
-    const file = join(dir, `${transport}.img`);
+    // Saved, so its name is free here: only what is wrong with the image can refuse it.
+    const name = `cut-${transport}`;
+    const saved = await host.join(name);
+    await saved.enableSuspend();
+    await saved.memory.populatePhysmap(4);
+    const file = join(dir, `${name}.img`);
+    expect(await xl(["save", name, file])).toMatchObject({ status: 0, stderr: "" });
     const image = await readFile(file);
     const usedBefore = (await memory()).frames.used;
     const namesBefore = await names();
@@ -140,10 +146,15 @@ describe.each(TRANSPORTS)("xl save and xl restore (%s transport)", (transport) =
       status: 1,
       stderr: expect.stringMatching(/XENF.*EINVAL/),
     });
-    // The guest it holds is alive under that name: a second restore is refused too.
-    expect(await xl(["restore", file])).toMatchObject({ status: 1, stderr: expect.stringMatching(/EEXIST/) });
+    // A live domain has the name of the first test's image: refused at its first record.
+    const live = join(dir, `${transport}.img`);
+    expect(await xl(["restore", live])).toMatchObject({ status: 1, stderr: expect.stringMatching(/EEXIST/) });
     expect((await memory()).frames.used).toBe(usedBefore);
     expect(await names()).toEqual(namesBefore);
+    // The whole image restores, and its process attaches.
+    expect(await xl(["restore", file])).toMatchObject({ status: 0, stderr: "" });
+    await until("the saved guest back", async () => (await names()).some((n) => n.startsWith(`${name}:`)));
+    await saved.close();
   });
 
   it("suspends when asked while its resume hooks still run: saved again as soon as it is restored", async () => {

@@ -92,8 +92,26 @@ export function writeImage(image: DomainImage): Uint8Array[] {
   ];
 }
 
+/**
+ * Where the pages of an image go as they come, instead of into the image: a restore writes
+ * them straight into the new domain's frames while the stream is still arriving (as libxc's
+ * restore does), so the end of a live migration has only its last round left to write.
+ */
+export interface PageSink {
+  /** A batch of pages (a later batch may carry a pfn again: it replaces the earlier bytes). */
+  pages(pfns: readonly number[], pages: readonly Uint8Array[]): void;
+  /** XTAB: these pfns left the domain. */
+  gone(pfns: readonly number[]): void;
+}
+
+/** What `pages` holds for each pfn when a PageSink took the bytes. */
+const SUNK = new Uint8Array(0);
+
 /** Builds a DomainImage from records as they come; result() checks it is whole. */
 export class ImageBuilder {
+  /** With a sink, `result().pages` names every pfn the image holds, each with no bytes. */
+  constructor(private readonly sink?: PageSink) {}
+
   #domain: DomainRecord | undefined;
   #staticEnd = false;
   #grantTable: number[] | undefined;
@@ -131,13 +149,16 @@ export class ImageBuilder {
       case REC_TYPE.PAGE_DATA: {
         this.#need(this.#grantTable, "PAGE_DATA before XENFS_GRANT_TABLE");
         const batch = decodePageData(record.body);
-        for (const [i, pfn] of batch.pfns.entries()) this.#pages.set(pfn, batch.pages[i]!);
+        for (const [i, pfn] of batch.pfns.entries()) this.#pages.set(pfn, this.sink ? SUNK : batch.pages[i]!);
         for (const pfn of batch.gone) this.#pages.delete(pfn);
         if (this.#pages.size > this.#domain!.maxFrames)
           throw new StreamError(
             "EINVAL",
             `${this.#pages.size} pages > reservation ${this.#domain!.maxFrames}`,
           );
+        // Checked first: a sink never takes pages beyond the reservation.
+        if (batch.pfns.length > 0) this.sink?.pages(batch.pfns, batch.pages);
+        if (batch.gone.length > 0) this.sink?.gone(batch.gone);
         return;
       }
       case REC_TYPE.XENFS_EVTCHN:

@@ -17,6 +17,7 @@ async function admin(
   target: AdminTarget,
   path: string,
   body?: Uint8Array | ReadableStream<Uint8Array>,
+  signal?: AbortSignal,
 ): Promise<Response> {
   if (!target.token) throw new ToolError("EACCES", "xl save/restore needs dom0's token: set XEN_DOM0_TOKEN");
   const url = new URL(path, target.base);
@@ -26,6 +27,7 @@ async function admin(
       method: "POST",
       headers: { authorization: `Bearer ${target.token}`, "content-type": "application/octet-stream" },
       body: body ?? null,
+      ...(signal ? { signal } : {}),
       // A stream is sent as it comes (a migration's rounds), not gathered first.
       ...(body instanceof ReadableStream ? { duplex: "half" } : {}),
     } as RequestInit);
@@ -45,6 +47,9 @@ async function admin(
   }
   return res;
 }
+
+/** How long a failed migration waits for the source to stop sending before it resumes the guest. */
+const STOP_WAIT_MS = 10_000;
 
 /** How far a save or a migration has got, for a progress bar. */
 export interface TransferProgress {
@@ -133,7 +138,13 @@ export async function migrateDomain(
   const started = performance.now();
   const attachUrl = new URL("/hypercall", target.base);
   attachUrl.protocol = attachUrl.protocol === "https:" ? "wss:" : "ws:";
-  const sent = await admin(source, `/api/migrate/${domid}?attachUrl=${encodeURIComponent(attachUrl.href)}`);
+  const sending = new AbortController();
+  const sent = await admin(
+    source,
+    `/api/migrate/${domid}?attachUrl=${encodeURIComponent(attachUrl.href)}`,
+    undefined,
+    sending.signal,
+  );
   let bytes = 0;
   let record: MigrationRecord | undefined;
   const counted = sent.body?.pipeThrough(
@@ -155,7 +166,11 @@ export async function migrateDomain(
   try {
     restored = await admin(target, "/api/restore", counted);
   } catch (error) {
-    // As a failed xl migrate resumes the guest on the source: it attaches there again.
+    // The target may refuse early (a name taken there: at the image's first record), while the
+    // source is still sending: the source stops, and once it has (the guest suspended or not),
+    // a suspended guest is resumed there, as a failed xl migrate does — it attaches again.
+    sending.abort();
+    await sourceStopped(source, domid);
     await admin(source, `/api/resume/${domid}`).catch(() => undefined);
     throw error;
   } finally {
@@ -166,6 +181,16 @@ export async function migrateDomain(
   const ms = Math.round(performance.now() - started);
   const rounds = (await sourceRecord(source, domid))?.rounds ?? [];
   return { domid: newDomid, name, bytes, ms, rounds };
+}
+
+/** Until the source's migration of `domid` has ended (sent or failed), for at most STOP_WAIT_MS. */
+async function sourceStopped(source: AdminTarget, domid: number): Promise<void> {
+  const giveUp = Date.now() + STOP_WAIT_MS;
+  while (Date.now() < giveUp) {
+    const state = (await sourceRecord(source, domid))?.state;
+    if (state === undefined || state === "sent" || state === "failed") return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 /** The source's record of the migration (undefined if it cannot say). */

@@ -7,6 +7,7 @@ import { VIRQ } from "@xenfs/proto";
 import { errno } from "../errors.js";
 import { EventChannels } from "../event-channel/ports.js";
 import { MAX_GRANT_FRAMES } from "../grant-table/grant-table.js";
+import type { Frame } from "../memory/frame-pool.js";
 import type { Xen } from "../xen.js";
 import type { Domain } from "./domain.js";
 import { toolstackStore } from "./save.js";
@@ -16,13 +17,19 @@ export type MakeDomain = (domid: number, name: string, key: Uint8Array, maxFrame
 
 const VIRQS = new Set<number>(Object.values(VIRQ));
 
-function check(xen: Xen, image: DomainImage): number {
-  const { domain, pages, grantTable, channels } = image;
+/** What the image's first record already tells: refused then, before its pages come. */
+export function checkDomainRecord(xen: Xen, domain: DomainImage["domain"]): void {
   if (xen.domains.nameTaken(domain.name))
     throw errno("EEXIST", `a live domain is already named ${domain.name}`);
   if (domain.maxFrames > xen.config.totalFrames)
     throw errno("ENOMEM", `reservation ${domain.maxFrames} > ${xen.config.totalFrames} machine frames`);
-  if (pages.size > xen.pool.free) throw errno("ENOMEM", `${pages.size} frames wanted, ${xen.pool.free} free`);
+}
+
+function check(xen: Xen, image: DomainImage, framesHeld: boolean): number {
+  const { domain, pages, grantTable, channels } = image;
+  checkDomainRecord(xen, domain);
+  if (!framesHeld && pages.size > xen.pool.free)
+    throw errno("ENOMEM", `${pages.size} frames wanted, ${xen.pool.free} free`);
   if (grantTable.length > MAX_GRANT_FRAMES) throw errno("EINVAL", `${grantTable.length} grant frames`);
   for (const c of channels) {
     if (!EventChannels.valid(c.port)) throw errno("EINVAL", `port ${c.port}`);
@@ -33,16 +40,32 @@ function check(xen: Xen, image: DomainImage): number {
   return domid;
 }
 
-export async function restoreDomain(xen: Xen, image: DomainImage, make: MakeDomain): Promise<Domain> {
-  const domid = check(xen, image);
+/**
+ * `held`: the image's frames, already filled as its pages came (IncomingFrames; the image's
+ * pages then carry no bytes). Without it the frames are allocated and written here.
+ */
+export async function restoreDomain(
+  xen: Xen,
+  image: DomainImage,
+  make: MakeDomain,
+  held?: ReadonlyMap<number, Frame>,
+): Promise<Domain> {
+  const domid = check(xen, image, held !== undefined);
   const pfns = [...image.pages.keys()].sort((a, b) => a - b);
-  // One write per run of consecutive frames, none zeroed first: this runs while the guest is
-  // suspended, so it is downtime (docs/migration.md#downtime).
-  const frames = xen.pool.allocFilled(
-    pfns.map((pfn) => image.pages.get(pfn)!),
-    domid,
-    "ram",
-  );
+  let frames: Frame[] | undefined;
+  if (held) {
+    if (held.size !== pfns.length || pfns.some((pfn) => !held.has(pfn)))
+      throw errno("EINVAL", `${held.size} frames held for an image of ${pfns.length} pages`);
+    frames = pfns.map((pfn) => held.get(pfn)!);
+    for (const frame of frames) frame.owner = domid;
+  } else {
+    // One write per run of consecutive frames, none zeroed first.
+    frames = xen.pool.allocFilled(
+      pfns.map((pfn) => image.pages.get(pfn)!),
+      domid,
+      "ram",
+    );
+  }
   if (!frames) throw errno("ENOMEM", `${image.pages.size} frames wanted, ${xen.pool.free} free`);
   const { name, sessionKey, maxFrames } = image.domain;
   const domain = make(domid, name, sessionKey, maxFrames);

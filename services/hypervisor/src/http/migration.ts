@@ -15,8 +15,9 @@ import { ImageBuilder, StreamError, StreamReader, writeImage } from "@xenfs/libx
 import { XEN_PAGE_SIZE } from "@xenfs/proto";
 import { HttpError, type Route, sendJson } from "@xenfs/service-kit";
 import type { Domain } from "../domain/domain.js";
+import { IncomingFrames } from "../domain/incoming-frames.js";
 import { migrationStream } from "../domain/migrate.js";
-import { restoreDomain } from "../domain/restore.js";
+import { checkDomainRecord, restoreDomain } from "../domain/restore.js";
 import { domainImage, resumeHere, suspendDomain } from "../domain/save.js";
 import { HypercallError } from "../errors.js";
 import { newDomain } from "../session/handshake.js";
@@ -103,25 +104,35 @@ async function restore(
   let domain: Domain;
   // Once the image names its domain, that domain's process may attach (and wait) here.
   let ended: (() => void) | undefined;
+  // The pages go into frames as they come: at the end only the last round is left to write.
+  const frames = new IncomingFrames(xen.pool);
   try {
     const image = await asHttp(async () => {
       const reader = new StreamReader();
-      const builder = new ImageBuilder();
+      const builder = new ImageBuilder(frames);
       for await (const chunk of req) {
         arrival.bytes += (chunk as Buffer).length;
         if (arrival.bytes > limit) throw new HttpError(413, "EMSGSIZE", `image exceeds ${limit} bytes`);
         for (const record of reader.push(chunk as Buffer)) builder.apply(record);
         const named = builder.domain;
-        if (ended === undefined && named !== undefined)
+        if (ended === undefined && named !== undefined) {
+          checkDomainRecord(xen, named); // a name taken here, say: refused before the pages come
           ended = xen.restoring.begin(named.name, named.sessionKey);
+        }
       }
       reader.finish();
       return builder.result();
     });
     domain = await asHttp(() =>
-      restoreDomain(xen, image, (domid, name, key, maxFrames) => newDomain(xen, domid, name, key, maxFrames)),
+      restoreDomain(
+        xen,
+        image,
+        (domid, name, key, maxFrames) => newDomain(xen, domid, name, key, maxFrames),
+        frames.take(),
+      ),
     );
   } catch (error) {
+    frames.release();
     Object.assign(arrival, { state: "refused", error: (error as Error).message });
     throw error;
   } finally {
@@ -213,6 +224,8 @@ async function migrate(
 
 /** Resolves when the response can take more; throws when its connection went (xl stopped). */
 async function drained(res: ServerResponse): Promise<void> {
+  // Gone already (xl stopped: the target refused early): its 'close' will not come again.
+  if (res.destroyed || !res.writable) throw new Error("the migration's receiver went away");
   await new Promise<void>((resolve) => {
     const done = () => {
       res.off("drain", done);

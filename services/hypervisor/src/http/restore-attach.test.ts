@@ -1,10 +1,11 @@
-// A live migration's guest process attaches to the target while the last of its image is still
-// arriving: the attach waits for the restore to end and is answered then — attached when the
-// restore made the domain, refused when it did not — and a wrong key is refused at once
-// (docs/migration.md#downtime).
+// A restore on the target of a live migration: the pages go into frames as they arrive (a later
+// round's copy replaces a page, an XTAB frees it, a broken image gives every frame back), and the
+// guest process, which attaches while the last of its image is still arriving, waits for the
+// restore to end and is answered then — attached when the restore made the domain, refused when
+// it did not — while a wrong key is refused at once (docs/migration.md#downtime).
 import { request } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
-import { writeImage } from "@xenfs/libxen/stream";
+import { imageEnd, imageStart, pageRecords, writeImage } from "@xenfs/libxen/stream";
 import { XEN_PAGE_SIZE } from "@xenfs/proto";
 import { afterEach, describe, expect, it } from "vitest";
 import { DOM0_TOKEN, startTestHost, type TestHost } from "../../test/host.js";
@@ -60,6 +61,13 @@ function restoreInTwoParts(h: TestHost, chunks: Uint8Array[], cut: number) {
   return { answered, finish: (tail?: Uint8Array[]) => finishers[0]?.(tail) };
 }
 
+async function framesUsed(h: TestHost): Promise<number> {
+  const response = await fetch(`${h.hv.httpUrl}/api/memory`, {
+    headers: { authorization: `Bearer ${DOM0_TOKEN}` },
+  });
+  return ((await response.json()) as { frames: { used: number } }).frames.used;
+}
+
 async function attach(h: TestHost, name: string, sessionKey: Uint8Array) {
   const client = await RawClient.connect(h.hv.url);
   let answered = false;
@@ -91,19 +99,69 @@ describe("an attach during the restore of its domain", () => {
     await early.client.close();
   });
 
-  it("is refused when the restore fails", async () => {
+  it("is refused when the restore fails, and the frames its pages took are given back", async () => {
     host = await startTestHost();
+    const baseline = await framesUsed(host);
     const chunks = image("doomed");
-    const restore = restoreInTwoParts(host, chunks, 3);
+    const restore = restoreInTwoParts(host, chunks, chunks.length - 3); // every page, not the end
     await sleep(100);
+    expect(await framesUsed(host)).toBe(baseline + PAGES); // the pages are in frames already
     const early = await attach(host, "doomed", KEY);
     await sleep(50);
     expect(early.answered()).toBe(false);
     restore.finish([]); // no END: a truncated image
     expect((await restore.answered).status).toBe(400);
     expect((await early.reply).code).toBe("EACCES");
+    expect(await framesUsed(host)).toBe(baseline);
     expect(await host.api<{ name: string }[]>("/api/domains")).not.toContainEqual(
       expect.objectContaining({ name: "doomed" }),
     );
+  });
+});
+
+describe("the frames of a restore", () => {
+  it("take each round's copy of a page, free an XTAB'd one, and become the domain's", async () => {
+    host = await startTestHost();
+    const baseline = await framesUsed(host);
+    const page = (b: number) => new Uint8Array(XEN_PAGE_SIZE).fill(b);
+    const round0 = new Map([1, 2, 3, 4].map((pfn) => [pfn, page(pfn)] as const));
+    const round1 = new Map([[2, page(22)]]); // rewritten while the guest ran
+    const chunks = [
+      ...imageStart({ name: "rounds", maxFrames: 8, domid: 5, sessionKey: KEY }, []),
+      ...pageRecords(round0),
+      ...pageRecords(round1, [4]), // and pfn 4 left the domain
+      ...imageEnd([], []),
+    ];
+    const restore = restoreInTwoParts(host, chunks, chunks.length - 3);
+    await sleep(100);
+    expect(await framesUsed(host)).toBe(baseline + 3); // 1, 2, 3 held; 4 freed
+    restore.finish();
+    expect((await restore.answered).status).toBe(200);
+    const domains = await host.api<{ name: string; frames: number }[]>("/api/domains");
+    expect(domains.find((d) => d.name === "rounds")?.frames).toBe(3);
+    expect(await framesUsed(host)).toBe(baseline + 3);
+    const guest = await attach(host, "rounds", KEY);
+    expect((await guest.reply).status).toBe(0);
+    for (const [gpfn, byte] of [
+      [1, 1],
+      [2, 22],
+      [3, 3],
+    ] as const) {
+      const read = await guest.client.call({ memRead: { gpfn, offset: 0, length: XEN_PAGE_SIZE } });
+      expect(read.memRead?.data).toEqual(page(byte));
+    }
+    await guest.client.close();
+  });
+
+  it("refuses a name taken here at the image's first record, before its pages come", async () => {
+    host = await startTestHost();
+    const taken = await host.guest("squatter");
+    const baseline = await framesUsed(host);
+    const restore = restoreInTwoParts(host, image("squatter"), 3);
+    const answer = await restore.answered; // answered with only the first records sent
+    expect(answer.status).toBe(409);
+    expect(answer.body).toMatch(/EEXIST/);
+    expect(await framesUsed(host)).toBe(baseline);
+    await taken.close();
   });
 });

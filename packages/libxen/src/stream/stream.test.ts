@@ -3,8 +3,16 @@
 import { XEN_PAGE_SIZE } from "@xenfs/proto";
 import { describe, expect, it } from "vitest";
 import { IHDR, REC_TYPE, REC_TYPE_OPTIONAL } from "./constants.js";
-import { encodeRecord } from "./framing.js";
-import { type DomainImage, imageEnd, imageStart, pageRecords, readImage, writeImage } from "./image.js";
+import { encodeRecord, StreamReader } from "./framing.js";
+import {
+  type DomainImage,
+  ImageBuilder,
+  imageEnd,
+  imageStart,
+  pageRecords,
+  readImage,
+  writeImage,
+} from "./image.js";
 import { CHANNEL_FLAG, encodePageData } from "./records.js";
 
 function page(seed: number): Uint8Array {
@@ -76,6 +84,46 @@ describe("the migration stream", () => {
     expect(back.pages.get(2)).toEqual(page(99));
     expect(back.pages.has(10)).toBe(false);
     expect(back.pages.size).toBe(IMAGE.pages.size - 2);
+  });
+
+  it("gives pages to a sink as they come, checked against the reservation first, keeping no bytes", () => {
+    const got = new Map<number, Uint8Array>();
+    const sink = {
+      pages: (pfns: readonly number[], pages: readonly Uint8Array[]) => {
+        for (const [i, pfn] of pfns.entries()) got.set(pfn, pages[i]!);
+      },
+      gone: (pfns: readonly number[]) => {
+        for (const pfn of pfns) got.delete(pfn);
+      },
+    };
+    const builder = new ImageBuilder(sink);
+    const reader = new StreamReader();
+    const chunks = [
+      ...imageStart(IMAGE.domain, IMAGE.grantTable),
+      ...pageRecords(IMAGE.pages),
+      ...pageRecords(new Map([[2, page(99)]]), [10, 11]),
+      ...imageEnd(IMAGE.channels, IMAGE.xenstore),
+    ];
+    for (const chunk of chunks) for (const record of reader.push(chunk)) builder.apply(record);
+    reader.finish();
+    const image = builder.result();
+    expect(got.get(2)).toEqual(page(99));
+    expect(got.has(10)).toBe(false);
+    expect(got.size).toBe(IMAGE.pages.size - 2);
+    expect([...image.pages.keys()].sort((a, b) => a - b)).toEqual([...got.keys()].sort((a, b) => a - b));
+    expect([...image.pages.values()].every((bytes) => bytes.length === 0)).toBe(true);
+    // A batch past the reservation is refused before the sink sees it.
+    const small = new ImageBuilder(sink);
+    got.clear();
+    const over = new StreamReader();
+    const records = [
+      ...imageStart({ ...IMAGE.domain, maxFrames: 2 }, []),
+      ...pageRecords(new Map([1, 2, 3].map((pfn) => [pfn, page(pfn)]))),
+    ];
+    expect(() => {
+      for (const chunk of records) for (const record of over.push(chunk)) small.apply(record);
+    }).toThrow(/reservation/);
+    expect(got.size).toBe(0);
   });
 
   it("refuses an image cut short anywhere (ENODATA)", () => {

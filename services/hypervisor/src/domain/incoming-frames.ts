@@ -4,9 +4,10 @@
 // frames to the new domain; a refused or broken image gives them all back. Until then they are
 // in use (owner DOMID_INVALID), as a Xen restore's memory is allocated while the stream comes.
 import type { PageSink } from "@xenfs/libxen/stream";
-import { DOMID, XEN_PAGE_SIZE } from "@xenfs/proto";
+import { DOMID } from "@xenfs/proto";
 import { errno } from "../errors.js";
 import type { Frame, FramePool } from "../memory/frame-pool.js";
+import { wholePage } from "../memory/memory-file.js";
 
 export class IncomingFrames implements PageSink {
   readonly #frames = new Map<number, Frame>();
@@ -20,7 +21,7 @@ export class IncomingFrames implements PageSink {
     for (const [i, pfn] of pfns.entries()) {
       const page = pages[i]!;
       const frame = this.#frames.get(pfn);
-      if (frame) frame.write(0, whole(page));
+      if (frame) frame.write(0, wholePage(page));
       else fresh.set(pfn, page); // a pfn twice in one batch: the later copy
     }
     if (fresh.size === 0) return;
@@ -56,12 +57,4 @@ export class IncomingFrames implements PageSink {
     for (const frame of this.#frames.values()) if (frame.owner === DOMID.INVALID) this.pool.release(frame);
     this.#frames.clear();
   }
-}
-
-/** A page as a whole frame's bytes (a short one zero-padded: the frame held another's bytes). */
-function whole(page: Uint8Array): Uint8Array {
-  if (page.length === XEN_PAGE_SIZE) return page;
-  const bytes = new Uint8Array(XEN_PAGE_SIZE);
-  bytes.set(page.subarray(0, XEN_PAGE_SIZE));
-  return bytes;
 }

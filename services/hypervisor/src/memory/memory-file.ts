@@ -32,9 +32,34 @@ import { fileResidentBytes } from "@xenfs/service-kit";
 /** `xenfs-memory.<pid>.<n>.<host>`: pid and host tell a stale file from a live one. */
 const FILE_NAME = /^xenfs-memory\.(\d+)\.(\d+)\.(.+)$/;
 const DEFAULT_DIR = "/dev/shm";
-/** Zeroing writes at most this much at a time. */
+/** One write (zeroing or filling a run of frames) covers at most this much. */
 const ZERO_CHUNK = 256 * 1024;
 const ZEROS = new Uint8Array(ZERO_CHUNK);
+
+/** A page as a whole frame's bytes: a short one zero-padded (the frame may hold another's bytes). */
+export function wholePage(page: Uint8Array): Uint8Array {
+  if (page.length === XEN_PAGE_SIZE) return page;
+  const bytes = new Uint8Array(XEN_PAGE_SIZE);
+  bytes.set(page.subarray(0, XEN_PAGE_SIZE));
+  return bytes;
+}
+
+/** Runs of consecutive mfns (each at most ZERO_CHUNK bytes): where in `mfns`, the first, how many. */
+function* runs(mfns: readonly number[]): Generator<{ at: number; first: number; count: number }> {
+  let at = 0;
+  while (at < mfns.length) {
+    const first = mfns[at]!;
+    let count = 1;
+    while (
+      at + count < mfns.length &&
+      mfns[at + count] === first + count &&
+      count * XEN_PAGE_SIZE < ZERO_CHUNK
+    )
+      count++;
+    yield { at, first, count };
+    at += count;
+  }
+}
 
 let instances = 0;
 const open = new Set<MemoryFile>();
@@ -173,18 +198,11 @@ export class MemoryFile {
 
   /** Zeroes frames about to be handed out; a frame never used is a hole and reads as zero already. */
   zero(mfns: readonly number[]): void {
-    let i = 0;
-    while (i < mfns.length) {
-      const first = mfns[i]!;
-      let run = 1;
-      while (i + run < mfns.length && mfns[i + run] === first + run && run * XEN_PAGE_SIZE < ZERO_CHUNK)
-        run++;
-      const dirty = this.#touched.subarray(first, first + run).some((t) => t !== 0);
-      if (dirty) this.write(first, 0, ZEROS.subarray(0, run * XEN_PAGE_SIZE));
-      this.#touched.fill(1, first, first + run);
-      this.#dirty.fill(1, first, first + run); // a frame handed out is new content
-
-      i += run;
+    for (const { first, count } of runs(mfns)) {
+      const dirty = this.#touched.subarray(first, first + count).some((t) => t !== 0);
+      if (dirty) this.write(first, 0, ZEROS.subarray(0, count * XEN_PAGE_SIZE));
+      this.#touched.fill(1, first, first + count);
+      this.#dirty.fill(1, first, first + count); // a frame handed out is new content
     }
   }
 
@@ -194,30 +212,19 @@ export class MemoryFile {
    * first since every byte is written. What a restore does with a domain's memory.
    */
   fill(mfns: readonly number[], pages: readonly Uint8Array[]): void {
-    let i = 0;
-    while (i < mfns.length) {
-      const first = mfns[i]!;
-      let run = 1;
-      while (i + run < mfns.length && mfns[i + run] === first + run && run * XEN_PAGE_SIZE < ZERO_CHUNK)
-        run++;
+    for (const { at: i, first, count } of runs(mfns)) {
       // Gathered by the kernel (writev): no copy of the run in between.
-      const parts = pages.slice(i, i + run).map((page) => {
-        if (page.length === XEN_PAGE_SIZE) return page;
-        const padded = new Uint8Array(XEN_PAGE_SIZE);
-        padded.set(page.subarray(0, XEN_PAGE_SIZE));
-        return padded;
-      });
+      const parts = pages.slice(i, i + count).map(wholePage);
       const at = first * XEN_PAGE_SIZE;
       const written = writevSync(this.#fd, parts, at);
-      if (written < run * XEN_PAGE_SIZE) {
+      if (written < count * XEN_PAGE_SIZE) {
         const rest = Buffer.concat(parts).subarray(written);
         let done = 0;
         while (done < rest.length)
           done += writeSync(this.#fd, rest, done, rest.length - done, at + written + done);
       }
-      this.#touched.fill(1, first, first + run);
-      this.#dirty.fill(1, first, first + run);
-      i += run;
+      this.#touched.fill(1, first, first + count);
+      this.#dirty.fill(1, first, first + count);
     }
   }
 

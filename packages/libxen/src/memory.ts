@@ -61,6 +61,7 @@ export class Memory {
     shm?: SharedMemory,
   ) {
     this.#shm = shm;
+    session.setAttachTransport(() => (this.#shm ? "shm" : "socket"));
     session.onUpcall("frameUpdate", (u) =>
       this.#cache.applyUpdate(u.gpfn ?? 0, u.offset ?? 0, u.data ?? NO_BYTES),
     );
@@ -425,11 +426,19 @@ export class Memory {
       shm = SharedMemory.open(place);
       this.#shm = shm;
     }
-    await this.session.call({ memTransport: { transport: "shm" } });
+    // The attach's answer says where its own frames are now (and the attach set the transport);
+    // only the others — foreign, read-only, copy-to-write — are asked about (docs/migration.md#attach).
+    const known = this.session.takeAttachedFrames();
+    if (known === undefined) await this.session.call({ memTransport: { transport: "shm" } });
+    const gpfns: number[] = [];
+    for (const [gpfn, frame] of this.#frames) {
+      const mfn = known?.get(gpfn);
+      if (mfn !== undefined && !frame.readonly && !frame.copyToWrite) frame.rebind(mfn, shm);
+      else gpfns.push(gpfn);
+    }
     // A call per REBIND_BATCH frames, issued together: the guest's downtime after a move grows
-    // with its frames (docs/migration.md#attach). A batch that fails (a frame of it gone) is
-    // asked again a frame at a time, so a frame gone fails alone.
-    const gpfns = [...this.#frames.keys()];
+    // with its frames. A batch that fails (a frame of it gone) is asked again a frame at a time,
+    // so a frame gone fails alone.
     const batches: number[][] = [];
     for (let i = 0; i < gpfns.length; i += REBIND_BATCH) batches.push(gpfns.slice(i, i + REBIND_BATCH));
     const rebind = async (batch: number[]): Promise<boolean> => {

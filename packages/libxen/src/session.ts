@@ -117,6 +117,10 @@ export class XenSession extends EventEmitter<SessionEvents> {
   #leaseMs = 0;
   #maxFrames = 0;
   #memoryPlace: MemoryPlace | undefined;
+  /** The memory transport an attach names (Memory says which it is on). */
+  #attachTransport: () => MemoryTransport | undefined = () => undefined;
+  /** From the last attach's answer: the domain's own frames, gpfn → mfn (docs/migration.md#attach). */
+  #attachedFrames: Map<number, number> | undefined;
   #nextSeq = 1;
   #lastAcked = 0;
   #droppedAt = 0;
@@ -512,7 +516,7 @@ export class XenSession extends EventEmitter<SessionEvents> {
     let reply: Reply;
     try {
       reply = await this.#handshakeOn(this.#connect(url), 0, {
-        attach: { name: this.#options.name, sessionKey: this.#sessionKey },
+        attach: this.#attachArgs(),
       });
     } catch (error) {
       // Not activated there (EACCES: the primary may only have dropped the connection), or down.
@@ -597,7 +601,7 @@ export class XenSession extends EventEmitter<SessionEvents> {
     const url = attempt % 2 === 1 && this.#fallbackUrl ? this.#fallbackUrl : target;
     try {
       reply = await this.#handshakeOn(this.#connect(url), 0, {
-        attach: { name: this.#options.name, sessionKey: this.#sessionKey },
+        attach: this.#attachArgs(),
       });
     } catch (error) {
       // Not restored yet (EACCES), or the target is not up: try again.
@@ -608,6 +612,26 @@ export class XenSession extends EventEmitter<SessionEvents> {
     const result = reply.join;
     if (this.#state !== "suspended" || !result) return;
     await this.#adopt(url, result);
+  }
+
+  /** Which memory transport an attach names: the one the domain's memory is on. */
+  setAttachTransport(transport: () => MemoryTransport | undefined): void {
+    this.#attachTransport = transport;
+  }
+
+  /**
+   * The last attach's own frames, gpfn → mfn, once (undefined when the hypervisor named none):
+   * where they are now, without a mem_translate each.
+   */
+  takeAttachedFrames(): Map<number, number> | undefined {
+    const frames = this.#attachedFrames;
+    this.#attachedFrames = undefined;
+    return frames;
+  }
+
+  #attachArgs(): NonNullable<Hypercall["attach"]> {
+    const transport = this.#attachTransport();
+    return { name: this.#options.name, sessionKey: this.#sessionKey, ...(transport ? { transport } : {}) };
   }
 
   /** The domain at `url` is this process's now: a fresh session, the calls kept sent again. */
@@ -621,6 +645,12 @@ export class XenSession extends EventEmitter<SessionEvents> {
     this.#memoryPlace = result.memoryPath
       ? { path: result.memoryPath, frames: result.memoryFrames ?? 0, ino: Number(result.memoryIno ?? 0) }
       : undefined;
+    const gpfns = result.ownGpfns ?? [];
+    const mfns = result.ownMfns ?? [];
+    this.#attachedFrames =
+      gpfns.length > 0 && gpfns.length === mfns.length
+        ? new Map(gpfns.map((gpfn, i) => [gpfn, mfns[i] as number]))
+        : undefined;
     // The new session numbers calls afresh above 0; the queued ones go after the hooks' calls.
     const queued = [...this.#inflight.values()].map((i) => i.batch);
     this.#inflight.clear();

@@ -68,12 +68,14 @@ async function framesUsed(h: TestHost): Promise<number> {
   return ((await response.json()) as { frames: { used: number } }).frames.used;
 }
 
-async function attach(h: TestHost, name: string, sessionKey: Uint8Array) {
+async function attach(h: TestHost, name: string, sessionKey: Uint8Array, transport?: string) {
   const client = await RawClient.connect(h.hv.url);
   let answered = false;
-  const reply = client.call({ attach: { name, sessionKey } }, 0).finally(() => {
-    answered = true;
-  });
+  const reply = client
+    .call({ attach: { name, sessionKey, ...(transport ? { transport } : {}) } }, 0)
+    .finally(() => {
+      answered = true;
+    });
   return { client, reply, answered: () => answered };
 }
 
@@ -140,8 +142,18 @@ describe("the frames of a restore", () => {
     const domains = await host.api<{ name: string; frames: number }[]>("/api/domains");
     expect(domains.find((d) => d.name === "rounds")?.frames).toBe(3);
     expect(await framesUsed(host)).toBe(baseline + 3);
-    const guest = await attach(host, "rounds", KEY);
-    expect((await guest.reply).status).toBe(0);
+    // A transport that is neither is refused, and changes nothing: the next attach takes it.
+    const wrong = await RawClient.connect(host.hv.url);
+    const refused = await wrong.call({ attach: { name: "rounds", sessionKey: KEY, transport: "pigeon" } }, 0);
+    expect(refused.code).toBe("EINVAL");
+    const guest = await attach(host, "rounds", KEY, "shm");
+    const reply = await guest.reply;
+    expect(reply.status).toBe(0);
+    // Its own frames where they are now, as mem_translate would say, without asking it.
+    const own = new Map(reply.join!.ownGpfns!.map((gpfn, i) => [gpfn, reply.join!.ownMfns![i]]));
+    expect([...own.keys()].sort()).toEqual([1, 2, 3]);
+    const translated = await guest.client.call({ memTranslate: { gpfns: [1, 2, 3] } });
+    expect(translated.memTranslate?.mfns).toEqual([own.get(1), own.get(2), own.get(3)]);
     for (const [gpfn, byte] of [
       [1, 1],
       [2, 22],

@@ -4,7 +4,7 @@
 import { randomBytes } from "node:crypto";
 import type { xen } from "@xenfs/proto";
 import type { WebSocket } from "ws";
-import { Domain } from "../domain/domain.js";
+import { Domain, type MemoryTransport } from "../domain/domain.js";
 import { takeOverDom0 } from "../domain/takeover.js";
 import { errno } from "../errors.js";
 import { faultsOnJoin } from "../faults/domain-faults.js";
@@ -99,6 +99,8 @@ export function newDomain(xen: Xen, domid: number, name: string, key: Uint8Array
  * then the domain runs and the calls it queued are served (docs/migration.md#attach).
  */
 export function attach(xen: Xen, socket: WebSocket, seq: number, args: xen.AttachArgs): Domain {
+  if (args.transport && args.transport !== "shm" && args.transport !== "socket")
+    throw errno("EINVAL", `transport ${JSON.stringify(args.transport)}: shm or socket`);
   const domain = xen.domains
     .all()
     .find(
@@ -112,10 +114,25 @@ export function attach(xen: Xen, socket: WebSocket, seq: number, args: xen.Attac
   domain.suspended = false;
   domain.onAttach?.();
   domain.onAttach = undefined;
+  // As mem_transport would set it (memory/ops.ts), one round trip sooner.
+  if (args.transport) {
+    domain.transport = args.transport as MemoryTransport;
+    if (args.transport === "shm") xen.memory.forgetAll(domain);
+  }
   const session = sessionOf(domain);
   session.renew();
   session.attach(socket);
-  session.replyNow(seq, { status: 0, join: joinResult(xen, domain) });
+  // Its own plain frames where they are now: the process rebinds them without mem_translate
+  // (foreign, read-only and copy-to-write ones it still asks about).
+  const own = [...domain.p2m].filter(([, e]) => !e.foreign && !e.readonly && !e.cow);
+  session.replyNow(seq, {
+    status: 0,
+    join: {
+      ...joinResult(xen, domain),
+      ownGpfns: own.map(([gpfn]) => gpfn),
+      ownMfns: own.map(([, entry]) => entry.frame.mfn),
+    },
+  });
   // Ports that were pending in the image (or went pending since) are delivered now.
   if (domain.evtchn.upcallPending) session.raiseEvents();
   xen.lifecycle.unpause(domain);

@@ -72,6 +72,24 @@ describe("the invariants", () => {
     ).toEqual(["corrupt"]);
   });
 
+  it("a rename refused with any errno whose version is seen after the refusal is a phantom", () => {
+    // dom0 died between the rename and its answer, and the re-issue ran it again (ENOENT).
+    const rename = (
+      version: number,
+      start: number,
+      end: number,
+      outcome: Operation["outcome"],
+      errno?: string,
+    ) => ({ ...write(version, start, end, outcome, errno), kind: "rename" }) as Operation;
+    const ops = [rename(1, 0, 10, "ok"), rename(2, 12, 14, "refused", "ENOENT")];
+    expect(kinds(checkReadsOf([...ops, read(20, 21, { state: "complete", version: 2 })]))).toEqual([
+      "phantom",
+    ]);
+    // During the refused rename, either version may be seen.
+    expect(kinds(checkReadsOf([...ops, read(13, 21, { state: "complete", version: 2 })]))).toEqual([]);
+    expect(kinds(checkReadsOf([...ops, read(20, 21, { state: "complete", version: 1 })]))).toEqual([]);
+  });
+
   it("the last acknowledged version must be on disk and through a guest", () => {
     const ops = [write(1, 0, 10), write(2, 12, 14)];
     const final = (disk: Buffer | undefined, guest: Seen | "hung") => new Map([["k", { disk, guest }]]);

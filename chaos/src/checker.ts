@@ -1,7 +1,8 @@
 // The invariants, checked over the history and the final state (docs/chaos.md#invariants):
 // every acknowledged write present with its bytes (lost), reads never older than an acknowledged
 // write they followed (stale), no incomplete or foreign bytes outside a write in flight (torn,
-// corrupt), no bytes of a write refused with an errno (phantom), nothing past its deadline (hung).
+// corrupt), no bytes of a write refused with EIO or ENOSPC nor of a refused rename (phantom),
+// nothing past its deadline (hung).
 // A rename is atomic: a read of a key only ever renamed sees one whole version (or, before the
 // first rename, nothing); a write replaces in place, so reads during it may see part of it.
 import { classify, pageVersions, type Seen } from "./content.js";
@@ -74,15 +75,16 @@ export function checkReads(ops: readonly Operation[], fileBytes: number): Violat
           detail: `${at}: saw v${seen.version}, v${vAck} was acknowledged before`,
         });
       const source = index.byVersion.get(seen.version);
+      // A rename has no bytes in flight: refused with any errno, it must not have happened.
       if (
         source?.outcome === "refused" &&
-        REFUSING.has(source.errno ?? "") &&
+        (REFUSING.has(source.errno ?? "") || source.kind === "rename") &&
         source.end < read.start &&
         !overlapping
       )
         violations.push({
           kind: "phantom",
-          detail: `${at}: saw v${seen.version}, whose write was refused with ${source.errno}`,
+          detail: `${at}: saw v${seen.version}, whose ${source.kind} was refused with ${source.errno}`,
         });
     } else if (!overlapping && !unsettled && vAck > 0) {
       violations.push({

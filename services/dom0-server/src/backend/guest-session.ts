@@ -15,6 +15,7 @@ import { errnoOf } from "./errors.js";
 import type { GuestFlips } from "./flip/guest-flips.js";
 import { GuestFiles } from "./guest-files.js";
 import type { GuestPages } from "./guest-pages.js";
+import { intend, tookEffect } from "./intents.js";
 import { OP_HANDLERS } from "./ops/index.js";
 import { claimsOf } from "./request-claims.js";
 import { RequestOrder } from "./request-order.js";
@@ -101,6 +102,9 @@ export class GuestSession {
     if (first && request.op !== "open") return { op: request.op, id: request.id, ok: true } as FsResponse;
     // An exclusive open that succeeded the first time: its fd died with that connection.
     const run = first && request.op === "open" ? reopenOf(request) : request;
+    // A re-issue whose first attempt was noted but never answered (dom0 died in between).
+    const earlier = key && !first && request.reissue ? this.host.replies.intentOf(key) : undefined;
+    if (key && !first) await intend(this.host.replies, key, request, this.#ctx);
     let response: FsResponse;
     let failure: unknown;
     try {
@@ -109,10 +113,18 @@ export class GuestSession {
       const body = await handler(run as never, this.#ctx);
       response = { ...body, op: request.op, id: request.id, ok: true } as FsResponse;
     } catch (error) {
-      failure = error;
       const code = errnoOf(error);
-      this.#report(request.op, code, error);
-      response = { op: request.op, id: request.id, ok: false, code };
+      if (earlier && (await tookEffect(request, earlier, code, this.#ctx))) {
+        this.log.debug(
+          { op: request.op, id: request.id },
+          "re-issued request had taken effect before dom0 died",
+        );
+        response = { op: request.op, id: request.id, ok: true } as FsResponse;
+      } else {
+        failure = error;
+        this.#report(request.op, code, error);
+        response = { op: request.op, id: request.id, ok: false, code };
+      }
     }
     if (key && !first) await this.#remember(key, response, failure);
     return response;

@@ -1,6 +1,6 @@
 // dom0's duplicate-request cache over a real restart: a new dom0 (a new app instance over the same
 // export and state dir) answers each re-issued non-idempotent request as the first dom0 did.
-import { lstat, mkdir, readlink, writeFile } from "node:fs/promises";
+import { appendFile, lstat, mkdir, readFile, readlink, rename, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type FsRequest, O } from "@xenfs/fsproto";
 import type { Hypervisor } from "@xenfs/hypervisor";
@@ -9,6 +9,13 @@ import { DOM0_TOKEN, joinGuest, startTestHypervisor, tempExport } from "@xenfs/t
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TestFront } from "../../test/fs-front.js";
 import { type Dom0Server, startDom0Server } from "../app.js";
+import { requestKey } from "../backend/duplicate-requests.js";
+
+/** The reply cache's key of a request as dom0 decodes it (its fields first, then its op). */
+function decodedKey(request: FsRequest) {
+  const { op, ...fields } = request;
+  return requestKey("dup-guest", { ...fields, op } as FsRequest)!;
+}
 
 describe("re-issued requests after a dom0 restart", () => {
   let hv: Hypervisor;
@@ -120,6 +127,80 @@ describe("re-issued requests after a dom0 restart", () => {
     await expect(lstat(join(dir.path, "from.txt"))).rejects.toMatchObject({ code: "ENOENT" });
     expect(await readlink(join(dir.path, "link"))).toBe("to.txt");
     expect((await lstat(join(dir.path, "late"))).isDirectory()).toBe(true);
+  });
+
+  it("answers success to a re-issued rename or unlink that took effect before dom0 died unanswered", async () => {
+    const gen = 0xbeef;
+    const p = (path: string) => front.path(path);
+    await writeFile(join(dir.path, "a.tmp"), "new version");
+    await writeFile(join(dir.path, "a"), "old version");
+    await writeFile(join(dir.path, "gone.txt"), "x");
+    await writeFile(join(dir.path, "b.tmp"), "not moved");
+    const renamed: FsRequest = {
+      op: "rename",
+      id: 301,
+      gen,
+      oldPath: await p("a.tmp"),
+      newPath: await p("a"),
+    };
+    const unlinked: FsRequest = { op: "unlink", id: 302, gen, path: await p("gone.txt") };
+    const notRun: FsRequest = {
+      op: "rename",
+      id: 303,
+      gen,
+      oldPath: await p("b.tmp"),
+      newPath: await p("b"),
+    };
+    const identity = async (name: string) => {
+      const st = await lstat(join(dir.path, name), { bigint: true });
+      return `${st.dev}:${st.ino}`;
+    };
+    // What dom0 journals before each runs, then (for the first two) the change itself; then it
+    // dies before it can journal or send an answer.
+    const intents = [
+      [renamed, await identity("a.tmp")],
+      [unlinked, await identity("gone.txt")],
+      [notRun, await identity("b.tmp")],
+    ] as const;
+    await server.close();
+    const journal = join(server.stateDir, "reply-cache.journal");
+    for (const [request, w] of intents) {
+      const key = decodedKey(request);
+      await appendFile(
+        journal,
+        `${JSON.stringify({ g: key.guest, n: key.gen, i: key.id, f: key.fingerprint, e: "?", w })}\n`,
+      );
+    }
+    await rename(join(dir.path, "a.tmp"), join(dir.path, "a"));
+    await unlink(join(dir.path, "gone.txt"));
+    server = await start();
+    await front.connectedTimes(3);
+
+    const again = [];
+    for (const request of [renamed, unlinked, notRun])
+      again.push(await front.send({ ...request, reissue: true }));
+    expect(again.map((r) => (r.ok ? "ok" : r.code))).toEqual(["ok", "ok", "ok"]);
+    expect(await readFile(join(dir.path, "a"), "utf8")).toBe("new version");
+    expect(await readFile(join(dir.path, "b"), "utf8")).toBe("not moved"); // run now, for real
+    // Without a note of that attempt (another id), the same rename fails as a second run does.
+    expect(await front.send({ ...renamed, id: 304, reissue: true })).toMatchObject({
+      ok: false,
+      code: "ENOENT",
+    });
+    // And an intent does not turn a rename whose file is not at the new name into a success.
+    await writeFile(join(dir.path, "c.tmp"), "c");
+    const moved: FsRequest = { op: "rename", id: 305, gen, oldPath: await p("c.tmp"), newPath: await p("c") };
+    const cIdentity = await identity("c.tmp");
+    await server.close();
+    const key = decodedKey(moved);
+    await appendFile(
+      join(server.stateDir, "reply-cache.journal"),
+      `${JSON.stringify({ g: key.guest, n: key.gen, i: key.id, f: key.fingerprint, e: "?", w: cIdentity })}\n`,
+    );
+    await unlink(join(dir.path, "c.tmp")); // gone, but not to "c"
+    server = await start();
+    await front.connectedTimes(4);
+    expect(await front.send({ ...moved, reissue: true })).toMatchObject({ ok: false, code: "ENOENT" });
   });
 
   it("keeps its journal beside the export, not in it", async () => {

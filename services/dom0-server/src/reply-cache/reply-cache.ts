@@ -34,8 +34,23 @@ interface JournalRecord {
   readonly n: number;
   readonly i: number;
   readonly f: string;
-  /** "" for success, else the errno. */
+  /** "" for success, else the errno; INTENT: about to run, not answered yet. */
   readonly e: string;
+  /** An intent's note: the identity (dev:ino) of what the request acts on. */
+  readonly w?: string;
+}
+
+/**
+ * `e` of an intent: journalled before a rename, unlink or rmdir runs, and replaced by its answer.
+ * A re-issue that finds only the intent knows the first attempt may have run: dom0 died between
+ * the change and its answer (docs/design.md#reply-cache).
+ */
+const INTENT = "?";
+
+/** What was noted before a request ran, for a re-issue to tell whether it took effect. */
+export interface Intent {
+  /** The identity (dev:ino) of the name it acted on, when there was one. */
+  readonly identity: string | undefined;
 }
 
 function parseRecord(value: unknown): JournalRecord | undefined {
@@ -43,7 +58,8 @@ function parseRecord(value: unknown): JournalRecord | undefined {
   if (typeof r !== "object" || r === null) return undefined;
   if (typeof r.g !== "string" || typeof r.f !== "string" || typeof r.e !== "string") return undefined;
   if (!Number.isInteger(r.n) || !Number.isInteger(r.i)) return undefined;
-  if (r.e !== "" && !Object.hasOwn(FS_ERRNO, r.e)) return undefined;
+  if (r.e !== "" && r.e !== INTENT && !Object.hasOwn(FS_ERRNO, r.e)) return undefined;
+  if (r.w !== undefined && typeof r.w !== "string") return undefined;
   return r as JournalRecord;
 }
 
@@ -79,8 +95,29 @@ export class ReplyCache {
   /** The answer given to this request the first time, if it is remembered. */
   lookup(key: RequestKey): CachedOutcome | undefined {
     const record = this.#records.get(keyOf(key.guest, key.gen, key.id));
-    if (!record || record.f !== key.fingerprint) return undefined;
+    if (!record || record.f !== key.fingerprint || record.e === INTENT) return undefined;
     return record.e === "" ? { ok: true } : { ok: false, code: record.e as FsErrnoName };
+  }
+
+  /** The intent noted before this request's first attempt ran, if that attempt was never answered. */
+  intentOf(key: RequestKey): Intent | undefined {
+    const record = this.#records.get(keyOf(key.guest, key.gen, key.id));
+    if (!record || record.f !== key.fingerprint || record.e !== INTENT) return undefined;
+    return { identity: record.w };
+  }
+
+  /** Notes that this request is about to run; resolves once the note is on disk. */
+  async intend(key: RequestKey, identity: string | undefined): Promise<void> {
+    const record: JournalRecord = {
+      g: key.guest,
+      n: key.gen,
+      i: key.id,
+      f: key.fingerprint,
+      e: INTENT,
+      ...(identity === undefined ? {} : { w: identity }),
+    };
+    this.#remember(record);
+    await this.journal.append(record);
   }
 
   /** Remembers the answer; resolves once it is on disk (the reply may be sent then). */

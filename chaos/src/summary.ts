@@ -48,7 +48,7 @@ export function totals(result: RunResult): Totals {
     mixed:
       result.ops.filter((op) => op.seen?.state === "corrupt").length -
       result.violations.filter((v) => v.kind === "corrupt").length,
-    opsPerSecond: Math.round((acknowledged / Math.max(1, result.runMs)) * 1000 * 10) / 10,
+    opsPerSecond: perSecond(acknowledged, result.runMs),
     violations,
   };
 }
@@ -74,7 +74,12 @@ export function opsPerSecondDuring(fault: AppliedFault, ops: readonly Operation[
   const { began, ended } = fault;
   if (began === undefined || ended === undefined || ended <= began) return undefined;
   const acked = ops.filter((op) => op.outcome === "ok" && op.end >= began && op.end < ended).length;
-  return Math.round((acked / (ended - began)) * 10_000) / 10;
+  return perSecond(acked, ended - began);
+}
+
+/** `count` in `ms` as a rate per second, to one decimal. */
+function perSecond(count: number, ms: number): number {
+  return Math.round((count / Math.max(1, ms)) * 10_000) / 10;
 }
 
 function table(rows: readonly (readonly string[])[]): string {
@@ -134,30 +139,28 @@ export function summary(result: RunResult): string {
 /** The whole set at the end of a run of several scenarios: one row each, and the total. */
 export function setSummary(results: readonly RunResult[]): string {
   const head = ["scenario", "run", "ops", "acked", "ops/s", "lost", "stale", "hung", "violations"];
-  const rows = results.map((r) => {
-    const t = totals(r);
-    return [
-      r.scenario.name,
-      `${(r.runMs / 1000).toFixed(0)}s`,
-      String(t.operations),
-      String(t.acknowledged),
-      String(t.opsPerSecond),
-      String(t.violations.lost),
-      String(t.violations.stale),
-      String(t.violations.hung),
-      String(r.violations.length),
-    ];
-  });
+  const all = results.map((r) => ({ r, t: totals(r) }));
+  const rows = all.map(({ r, t }) => [
+    r.scenario.name,
+    `${(r.runMs / 1000).toFixed(0)}s`,
+    String(t.operations),
+    String(t.acknowledged),
+    String(t.opsPerSecond),
+    String(t.violations.lost),
+    String(t.violations.stale),
+    String(t.violations.hung),
+    String(r.violations.length),
+  ]);
   const sum = (f: (r: RunResult) => number) => results.reduce((n, r) => n + f(r), 0);
   const count = (kind: Violation["kind"]) => sum((r) => r.violations.filter((v) => v.kind === kind).length);
   const runMs = sum((r) => r.runMs);
-  const acked = sum((r) => totals(r).acknowledged);
+  const acked = all.reduce((n, { t }) => n + t.acknowledged, 0);
   rows.push([
     "total",
     `${(runMs / 60_000).toFixed(1)}min`,
     String(sum((r) => r.ops.length)),
     String(acked),
-    String(Math.round((acked / Math.max(1, runMs)) * 10_000) / 10),
+    String(perSecond(acked, runMs)),
     String(count("lost")),
     String(count("stale")),
     String(count("hung")),

@@ -39,10 +39,6 @@ export class IncomingFrames implements PageSink {
     }
   }
 
-  get size(): number {
-    return this.#frames.size;
-  }
-
   /** The frames by pfn, for the restored domain (which sets itself as their owner); no more pages come. */
   take(): ReadonlyMap<number, Frame> {
     this.#taken = true;

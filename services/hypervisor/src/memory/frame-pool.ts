@@ -81,18 +81,19 @@ export class FramePool {
 
   /** n zeroed frames, all or none. */
   alloc(n: number, owner: number, type: FrameType): Frame[] | undefined {
-    if (n > this.freeMfns.length) return undefined;
-    const mfns = this.freeMfns.splice(this.freeMfns.length - n, n).reverse();
-    this.file.zero(mfns);
-    return mfns.map((mfn) => new Frame(mfn, owner, type, this.file));
+    return this.#take(n, owner, type, (mfns) => this.file.zero(mfns));
   }
 
   /** `pages.length` frames holding those pages (a restore): written once, not zeroed first. */
   allocFilled(pages: readonly Uint8Array[], owner: number, type: FrameType): Frame[] | undefined {
-    const n = pages.length;
+    return this.#take(pages.length, owner, type, (mfns) => this.file.fill(mfns, pages));
+  }
+
+  /** `n` free frames, lowest mfn first, their bytes made by `init`; undefined when too few are free. */
+  #take(n: number, owner: number, type: FrameType, init: (mfns: number[]) => void): Frame[] | undefined {
     if (n > this.freeMfns.length) return undefined;
     const mfns = this.freeMfns.splice(this.freeMfns.length - n, n).reverse();
-    this.file.fill(mfns, pages);
+    init(mfns);
     return mfns.map((mfn) => new Frame(mfn, owner, type, this.file));
   }
 

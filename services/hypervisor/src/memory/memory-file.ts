@@ -212,17 +212,12 @@ export class MemoryFile {
    * first since every byte is written. What a restore does with a domain's memory.
    */
   fill(mfns: readonly number[], pages: readonly Uint8Array[]): void {
-    for (const { at: i, first, count } of runs(mfns)) {
+    for (const { at, first, count } of runs(mfns)) {
       // Gathered by the kernel (writev): no copy of the run in between.
-      const parts = pages.slice(i, i + count).map(wholePage);
-      const at = first * XEN_PAGE_SIZE;
-      const written = writevSync(this.#fd, parts, at);
-      if (written < count * XEN_PAGE_SIZE) {
-        const rest = Buffer.concat(parts).subarray(written);
-        let done = 0;
-        while (done < rest.length)
-          done += writeSync(this.#fd, rest, done, rest.length - done, at + written + done);
-      }
+      const parts = pages.slice(at, at + count).map(wholePage);
+      const written = writevSync(this.#fd, parts, first * XEN_PAGE_SIZE);
+      // A short writev (never seen on tmpfs): the rest the plain way.
+      if (written < count * XEN_PAGE_SIZE) this.write(first, written, Buffer.concat(parts).subarray(written));
       this.#touched.fill(1, first, first + count);
       this.#dirty.fill(1, first, first + count);
     }

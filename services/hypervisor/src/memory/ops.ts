@@ -2,9 +2,10 @@
 // load/store over the socket: mem_read, mem_write, mem_cmpxchg, mem_add, mem_forget; and
 // mem_transport (how a domain reaches memory) and mem_translate (XENMEM_translate_gpfn_list).
 import { XEN_PAGE_SIZE } from "@xenfs/proto";
-import type { Domain } from "../domain/domain.js";
+import type { Domain, MemoryTransport } from "../domain/domain.js";
 import { errno } from "../errors.js";
 import type { Handler } from "../handler.js";
+import type { Xen } from "../xen.js";
 import { P2m, type P2mEntry } from "./p2m.js";
 
 /** The caller's p2m entry at `gpfn`, or −EINVAL. */
@@ -83,14 +84,22 @@ export const memForget: Handler<"memForget"> = (xen, caller, { gpfns }) => {
   return undefined;
 };
 
-export const memTransport: Handler<"memTransport"> = (xen, caller, { transport }) => {
+/** A memory transport named on the wire: shm or socket, else EINVAL. */
+export function memoryTransportOf(transport: string): MemoryTransport {
   if (transport !== "shm" && transport !== "socket")
     throw errno("EINVAL", `transport ${JSON.stringify(transport)}: shm or socket`);
-  caller.transport = transport;
-  if (transport === "shm") {
-    // Copies it kept over the socket are gone: updates to them would only fill its queue.
-    xen.memory.forgetAll(caller);
-  }
+  return transport;
+}
+
+/** What mem_transport does (an attach may name the transport too). */
+export function setMemoryTransport(xen: Xen, domain: Domain, transport: MemoryTransport): void {
+  domain.transport = transport;
+  // Copies it kept over the socket are gone: updates to them would only fill its queue.
+  if (transport === "shm") xen.memory.forgetAll(domain);
+}
+
+export const memTransport: Handler<"memTransport"> = (xen, caller, { transport }) => {
+  setMemoryTransport(xen, caller, memoryTransportOf(transport));
   return undefined;
 };
 

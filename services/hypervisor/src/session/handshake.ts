@@ -4,10 +4,11 @@
 import { randomBytes } from "node:crypto";
 import type { xen } from "@xenfs/proto";
 import type { WebSocket } from "ws";
-import { Domain, type MemoryTransport } from "../domain/domain.js";
+import { Domain } from "../domain/domain.js";
 import { takeOverDom0 } from "../domain/takeover.js";
 import { errno } from "../errors.js";
 import { faultsOnJoin } from "../faults/domain-faults.js";
+import { memoryTransportOf, setMemoryTransport } from "../memory/ops.js";
 import { sameSecret } from "../secret.js";
 import { traceEventPending } from "../trace/tracer.js";
 import type { Xen } from "../xen.js";
@@ -99,8 +100,8 @@ export function newDomain(xen: Xen, domid: number, name: string, key: Uint8Array
  * then the domain runs and the calls it queued are served (docs/migration.md#attach).
  */
 export function attach(xen: Xen, socket: WebSocket, seq: number, args: xen.AttachArgs): Domain {
-  if (args.transport && args.transport !== "shm" && args.transport !== "socket")
-    throw errno("EINVAL", `transport ${JSON.stringify(args.transport)}: shm or socket`);
+  // Checked before anything changes: a bad transport leaves the domain to the next attach.
+  const transport = args.transport ? memoryTransportOf(args.transport) : undefined;
   const domain = xen.domains
     .all()
     .find(
@@ -114,11 +115,8 @@ export function attach(xen: Xen, socket: WebSocket, seq: number, args: xen.Attac
   domain.suspended = false;
   domain.onAttach?.();
   domain.onAttach = undefined;
-  // As mem_transport would set it (memory/ops.ts), one round trip sooner.
-  if (args.transport) {
-    domain.transport = args.transport as MemoryTransport;
-    if (args.transport === "shm") xen.memory.forgetAll(domain);
-  }
+  // As mem_transport would set it, one round trip sooner.
+  if (transport) setMemoryTransport(xen, domain, transport);
   const session = sessionOf(domain);
   session.renew();
   session.attach(socket);
